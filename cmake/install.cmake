@@ -1,0 +1,23 @@
+# Installs headers, static libraries and an exported CMake package (xtgradConfig.cmake), so
+# that a downstream project can `find_package(xtgrad CONFIG REQUIRED)` and link xtgrad::xtgrad.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+foreach(dir core)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${dir}
+          FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)
+endforeach()
+install(FILES ${PROJECT_SOURCE_DIR}/xtgrad.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
+
+install(TARGETS xtgrad xtgrad_options xtgrad_core
+        EXPORT xtgradTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(EXPORT xtgradTargets NAMESPACE xtgrad:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
+
+set(XTGRAD_CONFIG_GEMM ${XTGRAD_GEMM})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/xtgradConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/xtgradConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/xtgradConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/xtgradConfig.cmake ${PROJECT_BINARY_DIR}/xtgradConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)

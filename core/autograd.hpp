@@ -1,0 +1,73 @@
+// The tape: every op on a tensor that requires grad appends one entry in creation order;
+// backward() replays the entries in reverse. Also the API for writing a new op.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace xtgrad {
+
+/// While one is alive on a thread, ops on that thread record nothing (inference, updates).
+class NoGrad {
+ public:
+  NoGrad();
+  ~NoGrad();
+  NoGrad(const NoGrad&) = delete;
+  NoGrad& operator=(const NoGrad&) = delete;
+
+ private:
+  bool previous_;
+};
+
+bool is_grad_enabled();
+
+/// What an op's backward sees: the gradient of its output, the values of its inputs and
+/// output, and where to put each input's gradient.
+class BackwardContext {
+ public:
+  const Array& grad() const { return grad_out_; }     ///< d(loss)/d(output), output's shape
+  const Array& output() const { return output_; }
+  const Array& input(std::size_t i) const;
+  std::size_t num_inputs() const { return inputs_.size(); }
+  bool wants(std::size_t i) const;                     ///< does input i need a gradient?
+  /// Accumulates a gradient for input i. It may have the broadcast shape of the op; it is
+  /// summed back to input i's shape here, once, for every op.
+  void add(std::size_t i, const Array& grad);
+  void add(std::size_t i, Array&& grad);
+  /// Input i's gradient buffer (zero-filled when new), for ops that accumulate in place,
+  /// such as a GEMM with beta = 1.
+  Array& grad_buffer(std::size_t i);
+
+  BackwardContext(const char* op, const Array& grad_out, const Array& output,
+                  const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs)
+      : op_(op), grad_out_(grad_out), output_(output), inputs_(inputs) {}
+
+ private:
+  detail::TensorImpl& target(std::size_t i);
+  const char* op_;
+  const Array& grad_out_;
+  const Array& output_;
+  const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs_;
+};
+
+using BackwardFn = std::function<void(BackwardContext&)>;
+
+/// Wraps a computed value as an op's output. When grad is enabled and any input requires
+/// grad, appends one tape entry whose `backward` puts the inputs' gradients into the context;
+/// otherwise records nothing. `op` names the op in error messages.
+Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, BackwardFn backward);
+Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, BackwardFn backward);
+
+/// True when an op on these inputs would be recorded (lets an op skip saving extra values).
+bool will_record(std::initializer_list<Tensor> inputs);
+
+/// Number of entries on the calling thread's tape (for tests and memory checks).
+std::size_t tape_size();
+/// Drops every entry on the calling thread's tape without running backward.
+void clear_tape();
+
+}  // namespace xtgrad

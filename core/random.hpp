@@ -1,0 +1,35 @@
+// Seeded random numbers, identical run after run and across platforms (no std::*_distribution).
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace xtgrad {
+
+/// A 64-bit Mersenne Twister with its own uniform and normal draws.
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed = 5489u) { manual_seed(seed); }
+  void manual_seed(std::uint64_t seed);
+  std::uint64_t next_u64() { return engine_(); }
+  float uniform();                      ///< on [0, 1)
+  float uniform(float low, float high); ///< on [low, high)
+  float normal();                       ///< standard normal (Box-Muller)
+  std::size_t below(std::size_t n);     ///< uniform integer on [0, n)
+
+  /// The engine's full state, so that checkpoints can resume a run bit-identically.
+  std::mt19937_64& engine() { return engine_; }
+  bool has_spare_normal() const { return has_spare_; }
+
+ private:
+  std::mt19937_64 engine_;
+  bool has_spare_ = false;
+  float spare_ = 0.0f;
+};
+
+/// The calling thread's default generator: threads never share one, so two threads that
+/// each seed their own get the same numbers as one thread would.
+Generator& default_generator();
+void manual_seed(std::uint64_t seed);
+
+}  // namespace xtgrad

@@ -1,0 +1,126 @@
+// The tape: accumulation, release after backward, NoGrad, errors, threads, bounded memory.
+#include <thread>
+
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+
+TEST_CASE("backward: gradients accumulate until zero_grad") {
+  Tensor x = tensor({1, 2, 3}, true);
+  sum(x * x).backward();
+  CHECK(x.grad() == Array{2, 4, 6});
+  sum(x * x).backward();
+  CHECK(x.grad() == Array{4, 8, 12});
+  x.zero_grad();
+  CHECK_FALSE(x.has_grad());
+}
+
+TEST_CASE("backward: a tensor used twice gets both contributions") {
+  Tensor x = tensor({3}, true);
+  Tensor y = x * x + x;  // dy/dx = 2x + 1
+  sum(y).backward();
+  CHECK(x.grad()(0) == 7.0f);
+}
+
+TEST_CASE("backward: the tape is released, and a second backward is a clear error") {
+  clear_tape();
+  Tensor x = tensor({1, 2}, true);
+  Tensor loss = sum(exp(x));
+  CHECK(tape_size() == 2);
+  loss.backward();
+  CHECK(tape_size() == 0);
+  CHECK_THROWS_WITH_AS(loss.backward(),
+                       "backward: trying to backward through the graph a second time; an earlier backward() "
+                       "already released it",
+                       std::invalid_argument);
+}
+
+TEST_CASE("backward: through a part of the graph another backward released is an error") {
+  Tensor x = tensor({1, 2}, true);
+  Tensor h = exp(x);
+  Tensor a = sum(h);
+  Tensor b = sum(h * 2.0f);
+  a.backward();
+  CHECK_THROWS_AS(b.backward(), std::invalid_argument);
+  clear_tape();
+}
+
+TEST_CASE("backward: an independent graph survives another graph's backward") {
+  Tensor x = tensor({1, 2}, true);
+  Tensor a = sum(x * 2.0f);
+  Tensor b = sum(x * 3.0f);
+  a.backward();
+  b.backward();
+  CHECK(x.grad() == Array{5, 5});
+}
+
+TEST_CASE("backward: non-scalar needs an explicit gradient of the right shape") {
+  Tensor x = tensor({1, 2}, true);
+  Tensor y = x * 3.0f;
+  CHECK_THROWS_AS(y.backward(), std::invalid_argument);
+  CHECK_THROWS_AS(y.backward(Array{1, 1, 1}), std::invalid_argument);
+  y.backward(Array{1, 10});
+  CHECK(x.grad() == Array{3, 30});
+  Tensor c = tensor({1, 2});
+  CHECK_THROWS_AS(sum(c).backward(), std::invalid_argument);
+}
+
+TEST_CASE("NoGrad: nothing is recorded and outputs do not require grad") {
+  clear_tape();
+  Tensor x = tensor({1, 2}, true);
+  {
+    NoGrad guard;
+    CHECK_FALSE(is_grad_enabled());
+    Tensor y = sum(x * x);
+    CHECK_FALSE(y.requires_grad());
+  }
+  CHECK(is_grad_enabled());
+  CHECK(tape_size() == 0);
+  Tensor c = tensor({1, 2});
+  Tensor d = c * c;  // no input requires grad: nothing recorded either
+  CHECK(tape_size() == 0);
+}
+
+TEST_CASE("tape: abandoned graphs are collected, so memory stays bounded") {
+  clear_tape();
+  Tensor w = randn({4, 4}, true);
+  Tensor x = randn({2, 4});
+  std::size_t largest = 0;
+  for (int step = 0; step < 20000; ++step) {
+    Tensor y = relu(matmul(x, w));  // inference without NoGrad; never backpropagated
+    largest = std::max(largest, tape_size());
+  }
+  CHECK(largest <= 8192);
+  // A graph still held by the user is not collected.
+  Tensor kept = sum(matmul(x, w));
+  for (int step = 0; step < 10000; ++step) Tensor y = relu(matmul(x, w));
+  kept.backward();
+  CHECK(w.has_grad());
+  clear_tape();
+}
+
+TEST_CASE("tape: two threads build and differentiate their own graphs at once") {
+  auto train = [](float scale, float* out) {
+    Tensor x = full({8}, scale, true);
+    for (int i = 0; i < 2000; ++i) sum(x * x).backward();
+    *out = x.grad()(0);
+  };
+  float a = 0, b = 0;
+  std::thread t1(train, 1.0f, &a), t2(train, 2.0f, &b);
+  t1.join();
+  t2.join();
+  CHECK(a == 2.0f * 2000);
+  CHECK(b == 4.0f * 2000);
+}
+
+TEST_CASE("record: a user-defined op with its own backward") {
+  // cube(x) = x³ with d/dx = 3x²
+  auto cube = [](const Tensor& x) {
+    Array y = x.value() * x.value() * x.value();
+    return record("cube", std::move(y), {x}, [](BackwardContext& ctx) {
+      ctx.add(0, Array(3.0f * ctx.input(0) * ctx.input(0) * ctx.grad()));
+    });
+  };
+  Tensor x = tensor({1.5f, -0.5f, 2.0f}, true);
+  CHECK_GRADCHECK([&](const std::vector<Tensor>& in) { return cube(in[0]); }, {x});
+}

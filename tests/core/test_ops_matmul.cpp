@@ -1,0 +1,36 @@
+// matmul: values against a naive triple loop, gradients, shape errors.
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("matmul: values equal the naive product") {
+  Generator gen(9);
+  for (auto [m, k, n] : {std::tuple<std::size_t, std::size_t, std::size_t>{1, 1, 1}, {3, 4, 5}, {17, 33, 9}, {64, 2, 16}}) {
+    Tensor a = randn({m, k}, gen), b = randn({k, n}, gen);
+    Array expected = xt::zeros<float>({m, n});
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        double s = 0;
+        for (std::size_t p = 0; p < k; ++p) s += double(a.value()(i, p)) * b.value()(p, j);
+        expected(i, j) = static_cast<float>(s);
+      }
+    CHECK_ALL_CLOSE(matmul(a, b).value(), expected, 1e-5, 1e-5);
+  }
+  CHECK(matmul(zeros({2, 0}), zeros({0, 3})).value() == xt::zeros<float>({2, 3}));
+}
+
+TEST_CASE("matmul: gradients for both inputs, and accumulation into existing gradients") {
+  Generator gen(10);
+  Inputs in{randn({3, 4}, gen, true), randn({4, 2}, gen, true)};
+  CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[1]); }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[0] * 2.0f + matmul(v[0], v[1]) * 0.0f + 1.0f); },
+                  Inputs{randn({3, 3}, gen, true), randn({3, 3}, gen, true)});
+}
+
+TEST_CASE("matmul: shapes that do not align are reported") {
+  CHECK_THROWS_WITH_AS(matmul(zeros({3, 4}), zeros({5, 2})), "matmul: shapes [3, 4] and [5, 2] do not align",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({3, 2})), "matmul: expected two 2-D tensors, got shapes [3] and [3, 2]",
+                       std::invalid_argument);
+}

@@ -1,0 +1,57 @@
+// Shape ops: transpose, reshape, narrow/slice, concat, stack.
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("transpose/reshape: values") {
+  Tensor a = tensor({{1, 2, 3}, {4, 5, 6}});
+  CHECK(transpose(a).value() == Array{{1, 4}, {2, 5}, {3, 6}});
+  CHECK(reshape(a, {3, -1}).value() == Array{{1, 2}, {3, 4}, {5, 6}});
+  CHECK(reshape(a, {6}).shape() == Shape{6});
+  Tensor b = reshape(arange(0, 24), {2, 3, 4});
+  CHECK(transpose(b, 0, 2).shape() == Shape{4, 3, 2});
+  CHECK(transpose(b, 0, -1).value()(3, 2, 1) == b.value()(1, 2, 3));
+}
+
+TEST_CASE("narrow/slice/concat/stack: values") {
+  Tensor a = tensor({{1, 2, 3}, {4, 5, 6}});
+  CHECK(narrow(a, 1, 1, 2).value() == Array{{2, 3}, {5, 6}});
+  CHECK(slice(a, 0, 1, 2).value() == Array{{4, 5, 6}});
+  CHECK(concat({a, a}, 0).shape() == Shape{4, 3});
+  CHECK(concat({a, narrow(a, 1, 0, 1)}, -1).value() == Array{{1, 2, 3, 1}, {4, 5, 6, 4}});
+  CHECK(stack({a, a * 2.0f}, 0).shape() == Shape{2, 2, 3});
+  CHECK(stack({a, a * 2.0f}, 2).value()(1, 2, 1) == 12.0f);
+  CHECK(stack({tensor({1, 2}), tensor({3, 4})}, 1).value() == Array{{1, 3}, {2, 4}});
+}
+
+TEST_CASE("shape ops: gradients") {
+  Generator gen(4);
+  Inputs in{randn({2, 3, 4}, gen, true)};
+  CHECK_GRADCHECK([](const Inputs& v) { return transpose(v[0], 0, 2); }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return transpose(reshape(v[0], {6, 4})); }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return reshape(v[0], {4, -1}); }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return narrow(v[0], 1, 1, 2); }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return slice(v[0], -1, 0, 3); }, in);
+  Inputs three{randn({2, 3}, gen, true), randn({2, 1}, gen, true), randn({2, 3}, gen, true)};
+  CHECK_GRADCHECK([](const Inputs& v) { return concat({v[0], v[1], v[2]}, 1); }, three);
+  CHECK_GRADCHECK([](const Inputs& v) { return stack({v[0], v[2]}, 1); }, three);
+  CHECK_GRADCHECK([](const Inputs& v) { return stack({v[0], v[0], v[2]}, -1); }, three);
+}
+
+TEST_CASE("shape ops: errors name the op and the shapes") {
+  CHECK_THROWS_WITH_AS(reshape(zeros({2, 3}), {4, 2}), "reshape: cannot view shape [2, 3] (6 elements) as [4, 2]",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(reshape(zeros({2, 3}), {-1, 4}), std::invalid_argument);
+  CHECK_THROWS_AS(reshape(zeros({2, 3}), {-1, -1}), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(narrow(zeros({2, 3}), 1, 2, 2), "narrow: range [2, 4) is out of bounds for dimension 1 of shape [2, 3]",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(slice(zeros({2, 3}), 5, 0, 1), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(concat({zeros({2, 3}), zeros({3, 3})}, 1),
+                       "concat: tensor 1 has shape [3, 3] but tensor 0 has shape [2, 3] (only dimension 1 may differ)",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(concat({}, 0), std::invalid_argument);
+  CHECK_THROWS_AS(stack({zeros({2}), zeros({3})}, 0), std::invalid_argument);
+  CHECK_THROWS_AS(transpose(zeros({2, 3, 4})), std::invalid_argument);
+  CHECK_THROWS_AS(transpose(zeros({2, 3}), 0, 2), std::invalid_argument);
+}

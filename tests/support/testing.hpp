@@ -1,0 +1,46 @@
+// Helpers shared by the test suites: gradient checks with a readable failure message, and
+// elementwise comparison of arrays.
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "xtgrad.hpp"
+
+namespace xtgrad::testing {
+
+/// Passes when every element of every input that requires grad matches finite differences.
+#define CHECK_GRADCHECK(f, inputs, ...)                                       \
+  do {                                                                        \
+    ::xtgrad::GradcheckResult gc_result_ = ::xtgrad::gradcheck(f, inputs, ##__VA_ARGS__); \
+    INFO(gc_result_.message);                                                 \
+    CHECK(gc_result_.ok);                                                     \
+  } while (0)
+
+/// |a − b| <= atol + rtol·|b| for every element, and equal shapes.
+inline bool all_close(const Array& a, const Array& b, std::string* why, double rtol = 1e-5, double atol = 1e-6) {
+  if (a.shape() != b.shape()) {
+    if (why) *why = "shapes differ";
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    double x = a.data()[i], y = b.data()[i];
+    if (!(std::fabs(x - y) <= atol + rtol * std::fabs(y))) {
+      if (why) *why = "element " + std::to_string(i) + ": " + std::to_string(x) + " vs " + std::to_string(y);
+      return false;
+    }
+  }
+  return true;
+}
+
+#define CHECK_ALL_CLOSE(a, b, ...)                                         \
+  do {                                                                     \
+    std::string close_why_;                                                \
+    bool close_ok_ = ::xtgrad::testing::all_close(a, b, &close_why_, ##__VA_ARGS__); \
+    INFO(close_why_);                                                      \
+    CHECK(close_ok_);                                                      \
+  } while (0)
+
+}  // namespace xtgrad::testing

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs xtgrad's build dependencies from Debian packages; does nothing when all are present.
+# Usage: tools/install_deps.sh [extra Debian packages...]
+set -euo pipefail
+
+packages=(g++ cmake make xtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev doctest-dev libeigen3-dev
+          libcli11-dev libfmt-dev libopenblas-dev "$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
