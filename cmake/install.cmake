@@ -3,13 +3,13 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-foreach(dir core)
+foreach(dir core layers losses optim)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${dir}
           FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)
 endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/xtgrad.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
 
-install(TARGETS xtgrad xtgrad_options xtgrad_core
+install(TARGETS xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim
         EXPORT xtgradTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT xtgradTargets NAMESPACE xtgrad:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)

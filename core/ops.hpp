@@ -64,6 +64,10 @@ Tensor max(const Tensor& a, std::int64_t axis, bool keepdims = false);
 
 // Matrix product (ops_matmul.cpp): [m, k] @ [k, n] -> [m, n] through the GEMM backend.
 Tensor matmul(const Tensor& a, const Tensor& b);
+/// y = x Wᵀ + b as one op: x [n, in], weight [out, in], bias [out] -> [n, out]. Gradients:
+/// dx = g W, dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+Tensor linear(const Tensor& x, const Tensor& weight);
 
 // Shape ops (ops_shape.cpp).
 Tensor transpose(const Tensor& a);                                  ///< 2-D: [m, n] -> [n, m]

@@ -28,4 +28,52 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   });
 }
 
+namespace {
+
+Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
+  const Array& xv = x.value();
+  const Array& wv = weight.value();
+  detail::check(wv.dimension() == 2, "linear", "expected a 2-D weight [out, in], got shape ", detail::dims(wv));
+  std::size_t out = wv.shape()[0], in = wv.shape()[1];
+  detail::check(xv.dimension() == 2 && xv.shape()[1] == in, "linear", "expected input of shape [batch, ", in,
+                "] for weight ", detail::dims(wv), ", got ", detail::dims(xv));
+  if (bias) {
+    const Array& bv = bias->value();
+    detail::check(bv.dimension() == 1 && bv.shape()[0] == out, "linear", "expected bias of shape [", out,
+                  "] for weight ", detail::dims(wv), ", got ", detail::dims(bv));
+  }
+  std::size_t n = xv.shape()[0];
+  Array y = Array::from_shape({n, out});
+  float beta = 0.0f;
+  if (bias) {  // start from the broadcast bias, then accumulate the product onto it
+    const float* b = bias->value().data();
+    for (std::size_t r = 0; r < n; ++r) std::copy(b, b + out, y.data() + r * out);
+    beta = 1.0f;
+  }
+  // y [n, out] = x [n, in] @ Wᵀ [in, out]
+  detail::gemm(false, true, n, out, in, 1.0f, xv.data(), in, wv.data(), in, beta, y.data(), out);
+  auto backward = [n, in, out](BackwardContext& ctx) {
+    const float* g = ctx.grad().data();
+    // dx [n, in] = g [n, out] @ W [out, in]
+    if (ctx.wants(0))
+      detail::gemm(false, false, n, in, out, 1.0f, g, out, ctx.input(1).data(), in, 1.0f, ctx.grad_buffer(0).data(), in);
+    // dW [out, in] = gᵀ [out, n] @ x [n, in]
+    if (ctx.wants(1))
+      detail::gemm(true, false, out, in, n, 1.0f, g, out, ctx.input(0).data(), in, 1.0f, ctx.grad_buffer(1).data(), in);
+    // db [out] = column sums of g
+    if (ctx.num_inputs() == 3 && ctx.wants(2)) {
+      float* db = ctx.grad_buffer(2).data();
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t c = 0; c < out; ++c) db[c] += g[r * out + c];
+    }
+  };
+  if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward);
+  return record("linear", std::move(y), {x, weight}, backward);
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) { return linear_impl(x, weight, &bias); }
+Tensor linear(const Tensor& x, const Tensor& weight) { return linear_impl(x, weight, nullptr); }
+
 }  // namespace xtgrad

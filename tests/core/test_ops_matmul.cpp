@@ -34,3 +34,20 @@ TEST_CASE("matmul: shapes that do not align are reported") {
   CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({3, 2})), "matmul: expected two 2-D tensors, got shapes [3] and [3, 2]",
                        std::invalid_argument);
 }
+
+TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias") {
+  Generator gen(12);
+  Tensor x = randn({5, 3}, gen), w = randn({4, 3}, gen), b = randn({4}, gen);
+  CHECK_ALL_CLOSE(linear(x, w, b).value(), (matmul(x, transpose(w)) + b).value(), 1e-5, 1e-6);
+  CHECK_ALL_CLOSE(linear(x, w).value(), matmul(x, transpose(w)).value(), 1e-5, 1e-6);
+  Inputs in{randn({5, 3}, gen, true), randn({4, 3}, gen, true), randn({4}, gen, true)};
+  CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1], v[2]); }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1]); }, in);
+}
+
+TEST_CASE("linear: mismatched shapes are reported") {
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 3}), zeros({4, 5})),
+                       "linear: expected input of shape [batch, 5] for weight [4, 5], got [2, 3]", std::invalid_argument);
+  CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), std::invalid_argument);
+  CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({12})), std::invalid_argument);
+}

@@ -1,0 +1,140 @@
+// BCELoss and BCEWithLogitsLoss as single fused ops: the per-element loss and its gradient
+// are written out by hand (PyTorch's CPU kernels, aten/src/ATen/native/Loss.cpp), then reduced.
+#include "bce.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <xtensor/xbroadcast.hpp>
+
+#include "../core/autograd.hpp"
+#include "../core/detail/broadcast.hpp"
+#include "../core/detail/check.hpp"
+
+namespace xtgrad {
+namespace {
+
+// A weight broadcast to the input's shape (or ones when absent).
+Array expand_to(const char* op, const char* what, const std::optional<Tensor>& t, const Array& like) {
+  if (!t) return Array();
+  Shape shape = detail::shape_of(like);
+  Shape joint = detail::broadcast_shapes(op, detail::shape_of(t->value()), shape);
+  detail::check(joint == shape, op, what, " of shape ", detail::dims(t->value()),
+                " does not broadcast to the input's shape ", shape_str(shape));
+  return Array(xt::broadcast(t->value(), shape));
+}
+
+void check_common(const char* op, const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight) {
+  detail::check(input.shape() == target.shape(), op, "target shape ", shape_str(target.shape()),
+                " must equal input shape ", shape_str(input.shape()));
+  detail::check(!target.requires_grad() && !(weight && weight->requires_grad()), op,
+                "gradients with respect to target or weight are not supported; detach() them");
+}
+
+// Reduces per-element losses; the backward scale for each element is then g (mean: g/numel).
+Array apply_reduction(const Array& losses, Reduction reduction) {
+  if (reduction == Reduction::None) return losses;
+  double total = 0.0;
+  for (float v : losses) total += v;
+  if (reduction == Reduction::Mean) total /= static_cast<double>(losses.size());
+  Array out = xt::zeros<float>(Shape{});
+  out() = static_cast<float>(total);
+  return out;
+}
+
+// Multiplies dloss/dinput (per element) by the upstream gradient and the reduction's scale.
+Array chain(Array local, const Array& upstream, Reduction reduction) {
+  if (reduction == Reduction::None) {
+    for (std::size_t i = 0; i < local.size(); ++i) local.data()[i] *= upstream.data()[i];
+    return local;
+  }
+  float scale = upstream();
+  if (reduction == Reduction::Mean) scale /= static_cast<float>(local.size());
+  for (float& v : local) v *= scale;
+  return local;
+}
+
+}  // namespace
+
+Reduction reduction_from_string(const std::string& name) {
+  if (name == "none") return Reduction::None;
+  if (name == "mean") return Reduction::Mean;
+  if (name == "sum") return Reduction::Sum;
+  throw std::invalid_argument("reduction: expected 'none', 'mean' or 'sum', got '" + name + "'");
+}
+
+std::string to_string(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None: return "none";
+    case Reduction::Mean: return "mean";
+    case Reduction::Sum: return "sum";
+  }
+  return "?";
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction,
+                            const std::optional<Tensor>& weight) {
+  const char* op = "BCELoss";
+  check_common(op, input, target, weight);
+  const Array& x = input.value();
+  const Array& y = target.value();
+  Array w = expand_to(op, "weight", weight, x);
+  Array losses = Array::from_shape(x.shape());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    float p = x.data()[i], t = y.data()[i];
+    if (!(p >= 0.0f && p <= 1.0f))
+      throw std::invalid_argument(detail::concat(op, ": all elements of input should be between 0 and 1, got ", p,
+                                                 " at flat index ", i));
+    float l = (t - 1.0f) * std::fmax(std::log1p(-p), -100.0f) - t * std::fmax(std::log(p), -100.0f);
+    losses.data()[i] = weight ? l * w.data()[i] : l;
+  }
+  return record(op, apply_reduction(losses, reduction), {input},
+                [reduction, w = std::move(w), has_weight = weight.has_value(), y](BackwardContext& ctx) {
+                  const Array& x = ctx.input(0);
+                  Array local = Array::from_shape(x.shape());
+                  for (std::size_t i = 0; i < x.size(); ++i) {
+                    float p = x.data()[i];
+                    float d = (p - y.data()[i]) / std::fmax((1.0f - p) * p, 1e-12f);
+                    local.data()[i] = has_weight ? d * w.data()[i] : d;
+                  }
+                  ctx.add(0, chain(std::move(local), ctx.grad(), reduction));
+                });
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction,
+                                        const std::optional<Tensor>& weight,
+                                        const std::optional<Tensor>& pos_weight) {
+  const char* op = "BCEWithLogitsLoss";
+  check_common(op, input, target, weight);
+  detail::check(!(pos_weight && pos_weight->requires_grad()), op,
+                "gradients with respect to pos_weight are not supported; detach() it");
+  const Array& z = input.value();
+  const Array& y = target.value();
+  Array w = expand_to(op, "weight", weight, z);
+  Array pw = expand_to(op, "pos_weight", pos_weight, z);
+  Array losses = Array::from_shape(z.shape());
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    float x = z.data()[i], t = y.data()[i];
+    float log_weight = pos_weight ? 1.0f + (pw.data()[i] - 1.0f) * t : 1.0f;
+    // softplus(−x) = max(−x, 0) + log1p(e^−|x|) = −log σ(x)
+    float l = (1.0f - t) * x + log_weight * (std::fmax(-x, 0.0f) + std::log1p(std::exp(-std::fabs(x))));
+    losses.data()[i] = weight ? l * w.data()[i] : l;
+  }
+  return record(op, apply_reduction(losses, reduction), {input},
+                [reduction, y, w = std::move(w), pw = std::move(pw), has_weight = weight.has_value(),
+                 has_pos = pos_weight.has_value()](BackwardContext& ctx) {
+                  const Array& z = ctx.input(0);
+                  Array local = Array::from_shape(z.shape());
+                  for (std::size_t i = 0; i < z.size(); ++i) {
+                    float x = z.data()[i], t = y.data()[i];
+                    float e = std::exp(-std::fabs(x));
+                    float s = x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);  // stable σ(x)
+                    // d/dx = lw·σ(x) − p·y, which is σ(x) − y when p = 1
+                    float d = has_pos ? (1.0f + (pw.data()[i] - 1.0f) * t) * s - pw.data()[i] * t : s - t;
+                    local.data()[i] = has_weight ? d * w.data()[i] : d;
+                  }
+                  ctx.add(0, chain(std::move(local), ctx.grad(), reduction));
+                });
+}
+
+}  // namespace xtgrad

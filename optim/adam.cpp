@@ -1,0 +1,72 @@
+// Adam / AdamW (torch/optim/adam.py and adamw.py, single-tensor path), one pass per parameter.
+// Scalars follow PyTorch: bias corrections in double, then rounded to float where applied.
+#include "adam.hpp"
+
+#include <cmath>
+
+#include "../core/detail/check.hpp"
+
+namespace xtgrad {
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, false, "Adam") {}
+
+AdamW::AdamW(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, true, "AdamW") {}
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
+    : Optimizer(std::move(params), options.lr, name), options_(options), decoupled_(decoupled) {
+  detail::check(options.eps >= 0.0, name, "invalid epsilon value: ", options.eps);
+  detail::check(options.beta1 >= 0.0 && options.beta1 < 1.0, name, "invalid beta parameter at index 0: ", options.beta1);
+  detail::check(options.beta2 >= 0.0 && options.beta2 < 1.0, name, "invalid beta parameter at index 1: ", options.beta2);
+  detail::check(options.weight_decay >= 0.0, name, "invalid weight_decay value: ", options.weight_decay);
+  state_.resize(params_.size());
+}
+
+void Adam::step() {
+  options_.lr = lr_;
+  const float beta1 = static_cast<float>(options_.beta1), beta2 = static_cast<float>(options_.beta2);
+  const float one_minus_beta1 = static_cast<float>(1.0 - options_.beta1);
+  const float one_minus_beta2 = static_cast<float>(1.0 - options_.beta2);
+  const float eps = static_cast<float>(options_.eps);
+  const float decay = static_cast<float>(options_.weight_decay);
+  const float decay_factor = static_cast<float>(1.0 - lr_ * options_.weight_decay);  // AdamW
+  for (std::size_t k = 0; k < params_.size(); ++k) {
+    Tensor& param = params_[k];
+    if (!param.has_grad()) continue;
+    AdamState& s = state_[k];
+    if (s.step == 0) {
+      s.exp_avg = xt::zeros<float>(param.value().shape());
+      s.exp_avg_sq = xt::zeros<float>(param.value().shape());
+      if (options_.amsgrad) s.max_exp_avg_sq = xt::zeros<float>(param.value().shape());
+    }
+    s.step += 1;
+    const double bias_correction1 = 1.0 - std::pow(options_.beta1, static_cast<double>(s.step));
+    const double bias_correction2 = 1.0 - std::pow(options_.beta2, static_cast<double>(s.step));
+    const float step_size = static_cast<float>(lr_ / bias_correction1);
+    const float bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+
+    float* p = param.mutable_value().data();
+    const float* grad = param.grad().data();
+    float* m = s.exp_avg.data();
+    float* v = s.exp_avg_sq.data();
+    float* vmax = options_.amsgrad ? s.max_exp_avg_sq.data() : nullptr;
+    for (std::size_t i = 0, n = param.numel(); i < n; ++i) {
+      float g = grad[i];
+      if (decoupled_) {
+        p[i] *= decay_factor;
+      } else if (decay != 0.0f) {
+        g += decay * p[i];
+      }
+      m[i] = m[i] * beta1 + one_minus_beta1 * g;
+      v[i] = v[i] * beta2 + one_minus_beta2 * g * g;
+      float second = v[i];
+      if (vmax) {
+        vmax[i] = std::fmax(vmax[i], v[i]);  // amsgrad keeps the max of the raw v
+        second = vmax[i];
+      }
+      float denom = std::sqrt(second) / bc2_sqrt + eps;
+      p[i] += -step_size * m[i] / denom;
+    }
+  }
+}
+
+}  // namespace xtgrad

@@ -1,0 +1,92 @@
+// SGD, Adam and AdamW: 20-step trajectories against PyTorch, validation, inspectable state.
+#include "support/fixtures.hpp"
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using namespace xtgrad::testing;
+
+namespace {
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& kind, const Json& o, std::vector<Tensor> params) {
+  if (kind == "SGD")
+    return std::make_unique<SGD>(std::move(params), o.at("lr").get<double>(), o.at("momentum").get<double>(),
+                                 o.at("dampening").get<double>(), o.at("weight_decay").get<double>(),
+                                 o.at("nesterov").get<bool>());
+  AdamOptions a;
+  a.lr = o.at("lr");
+  a.beta1 = o.at("betas")[0];
+  a.beta2 = o.at("betas")[1];
+  a.eps = o.at("eps");
+  a.weight_decay = o.at("weight_decay");
+  a.amsgrad = o.at("amsgrad");
+  if (kind == "Adam") return std::make_unique<Adam>(std::move(params), a);
+  return std::make_unique<AdamW>(std::move(params), a);
+}
+
+}  // namespace
+
+TEST_CASE("optimizers: 20-step trajectories match PyTorch") {
+  const Json& fixture = load_fixture("optim.json");
+  Tensor x = to_tensor(fixture.at("input"));
+  Tensor y = to_tensor(fixture.at("target"));
+  for (const Json& t : fixture_cases("optim.json", "trajectories")) {
+    std::string kind = t.at("optimizer");
+    std::string options = t.at("options").dump();
+    CAPTURE(kind);
+    CAPTURE(options);
+    Sequential net{std::make_shared<Linear>(2, 8), std::make_shared<Tanh>(), std::make_shared<Linear>(8, 1)};
+    load_parameters(net, fixture.at("params"));
+    auto optimizer = make_optimizer(kind, t.at("options"), net.parameters());
+    for (std::size_t step = 0; step < 20; ++step) {
+      optimizer->zero_grad();
+      Tensor loss = binary_cross_entropy_with_logits(net(x), y);
+      CHECK(loss.item() == doctest::Approx(t.at("losses")[step].get<double>()).epsilon(1e-4));
+      loss.backward();
+      optimizer->step();
+      if (step == 0)
+        for (auto& [name, p] : net.named_parameters())
+          CHECK_ALL_CLOSE(p.value(), to_array(t.at("params_after_step_1").at(name)), 1e-5, 1e-6);
+    }
+    for (auto& [name, p] : net.named_parameters()) {
+      CAPTURE(name);
+      CHECK_ALL_CLOSE(p.value(), to_array(t.at("final_params").at(name)), 1e-4, 1e-5);
+    }
+  }
+}
+
+TEST_CASE("optimizers: invalid settings are rejected with PyTorch's reasons") {
+  Tensor p = zeros({2}, true);
+  CHECK_THROWS_WITH_AS(SGD({}, 0.1), "SGD: optimizer got an empty parameter list", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(SGD({p}, -0.1), "SGD: invalid learning rate: -0.1 (must be finite and >= 0)",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(SGD({p}, 0.1, -0.5), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(SGD({p}, 0.1, 0.0, 0.0, 0.0, true),
+                       "SGD: Nesterov momentum requires a momentum and zero dampening", std::invalid_argument);
+  CHECK_THROWS_AS(SGD({p}, 0.1, 0.9, 0.1, 0.0, true), std::invalid_argument);
+  AdamOptions bad;
+  bad.beta2 = 1.0;
+  CHECK_THROWS_AS(Adam({p}, bad), std::invalid_argument);
+  bad = AdamOptions{};
+  bad.lr = -1;
+  CHECK_THROWS_AS(AdamW({p}, bad), std::invalid_argument);
+  CHECK_THROWS_AS(Adam({zeros({2})}), std::invalid_argument);  // not requiring grad
+  SGD ok({p}, 0.1);
+  CHECK_THROWS_AS(ok.set_lr(NAN), std::invalid_argument);
+}
+
+TEST_CASE("optimizers: state is inspectable and parameters without gradients are skipped") {
+  Tensor a = tensor({1, 2}, true), b = tensor({3}, true);
+  Adam adam({a, b});
+  sum(a * a).backward();
+  adam.step();
+  CHECK(adam.state()[0].step == 1);
+  CHECK(adam.state()[1].step == 0);  // b had no gradient
+  CHECK(b.value()(0) == 3.0f);
+  // After one step m = (1 − β1)·g with g = 2a.
+  CHECK(adam.state()[0].exp_avg(1) == doctest::Approx(0.1 * 4.0));
+  CHECK(AdamW({a}).options().weight_decay == 1e-2);
+  SGD sgd({a}, 0.1, 0.9);
+  CHECK(sgd.momentum_buffers()[0].size() == 1);  // empty (0-d) until the first step
+  sgd.step();
+  CHECK(sgd.momentum_buffers()[0].shape() == a.value().shape());
+}

@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Generate PyTorch reference fixtures for the xtgrad tests.
+
+Requires PyTorch for the system Python (Debian package ``python3-torch``:
+``apt-get install python3-torch``). Run from the repository root as:
+
+    /usr/bin/python3 tools/make_torch_fixtures.py
+
+Writes deterministic JSON files into ``tests/fixtures/`` (located relative to
+this script, not the current directory). Every tensor is encoded as
+``{"shape": [d0, d1, ...], "data": [flat row-major float32 values]}``; a 0-d
+tensor has ``"shape": []`` and a single data value. NaN/Infinity never appear.
+
+To add a new fixture file (e.g. LSTM), write a ``make_<name>()`` function that
+returns a dict of groups and register it in ``FIXTURES`` at the bottom.
+"""
+
+import json
+import math
+import os
+import tempfile
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT_DIR = os.path.join(REPO_ROOT, "tests", "fixtures")
+GENERATOR = "tools/make_torch_fixtures.py"
+MAX_BYTES = 300 * 1024
+
+
+# ---------------------------------------------------------------------------
+# Encoding helpers
+# ---------------------------------------------------------------------------
+
+def T(t):
+    """Encode a float32 tensor as {"shape", "data"}; asserts all values finite."""
+    t = t.detach()
+    assert t.dtype == torch.float32, t.dtype
+    assert bool(torch.isfinite(t).all()), "non-finite value in fixture tensor"
+    return {"shape": list(t.shape), "data": t.reshape(-1).tolist()}
+
+
+def opt_T(t):
+    return None if t is None else T(t)
+
+
+def params_of(model):
+    """state_dict (in order) encoded as {key: T}."""
+    return {k: T(v) for k, v in model.state_dict().items()}
+
+
+def grads_of(model):
+    """Gradients of every state_dict entry, keyed like the state_dict."""
+    named = dict(model.named_parameters())
+    return {k: T(named[k].grad) for k in model.state_dict().keys()}
+
+
+def finite_float(x):
+    x = float(x)
+    assert math.isfinite(x), x
+    return x
+
+
+# ---------------------------------------------------------------------------
+# layers.json: Linear, activations, a small MLP
+# ---------------------------------------------------------------------------
+
+def linear_case(seed, in_f, out_f, bias):
+    torch.manual_seed(seed)
+    lin = nn.Linear(in_f, out_f, bias=bias)
+    x = torch.randn(3, in_f).requires_grad_()
+    y = lin(x)
+    up = torch.randn_like(y)
+    y.backward(up)
+    params = {"weight": T(lin.weight)}
+    grads = {"weight": T(lin.weight.grad)}
+    if bias:
+        params["bias"] = T(lin.bias)
+        grads["bias"] = T(lin.bias.grad)
+    return {"in_features": in_f, "out_features": out_f, "bias": bias,
+            "params": params, "input": T(x), "output": T(y), "upstream": T(up),
+            "grad_input": T(x.grad), "grads": grads}
+
+
+def activation_cases():
+    fns = [("relu", F.relu), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid),
+           ("softplus", F.softplus), ("log_sigmoid", F.logsigmoid)]
+    torch.manual_seed(100)
+    base = torch.cat([torch.randn(16) * 3,
+                      torch.tensor([-1000.0, 1000.0, -30.0, 30.0,
+                                    -0.5, 0.5, 1e-4, -1e-4])])
+    assert bool((base != 0).all())
+    cases = []
+    for i, (name, fn) in enumerate(fns):
+        torch.manual_seed(110 + i)
+        x = base.clone().requires_grad_()
+        y = fn(x)
+        up = torch.randn_like(y)
+        y.backward(up)
+        cases.append({"name": name, "input": T(x), "output": T(y),
+                      "upstream": T(up), "grad_input": T(x.grad)})
+    return cases
+
+
+def mlp_case():
+    torch.manual_seed(200)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 4),
+                          nn.ReLU(), nn.Linear(4, 1))
+    x = torch.randn(6, 3).requires_grad_()
+    target = torch.randint(0, 2, (6, 1)).float()
+    out = model(x)
+    loss = nn.BCEWithLogitsLoss()(out, target)
+    loss.backward()
+    return {"layers": ["Linear(3,8)", "Tanh", "Linear(8,4)", "ReLU", "Linear(4,1)"],
+            "params": params_of(model), "input": T(x), "target": T(target),
+            "output": T(out), "loss": T(loss), "grads": grads_of(model),
+            "grad_input": T(x.grad)}
+
+
+def make_layers():
+    return {
+        "linear": [linear_case(10 + i, *cfg) for i, cfg in
+                   enumerate([(3, 4, True), (5, 2, False), (1, 1, True)])],
+        "activations": activation_cases(),
+        "mlp": mlp_case(),
+    }
+
+
+# ---------------------------------------------------------------------------
+# losses.json: BCELoss and BCEWithLogitsLoss
+# ---------------------------------------------------------------------------
+
+def run_loss(seed, loss_fn, reduction, inp, target):
+    """Forward + backward a loss; returns (loss, upstream, grad_input)."""
+    torch.manual_seed(seed)
+    x = inp.clone().requires_grad_()
+    loss = loss_fn(x, target)
+    up = torch.ones(()) if reduction != "none" else torch.randn_like(loss)
+    loss.backward(up)
+    return loss, up, x.grad
+
+
+def bce_case(seed, name, reduction, inp, target, weight=None):
+    fn = nn.BCELoss(weight=weight, reduction=reduction)
+    loss, up, g = run_loss(seed, fn, reduction, inp, target)
+    return {"name": name, "reduction": reduction, "input": T(inp),
+            "target": T(target), "weight": opt_T(weight), "loss": T(loss),
+            "upstream": T(up), "grad_input": T(g)}
+
+
+def bce_logits_case(seed, name, reduction, inp, target, weight=None, pos_weight=None):
+    fn = nn.BCEWithLogitsLoss(weight=weight, pos_weight=pos_weight, reduction=reduction)
+    loss, up, g = run_loss(seed, fn, reduction, inp, target)
+    return {"name": name, "reduction": reduction, "input": T(inp),
+            "target": T(target), "weight": opt_T(weight),
+            "pos_weight": opt_T(pos_weight), "loss": T(loss),
+            "upstream": T(up), "grad_input": T(g)}
+
+
+def bce_cases():
+    cases = []
+    seed = 300
+    for red in ["none", "mean", "sum"]:
+        torch.manual_seed(seed)
+        inp = 0.02 + 0.96 * torch.rand(4, 3)
+        tgt = torch.randint(0, 2, (4, 3)).float()
+        w3 = 0.1 + 2.0 * torch.rand(3)
+        w43 = 0.1 + 2.0 * torch.rand(4, 3)
+        cases.append(bce_case(seed + 1, "basic", red, inp, tgt))
+        cases.append(bce_case(seed + 2, "weight [3] broadcast", red, inp, tgt, w3))
+        cases.append(bce_case(seed + 3, "weight [4,3]", red, inp, tgt, w43))
+        seed += 10
+    # Exact 0/1 probabilities: log is clamped at -100, grad denominator at 1e-12.
+    edge_in = torch.tensor([0.0, 1.0, 0.0, 1.0])
+    edge_tg = torch.tensor([1.0, 0.0, 0.0, 1.0])
+    for red in ["mean", "none"]:
+        cases.append(bce_case(seed, "input exactly 0/1", red, edge_in, edge_tg))
+        seed += 1
+    # Soft (non-binary) targets.
+    torch.manual_seed(seed)
+    inp = 0.02 + 0.96 * torch.rand(2, 3)
+    tgt = torch.tensor([[0.3, 0.7, 0.5], [0.1, 0.9, 0.25]])
+    for red in ["mean", "none"]:
+        cases.append(bce_case(seed + 1, "soft targets", red, inp, tgt))
+        seed += 2
+    return cases
+
+
+def bce_logits_cases():
+    cases = []
+    seed = 400
+    for red in ["none", "mean", "sum"]:
+        torch.manual_seed(seed)
+        inp = torch.randn(5, 3) * 3
+        tgt = torch.randint(0, 2, (5, 3)).float()
+        w3 = 0.1 + 2.0 * torch.rand(3)
+        w51 = 0.1 + 2.0 * torch.rand(5, 1)
+        pw = torch.tensor([0.5, 1.0, 3.0])
+        cases.append(bce_logits_case(seed + 1, "basic", red, inp, tgt))
+        cases.append(bce_logits_case(seed + 2, "weight [3]", red, inp, tgt, weight=w3))
+        cases.append(bce_logits_case(seed + 3, "pos_weight [3]", red, inp, tgt, pos_weight=pw))
+        cases.append(bce_logits_case(seed + 4, "weight [5,1] + pos_weight [3]", red,
+                                     inp, tgt, weight=w51, pos_weight=pw))
+        seed += 10
+    # Extreme logits must stay finite (log-sum-exp formulation).
+    ext_in = torch.tensor([-1000.0, 1000.0, -1000.0, 1000.0, -50.0, 50.0])
+    ext_tg = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+    for red in ["mean", "none"]:
+        cases.append(bce_logits_case(seed, "extreme logits", red, ext_in, ext_tg))
+        cases.append(bce_logits_case(seed + 1, "extreme logits + pos_weight [1]", red,
+                                     ext_in, ext_tg, pos_weight=torch.tensor([2.0])))
+        seed += 2
+    # Soft targets.
+    torch.manual_seed(seed)
+    inp = torch.randn(2, 3) * 2
+    tgt = torch.tensor([[0.3, 0.7, 0.5], [0.1, 0.9, 0.25]])
+    for red in ["mean", "none"]:
+        cases.append(bce_logits_case(seed + 1, "soft targets", red, inp, tgt))
+        cases.append(bce_logits_case(seed + 2, "soft targets + pos_weight [3]", red, inp,
+                                     tgt, pos_weight=torch.tensor([0.5, 1.0, 3.0])))
+        seed += 3
+    return cases
+
+
+def make_losses():
+    return {"bce": bce_cases(), "bce_with_logits": bce_logits_cases()}
+
+
+# ---------------------------------------------------------------------------
+# optim.json: optimizer trajectories, grad clipping, LR schedulers
+# ---------------------------------------------------------------------------
+
+def optim_model():
+    return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+SGD_DEFAULTS = {"lr": None, "momentum": 0.0, "dampening": 0.0,
+                "weight_decay": 0.0, "nesterov": False}
+ADAM_DEFAULTS = {"lr": None, "betas": [0.9, 0.999], "eps": 1e-8,
+                 "weight_decay": 0.0, "amsgrad": False}
+ADAMW_DEFAULTS = dict(ADAM_DEFAULTS, weight_decay=0.01)
+
+OPTIM_CONFIGS = [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05}),
+    ("Adam", {"lr": 0.01}),
+    ("Adam", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.01}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+]
+
+
+def trajectory(init_state, x, target, name, overrides, steps=20):
+    defaults = {"SGD": SGD_DEFAULTS, "Adam": ADAM_DEFAULTS, "AdamW": ADAMW_DEFAULTS}[name]
+    options = dict(defaults, **overrides)
+    kwargs = dict(options)
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    model = optim_model()
+    model.load_state_dict(init_state)
+    opt = getattr(torch.optim, name)(model.parameters(), **kwargs)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses, after_1 = [], None
+    for step in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        losses.append(finite_float(loss.item()))
+        opt.step()
+        if step == 0:
+            after_1 = params_of(model)
+    return {"optimizer": name, "options": options, "losses": losses,
+            "final_params": params_of(model), "params_after_step_1": after_1}
+
+
+def clip_norm_case(grads, max_norm, norm_type):
+    params = [torch.zeros_like(g, requires_grad=True) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = g.clone()
+    nt = float("inf") if norm_type == "inf" else norm_type
+    total = nn.utils.clip_grad_norm_(params, max_norm, norm_type=nt)
+    return {"grads": [T(g) for g in grads], "max_norm": max_norm,
+            "norm_type": norm_type, "total_norm": finite_float(total.item()),
+            "clipped": [T(p.grad) for p in params]}
+
+
+def clip_cases():
+    torch.manual_seed(500)
+    grads = [torch.randn(3, 2), torch.randn(2), torch.randn(4)]
+    norm = [clip_norm_case(grads, 1.0, 2.0),
+            clip_norm_case(grads, 100.0, 2.0),
+            clip_norm_case(grads, 0.5, "inf")]
+    torch.manual_seed(501)
+    vgrads = [torch.randn(3, 2), torch.randn(4)]
+    vparams = [torch.zeros_like(g, requires_grad=True) for g in vgrads]
+    for p, g in zip(vparams, vgrads):
+        p.grad = g.clone()
+    nn.utils.clip_grad_value_(vparams, 0.5)
+    value = {"grads": [T(g) for g in vgrads], "clip_value": 0.5,
+             "clipped": [T(p.grad) for p in vparams]}
+    return norm, value
+
+
+def scheduler_lrs(make_sched, lr, epochs):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = make_sched(opt)
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(finite_float(opt.param_groups[0]["lr"]))
+        opt.step()
+        sched.step()
+    return lrs
+
+
+def make_optim():
+    torch.manual_seed(0)
+    model = optim_model()
+    init_state = {k: v.clone() for k, v in model.state_dict().items()}
+    torch.manual_seed(1)
+    x = torch.randn(16, 2)
+    target = (x[:, 0] * x[:, 1] > 0).float().reshape(16, 1)
+    trajs = [trajectory(init_state, x, target, n, o) for n, o in OPTIM_CONFIGS]
+    clip_norm, clip_value = clip_cases()
+    sl = torch.optim.lr_scheduler
+    schedulers = {
+        "StepLR": {"lr": 0.1, "step_size": 3, "gamma": 0.5,
+                   "lrs": scheduler_lrs(lambda o: sl.StepLR(o, step_size=3, gamma=0.5),
+                                        0.1, 12)},
+        "CosineAnnealingLR": {"lr": 0.1, "T_max": 10, "eta_min": 0.001,
+                              "lrs": scheduler_lrs(
+                                  lambda o: sl.CosineAnnealingLR(o, T_max=10, eta_min=0.001),
+                                  0.1, 25)},
+    }
+    return {"model": {"layers": ["Linear(2,8)", "Tanh", "Linear(8,1)"],
+                      "loss": "BCEWithLogitsLoss(mean)"},
+            "params": {k: T(v) for k, v in init_state.items()},
+            "input": T(x), "target": T(target),
+            "trajectories": trajs, "clip_grad_norm": clip_norm,
+            "clip_grad_value": clip_value, "schedulers": schedulers}
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+def write_json(filename, groups):
+    doc = {"generator": GENERATOR, "torch_version": torch.__version__}
+    doc.update(groups)
+    text = json.dumps(doc, indent=None, separators=(",", ":"), allow_nan=False) + "\n"
+    assert len(text.encode()) < MAX_BYTES, (filename, len(text))
+    os.makedirs(OUT_DIR, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + filename, suffix=".tmp", dir=OUT_DIR)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
+        os.replace(tmp, os.path.join(OUT_DIR, filename))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    print("wrote %s (%d bytes)" % (os.path.join("tests", "fixtures", filename), len(text)))
+
+
+FIXTURES = [
+    ("layers.json", make_layers),
+    ("losses.json", make_losses),
+    ("optim.json", make_optim),
+]
+
+
+def main():
+    torch.set_default_dtype(torch.float32)
+    for filename, make in FIXTURES:
+        write_json(filename, make())
+
+
+if __name__ == "__main__":
+    main()
