@@ -9,6 +9,8 @@
 #include "core/tensor.hpp"
 #include "layers/activation.hpp"
 #include "layers/linear.hpp"
+#include "layers/lstm.hpp"
+#include "layers/lstm_layer.hpp"
 #include "layers/module.hpp"
 #include "layers/sequential.hpp"
 #include "losses/bce.hpp"

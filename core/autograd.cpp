@@ -16,8 +16,19 @@ struct Entry {
   const char* op;
   std::uint64_t seq;
   std::vector<ImplPtr> inputs;
-  ImplPtr output;
-  BackwardFn backward;   // empty once the entry is consumed or collected
+  std::vector<ImplPtr> outputs;  // usually one
+  BackwardFn backward;           // empty once the entry is consumed or collected
+
+  bool unreachable() const {  // only the tape holds its outputs
+    for (const ImplPtr& out : outputs)
+      if (out.use_count() > 1) return false;
+    return true;
+  }
+  bool has_output_grad() const {
+    for (const ImplPtr& out : outputs)
+      if (out->has_grad) return true;
+    return false;
+  }
 };
 
 struct Tape {
@@ -37,7 +48,7 @@ struct Tape {
     // Walking backwards, an entry whose output only the tape holds is dead; dropping it
     // releases its inputs, which may make earlier entries dead too.
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-      if (it->output.use_count() == 1) *it = Entry{it->op, it->seq, {}, nullptr, nullptr};
+      if (it->unreachable()) *it = Entry{it->op, it->seq, {}, {}, nullptr};
     }
     compact();
     collect_at = std::max<std::size_t>(4096, 2 * entries.size());
@@ -56,19 +67,34 @@ bool any_requires_grad(const Tensor* begin, const Tensor* end) {
   return false;
 }
 
-Tensor record_impl(const char* op, Array value, const Tensor* begin, const Tensor* end, BackwardFn backward) {
+// Wraps the values as outputs and, when recording, appends one entry that produced them all.
+std::vector<Tensor> record_impl(const char* op, std::vector<Array> values, const Tensor* begin, const Tensor* end,
+                                BackwardFn backward) {
+  std::vector<Tensor> outs;
+  outs.reserve(values.size());
+  for (Array& v : values) outs.emplace_back(std::move(v));
   Tape& t = tape();
-  if (!t.grad_enabled || !any_requires_grad(begin, end)) return Tensor(std::move(value));
-  Tensor out(std::move(value));
-  auto& impl = *out.impl();
-  impl.requires_grad = true;
-  impl.creator = t.next_seq++;
+  if (!t.grad_enabled || !any_requires_grad(begin, end)) return outs;
   if (t.entries.size() >= t.collect_at) t.collect_unreachable();
+  std::uint64_t seq = t.next_seq++;
+  std::vector<ImplPtr> outputs;
+  outputs.reserve(outs.size());
+  for (Tensor& out : outs) {
+    out.impl()->requires_grad = true;
+    out.impl()->creator = seq;
+    outputs.push_back(out.impl());
+  }
   std::vector<ImplPtr> inputs;
   inputs.reserve(static_cast<std::size_t>(end - begin));
   for (const Tensor* in = begin; in != end; ++in) inputs.push_back(in->impl());
-  t.entries.push_back(Entry{op, impl.creator, std::move(inputs), out.impl(), std::move(backward)});
-  return out;
+  t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward)});
+  return outs;
+}
+
+std::vector<Array> one(Array value) {
+  std::vector<Array> values;
+  values.push_back(std::move(value));
+  return values;
 }
 
 void accumulate(detail::TensorImpl& target, Array&& grad) {
@@ -89,11 +115,16 @@ NoGrad::~NoGrad() { tape().grad_enabled = previous_; }
 bool is_grad_enabled() { return tape().grad_enabled; }
 
 Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, BackwardFn backward) {
-  return record_impl(op, std::move(value), inputs.begin(), inputs.end(), std::move(backward));
+  return record_impl(op, one(std::move(value)), inputs.begin(), inputs.end(), std::move(backward))[0];
 }
 
 Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, BackwardFn backward) {
-  return record_impl(op, std::move(value), inputs.data(), inputs.data() + inputs.size(), std::move(backward));
+  return record_impl(op, one(std::move(value)), inputs.data(), inputs.data() + inputs.size(), std::move(backward))[0];
+}
+
+std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
+                                 BackwardFn backward) {
+  return record_impl(op, std::move(values), inputs.data(), inputs.data() + inputs.size(), std::move(backward));
 }
 
 bool will_record(std::initializer_list<Tensor> inputs) {
@@ -102,6 +133,17 @@ bool will_record(std::initializer_list<Tensor> inputs) {
 
 std::size_t tape_size() { return tape().entries.size(); }
 void clear_tape() { tape().entries.clear(); }
+
+const Array& BackwardContext::grad() const {
+  const Array* g = grad(0);
+  if (!g) throw std::logic_error(detail::concat("backward of '", op_, "': output 0 has no gradient; use grad(k)"));
+  return *g;
+}
+
+const Array* BackwardContext::grad(std::size_t k) const {
+  const detail::TensorImpl& out = *outputs_.at(k);
+  return out.has_grad ? &out.grad : nullptr;
+}
 
 const Array& BackwardContext::input(std::size_t i) const { return inputs_.at(i)->value; }
 
@@ -157,7 +199,9 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Array seed) {
   Tape& t = tape();
   auto found = std::lower_bound(t.entries.begin(), t.entries.end(), root->creator,
                                 [](const Entry& e, std::uint64_t seq) { return e.seq < seq; });
-  check(found != t.entries.end() && found->output == root, "backward",
+  check(found != t.entries.end() &&
+            std::find(found->outputs.begin(), found->outputs.end(), root) != found->outputs.end(),
+        "backward",
         "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
 
   root->grad = std::move(seed);
@@ -167,16 +211,17 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Array seed) {
     ~CompactOnExit() { t.compact(); }
   } compact_on_exit{t};
   for (auto it = std::make_reverse_iterator(found + 1); it != t.entries.rend(); ++it) {
-    TensorImpl& out = *it->output;
-    if (!out.has_grad) continue;  // not on a path from the root
+    if (!it->backward || !it->has_output_grad()) continue;  // not on a path from the root
     BackwardFn backward = std::move(it->backward);
     it->backward = nullptr;
-    out.released = true;
-    BackwardContext ctx(it->op, out.grad, out.value, it->inputs);
+    for (const ImplPtr& out : it->outputs) out->released = true;
+    BackwardContext ctx(it->op, it->outputs, it->inputs);
     backward(ctx);
     // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.
-    out.grad = Array();
-    out.has_grad = false;
+    for (const ImplPtr& out : it->outputs) {
+      out->grad = Array();
+      out->has_grad = false;
+    }
     it->inputs.clear();
   }
 }

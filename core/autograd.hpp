@@ -29,8 +29,12 @@ bool is_grad_enabled();
 /// output, and where to put each input's gradient.
 class BackwardContext {
  public:
-  const Array& grad() const { return grad_out_; }     ///< d(loss)/d(output), output's shape
-  const Array& output() const { return output_; }
+  /// d(loss)/d(output), in the output's shape (single-output ops).
+  const Array& grad() const;
+  const Array& output() const { return outputs_[0]->value; }
+  /// For multi-output ops: output k's gradient, or nullptr when nothing reached it (a zero).
+  const Array* grad(std::size_t k) const;
+  const Array& output(std::size_t k) const { return outputs_.at(k)->value; }
   const Array& input(std::size_t i) const;
   std::size_t num_inputs() const { return inputs_.size(); }
   bool wants(std::size_t i) const;                     ///< does input i need a gradient?
@@ -42,15 +46,14 @@ class BackwardContext {
   /// such as a GEMM with beta = 1.
   Array& grad_buffer(std::size_t i);
 
-  BackwardContext(const char* op, const Array& grad_out, const Array& output,
+  BackwardContext(const char* op, const std::vector<std::shared_ptr<detail::TensorImpl>>& outputs,
                   const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs)
-      : op_(op), grad_out_(grad_out), output_(output), inputs_(inputs) {}
+      : op_(op), outputs_(outputs), inputs_(inputs) {}
 
  private:
   detail::TensorImpl& target(std::size_t i);
   const char* op_;
-  const Array& grad_out_;
-  const Array& output_;
+  const std::vector<std::shared_ptr<detail::TensorImpl>>& outputs_;
   const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs_;
 };
 
@@ -61,6 +64,11 @@ using BackwardFn = std::function<void(BackwardContext&)>;
 /// otherwise records nothing. `op` names the op in error messages.
 Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, BackwardFn backward);
 Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, BackwardFn backward);
+
+/// An op with several outputs (an LSTM layer's sequence, h_n and c_n): one tape entry whose
+/// backward reads each output's gradient with ctx.grad(k).
+std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
+                                 BackwardFn backward);
 
 /// True when an op on these inputs would be recorded (lets an op skip saving extra values).
 bool will_record(std::initializer_list<Tensor> inputs);

@@ -3,6 +3,7 @@
 #include "gradcheck.hpp"
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "autograd.hpp"
@@ -23,24 +24,37 @@ double weighted_sum(const Array& y, const Array& w) {
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
-  std::vector<Tensor> leaves;
+  // The inputs themselves are perturbed (so f may also reach them another way, as a module
+  // reaches its own parameters); their values and gradients are restored before returning.
   bool any = false;
-  for (const Tensor& in : inputs) {
-    leaves.emplace_back(Array(in.value()), in.requires_grad());
-    any = any || in.requires_grad();
+  std::vector<std::optional<Array>> saved_grads;
+  for (std::size_t t = 0; t < inputs.size(); ++t) {
+    detail::check(!inputs[t].requires_grad() || inputs[t].is_leaf(), "gradcheck", "input ", t,
+                  " requires grad but is not a leaf; pass the leaf tensors f is computed from");
+    any = any || inputs[t].requires_grad();
+    saved_grads.push_back(inputs[t].has_grad() ? std::optional<Array>(inputs[t].grad()) : std::nullopt);
   }
   detail::check(any, "gradcheck", "no input requires grad, so there is nothing to check");
+  std::vector<Tensor> leaves = inputs;
+  for (Tensor& leaf : leaves) leaf.zero_grad();
 
   Tensor out = f(leaves);
   Generator gen(options.seed);
   Array w = randn(out.shape(), gen).value();
   sum(mul(out, Tensor(w))).backward();
+  std::vector<Array> analytic_grads;
+  for (std::size_t t = 0; t < leaves.size(); ++t) {
+    bool reached = leaves[t].requires_grad() && leaves[t].has_grad();
+    analytic_grads.push_back(reached ? leaves[t].grad() : Array(xt::zeros<float>(leaves[t].value().shape())));
+    leaves[t].zero_grad();
+    if (saved_grads[t]) leaves[t].mutable_grad() = *saved_grads[t];
+  }
 
   GradcheckResult result;
   result.worst_ratio = -1.0;  // below any real ratio, so the first element is recorded
   for (std::size_t t = 0; t < leaves.size(); ++t) {
     if (!leaves[t].requires_grad()) continue;
-    Array analytic = leaves[t].has_grad() ? leaves[t].grad() : Array(xt::zeros<float>(leaves[t].value().shape()));
+    const Array& analytic = analytic_grads[t];
     float* x = leaves[t].mutable_value().data();
     for (std::size_t j = 0; j < leaves[t].numel(); ++j) {
       const float original = x[j];

@@ -30,7 +30,9 @@ struct GradcheckResult {
 
 /// Checks d(sum(w ⊙ f(inputs)))/d(input) from backward() against central differences, for
 /// every element of every input that requires grad; w is a fixed random weighting so that
-/// every output element matters. `f` must be deterministic. The inputs are not modified.
+/// every output element matters. `f` must be deterministic. Inputs that require grad must be
+/// leaves; they are perturbed in place, so `f` may also use them directly (a module's own
+/// parameters), and their values and gradients are as before when gradcheck returns.
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
 

@@ -10,6 +10,7 @@
 #include "../core/autograd.hpp"
 #include "../core/detail/broadcast.hpp"
 #include "../core/detail/check.hpp"
+#include "../core/detail/math.hpp"
 
 namespace xtgrad {
 namespace {
@@ -117,7 +118,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     float x = z.data()[i], t = y.data()[i];
     float log_weight = pos_weight ? 1.0f + (pw.data()[i] - 1.0f) * t : 1.0f;
     // softplus(−x) = max(−x, 0) + log1p(e^−|x|) = −log σ(x)
-    float l = (1.0f - t) * x + log_weight * (std::fmax(-x, 0.0f) + std::log1p(std::exp(-std::fabs(x))));
+    float l = (1.0f - t) * x + log_weight * detail::stable_softplus(-x);
     losses.data()[i] = weight ? l * w.data()[i] : l;
   }
   return record(op, apply_reduction(losses, reduction), {input},
@@ -127,8 +128,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                   Array local = Array::from_shape(z.shape());
                   for (std::size_t i = 0; i < z.size(); ++i) {
                     float x = z.data()[i], t = y.data()[i];
-                    float e = std::exp(-std::fabs(x));
-                    float s = x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);  // stable σ(x)
+                    float s = detail::stable_sigmoid(x);
                     // d/dx = lw·σ(x) − p·y, which is σ(x) − y when p = 1
                     float d = has_pos ? (1.0f + (pw.data()[i] - 1.0f) * t) * s - pw.data()[i] * t : s - t;
                     local.data()[i] = has_weight ? d * w.data()[i] : d;

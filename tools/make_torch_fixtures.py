@@ -346,6 +346,95 @@ def make_optim():
 
 
 # ---------------------------------------------------------------------------
+# lstm.json: LSTMCell, LSTM (multi-layer, batch_first, initial state), and a
+# small LSTM -> Linear classifier trained with BCEWithLogitsLoss
+# ---------------------------------------------------------------------------
+
+class LSTMClassifier(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers):
+        super().__init__()
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+        self.fc = nn.Linear(hidden_size, 1)
+    def forward(self, x):            # x: [B, T, input_size]
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1, :])  # [B, 1] logits from the last time step
+
+
+def lstm_cell_case(seed, input_size, hidden_size, bias, batch=2):
+    torch.manual_seed(seed)
+    cell = nn.LSTMCell(input_size, hidden_size, bias=bias)
+    x = torch.randn(batch, input_size).requires_grad_()
+    h0 = torch.randn(batch, hidden_size).requires_grad_()
+    c0 = torch.randn(batch, hidden_size).requires_grad_()
+    h1, c1 = cell(x, (h0, c0))
+    up_h = torch.randn_like(h1)
+    up_c = torch.randn_like(c1)
+    torch.autograd.backward([h1, c1], [up_h, up_c])
+    return {"input_size": input_size, "hidden_size": hidden_size, "bias": bias,
+            "params": params_of(cell), "input": T(x), "h0": T(h0), "c0": T(c0),
+            "h1": T(h1), "c1": T(c1), "upstream_h": T(up_h), "upstream_c": T(up_c),
+            "grad_input": T(x.grad), "grad_h0": T(h0.grad), "grad_c0": T(c0.grad),
+            "grads": grads_of(cell)}
+
+
+def lstm_case(seed, num_layers, batch_first, with_state,
+              input_size=3, hidden_size=5, seq_len=4, batch=2):
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(input_size, hidden_size, num_layers, bias=True,
+                   batch_first=batch_first)
+    in_shape = (batch, seq_len, input_size) if batch_first else (seq_len, batch, input_size)
+    x = torch.randn(*in_shape).requires_grad_()
+    h0 = c0 = None
+    if with_state:
+        h0 = torch.randn(num_layers, batch, hidden_size).requires_grad_()
+        c0 = torch.randn(num_layers, batch, hidden_size).requires_grad_()
+        output, (h_n, c_n) = lstm(x, (h0, c0))
+    else:
+        output, (h_n, c_n) = lstm(x)
+    up_out = torch.randn_like(output)
+    up_h = torch.randn_like(h_n)
+    up_c = torch.randn_like(c_n)
+    torch.autograd.backward([output, h_n, c_n], [up_out, up_h, up_c])
+    return {"input_size": input_size, "hidden_size": hidden_size,
+            "num_layers": num_layers, "batch_first": batch_first,
+            "params": params_of(lstm), "input": T(x), "h0": opt_T(h0), "c0": opt_T(c0),
+            "output": T(output), "h_n": T(h_n), "c_n": T(c_n),
+            "upstream_output": T(up_out), "upstream_h_n": T(up_h),
+            "upstream_c_n": T(up_c), "grad_input": T(x.grad),
+            "grad_h0": None if h0 is None else T(h0.grad),
+            "grad_c0": None if c0 is None else T(c0.grad),
+            "grads": grads_of(lstm)}
+
+
+def lstm_classifier_case(seed, num_layers, input_size=3, hidden_size=6,
+                         seq_len=5, batch=4):
+    torch.manual_seed(seed)
+    model = LSTMClassifier(input_size, hidden_size, num_layers)
+    x = torch.randn(batch, seq_len, input_size).requires_grad_()
+    target = torch.randint(0, 2, (batch, 1)).float()
+    hidden_states, _ = model.lstm(x)
+    logits = model(x)
+    assert torch.equal(logits, model.fc(hidden_states[:, -1, :]))
+    loss = nn.BCEWithLogitsLoss()(logits, target)
+    loss.backward()
+    return {"input_size": input_size, "hidden_size": hidden_size,
+            "num_layers": num_layers, "params": params_of(model), "input": T(x),
+            "target": T(target), "logits": T(logits),
+            "hidden_states": T(hidden_states), "loss": T(loss),
+            "grads": grads_of(model), "grad_input": T(x.grad)}
+
+
+def make_lstm():
+    return {
+        "cell": [lstm_cell_case(600 + i, 3, 4, b) for i, b in enumerate([True, False])],
+        "lstm": [lstm_case(610 + i, *cfg) for i, cfg in
+                 enumerate([(1, False, False), (2, False, True),
+                            (1, True, True), (2, True, False)])],
+        "classifier": [lstm_classifier_case(620 + i, L) for i, L in enumerate([1, 2])],
+    }
+
+
+# ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
 
@@ -372,6 +461,7 @@ FIXTURES = [
     ("layers.json", make_layers),
     ("losses.json", make_losses),
     ("optim.json", make_optim),
+    ("lstm.json", make_lstm),
 ]
 
 

@@ -1,0 +1,79 @@
+// LSTMCell, LSTM and LSTMClassifier with PyTorch's shapes, parameter names and initialisation.
+#pragma once
+
+#include <optional>
+
+#include "../core/random.hpp"
+#include "linear.hpp"
+#include "module.hpp"
+
+namespace xtgrad {
+
+/// Hidden and cell state: [B, H] for LSTMCell, [num_layers, B, H] for LSTM (also with batch_first).
+struct LSTMState {
+  Tensor h;
+  Tensor c;
+};
+
+/// One step. Parameters weight_ih [4H, I], weight_hh [4H, H], bias_ih [4H], bias_hh [4H], gate
+/// blocks i, f, g, o; all drawn from U(−1/√H, 1/√H).
+class LSTMCell : public Module {
+ public:
+  LSTMCell(std::size_t input_size, std::size_t hidden_size, bool bias = true);
+  LSTMCell(std::size_t input_size, std::size_t hidden_size, bool bias, Generator& gen);
+
+  /// input [B, I], state ([B, H], [B, H]) or zeros -> (h', c').
+  LSTMState forward(const Tensor& input, const std::optional<LSTMState>& state);
+  Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).h; }
+  std::string type_name() const override { return "LSTMCell"; }
+
+  std::size_t input_size, hidden_size;
+  Tensor weight_ih, weight_hh, bias_ih, bias_hh;
+  bool has_bias;
+
+ protected:
+  std::string extra_repr() const override;
+};
+
+struct LSTMOutput {
+  Tensor output;      ///< every h_t of the last layer: [T, B, H], or [B, T, H] with batch_first
+  LSTMState state;    ///< (h_n, c_n), each [num_layers, B, H]
+};
+
+/// Stacked LSTM. Per layer k: weight_ih_l{k} [4H, I] (k = 0) or [4H, H], weight_hh_l{k} [4H, H],
+/// bias_ih_l{k}, bias_hh_l{k} [4H]. Each layer runs as one fused op (lstm_layer).
+class LSTM : public Module {
+ public:
+  LSTM(std::size_t input_size, std::size_t hidden_size, std::size_t num_layers = 1, bool bias = true,
+       bool batch_first = false);
+  LSTM(std::size_t input_size, std::size_t hidden_size, std::size_t num_layers, bool bias, bool batch_first,
+       Generator& gen);
+
+  /// input [T, B, I] ([B, T, I] with batch_first); state defaults to zeros.
+  LSTMOutput forward(const Tensor& input, const std::optional<LSTMState>& state);
+  Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).output; }
+  std::string type_name() const override { return "LSTM"; }
+
+  std::size_t input_size, hidden_size, num_layers;
+  bool has_bias, batch_first;
+  std::vector<Tensor> weight_ih, weight_hh, bias_ih, bias_hh;  // one per layer
+
+ protected:
+  std::string extra_repr() const override;
+};
+
+/// LSTM (batch_first) then fc = Linear(H, 1) on the last time step's hidden state: one logit
+/// per sequence. input [B, T, input_size] -> [B, 1]. Parameters lstm.* and fc.*.
+class LSTMClassifier : public Module {
+ public:
+  LSTMClassifier(std::size_t input_size, std::size_t hidden_size, std::size_t num_layers = 1);
+  LSTMClassifier(std::size_t input_size, std::size_t hidden_size, std::size_t num_layers, Generator& gen);
+
+  Tensor forward(const Tensor& input) override;
+  std::string type_name() const override { return "LSTMClassifier"; }
+
+  std::shared_ptr<LSTM> lstm;
+  std::shared_ptr<Linear> fc;
+};
+
+}  // namespace xtgrad

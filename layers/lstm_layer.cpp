@@ -1,0 +1,157 @@
+// The fused LSTM layer: forward over all steps, and backpropagation through time by hand.
+// Saved for backward: the activated gates [T, B, 4H] and the cells c_1..c_T [T, B, H]; the
+// hidden states are the op's own output and h0 its input, so they are not stored twice.
+#include "lstm_layer.hpp"
+
+#include <cmath>
+
+#include "../core/autograd.hpp"
+#include "../core/detail/check.hpp"
+#include "../core/detail/gemm.hpp"
+#include "../core/detail/math.hpp"
+
+namespace xtgrad {
+namespace {
+
+using detail::gemm;
+using detail::stable_sigmoid;
+
+void check_shapes(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
+                  const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
+  const char* op = "lstm_layer";
+  detail::check(w_hh.dim() == 2 && w_hh.size(0) == 4 * w_hh.size(1) && w_hh.size(1) > 0, op,
+                "expected weight_hh of shape [4H, H], got ", shape_str(w_hh.shape()));
+  std::size_t hidden = w_hh.size(1);
+  detail::check(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0, op,
+                "expected input of shape [T, B, I] with T, B > 0, got ", shape_str(x.shape()));
+  Shape expect_ih{4 * hidden, x.size(2)};
+  detail::check(w_ih.shape() == expect_ih, op, "expected weight_ih of shape ", shape_str(expect_ih), ", got ",
+                shape_str(w_ih.shape()));
+  Shape state{x.size(1), hidden};
+  detail::check(h0.shape() == state && c0.shape() == state, op, "expected h0 and c0 of shape ", shape_str(state),
+                ", got ", shape_str(h0.shape()), " and ", shape_str(c0.shape()));
+  detail::check(b_ih.has_value() == b_hh.has_value(), op, "expected both biases or neither");
+  if (b_ih) {
+    Shape bias{4 * hidden};
+    detail::check(b_ih->shape() == bias && b_hh->shape() == bias, op, "expected biases of shape ", shape_str(bias),
+                  ", got ", shape_str(b_ih->shape()), " and ", shape_str(b_hh->shape()));
+  }
+}
+
+}  // namespace
+
+LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& weight_ih,
+                           const Tensor& weight_hh, const std::optional<Tensor>& bias_ih,
+                           const std::optional<Tensor>& bias_hh) {
+  check_shapes(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh);
+  const std::size_t steps = x.size(0), batch = x.size(1), in = x.size(2), H = weight_hh.size(1), G = 4 * H;
+  const std::size_t rows = steps * batch;
+
+  // Pre-activations of all steps: [T·B, 4H] = x W_ihᵀ + (b_ih + b_hh), then += h_{t−1} W_hhᵀ per step.
+  Array gates = Array::from_shape({steps, batch, G});
+  float beta = 0.0f;
+  if (bias_ih) {
+    const float* bi = bias_ih->value().data();
+    const float* bh = bias_hh->value().data();
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t j = 0; j < G; ++j) gates.data()[r * G + j] = bi[j] + bh[j];
+    beta = 1.0f;
+  }
+  gemm(false, true, rows, G, in, 1.0f, x.value().data(), in, weight_ih.value().data(), in, beta, gates.data(), G);
+
+  Array output = Array::from_shape({steps, batch, H});
+  Array cells = Array::from_shape({steps, batch, H});
+  const float* w_hh = weight_hh.value().data();
+  for (std::size_t t = 0; t < steps; ++t) {
+    const float* h_prev = t == 0 ? h0.value().data() : output.data() + (t - 1) * batch * H;
+    const float* c_prev = t == 0 ? c0.value().data() : cells.data() + (t - 1) * batch * H;
+    float* a = gates.data() + t * batch * G;
+    gemm(false, true, batch, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, a, G);
+    float* c = cells.data() + t * batch * H;
+    float* h = output.data() + t * batch * H;
+    for (std::size_t b = 0; b < batch; ++b) {
+      float* ab = a + b * G;
+      for (std::size_t j = 0; j < H; ++j) {
+        float i = stable_sigmoid(ab[j]), f = stable_sigmoid(ab[H + j]);
+        float g = std::tanh(ab[2 * H + j]), o = stable_sigmoid(ab[3 * H + j]);
+        ab[j] = i, ab[H + j] = f, ab[2 * H + j] = g, ab[3 * H + j] = o;  // keep the activated gates
+        float cn = f * c_prev[b * H + j] + i * g;
+        c[b * H + j] = cn;
+        h[b * H + j] = o * std::tanh(cn);
+      }
+    }
+  }
+  Array h_n = Array::from_shape({batch, H});
+  Array c_n = Array::from_shape({batch, H});
+  std::copy(output.data() + (steps - 1) * batch * H, output.data() + steps * batch * H, h_n.data());
+  std::copy(cells.data() + (steps - 1) * batch * H, cells.data() + steps * batch * H, c_n.data());
+
+  std::vector<Tensor> inputs{x, h0, c0, weight_ih, weight_hh};
+  if (bias_ih) inputs.insert(inputs.end(), {*bias_ih, *bias_hh});
+  std::vector<Array> values;
+  values.push_back(std::move(output));
+  values.push_back(std::move(h_n));
+  values.push_back(std::move(c_n));
+  auto backward = [steps, batch, in, H, G, gates = std::move(gates), cells = std::move(cells)](BackwardContext& ctx) {
+    const Array* d_out = ctx.grad(0);
+    const Array* d_hn = ctx.grad(1);
+    const Array* d_cn = ctx.grad(2);
+    const float* out = ctx.output(0).data();
+    const float* h0 = ctx.input(1).data();
+    const float* c0 = ctx.input(2).data();
+    Array dh = d_hn ? *d_hn : Array(xt::zeros<float>({batch, H}));
+    Array dc = d_cn ? *d_cn : Array(xt::zeros<float>({batch, H}));
+    Array d_pre = Array::from_shape({steps, batch, G});  // gradient of the pre-activations
+    for (std::size_t t = steps; t-- > 0;) {
+      const float* act = gates.data() + t * batch * G;
+      const float* c = cells.data() + t * batch * H;
+      const float* c_prev = t == 0 ? c0 : cells.data() + (t - 1) * batch * H;
+      float* da = d_pre.data() + t * batch * G;
+      for (std::size_t b = 0; b < batch; ++b) {
+        for (std::size_t j = 0; j < H; ++j) {
+          std::size_t k = b * H + j;
+          const float* ab = act + b * G;
+          float i = ab[j], f = ab[H + j], g = ab[2 * H + j], o = ab[3 * H + j];
+          float dh_k = dh.data()[k] + (d_out ? d_out->data()[t * batch * H + k] : 0.0f);
+          float tc = std::tanh(c[k]);
+          // h = o·tanh(c): dc gains dh·o·(1 − tanh²c); c = f·c_prev + i·g
+          float dct = dc.data()[k] + dh_k * o * (1.0f - tc * tc);
+          float* dab = da + b * G;
+          dab[j] = dct * g * i * (1.0f - i);            // σ' = σ(1 − σ)
+          dab[H + j] = dct * c_prev[k] * f * (1.0f - f);
+          dab[2 * H + j] = dct * i * (1.0f - g * g);    // tanh' = 1 − tanh²
+          dab[3 * H + j] = dh_k * tc * o * (1.0f - o);
+          dc.data()[k] = dct * f;
+        }
+      }
+      // dh_{t−1} [B, H] = d_pre_t [B, 4H] @ W_hh [4H, H]
+      gemm(false, false, batch, H, G, 1.0f, da, G, ctx.input(4).data(), H, 0.0f, dh.data(), H);
+    }
+    const std::size_t rows = steps * batch;
+    // dx [T·B, I] = d_pre @ W_ih ; dW_ih [4H, I] = d_preᵀ @ x
+    if (ctx.wants(0))
+      gemm(false, false, rows, in, G, 1.0f, d_pre.data(), G, ctx.input(3).data(), in, 1.0f, ctx.grad_buffer(0).data(), in);
+    if (ctx.wants(1)) ctx.add(1, std::move(dh));
+    if (ctx.wants(2)) ctx.add(2, std::move(dc));
+    if (ctx.wants(3))
+      gemm(true, false, G, in, rows, 1.0f, d_pre.data(), G, ctx.input(0).data(), in, 1.0f, ctx.grad_buffer(3).data(), in);
+    // dW_hh [4H, H] = Σ_t d_pre_tᵀ @ h_{t−1}: h0 for t = 0, then the output rows 0..T−2.
+    if (ctx.wants(4)) {
+      float* dw = ctx.grad_buffer(4).data();
+      gemm(true, false, G, H, batch, 1.0f, d_pre.data(), G, h0, H, 1.0f, dw, H);
+      if (steps > 1)
+        gemm(true, false, G, H, (steps - 1) * batch, 1.0f, d_pre.data() + batch * G, G, out, H, 1.0f, dw, H);
+    }
+    // Both biases receive the column sums of d_pre.
+    for (std::size_t input = 5; input < ctx.num_inputs(); ++input) {
+      if (!ctx.wants(input)) continue;
+      float* db = ctx.grad_buffer(input).data();
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < G; ++j) db[j] += d_pre.data()[r * G + j];
+    }
+  };
+  std::vector<Tensor> outs = record_multi("lstm_layer", std::move(values), inputs, std::move(backward));
+  return {outs[0], outs[1], outs[2]};
+}
+
+}  // namespace xtgrad
