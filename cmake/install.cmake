@@ -3,15 +3,16 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-foreach(dir core layers losses optim)
+foreach(dir core layers losses optim io)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${dir}
           FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)
 endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/xtgrad.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
 
-install(TARGETS xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim
+install(TARGETS xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim xtgrad_io xtgrad_cli
         EXPORT xtgradTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT xtgradTargets NAMESPACE xtgrad:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
 
 set(XTGRAD_CONFIG_GEMM ${XTGRAD_GEMM})

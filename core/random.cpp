@@ -2,6 +2,9 @@
 #include "random.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
 
 namespace xtgrad {
 
@@ -35,6 +38,28 @@ std::size_t Generator::below(std::size_t n) {
   std::uint64_t r;
   do r = engine_(); while (r >= limit);
   return static_cast<std::size_t>(r % n);
+}
+
+std::string Generator::state() const {
+  std::ostringstream os;
+  std::uint32_t spare_bits;
+  std::memcpy(&spare_bits, &spare_, sizeof spare_bits);
+  os << engine_ << ' ' << (has_spare_ ? 1 : 0) << ' ' << spare_bits;
+  return os.str();
+}
+
+void Generator::set_state(const std::string& state) {
+  std::istringstream is(state);
+  std::mt19937_64 engine;
+  int has_spare = -1;
+  std::uint32_t spare_bits = 0;
+  is >> engine >> has_spare >> spare_bits;
+  std::string rest;
+  if (is.fail() || (has_spare != 0 && has_spare != 1) || (is >> rest))
+    throw std::invalid_argument("Generator::set_state: not a generator state written by Generator::state()");
+  engine_ = engine;
+  has_spare_ = has_spare == 1;
+  std::memcpy(&spare_, &spare_bits, sizeof spare_);
 }
 
 Generator& default_generator() {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace xtgrad {
 
@@ -17,9 +18,10 @@ class Generator {
   float normal();                       ///< standard normal (Box-Muller)
   std::size_t below(std::size_t n);     ///< uniform integer on [0, n)
 
-  /// The engine's full state, so that checkpoints can resume a run bit-identically.
-  std::mt19937_64& engine() { return engine_; }
-  bool has_spare_normal() const { return has_spare_; }
+  /// The full state as text (engine and any cached normal), so a checkpoint can resume a run
+  /// bit-identically; set_state throws std::invalid_argument on text it did not write.
+  std::string state() const;
+  void set_state(const std::string& state);
 
  private:
   std::mt19937_64 engine_;

@@ -20,6 +20,18 @@ SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
   has_buffer_.assign(params_.size(), false);
 }
 
+const Array& SGD::momentum_buffer(std::size_t k) const {
+  detail::check(has_momentum_buffer(k), "SGD", "parameter ", k, " has no momentum buffer yet");
+  return buffers_[k];
+}
+
+void SGD::set_momentum_buffer(std::size_t k, Array buffer) {
+  detail::check(k < params_.size() && buffer.shape() == params_[k].value().shape(), "SGD",
+                "a momentum buffer must have its parameter's shape");
+  buffers_[k] = std::move(buffer);
+  has_buffer_[k] = true;
+}
+
 void SGD::step() {
   options_.lr = lr_;
   const float lr = static_cast<float>(lr_);

@@ -23,9 +23,11 @@ class SGD : public Optimizer {
   void step() override;
 
   const SGDOptions& options() const { return options_; }
-  /// One momentum buffer per parameter; empty until that parameter's first step with momentum.
-  const std::vector<Array>& momentum_buffers() const { return buffers_; }
-  std::vector<Array>& mutable_momentum_buffers() { return buffers_; }
+  /// Parameter k's momentum buffer exists after its first step with momentum.
+  bool has_momentum_buffer(std::size_t k) const { return has_buffer_.at(k); }
+  const Array& momentum_buffer(std::size_t k) const;
+  /// Restores a buffer (checkpoints); it must have parameter k's shape.
+  void set_momentum_buffer(std::size_t k, Array buffer);
 
  private:
   SGDOptions options_;

@@ -13,7 +13,7 @@
 
 namespace xtgrad::testing {
 
-using Json = nlohmann::ordered_json;  // keeps the file's key order (state_dict order)
+using Json = ::xtgrad::Json;  // nlohmann::ordered_json: keeps the file's key order (state_dict order)
 
 /// The parsed fixture file, cached for the whole run, so references into it never dangle
 /// (a range-for over a temporary's member would silently iterate freed memory).

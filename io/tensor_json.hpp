@@ -1,0 +1,20 @@
+// One tensor as {"shape", "dtype": "float32", "data"}: shared by weights and checkpoints.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "weights.hpp"
+
+namespace xtgrad {
+
+/// Each float written as the shortest decimal that reads back (as a double, then rounded to
+/// float32) to the identical bits.
+Json tensor_to_json(const Array& value);
+
+/// Validates `entry` against `expected` (shape, dtype, data length checked before allocating,
+/// finite numbers) and fills `out`. On failure appends "<what>: ..." to problems, returns false.
+bool tensor_from_json(const Json& entry, const std::string& what, const Shape& expected, Array& out,
+                      std::vector<std::string>& problems);
+
+}  // namespace xtgrad

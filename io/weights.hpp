@@ -1,0 +1,53 @@
+// Weights as JSON (format "xtgrad-weights", version 1): exact float32 round trips, names equal
+// to PyTorch's state_dict keys, an architecture to rebuild the model from, and loading that
+// validates everything before it touches the module.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "../layers/module.hpp"
+
+namespace xtgrad {
+
+using Json = nlohmann::ordered_json;  // keeps key order: parameters stay in state_dict order
+
+/// The architecture of a model that load_model() can rebuild: Sequential of Linear, ReLU,
+/// Tanh and Sigmoid, or LSTMClassifier. For any other module it is {"type": "<type_name>"}.
+Json describe_architecture(const Module& module);
+
+/// {"format", "version", "model", "parameters", "metadata"} for the module's current weights.
+Json weights_to_json(const Module& module, const Json& metadata = Json::object());
+
+/// Writes weights_to_json() to `path` atomically (temporary file, fsync, rename): a failure
+/// leaves any previous file intact and throws std::runtime_error naming the path.
+void save_weights(const Module& module, const std::string& path, const Json& metadata = Json::object());
+
+/// Copies the parameters in `weights` into `module`. Checks first, and changes nothing unless
+/// all pass: format and version, every expected name present, (strict) none unexpected, each
+/// shape equal to the module's, data length equal to the shape's product (before anything is
+/// allocated), every value a finite number. Throws std::invalid_argument listing every problem,
+/// prefixed by `source` (the file name).
+void load_weights_json(Module& module, const Json& weights, bool strict = true, const std::string& source = "weights");
+
+/// Reads `path` and load_weights_json(); errors name the file (and the JSON line and column).
+void load_weights(Module& module, const std::string& path, bool strict = true);
+
+struct LoadedModel {
+  std::shared_ptr<Module> module;
+  Json architecture;
+  Json metadata;
+};
+
+/// Rebuilds the model described in the file's "model" section and fills its weights. The
+/// architecture is validated (known layer types, positive and consistent sizes, a parameter
+/// count the file actually holds) before anything is built.
+LoadedModel load_model(const std::string& path);
+LoadedModel load_model_json(const Json& weights, const std::string& source = "weights");
+
+/// Parses a JSON file; errors name the file and, for syntax errors, the line and column.
+Json read_json_file(const std::string& path);
+
+}  // namespace xtgrad
