@@ -1,0 +1,55 @@
+// Writes xtgrad models for tests/interop/torch_reads_xtgrad.py: for each model NAME, NAME.json
+// (weights), NAME_inputs.csv (raw feature rows) and NAME_probs.csv (xtgrad's probabilities).
+#include <cstdio>
+#include <sstream>
+
+#include <xtgrad/xtgrad.hpp>
+
+using namespace xtgrad;
+
+namespace {
+
+void export_model(const std::string& folder, const std::string& name, const Module& module, const Json& metadata,
+                  const Array& inputs) {
+  std::string weights = folder + "/" + name + ".json";
+  save_weights(module, weights, metadata);
+  Array p = predict_proba(load_model(weights), inputs);
+  std::ostringstream rows, probs;
+  char number[32];
+  for (std::size_t r = 0; r < inputs.shape()[0]; ++r) {
+    for (std::size_t c = 0; c < inputs.shape()[1]; ++c) {
+      std::snprintf(number, sizeof number, "%.9g", inputs(r, c));
+      rows << (c ? "," : "") << number;
+    }
+    std::snprintf(number, sizeof number, "%.9g", p(r));
+    rows << "\n";
+    probs << number << "\n";
+  }
+  write_file_atomically(folder + "/" + name + "_inputs.csv", rows.str());
+  write_file_atomically(folder + "/" + name + "_probs.csv", probs.str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s FOLDER\n", argv[0]);
+    return 2;
+  }
+  std::string folder = argv[1];
+  Generator gen(42);
+  Sequential mlp{std::make_shared<Linear>(5, 12, true, gen), std::make_shared<Tanh>(),
+                 std::make_shared<Linear>(12, 6, true, gen), std::make_shared<ReLU>(),
+                 std::make_shared<Linear>(6, 1, true, gen)};
+  Json standardize = {{"standardize", {{"mean", {1.0, -2.0, 0.0, 3.5, 10.0}}, {"std", {0.5, 2.0, 1.0, 4.0, 3.0}}}}};
+  export_model(folder, "mlp_standardized", mlp, standardize, (randn({20, 5}, gen) * 3.0f).value());
+
+  Sequential sigmoid_last{std::make_shared<Linear>(3, 4, false, gen), std::make_shared<ReLU>(),
+                          std::make_shared<Linear>(4, 1, true, gen), std::make_shared<Sigmoid>()};
+  export_model(folder, "mlp_sigmoid_last", sigmoid_last, Json::object(), randn({10, 3}, gen).value());
+
+  LSTMClassifier lstm(3, 8, 2, gen);
+  export_model(folder, "lstm_two_layers", lstm, Json::object(), randn({8, 7 * 3}, gen).value());
+  std::printf("wrote 3 models to %s\n", folder.c_str());
+  return 0;
+}
