@@ -16,6 +16,7 @@ install(TARGETS xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xt
 install(EXPORT xtgradTargets NAMESPACE xtgrad:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
 
 set(XTGRAD_CONFIG_GEMM ${XTGRAD_GEMM})
+set(XTGRAD_CONFIG_OPENMP ${XTGRAD_OPENMP})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/xtgradConfig.cmake.in
   ${PROJECT_BINARY_DIR}/xtgradConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/xtgradConfigVersion.cmake

@@ -142,6 +142,7 @@ const Array& BackwardContext::grad() const {
 
 const Array* BackwardContext::grad(std::size_t k) const {
   const detail::TensorImpl& out = *outputs_.at(k);
+  if (&out == seeded_) return seed_;
   return out.has_grad ? &out.grad : nullptr;
 }
 
@@ -182,8 +183,8 @@ Array& BackwardContext::grad_buffer(std::size_t i) {
 
 namespace detail {
 
-void run_backward(const std::shared_ptr<TensorImpl>& root, Array seed) {
-  check(root->requires_grad, "backward",
+void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
+  XTGRAD_CHECK(root->requires_grad, "backward",
         "the tensor does not require grad (none of the tensors it was computed from requires grad, "
         "or it was computed under NoGrad)");
   if (!same_shape(seed, root->value)) {
@@ -191,31 +192,34 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Array seed) {
                                        " but the tensor has shape ", dims(root->value)));
   }
   if (root->creator == 0) {  // a leaf: its gradient is the seed itself
-    accumulate(*root, std::move(seed));
+    accumulate(*root, Array(seed));
     return;
   }
-  check(!root->released, "backward",
+  XTGRAD_CHECK(!root->released, "backward",
         "trying to backward through the graph a second time; an earlier backward() already released it");
   Tape& t = tape();
   auto found = std::lower_bound(t.entries.begin(), t.entries.end(), root->creator,
                                 [](const Entry& e, std::uint64_t seq) { return e.seq < seq; });
-  check(found != t.entries.end() &&
+  XTGRAD_CHECK(found != t.entries.end() &&
             std::find(found->outputs.begin(), found->outputs.end(), root) != found->outputs.end(),
         "backward",
         "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
 
-  root->grad = std::move(seed);
-  root->has_grad = true;
   struct CompactOnExit {
     Tape& t;
     ~CompactOnExit() { t.compact(); }
   } compact_on_exit{t};
   for (auto it = std::make_reverse_iterator(found + 1); it != t.entries.rend(); ++it) {
-    if (!it->backward || !it->has_output_grad()) continue;  // not on a path from the root
+    bool is_root = it == std::make_reverse_iterator(found + 1);
+    if (!it->backward || (!is_root && !it->has_output_grad())) continue;  // not on a path from the root
     BackwardFn backward = std::move(it->backward);
     it->backward = nullptr;
     for (const ImplPtr& out : it->outputs) out->released = true;
     BackwardContext ctx(it->op, it->outputs, it->inputs);
+    if (is_root) {
+      ctx.seeded_ = root.get();
+      ctx.seed_ = &seed;
+    }
     backward(ctx);
     // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.
     for (const ImplPtr& out : it->outputs) {

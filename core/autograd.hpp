@@ -11,6 +11,10 @@
 
 namespace xtgrad {
 
+namespace detail {
+void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed);
+}
+
 /// While one is alive on a thread, ops on that thread record nothing (inference, updates).
 class NoGrad {
  public:
@@ -51,8 +55,12 @@ class BackwardContext {
       : op_(op), outputs_(outputs), inputs_(inputs) {}
 
  private:
+  friend void detail::run_backward(const std::shared_ptr<detail::TensorImpl>& root, const Array& seed);
   detail::TensorImpl& target(std::size_t i);
   const char* op_;
+  // The root of a backward() reads the caller's gradient directly instead of a copy.
+  const detail::TensorImpl* seeded_ = nullptr;
+  const Array* seed_ = nullptr;
   const std::vector<std::shared_ptr<detail::TensorImpl>>& outputs_;
   const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs_;
 };

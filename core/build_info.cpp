@@ -1,6 +1,8 @@
 // Reports the configure-time choices, so benchmarks and bug reports can say what ran.
 #include "build_info.hpp"
 
+#include <stdexcept>
+
 #include <xsimd/xsimd.hpp>
 
 #include "detail/gemm.hpp"
@@ -15,13 +17,23 @@ BuildInfo build_info() {
 #ifdef XTGRAD_BUILT_NATIVE
   info.native = true;
 #endif
+#ifdef _OPENMP
+  info.openmp = true;
+#endif
   return info;
 }
+
+void set_num_threads(int n) {
+  if (n < 1) throw std::invalid_argument("set_num_threads: expected at least 1 thread, got " + std::to_string(n));
+  detail::gemm_set_threads(n);
+}
+
+int get_num_threads() { return detail::gemm_threads(); }
 
 std::string build_summary() {
   BuildInfo info = build_info();
   return "xtgrad " + info.version + " (GEMM: " + info.gemm_backend + ", SIMD: " + info.simd +
-         (info.native ? ", native)" : ", portable)");
+         (info.openmp ? ", OpenMP" : "") + (info.native ? ", native)" : ", portable)");
 }
 
 }  // namespace xtgrad

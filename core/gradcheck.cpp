@@ -29,12 +29,12 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   bool any = false;
   std::vector<std::optional<Array>> saved_grads;
   for (std::size_t t = 0; t < inputs.size(); ++t) {
-    detail::check(!inputs[t].requires_grad() || inputs[t].is_leaf(), "gradcheck", "input ", t,
+    XTGRAD_CHECK(!inputs[t].requires_grad() || inputs[t].is_leaf(), "gradcheck", "input ", t,
                   " requires grad but is not a leaf; pass the leaf tensors f is computed from");
     any = any || inputs[t].requires_grad();
     saved_grads.push_back(inputs[t].has_grad() ? std::optional<Array>(inputs[t].grad()) : std::nullopt);
   }
-  detail::check(any, "gradcheck", "no input requires grad, so there is nothing to check");
+  XTGRAD_CHECK(any, "gradcheck", "no input requires grad, so there is nothing to check");
   std::vector<Tensor> leaves = inputs;
   for (Tensor& leaf : leaves) leaf.zero_grad();
 

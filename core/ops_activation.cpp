@@ -4,6 +4,7 @@
 #include "autograd.hpp"
 #include "detail/elementwise.hpp"
 #include "detail/math.hpp"
+#include "detail/simd.hpp"
 #include "ops.hpp"
 
 namespace xtgrad {
@@ -11,17 +12,39 @@ namespace xtgrad {
 using detail::stable_sigmoid;
 using detail::stable_softplus;
 
+namespace {
+
+// y = f(a) over a whole array with a batch function.
+template <class F>
+Array simd_apply(const Array& a, F f) {
+  Array y = Array::from_shape(a.shape());
+  detail::simd_map(a.data(), y.data(), a.size(), f);
+  return y;
+}
+
+// The input gradient g ⊙ f(saved output), accumulated without a temporary when it is the first.
+template <class F>
+void add_simd_grad(BackwardContext& ctx, F f) {
+  Array g = Array::from_shape(ctx.grad().shape());
+  detail::simd_map2(ctx.grad().data(), ctx.output().data(), g.data(), g.size(), f);
+  ctx.add(0, std::move(g));
+}
+
+}  // namespace
+
 Tensor sigmoid(const Tensor& a) {
-  return record("sigmoid", detail::map(a.value(), stable_sigmoid), {a}, [](BackwardContext& ctx) {
+  return record("sigmoid", simd_apply(a.value(), detail::sigmoid_batch), {a}, [](BackwardContext& ctx) {
     // σ'(z) = σ(z)(1 − σ(z)), from the saved output
-    ctx.add(0, detail::map2(ctx.grad(), ctx.output(), [](float g, float s) { return g * s * (1.0f - s); }));
+    add_simd_grad(ctx, [](const auto& g, const auto& s) { return g * s * (1.0f - s); });
   });
 }
 
 Tensor tanh(const Tensor& a) {
-  return record("tanh", detail::map(a.value(), [](float z) { return std::tanh(z); }), {a}, [](BackwardContext& ctx) {
-    ctx.add(0, detail::map2(ctx.grad(), ctx.output(), [](float g, float t) { return g * (1.0f - t * t); }));
-  });
+  return record("tanh", simd_apply(a.value(), [](const auto& z) { return xsimd::tanh(z); }), {a},
+                [](BackwardContext& ctx) {
+                  // tanh' = 1 − tanh², from the saved output
+                  add_simd_grad(ctx, [](const auto& g, const auto& t) { return g * (1.0f - t * t); });
+                });
 }
 
 Tensor relu(const Tensor& a) {

@@ -121,7 +121,7 @@ Tensor abs(const Tensor& a) {
 }
 
 Tensor clamp(const Tensor& a, float low, float high) {
-  detail::check(!(low > high), "clamp", "expected low <= high, got low=", low, " high=", high);
+  XTGRAD_CHECK(!(low > high), "clamp", "expected low <= high, got low=", low, " high=", high);
   Array y = map(a.value(), [low, high](float x) { return x < low ? low : (x > high ? high : x); });
   return record("clamp", std::move(y), {a}, [low, high](BackwardContext& ctx) {
     ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [low, high](float g, float x) {

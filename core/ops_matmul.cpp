@@ -10,10 +10,10 @@ namespace xtgrad {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   const Array& av = a.value();
   const Array& bv = b.value();
-  detail::check(av.dimension() == 2 && bv.dimension() == 2, "matmul", "expected two 2-D tensors, got shapes ",
+  XTGRAD_CHECK(av.dimension() == 2 && bv.dimension() == 2, "matmul", "expected two 2-D tensors, got shapes ",
                 detail::dims(av), " and ", detail::dims(bv));
   std::size_t m = av.shape()[0], k = av.shape()[1], n = bv.shape()[1];
-  detail::check(bv.shape()[0] == k, "matmul", "shapes ", detail::dims(av), " and ", detail::dims(bv), " do not align");
+  XTGRAD_CHECK(bv.shape()[0] == k, "matmul", "shapes ", detail::dims(av), " and ", detail::dims(bv), " do not align");
   // y [m, n] = a [m, k] @ b [k, n]
   Array y = Array::from_shape({m, n});
   detail::gemm(false, false, m, n, k, 1.0f, av.data(), k, bv.data(), n, 0.0f, y.data(), n);
@@ -33,13 +33,13 @@ namespace {
 Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   const Array& xv = x.value();
   const Array& wv = weight.value();
-  detail::check(wv.dimension() == 2, "linear", "expected a 2-D weight [out, in], got shape ", detail::dims(wv));
+  XTGRAD_CHECK(wv.dimension() == 2, "linear", "expected a 2-D weight [out, in], got shape ", detail::dims(wv));
   std::size_t out = wv.shape()[0], in = wv.shape()[1];
-  detail::check(xv.dimension() == 2 && xv.shape()[1] == in, "linear", "expected input of shape [batch, ", in,
+  XTGRAD_CHECK(xv.dimension() == 2 && xv.shape()[1] == in, "linear", "expected input of shape [batch, ", in,
                 "] for weight ", detail::dims(wv), ", got ", detail::dims(xv));
   if (bias) {
     const Array& bv = bias->value();
-    detail::check(bv.dimension() == 1 && bv.shape()[0] == out, "linear", "expected bias of shape [", out,
+    XTGRAD_CHECK(bv.dimension() == 1 && bv.shape()[0] == out, "linear", "expected bias of shape [", out,
                   "] for weight ", detail::dims(wv), ", got ", detail::dims(bv));
   }
   std::size_t n = xv.shape()[0];

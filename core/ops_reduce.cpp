@@ -18,7 +18,7 @@ struct AxisSplit {
 
 AxisSplit split_at(const char* op, const Array& a, std::int64_t axis, bool keepdims) {
   auto rank = static_cast<std::int64_t>(a.dimension());
-  detail::check(axis >= -rank && axis < rank, op, "axis ", axis, " is out of range for shape ", detail::dims(a));
+  XTGRAD_CHECK(axis >= -rank && axis < rank, op, "axis ", axis, " is out of range for shape ", detail::dims(a));
   AxisSplit s;
   s.axis = static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
   for (std::size_t d = 0; d < a.dimension(); ++d) {
@@ -81,20 +81,20 @@ Tensor reduce_axis(const char* op, const Tensor& a, std::int64_t axis, bool keep
 Tensor sum(const Tensor& a) { return reduce_all("sum", a, 1.0f); }
 
 Tensor mean(const Tensor& a) {
-  detail::check(a.numel() > 0, "mean", "expected a non-empty tensor, got shape ", shape_str(a.shape()));
+  XTGRAD_CHECK(a.numel() > 0, "mean", "expected a non-empty tensor, got shape ", shape_str(a.shape()));
   return reduce_all("mean", a, 1.0f / static_cast<float>(a.numel()));
 }
 
 Tensor sum(const Tensor& a, std::int64_t axis, bool keepdims) { return reduce_axis("sum", a, axis, keepdims, false); }
 
 Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims) {
-  detail::check(a.numel() > 0, "mean", "expected a non-empty tensor, got shape ", shape_str(a.shape()));
+  XTGRAD_CHECK(a.numel() > 0, "mean", "expected a non-empty tensor, got shape ", shape_str(a.shape()));
   return reduce_axis("mean", a, axis, keepdims, true);
 }
 
 Tensor max(const Tensor& a, std::int64_t axis, bool keepdims) {
   AxisSplit s = split_at("max", a.value(), axis, keepdims);
-  detail::check(s.n > 0, "max", "cannot reduce over an empty axis of shape ", detail::dims(a.value()));
+  XTGRAD_CHECK(s.n > 0, "max", "cannot reduce over an empty axis of shape ", detail::dims(a.value()));
   Array y = Array::from_shape(s.out_shape);
   std::vector<std::size_t> argmax(s.outer * s.inner);  // flat index into the input
   const float* src = a.value().data();

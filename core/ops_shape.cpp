@@ -14,7 +14,7 @@ namespace {
 
 std::size_t normalize_dim(const char* op, std::int64_t dim, std::size_t rank, const Array& a) {
   auto r = static_cast<std::int64_t>(rank);
-  detail::check(dim >= -r && dim < r, op, "dimension ", dim, " is out of range for shape ", detail::dims(a));
+  XTGRAD_CHECK(dim >= -r && dim < r, op, "dimension ", dim, " is out of range for shape ", detail::dims(a));
   return static_cast<std::size_t>(dim < 0 ? dim + r : dim);
 }
 
@@ -52,7 +52,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, const Shape& out
 }  // namespace
 
 Tensor transpose(const Tensor& a) {
-  detail::check(a.dim() == 2, "transpose", "expected a 2-D tensor, got shape ", shape_str(a.shape()),
+  XTGRAD_CHECK(a.dim() == 2, "transpose", "expected a 2-D tensor, got shape ", shape_str(a.shape()),
                 " (give two dimensions for other ranks)");
   return transpose(a, 0, 1);
 }
@@ -74,9 +74,9 @@ Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
   std::size_t known = 1;
   std::ptrdiff_t inferred = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
-    detail::check(shape[i] >= -1, "reshape", "invalid extent ", shape[i], " in the requested shape");
+    XTGRAD_CHECK(shape[i] >= -1, "reshape", "invalid extent ", shape[i], " in the requested shape");
     if (shape[i] == -1) {
-      detail::check(inferred < 0, "reshape", "only one dimension can be -1");
+      XTGRAD_CHECK(inferred < 0, "reshape", "only one dimension can be -1");
       inferred = static_cast<std::ptrdiff_t>(i);
     } else {
       out[i] = static_cast<std::size_t>(shape[i]);
@@ -104,7 +104,7 @@ Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t 
   std::size_t axis = normalize_dim("narrow", dim, a.dim(), a.value());
   Shape in_shape = a.shape();
   std::size_t n = in_shape[axis];
-  detail::check(start <= n && length <= n - start, "narrow", "range [", start, ", ", start + length,
+  XTGRAD_CHECK(start <= n && length <= n - start, "narrow", "range [", start, ", ", start + length,
                 ") is out of bounds for dimension ", axis, " of shape ", shape_str(in_shape));
   Shape out_shape = in_shape;
   out_shape[axis] = length;
@@ -119,12 +119,12 @@ Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t 
 }
 
 Tensor slice(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t end) {
-  detail::check(start <= end, "slice", "expected start <= end, got ", start, " and ", end);
+  XTGRAD_CHECK(start <= end, "slice", "expected start <= end, got ", start, " and ", end);
   return narrow(a, dim, start, end - start);
 }
 
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim) {
-  detail::check(!tensors.empty(), "concat", "expected at least one tensor");
+  XTGRAD_CHECK(!tensors.empty(), "concat", "expected at least one tensor");
   const Array& first = tensors[0].value();
   std::size_t axis = normalize_dim("concat", dim, first.dimension(), first);
   Shape out_shape = tensors[0].shape();
@@ -134,7 +134,7 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     Shape s = tensors[t].shape();
     bool fits = s.size() == out_shape.size();
     for (std::size_t d = 0; fits && d < s.size(); ++d) fits = d == axis || s[d] == out_shape[d];
-    detail::check(fits, "concat", "tensor ", t, " has shape ", shape_str(s), " but tensor 0 has shape ",
+    XTGRAD_CHECK(fits, "concat", "tensor ", t, " has shape ", shape_str(s), " but tensor 0 has shape ",
                   detail::dims(first), " (only dimension ", axis, " may differ)");
     sizes.push_back(s[axis]);
     out_shape[axis] += s[axis];
@@ -143,14 +143,14 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
-  detail::check(!tensors.empty(), "stack", "expected at least one tensor");
+  XTGRAD_CHECK(!tensors.empty(), "stack", "expected at least one tensor");
   Shape shape = tensors[0].shape();
   auto rank = static_cast<std::int64_t>(shape.size());
-  detail::check(dim >= -(rank + 1) && dim <= rank, "stack", "dimension ", dim, " is out of range for stacking shape ",
+  XTGRAD_CHECK(dim >= -(rank + 1) && dim <= rank, "stack", "dimension ", dim, " is out of range for stacking shape ",
                 shape_str(shape));
   auto axis = static_cast<std::size_t>(dim < 0 ? dim + rank + 1 : dim);
   for (std::size_t t = 1; t < tensors.size(); ++t) {
-    detail::check(tensors[t].shape() == shape, "stack", "tensor ", t, " has shape ", shape_str(tensors[t].shape()),
+    XTGRAD_CHECK(tensors[t].shape() == shape, "stack", "tensor ", t, " has shape ", shape_str(tensors[t].shape()),
                   " but tensor 0 has shape ", shape_str(shape), " (all must be equal)");
   }
   Shape out_shape = shape;

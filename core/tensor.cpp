@@ -1,7 +1,10 @@
 // Tensor handles, accessors and factories.
 #include "tensor.hpp"
 
+#include <malloc.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include <xtensor/xbuilder.hpp>
@@ -14,8 +17,28 @@
 namespace xtgrad {
 
 namespace detail {
-void run_backward(const std::shared_ptr<TensorImpl>& root, Array seed);
+void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed);
 }
+
+namespace {
+
+// Training frees and reallocates buffers of the same sizes step after step. With glibc's
+// defaults, blocks over 128 KB are unmapped or trimmed on free and page-faulted back in on the
+// next step, and every kilobyte-sized malloc consolidates the fastbins first; measured, that made
+// the sigmoid workload 7x and the small MLP 1.3x slower (bench/RESULTS.md). So freed memory is
+// kept for reuse: resident memory stays at its peak instead of shrinking. Setting the
+// environment variable XTGRAD_MALLOC_DEFAULTS keeps glibc's behaviour.
+const bool malloc_tuned = [] {
+  if (std::getenv("XTGRAD_MALLOC_DEFAULTS")) return false;
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MXFAST, 0);
+  return true;
+}();
+
+}  // namespace
+
+bool malloc_tuned_for_reuse() { return malloc_tuned; }
 
 Tensor::Tensor() : impl_(std::make_shared<detail::TensorImpl>()) { impl_->value = xt::zeros<float>(Shape{}); }
 
@@ -28,18 +51,18 @@ Shape Tensor::shape() const { return Shape(impl_->value.shape().begin(), impl_->
 
 std::size_t Tensor::size(std::ptrdiff_t dim) const {
   auto n = static_cast<std::ptrdiff_t>(this->dim());
-  detail::check(dim >= -n && dim < n, "size", "dimension ", dim, " is out of range for a tensor of shape ",
+  XTGRAD_CHECK(dim >= -n && dim < n, "size", "dimension ", dim, " is out of range for a tensor of shape ",
                 shape_str(shape()));
   return impl_->value.shape()[static_cast<std::size_t>(dim < 0 ? dim + n : dim)];
 }
 
 float Tensor::item() const {
-  detail::check(numel() == 1, "item", "expected a tensor with one element, got shape ", shape_str(shape()));
+  XTGRAD_CHECK(numel() == 1, "item", "expected a tensor with one element, got shape ", shape_str(shape()));
   return impl_->value.data()[0];
 }
 
 const Array& Tensor::grad() const {
-  detail::check(impl_->has_grad, "grad",
+  XTGRAD_CHECK(impl_->has_grad, "grad",
                 "this tensor has no gradient (it does not require grad, or backward() has not reached it "
                 "since the last zero_grad())");
   return impl_->grad;
@@ -59,7 +82,7 @@ void Tensor::zero_grad() {
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
-  detail::check(is_leaf(), "requires_grad_",
+  XTGRAD_CHECK(is_leaf(), "requires_grad_",
                 "can only be changed on a leaf tensor (one not computed by an op); use detach() first");
   impl_->requires_grad = on;
   return *this;
@@ -72,10 +95,10 @@ Tensor Tensor::clone() const {
 }
 
 void Tensor::backward() const {
-  detail::check(numel() == 1, "backward",
+  XTGRAD_CHECK(numel() == 1, "backward",
                 "only a tensor with one element gets an implicit gradient of 1; this one has shape ",
                 shape_str(shape()), ", so pass the upstream gradient explicitly");
-  detail::run_backward(impl_, xt::ones<float>(impl_->value.shape()));
+  detail::run_backward(impl_, Array(xt::ones<float>(impl_->value.shape())));
 }
 
 void Tensor::backward(const Array& grad_output) const { detail::run_backward(impl_, grad_output); }
@@ -122,7 +145,7 @@ Tensor full(const Shape& shape, float value, bool requires_grad) {
 }
 
 Tensor arange(float start, float stop, float step) {
-  detail::check(step != 0.0f && std::isfinite(start) && std::isfinite(stop) && std::isfinite(step), "arange",
+  XTGRAD_CHECK(step != 0.0f && std::isfinite(start) && std::isfinite(stop) && std::isfinite(step), "arange",
                 "expected finite bounds and a non-zero step, got start=", start, " stop=", stop, " step=", step);
   double count = std::ceil((static_cast<double>(stop) - start) / step);
   std::size_t n = count > 0 ? static_cast<std::size_t>(count) : 0;
@@ -144,7 +167,7 @@ Tensor rand(const Shape& shape, float low, float high, bool requires_grad) {
 }
 
 Tensor rand(const Shape& shape, Generator& gen, float low, float high, bool requires_grad) {
-  detail::check(low <= high, "rand", "expected low <= high, got low=", low, " high=", high);
+  XTGRAD_CHECK(low <= high, "rand", "expected low <= high, got low=", low, " high=", high);
   Array a = Array::from_shape(shape);
   for (float& v : a) v = gen.uniform(low, high);
   return Tensor(std::move(a), requires_grad);

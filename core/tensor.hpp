@@ -89,6 +89,10 @@ Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1
             bool requires_grad = false);
 
 std::string shape_str(const Shape& shape);
+
+/// Whether xtgrad set glibc's malloc to keep freed memory for reuse (see tensor.cpp; off when
+/// the environment variable XTGRAD_MALLOC_DEFAULTS is set).
+bool malloc_tuned_for_reuse();
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace xtgrad

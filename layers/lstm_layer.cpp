@@ -19,21 +19,21 @@ using detail::stable_sigmoid;
 void check_shapes(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
                   const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
   const char* op = "lstm_layer";
-  detail::check(w_hh.dim() == 2 && w_hh.size(0) == 4 * w_hh.size(1) && w_hh.size(1) > 0, op,
+  XTGRAD_CHECK(w_hh.dim() == 2 && w_hh.size(0) == 4 * w_hh.size(1) && w_hh.size(1) > 0, op,
                 "expected weight_hh of shape [4H, H], got ", shape_str(w_hh.shape()));
   std::size_t hidden = w_hh.size(1);
-  detail::check(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0, op,
+  XTGRAD_CHECK(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0, op,
                 "expected input of shape [T, B, I] with T, B > 0, got ", shape_str(x.shape()));
   Shape expect_ih{4 * hidden, x.size(2)};
-  detail::check(w_ih.shape() == expect_ih, op, "expected weight_ih of shape ", shape_str(expect_ih), ", got ",
+  XTGRAD_CHECK(w_ih.shape() == expect_ih, op, "expected weight_ih of shape ", shape_str(expect_ih), ", got ",
                 shape_str(w_ih.shape()));
   Shape state{x.size(1), hidden};
-  detail::check(h0.shape() == state && c0.shape() == state, op, "expected h0 and c0 of shape ", shape_str(state),
+  XTGRAD_CHECK(h0.shape() == state && c0.shape() == state, op, "expected h0 and c0 of shape ", shape_str(state),
                 ", got ", shape_str(h0.shape()), " and ", shape_str(c0.shape()));
-  detail::check(b_ih.has_value() == b_hh.has_value(), op, "expected both biases or neither");
+  XTGRAD_CHECK(b_ih.has_value() == b_hh.has_value(), op, "expected both biases or neither");
   if (b_ih) {
     Shape bias{4 * hidden};
-    detail::check(b_ih->shape() == bias && b_hh->shape() == bias, op, "expected biases of shape ", shape_str(bias),
+    XTGRAD_CHECK(b_ih->shape() == bias && b_hh->shape() == bias, op, "expected biases of shape ", shape_str(bias),
                   ", got ", shape_str(b_ih->shape()), " and ", shape_str(b_hh->shape()));
   }
 }

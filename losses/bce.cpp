@@ -20,15 +20,15 @@ Array expand_to(const char* op, const char* what, const std::optional<Tensor>& t
   if (!t) return Array();
   Shape shape = detail::shape_of(like);
   Shape joint = detail::broadcast_shapes(op, detail::shape_of(t->value()), shape);
-  detail::check(joint == shape, op, what, " of shape ", detail::dims(t->value()),
+  XTGRAD_CHECK(joint == shape, op, what, " of shape ", detail::dims(t->value()),
                 " does not broadcast to the input's shape ", shape_str(shape));
   return Array(xt::broadcast(t->value(), shape));
 }
 
 void check_common(const char* op, const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight) {
-  detail::check(input.shape() == target.shape(), op, "target shape ", shape_str(target.shape()),
+  XTGRAD_CHECK(detail::same_shape(input.value(), target.value()), op, "target shape ", shape_str(target.shape()),
                 " must equal input shape ", shape_str(input.shape()));
-  detail::check(!target.requires_grad() && !(weight && weight->requires_grad()), op,
+  XTGRAD_CHECK(!target.requires_grad() && !(weight && weight->requires_grad()), op,
                 "gradients with respect to target or weight are not supported; detach() them");
 }
 
@@ -107,7 +107,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                         const std::optional<Tensor>& pos_weight) {
   const char* op = "BCEWithLogitsLoss";
   check_common(op, input, target, weight);
-  detail::check(!(pos_weight && pos_weight->requires_grad()), op,
+  XTGRAD_CHECK(!(pos_weight && pos_weight->requires_grad()), op,
                 "gradients with respect to pos_weight are not supported; detach() it");
   const Array& z = input.value();
   const Array& y = target.value();

@@ -13,12 +13,12 @@ namespace xtgrad {
 namespace {
 
 void check_inputs(const char* op, const Array& values, const Array& labels) {
-  detail::check(values.size() == labels.size() && values.size() > 0, op, "expected as many labels as predictions (and at least one), got ",
+  XTGRAD_CHECK(values.size() == labels.size() && values.size() > 0, op, "expected as many labels as predictions (and at least one), got ",
                 values.size(), " predictions and ", labels.size(), " labels");
   for (std::size_t i = 0; i < labels.size(); ++i) {
     float y = labels.data()[i];
-    detail::check(y == 0.0f || y == 1.0f, op, "labels must be 0 or 1, got ", y, " at index ", i);
-    detail::check(!std::isnan(values.data()[i]), op, "prediction ", i, " is NaN");
+    XTGRAD_CHECK(y == 0.0f || y == 1.0f, op, "labels must be 0 or 1, got ", y, " at index ", i);
+    XTGRAD_CHECK(!std::isnan(values.data()[i]), op, "prediction ", i, " is NaN");
   }
 }
 
@@ -61,7 +61,7 @@ double roc_auc(const Array& scores, const Array& labels) {
     start = end;
   }
   std::size_t negatives = n - positives;
-  detail::check(positives > 0 && negatives > 0, "roc_auc", "needs both classes among the labels, got ", positives,
+  XTGRAD_CHECK(positives > 0 && negatives > 0, "roc_auc", "needs both classes among the labels, got ", positives,
                 " positives and ", negatives, " negatives");
   double u = positive_rank_sum - static_cast<double>(positives) * static_cast<double>(positives + 1) / 2.0;
   return u / (static_cast<double>(positives) * static_cast<double>(negatives));

@@ -14,12 +14,49 @@ AdamW::AdamW(std::vector<Tensor> params, const AdamOptions& options) : Adam(std:
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
     : Optimizer(std::move(params), options.lr, name), options_(options), decoupled_(decoupled) {
-  detail::check(options.eps >= 0.0, name, "invalid epsilon value: ", options.eps);
-  detail::check(options.beta1 >= 0.0 && options.beta1 < 1.0, name, "invalid beta parameter at index 0: ", options.beta1);
-  detail::check(options.beta2 >= 0.0 && options.beta2 < 1.0, name, "invalid beta parameter at index 1: ", options.beta2);
-  detail::check(options.weight_decay >= 0.0, name, "invalid weight_decay value: ", options.weight_decay);
+  XTGRAD_CHECK(options.eps >= 0.0, name, "invalid epsilon value: ", options.eps);
+  XTGRAD_CHECK(options.beta1 >= 0.0 && options.beta1 < 1.0, name, "invalid beta parameter at index 0: ", options.beta1);
+  XTGRAD_CHECK(options.beta2 >= 0.0 && options.beta2 < 1.0, name, "invalid beta parameter at index 1: ", options.beta2);
+  XTGRAD_CHECK(options.weight_decay >= 0.0, name, "invalid weight_decay value: ", options.weight_decay);
   state_.resize(params_.size());
 }
+
+namespace {
+
+struct Scalars {
+  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, decay, decay_factor, step_size, bc2_sqrt;
+};
+
+// One parameter's update in a single pass; the variant flags are template arguments so the
+// loop has no branches and vectorises.
+template <bool Decoupled, bool L2, bool Amsgrad>
+void adam_pass(float* __restrict p, const float* __restrict grad, float* __restrict m, float* __restrict v,
+               float* __restrict vmax, std::size_t n, const Scalars& c) {
+  for (std::size_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (Decoupled) p[i] *= c.decay_factor;
+    if (L2) g += c.decay * p[i];
+    m[i] = m[i] * c.beta1 + c.one_minus_beta1 * g;
+    v[i] = v[i] * c.beta2 + c.one_minus_beta2 * g * g;
+    float second = v[i];
+    if (Amsgrad) {
+      vmax[i] = std::fmax(vmax[i], v[i]);  // amsgrad keeps the max of the raw v
+      second = vmax[i];
+    }
+    float denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
+    p[i] += -c.step_size * m[i] / denom;
+  }
+}
+
+void update(bool decoupled, float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
+            const Scalars& c) {
+  bool l2 = !decoupled && c.decay != 0.0f;
+  if (decoupled) vmax ? adam_pass<true, false, true>(p, grad, m, v, vmax, n, c) : adam_pass<true, false, false>(p, grad, m, v, vmax, n, c);
+  else if (l2) vmax ? adam_pass<false, true, true>(p, grad, m, v, vmax, n, c) : adam_pass<false, true, false>(p, grad, m, v, vmax, n, c);
+  else vmax ? adam_pass<false, false, true>(p, grad, m, v, vmax, n, c) : adam_pass<false, false, false>(p, grad, m, v, vmax, n, c);
+}
+
+}  // namespace
 
 void Adam::step() {
   options_.lr = lr_;
@@ -44,28 +81,10 @@ void Adam::step() {
     const float step_size = static_cast<float>(lr_ / bias_correction1);
     const float bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
 
-    float* p = param.mutable_value().data();
-    const float* grad = param.grad().data();
-    float* m = s.exp_avg.data();
-    float* v = s.exp_avg_sq.data();
+    Scalars k_scalars{beta1, beta2, one_minus_beta1, one_minus_beta2, eps, decay, decay_factor, step_size, bc2_sqrt};
     float* vmax = options_.amsgrad ? s.max_exp_avg_sq.data() : nullptr;
-    for (std::size_t i = 0, n = param.numel(); i < n; ++i) {
-      float g = grad[i];
-      if (decoupled_) {
-        p[i] *= decay_factor;
-      } else if (decay != 0.0f) {
-        g += decay * p[i];
-      }
-      m[i] = m[i] * beta1 + one_minus_beta1 * g;
-      v[i] = v[i] * beta2 + one_minus_beta2 * g * g;
-      float second = v[i];
-      if (vmax) {
-        vmax[i] = std::fmax(vmax[i], v[i]);  // amsgrad keeps the max of the raw v
-        second = vmax[i];
-      }
-      float denom = std::sqrt(second) / bc2_sqrt + eps;
-      p[i] += -step_size * m[i] / denom;
-    }
+    update(decoupled_, param.mutable_value().data(), param.grad().data(), s.exp_avg.data(), s.exp_avg_sq.data(), vmax,
+           param.numel(), k_scalars);
   }
 }
 

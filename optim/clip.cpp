@@ -8,7 +8,7 @@
 namespace xtgrad {
 
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite) {
-  detail::check(norm_type > 0.0, "clip_grad_norm_", "norm_type must be positive, got ", norm_type);
+  XTGRAD_CHECK(norm_type > 0.0, "clip_grad_norm_", "norm_type must be positive, got ", norm_type);
   double total = 0.0;
   for (const Tensor& p : params) {
     if (!p.has_grad()) continue;
@@ -36,7 +36,7 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
 }
 
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
-  detail::check(clip_value >= 0.0, "clip_grad_value_", "clip_value must be >= 0, got ", clip_value);
+  XTGRAD_CHECK(clip_value >= 0.0, "clip_grad_value_", "clip_value must be >= 0, got ", clip_value);
   const float limit = static_cast<float>(clip_value);
   for (Tensor p : params) {
     if (!p.has_grad()) continue;

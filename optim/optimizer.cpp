@@ -9,15 +9,15 @@ namespace xtgrad {
 
 Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name)
     : params_(std::move(params)), lr_(0.0), name_(name) {
-  detail::check(!params_.empty(), name_, "optimizer got an empty parameter list");
+  XTGRAD_CHECK(!params_.empty(), name_, "optimizer got an empty parameter list");
   for (std::size_t i = 0; i < params_.size(); ++i)
-    detail::check(params_[i].requires_grad() && params_[i].is_leaf(), name_, "parameter ", i,
+    XTGRAD_CHECK(params_[i].requires_grad() && params_[i].is_leaf(), name_, "parameter ", i,
                   " must be a leaf tensor that requires grad");
   set_lr(lr);
 }
 
 void Optimizer::set_lr(double lr) {
-  detail::check(lr >= 0.0 && std::isfinite(lr), name_, "invalid learning rate: ", lr, " (must be finite and >= 0)");
+  XTGRAD_CHECK(lr >= 0.0 && std::isfinite(lr), name_, "invalid learning rate: ", lr, " (must be finite and >= 0)");
   lr_ = lr;
 }
 

@@ -16,8 +16,8 @@ void LRScheduler::step() {
 
 StepLR::StepLR(Optimizer& optimizer, int step_size, double gamma)
     : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
-  detail::check(step_size > 0, "StepLR", "step_size must be positive, got ", step_size);
-  detail::check(gamma > 0.0, "StepLR", "gamma must be positive, got ", gamma);
+  XTGRAD_CHECK(step_size > 0, "StepLR", "step_size must be positive, got ", step_size);
+  XTGRAD_CHECK(gamma > 0.0, "StepLR", "gamma must be positive, got ", gamma);
 }
 
 double StepLR::compute_lr() const {
@@ -27,8 +27,8 @@ double StepLR::compute_lr() const {
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int T_max, double eta_min)
     : LRScheduler(optimizer), t_max_(T_max), eta_min_(eta_min) {
-  detail::check(T_max > 0, "CosineAnnealingLR", "T_max must be positive, got ", T_max);
-  detail::check(eta_min >= 0.0, "CosineAnnealingLR", "eta_min must be >= 0, got ", eta_min);
+  XTGRAD_CHECK(T_max > 0, "CosineAnnealingLR", "T_max must be positive, got ", T_max);
+  XTGRAD_CHECK(eta_min >= 0.0, "CosineAnnealingLR", "eta_min must be >= 0, got ", eta_min);
 }
 
 double CosineAnnealingLR::compute_lr() const {

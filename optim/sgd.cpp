@@ -12,21 +12,21 @@ SGD::SGD(std::vector<Tensor> params, double lr, double momentum, double dampenin
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
     : Optimizer(std::move(params), options.lr, "SGD"), options_(options) {
-  detail::check(options.momentum >= 0.0, "SGD", "invalid momentum value: ", options.momentum);
-  detail::check(options.weight_decay >= 0.0, "SGD", "invalid weight_decay value: ", options.weight_decay);
-  detail::check(!options.nesterov || (options.momentum > 0.0 && options.dampening == 0.0), "SGD",
+  XTGRAD_CHECK(options.momentum >= 0.0, "SGD", "invalid momentum value: ", options.momentum);
+  XTGRAD_CHECK(options.weight_decay >= 0.0, "SGD", "invalid weight_decay value: ", options.weight_decay);
+  XTGRAD_CHECK(!options.nesterov || (options.momentum > 0.0 && options.dampening == 0.0), "SGD",
                 "Nesterov momentum requires a momentum and zero dampening");
   buffers_.resize(params_.size());
   has_buffer_.assign(params_.size(), false);
 }
 
 const Array& SGD::momentum_buffer(std::size_t k) const {
-  detail::check(has_momentum_buffer(k), "SGD", "parameter ", k, " has no momentum buffer yet");
+  XTGRAD_CHECK(has_momentum_buffer(k), "SGD", "parameter ", k, " has no momentum buffer yet");
   return buffers_[k];
 }
 
 void SGD::set_momentum_buffer(std::size_t k, Array buffer) {
-  detail::check(k < params_.size() && buffer.shape() == params_[k].value().shape(), "SGD",
+  XTGRAD_CHECK(k < params_.size() && buffer.shape() == params_[k].value().shape(), "SGD",
                 "a momentum buffer must have its parameter's shape");
   buffers_[k] = std::move(buffer);
   has_buffer_[k] = true;

@@ -20,10 +20,22 @@ std::string concat(Parts&&... parts) {
 /// "[2, 3]" for an array of that shape.
 inline std::string dims(const Array& a) { return shape_str(Shape(a.shape().begin(), a.shape().end())); }
 
-/// Throws std::invalid_argument("<op>: <message parts>") unless `ok`.
+/// Throws std::invalid_argument("<op>: <message parts>").
 template <class... Parts>
-void check(bool ok, const char* op, Parts&&... parts) {
-  if (!ok) throw std::invalid_argument(concat(op, ": ", std::forward<Parts>(parts)...));
+[[noreturn]] void fail(const char* op, Parts&&... parts) {
+  throw std::invalid_argument(concat(op, ": ", std::forward<Parts>(parts)...));
 }
+
+}  // namespace xtgrad::detail
+
+/// XTGRAD_CHECK(condition, op, message parts...): throws std::invalid_argument("<op>: <parts>")
+/// unless the condition holds. A macro so that the parts (shape strings and the like) are only
+/// built on failure: ops run this on every call.
+#define XTGRAD_CHECK(condition, ...)                                     \
+  do {                                                                   \
+    if (!(condition)) ::xtgrad::detail::fail(__VA_ARGS__);               \
+  } while (0)
+
+namespace xtgrad::detail {
 
 }  // namespace xtgrad::detail

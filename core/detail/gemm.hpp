@@ -13,5 +13,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
           std::size_t ldc);
 
 const char* gemm_backend();
+void gemm_set_threads(int n);
+int gemm_threads();
 
 }  // namespace xtgrad::detail

@@ -17,4 +17,20 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
 
 const char* gemm_backend() { return "CBLAS"; }
 
+// OpenBLAS's thread control, when the BLAS is OpenBLAS (weak: other BLAS libraries lack it).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+namespace {
+int threads = 1;
+const bool single_thread_by_default = [] {
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
+  return true;
+}();
+}  // namespace
+
+void gemm_set_threads(int n) {
+  threads = n;
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+}
+int gemm_threads() { return threads; }
+
 }  // namespace xtgrad::detail

@@ -1,9 +1,36 @@
 // GEMM through Eigen 3.4: row-major maps over the caller's buffers, no copies or transposes.
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <Eigen/Core>
 
 #include "gemm.hpp"
 
 namespace xtgrad::detail {
+namespace {
+// Per calling thread, like OpenMP's own setting, so threads that each train a model do not race.
+thread_local int requested_threads = 1;
+// Below this many multiply-adds a product stays on one thread: forking costs more than it saves
+// (an LSTM step's [32, 64] x [64, 256] product, say).
+constexpr double kParallelWork = 4.0e6;
+
+// Eigen reads omp_get_max_threads(), a per-thread value, when Eigen::setNbThreads was never called.
+void use_threads_for(std::size_t m, std::size_t n, std::size_t k) {
+#ifdef _OPENMP
+  int want = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kParallelWork
+                 ? requested_threads
+                 : 1;
+  if (omp_get_max_threads() != want) omp_set_num_threads(want);
+#else
+  (void)m, (void)n, (void)k;
+#endif
+}
+}  // namespace
+
+void gemm_set_threads(int n) { requested_threads = n; }
+int gemm_threads() { return requested_threads; }
+
 namespace {
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -32,6 +59,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
     if (beta == 0.0f) cm.setZero(); else cm *= beta;
     return;
   }
+  use_threads_for(m, n, k);
   // A stored [m, k] (or [k, m] when transposed); likewise B.
   ConstMap am(a, Index(trans_a ? k : m), Index(trans_a ? m : k), Eigen::OuterStride<>(Index(lda)));
   ConstMap bm(b, Index(trans_b ? n : k), Index(trans_b ? k : n), Eigen::OuterStride<>(Index(ldb)));
@@ -40,6 +68,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
   else if (!trans_a && trans_b) product_into(cm, alpha, am, bm.transpose(), beta);
   else product_into(cm, alpha, am.transpose(), bm.transpose(), beta);
 }
+
 
 #define XTGRAD_STR2(x) #x
 #define XTGRAD_STR(x) XTGRAD_STR2(x)

@@ -124,3 +124,13 @@ TEST_CASE("record: a user-defined op with its own backward") {
   Tensor x = tensor({1.5f, -0.5f, 2.0f}, true);
   CHECK_GRADCHECK([&](const std::vector<Tensor>& in) { return cube(in[0]); }, {x});
 }
+
+TEST_CASE("backward: an explicit upstream gradient is read, not modified, and reaches the inputs") {
+  Tensor x = tensor({1, 2, 3}, true);
+  Tensor y = x * 2.0f;
+  Array upstream{0.5f, -1.0f, 4.0f};
+  y.backward(upstream);
+  CHECK(upstream == Array{0.5f, -1.0f, 4.0f});
+  CHECK(x.grad() == Array{1, -2, 8});
+  CHECK(malloc_tuned_for_reuse() == (std::getenv("XTGRAD_MALLOC_DEFAULTS") == nullptr));
+}

@@ -79,3 +79,19 @@ TEST_CASE("activations: gradients, including the tails") {
   Inputs away_from_kink{tensor({-2.0f, -0.3f, 0.2f, 1.7f}, true)};
   CHECK_GRADCHECK([](const Inputs& v) { return relu(v[0]); }, away_from_kink);
 }
+
+TEST_CASE("sigmoid and tanh: the vectorised kernels agree with the closed forms for every length, tails included") {
+  Generator gen(17);
+  for (std::size_t n = 1; n <= 70; n += 3) {
+    CAPTURE(n);
+    Tensor z = rand({n}, gen, -9.0f, 9.0f, true);
+    Tensor s = sigmoid(z), t = tanh(z);
+    sum(s + t).backward();
+    for (std::size_t i = 0; i < n; ++i) {
+      double x = z.value()(i), ref_s = sigma(x), ref_t = std::tanh(x);
+      CHECK(s.value()(i) == doctest::Approx(ref_s).epsilon(2e-6));
+      CHECK(t.value()(i) == doctest::Approx(ref_t).epsilon(2e-6));
+      CHECK(z.grad()(i) == doctest::Approx(ref_s * (1 - ref_s) + 1 - ref_t * ref_t).epsilon(1e-5));
+    }
+  }
+}

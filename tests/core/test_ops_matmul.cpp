@@ -51,3 +51,16 @@ TEST_CASE("linear: mismatched shapes are reported") {
   CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), std::invalid_argument);
   CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({12})), std::invalid_argument);
 }
+
+TEST_CASE("threads: set_num_threads validates, and a large product gives the same result on two threads") {
+  CHECK_THROWS_AS(set_num_threads(0), std::invalid_argument);
+  CHECK(get_num_threads() == 1);
+  Generator gen(13);
+  Tensor a = randn({256, 192}, gen), b = randn({192, 128}, gen);  // 6.3M multiply-adds: parallel
+  Array one = matmul(a, b).value();
+  set_num_threads(2);
+  CHECK(get_num_threads() == 2);
+  Array two = matmul(a, b).value();
+  set_num_threads(1);
+  CHECK_ALL_CLOSE(two, one, 1e-5, 1e-5);
+}

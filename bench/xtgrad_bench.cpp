@@ -1,0 +1,170 @@
+// xtgrad_bench: times one workload of bench/README.md with xtgrad's public API and prints
+// "workload=W1 impl=xtgrad threads=1 us_per_step=..." then "peak_rss_kb=...".
+// `--check-memory` (W1 only) instead runs 10,000 training steps and reports RSS growth.
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <xtgrad/xtgrad.hpp>
+
+#include "harness.hpp"
+
+using namespace xtgrad;
+
+namespace {
+
+constexpr std::uint64_t kSeed = 1234;
+
+/// in → hidden → hidden → 1, with ReLU (or Tanh) after each hidden layer, as torch_bench builds it.
+std::shared_ptr<Sequential> mlp(std::size_t in, std::size_t hidden, bool use_tanh, Generator& gen) {
+  auto activation = [use_tanh]() -> std::shared_ptr<Module> {
+    if (use_tanh) return std::make_shared<Tanh>();
+    return std::make_shared<ReLU>();
+  };
+  auto net = std::make_shared<Sequential>();
+  net->push_back(std::make_shared<Linear>(in, hidden, true, gen));
+  net->push_back(activation());
+  net->push_back(std::make_shared<Linear>(hidden, hidden, true, gen));
+  net->push_back(activation());
+  net->push_back(std::make_shared<Linear>(hidden, 1, true, gen));
+  return net;
+}
+
+/// Labels [batch, 1] of 0 and 1, half of each on average.
+Tensor random_labels(std::size_t batch, Generator& gen) {
+  Array labels = xt::zeros<float>({batch, std::size_t{1}});
+  for (std::size_t i = 0; i < batch; ++i) labels(i, 0) = static_cast<float>(gen.below(2));
+  return Tensor(std::move(labels));
+}
+
+struct MlpSpec {
+  std::size_t in, hidden, batch;
+  bool use_tanh;
+};
+
+/// One training step of any model: zero_grad, forward, BCE-with-logits loss, backward, Adam (lr 1e-3).
+std::function<void()> training_step(std::shared_ptr<Module> model, Tensor x, Tensor y) {
+  struct State {
+    std::shared_ptr<Module> model;
+    Tensor x, y;
+    BCEWithLogitsLoss loss_fn;
+    std::unique_ptr<Adam> optimizer;
+  };
+  auto s = std::make_shared<State>();
+  s->model = std::move(model);
+  s->x = std::move(x);
+  s->y = std::move(y);
+  AdamOptions options;
+  options.lr = 1e-3;
+  s->optimizer = std::make_unique<Adam>(s->model->parameters(), options);
+  return [s] {
+    s->optimizer->zero_grad();
+    Tensor loss = s->loss_fn(s->model->forward(s->x), s->y);
+    loss.backward();
+    s->optimizer->step();
+  };
+}
+
+std::function<void()> training_step(const MlpSpec& spec) {
+  Generator gen(kSeed);
+  std::shared_ptr<Sequential> net = mlp(spec.in, spec.hidden, spec.use_tanh, gen);
+  Tensor x = randn({spec.batch, spec.in}, gen);
+  return training_step(net, x, random_labels(spec.batch, gen));
+}
+
+/// Inference: forward without recording, then σ of the logits.
+std::function<void()> inference_step(const MlpSpec& spec) {
+  Generator gen(kSeed);
+  std::shared_ptr<Sequential> net = mlp(spec.in, spec.hidden, spec.use_tanh, gen);
+  Tensor x = randn({spec.batch, spec.in}, gen);
+  return [net, x] {
+    NoGrad no_grad;
+    Tensor probabilities = sigmoid(net->forward(x));
+    (void)probabilities;
+  };
+}
+
+/// y = σ(x) and its backward from a fixed random upstream gradient, on n floats.
+std::function<void()> sigmoid_step(std::size_t n) {
+  Generator gen(kSeed);
+  Tensor x = randn({n}, gen, /*requires_grad=*/true);
+  Array upstream = randn({n}, gen).value();
+  return [x, upstream]() mutable {
+    x.zero_grad();  // drops the gradient, so backward stores a fresh one instead of adding
+    Tensor y = sigmoid(x);
+    y.backward(upstream);
+  };
+}
+
+const MlpSpec kSmall{2, 16, 64, false};
+const MlpSpec kMedium{30, 128, 256, true};
+const MlpSpec kLarge{784, 1024, 512, false};
+
+/// W4: LSTM(8, 64) over 32 steps, batch 32, last hidden state -> Linear(64, 1), BCEWithLogits, Adam.
+std::function<void()> lstm_step() {
+  Generator gen(kSeed);
+  auto model = std::make_shared<LSTMClassifier>(8, 64, 1, gen);
+  Tensor x = randn({32, 32, 8}, gen);  // [batch, steps, features]
+  return training_step(model, x, random_labels(32, gen));
+}
+
+/// The step function of a workload, or nullptr for an unknown one.
+std::function<void()> make_step(const std::string& workload) {
+  if (workload == "W1") return training_step(kSmall);
+  if (workload == "W2") return training_step(kMedium);
+  if (workload == "W3") return training_step(kLarge);
+  if (workload == "W5") return sigmoid_step(1000000);
+  if (workload == "W5s") return sigmoid_step(50000);
+  if (workload == "I1") return inference_step(kSmall);
+  if (workload == "I3") return inference_step(kLarge);
+  if (workload == "W4") return lstm_step();
+  return nullptr;
+}
+
+/// 10,000 W1 steps, printing RSS every 1,000; growth is measured after the first 1,000 (warm-up).
+int check_memory() {
+  std::function<void()> step = training_step(kSmall);
+  long baseline_kb = 0, rss_kb = 0;
+  for (int i = 1; i <= 10000; ++i) {
+    step();
+    if (i % 1000 != 0) continue;
+    rss_kb = bench::current_rss_kb();
+    if (i == 1000) baseline_kb = rss_kb;
+    std::printf("step=%d rss_kb=%ld tape_size=%zu\n", i, rss_kb, tape_size());
+  }
+  std::printf("rss_growth_kb=%ld\n", rss_kb - baseline_kb);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"xtgrad_bench: times one benchmark workload with xtgrad"};
+  bench::Options options;
+  bench::add_common_flags(app, options);
+  app.add_flag("--check-memory", options.check_memory,
+               "W1 only: run 10,000 steps, print RSS every 1,000, then rss_growth_kb");
+  CLI11_PARSE(app, argc, argv);
+  bench::resolve_defaults(options);
+  std::fprintf(stderr, "# %s\n", build_summary().c_str());
+
+  set_num_threads(options.threads);
+  if (options.check_memory) {
+    if (options.workload != "W1") {
+      std::fprintf(stderr, "xtgrad_bench: --check-memory supports only --workload W1, got %s\n",
+                   options.workload.c_str());
+      return 2;
+    }
+    return check_memory();
+  }
+  std::function<void()> step = make_step(options.workload);
+  if (!step) {
+    std::fprintf(stderr, "xtgrad_bench: unknown workload %s\n", options.workload.c_str());
+    return 2;
+  }
+  double us = bench::median_us_per_step(step, options);
+  bench::report(options, "xtgrad", us);
+  return 0;
+}
