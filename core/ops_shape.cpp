@@ -2,7 +2,6 @@
 // joining into block copies; each backward is the reverse copy.
 #include <numeric>
 
-#include <xtensor/xmanipulation.hpp>
 
 #include "autograd.hpp"
 #include "detail/broadcast.hpp"
@@ -49,6 +48,36 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, const Shape& out
   });
 }
 
+// Swaps axes d0 < d1 by copying contiguous blocks: everything after d1 keeps its layout, so
+// each output position of the first d1 + 1 axes takes one block of `inner` floats.
+Array swap_axes(const Array& a, std::size_t d0, std::size_t d1) {
+  Shape in_shape(a.shape().begin(), a.shape().end());
+  Shape out_shape = in_shape;
+  std::swap(out_shape[d0], out_shape[d1]);
+  Array y = Array::from_shape(out_shape);
+  std::size_t inner = product(in_shape, d1 + 1, in_shape.size());
+  std::vector<std::size_t> in_strides(d1 + 1);  // in units of blocks
+  for (std::size_t d = d1 + 1, stride = 1; d-- > 0;) {
+    in_strides[d] = stride;
+    stride *= in_shape[d];
+  }
+  std::swap(in_strides[d0], in_strides[d1]);  // output axis d reads input axis perm(d)
+  std::vector<std::size_t> index(d1 + 1, 0);
+  std::size_t blocks = product(out_shape, 0, d1 + 1), from = 0;
+  const float* src = a.data();
+  float* dst = y.data();
+  for (std::size_t block = 0; block < blocks; ++block) {
+    std::copy(src + from * inner, src + (from + 1) * inner, dst + block * inner);
+    for (std::size_t d = d1 + 1; d-- > 0;) {  // advance the output index like an odometer
+      from += in_strides[d];
+      if (++index[d] < out_shape[d]) break;
+      from -= in_strides[d] * out_shape[d];
+      index[d] = 0;
+    }
+  }
+  return y;
+}
+
 }  // namespace
 
 Tensor transpose(const Tensor& a) {
@@ -60,13 +89,10 @@ Tensor transpose(const Tensor& a) {
 Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1) {
   std::size_t d0 = normalize_dim("transpose", dim0, a.dim(), a.value());
   std::size_t d1 = normalize_dim("transpose", dim1, a.dim(), a.value());
-  std::vector<std::size_t> perm(a.dim());
-  std::iota(perm.begin(), perm.end(), std::size_t{0});
-  std::swap(perm[d0], perm[d1]);  // a swap is its own inverse, so backward uses it too
-  Array y = xt::transpose(a.value(), perm);
-  return record("transpose", std::move(y), {a}, [perm](BackwardContext& ctx) {
-    ctx.add(0, Array(xt::transpose(ctx.grad(), perm)));
-  });
+  if (d0 > d1) std::swap(d0, d1);
+  // A swap is its own inverse, so backward swaps the gradient back the same way.
+  return record("transpose", swap_axes(a.value(), d0, d1), {a},
+                [d0, d1](BackwardContext& ctx) { ctx.add(0, swap_axes(ctx.grad(), d0, d1)); });
 }
 
 Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {

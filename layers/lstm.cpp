@@ -84,6 +84,16 @@ LSTM::LSTM(std::size_t in, std::size_t hidden, std::size_t layers, bool bias, bo
 }
 
 LSTMOutput LSTM::forward(const Tensor& input, const std::optional<LSTMState>& state) {
+  LSTMOutput out = run_layers(input, state);
+  if (batch_first) out.output = transpose(out.output, 0, 1);
+  return out;
+}
+
+LSTMState LSTM::forward_state(const Tensor& input, const std::optional<LSTMState>& state) {
+  return run_layers(input, state).state;
+}
+
+LSTMOutput LSTM::run_layers(const Tensor& input, const std::optional<LSTMState>& state) {
   if (input.dim() != 3 || input.size(2) != input_size || input.size(0) == 0 || input.size(1) == 0)
     throw std::invalid_argument(std::string("LSTM: expected input of shape ") +
                                 (batch_first ? "[batch, steps, " : "[steps, batch, ") + std::to_string(input_size) +
@@ -106,7 +116,7 @@ LSTMOutput LSTM::forward(const Tensor& input, const std::optional<LSTMState>& st
     h_n.push_back(r.h_n);
     c_n.push_back(r.c_n);
   }
-  return {batch_first ? transpose(x, 0, 1) : x, {stack(h_n, 0), stack(c_n, 0)}};
+  return {x, {stack(h_n, 0), stack(c_n, 0)}};
 }
 
 std::string LSTM::extra_repr() const {
@@ -128,10 +138,10 @@ LSTMClassifier::LSTMClassifier(std::size_t in, std::size_t hidden, std::size_t l
 }
 
 Tensor LSTMClassifier::forward(const Tensor& input) {
-  LSTMOutput out = lstm->forward(input, std::nullopt);
+  LSTMState state = lstm->forward_state(input, std::nullopt);
   // The last layer's h_n is the hidden state after the last time step.
   std::int64_t batch = i64(input.size(0)), hidden = i64(lstm->hidden_size);
-  Tensor last = reshape(narrow(out.state.h, 0, lstm->num_layers - 1, 1), {batch, hidden});
+  Tensor last = reshape(narrow(state.h, 0, lstm->num_layers - 1, 1), {batch, hidden});
   return (*fc)(last);
 }
 

@@ -53,6 +53,8 @@ class LSTM : public Module {
   LSTMOutput forward(const Tensor& input, const std::optional<LSTMState>& state);
   Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).output; }
   std::string type_name() const override { return "LSTM"; }
+  /// Only the final state (h_n, c_n): skips rearranging the output sequence for batch_first.
+  LSTMState forward_state(const Tensor& input, const std::optional<LSTMState>& state);
 
   std::size_t input_size, hidden_size, num_layers;
   bool has_bias, batch_first;
@@ -60,6 +62,9 @@ class LSTM : public Module {
 
  protected:
   std::string extra_repr() const override;
+
+ private:
+  LSTMOutput run_layers(const Tensor& input, const std::optional<LSTMState>& state);  // output time-major
 };
 
 /// LSTM (batch_first) then fc = Linear(H, 1) on the last time step's hidden state: one logit

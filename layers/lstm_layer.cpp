@@ -3,18 +3,22 @@
 // hidden states are the op's own output and h0 its input, so they are not stored twice.
 #include "lstm_layer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "../core/autograd.hpp"
 #include "../core/detail/check.hpp"
 #include "../core/detail/gemm.hpp"
-#include "../core/detail/math.hpp"
+#include "../core/detail/simd.hpp"
 
 namespace xtgrad {
 namespace {
 
+using detail::FloatBatch;
 using detail::gemm;
-using detail::stable_sigmoid;
+using detail::load_n;
+using detail::sigmoid_batch;
+using detail::store_n;
 
 void check_shapes(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
                   const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
@@ -35,6 +39,42 @@ void check_shapes(const Tensor& x, const Tensor& h0, const Tensor& c0, const Ten
     Shape bias{4 * hidden};
     XTGRAD_CHECK(b_ih->shape() == bias && b_hh->shape() == bias, op, "expected biases of shape ", shape_str(bias),
                   ", got ", shape_str(b_ih->shape()), " and ", shape_str(b_hh->shape()));
+  }
+}
+
+// One sequence's cell update over its H units, a SIMD batch of units at a time.
+// a: the 4H pre-activations in, replaced by the activated gates i, f, g, o (kept for backward).
+void cell_forward(float* a, const float* c_prev, float* c, float* h, std::size_t H) {
+  for (std::size_t j = 0; j < H; j += FloatBatch::size) {
+    std::size_t n = std::min(FloatBatch::size, H - j);
+    FloatBatch i = sigmoid_batch(load_n(a + j, n)), f = sigmoid_batch(load_n(a + H + j, n));
+    FloatBatch g = xsimd::tanh(load_n(a + 2 * H + j, n)), o = sigmoid_batch(load_n(a + 3 * H + j, n));
+    FloatBatch cn = f * load_n(c_prev + j, n) + i * g;  // c' = f⊙c + i⊙g
+    store_n(i, a + j, n), store_n(f, a + H + j, n), store_n(g, a + 2 * H + j, n), store_n(o, a + 3 * H + j, n);
+    store_n(cn, c + j, n);
+    store_n(o * xsimd::tanh(cn), h + j, n);  // h' = o⊙tanh(c')
+  }
+}
+
+// The cell's backward for one sequence: from dh (the state's gradient; plus d_out, the output's,
+// when given) and dc, the pre-activation gradients d_pre [4H]; dc becomes dc_{t−1}.
+void cell_backward(const float* act, const float* c, const float* c_prev, const float* dh, const float* d_out,
+                   float* dc, float* d_pre, std::size_t H) {
+  const FloatBatch one(1.0f);
+  for (std::size_t j = 0; j < H; j += FloatBatch::size) {
+    std::size_t n = std::min(FloatBatch::size, H - j);
+    FloatBatch i = load_n(act + j, n), f = load_n(act + H + j, n);
+    FloatBatch g = load_n(act + 2 * H + j, n), o = load_n(act + 3 * H + j, n);
+    FloatBatch dh_j = load_n(dh + j, n);
+    if (d_out) dh_j += load_n(d_out + j, n);
+    FloatBatch tc = xsimd::tanh(load_n(c + j, n));
+    // h = o·tanh(c): dc gains dh·o·(1 − tanh²c); c = f·c_prev + i·g
+    FloatBatch dct = load_n(dc + j, n) + dh_j * o * (one - tc * tc);
+    store_n(dct * g * i * (one - i), d_pre + j, n);                      // σ' = σ(1 − σ)
+    store_n(dct * load_n(c_prev + j, n) * f * (one - f), d_pre + H + j, n);
+    store_n(dct * i * (one - g * g), d_pre + 2 * H + j, n);              // tanh' = 1 − tanh²
+    store_n(dh_j * tc * o * (one - o), d_pre + 3 * H + j, n);
+    store_n(dct * f, dc + j, n);
   }
 }
 
@@ -69,17 +109,7 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
     gemm(false, true, batch, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, a, G);
     float* c = cells.data() + t * batch * H;
     float* h = output.data() + t * batch * H;
-    for (std::size_t b = 0; b < batch; ++b) {
-      float* ab = a + b * G;
-      for (std::size_t j = 0; j < H; ++j) {
-        float i = stable_sigmoid(ab[j]), f = stable_sigmoid(ab[H + j]);
-        float g = std::tanh(ab[2 * H + j]), o = stable_sigmoid(ab[3 * H + j]);
-        ab[j] = i, ab[H + j] = f, ab[2 * H + j] = g, ab[3 * H + j] = o;  // keep the activated gates
-        float cn = f * c_prev[b * H + j] + i * g;
-        c[b * H + j] = cn;
-        h[b * H + j] = o * std::tanh(cn);
-      }
-    }
+    for (std::size_t b = 0; b < batch; ++b) cell_forward(a + b * G, c_prev + b * H, c + b * H, h + b * H, H);
   }
   Array h_n = Array::from_shape({batch, H});
   Array c_n = Array::from_shape({batch, H});
@@ -107,23 +137,10 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
       const float* c = cells.data() + t * batch * H;
       const float* c_prev = t == 0 ? c0 : cells.data() + (t - 1) * batch * H;
       float* da = d_pre.data() + t * batch * G;
-      for (std::size_t b = 0; b < batch; ++b) {
-        for (std::size_t j = 0; j < H; ++j) {
-          std::size_t k = b * H + j;
-          const float* ab = act + b * G;
-          float i = ab[j], f = ab[H + j], g = ab[2 * H + j], o = ab[3 * H + j];
-          float dh_k = dh.data()[k] + (d_out ? d_out->data()[t * batch * H + k] : 0.0f);
-          float tc = std::tanh(c[k]);
-          // h = o·tanh(c): dc gains dh·o·(1 − tanh²c); c = f·c_prev + i·g
-          float dct = dc.data()[k] + dh_k * o * (1.0f - tc * tc);
-          float* dab = da + b * G;
-          dab[j] = dct * g * i * (1.0f - i);            // σ' = σ(1 − σ)
-          dab[H + j] = dct * c_prev[k] * f * (1.0f - f);
-          dab[2 * H + j] = dct * i * (1.0f - g * g);    // tanh' = 1 − tanh²
-          dab[3 * H + j] = dh_k * tc * o * (1.0f - o);
-          dc.data()[k] = dct * f;
-        }
-      }
+      const float* d_out_t = d_out ? d_out->data() + t * batch * H : nullptr;
+      for (std::size_t b = 0; b < batch; ++b)
+        cell_backward(act + b * G, c + b * H, c_prev + b * H, dh.data() + b * H, d_out_t ? d_out_t + b * H : nullptr,
+                      dc.data() + b * H, da + b * G, H);
       // dh_{t−1} [B, H] = d_pre_t [B, 4H] @ W_hh [4H, H]
       gemm(false, false, batch, H, G, 1.0f, da, G, ctx.input(4).data(), H, 0.0f, dh.data(), H);
     }

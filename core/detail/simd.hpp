@@ -39,6 +39,22 @@ void simd_map2(const float* a, const float* b, float* out, std::size_t n, F f) {
   }
 }
 
+/// Loads n <= FloatBatch::size floats (a full batch, or a zero-padded tail).
+inline FloatBatch load_n(const float* p, std::size_t n) {
+  if (n == FloatBatch::size) return FloatBatch::load_unaligned(p);
+  alignas(64) float tail[FloatBatch::size] = {};
+  for (std::size_t k = 0; k < n; ++k) tail[k] = p[k];
+  return FloatBatch::load_aligned(tail);
+}
+
+/// Stores the first n lanes of v.
+inline void store_n(const FloatBatch& v, float* p, std::size_t n) {
+  if (n == FloatBatch::size) return v.store_unaligned(p);
+  alignas(64) float tail[FloatBatch::size];
+  v.store_aligned(tail);
+  for (std::size_t k = 0; k < n; ++k) p[k] = tail[k];
+}
+
 /// Two-branch stable sigmoid on a batch: e = exp(−|z|) never overflows; σ = 1/(1+e) for z >= 0,
 /// e/(1+e) otherwise, so σ(−1000) = 0 and σ(1000) = 1 exactly.
 inline FloatBatch sigmoid_batch(const FloatBatch& z) {
