@@ -123,15 +123,16 @@ std::function<void()> make_step(const std::string& workload) {
   return nullptr;
 }
 
-/// 10,000 W1 steps, printing RSS every 1,000; growth is measured after the first 1,000 (warm-up).
-int check_memory() {
-  std::function<void()> step = training_step(kSmall);
+/// Soak: `steps` training steps of a workload, RSS sampled ten times; growth is measured from
+/// the first sample (the end of warm-up) to the last.
+int check_memory(const std::string& workload, int steps) {
+  std::function<void()> step = make_step(workload);
   long baseline_kb = 0, rss_kb = 0;
-  for (int i = 1; i <= 10000; ++i) {
+  for (int i = 1; i <= steps; ++i) {
     step();
-    if (i % 1000 != 0) continue;
+    if (i % (steps / 10) != 0) continue;
     rss_kb = bench::current_rss_kb();
-    if (i == 1000) baseline_kb = rss_kb;
+    if (i == steps / 10) baseline_kb = rss_kb;
     std::printf("step=%d rss_kb=%ld tape_size=%zu\n", i, rss_kb, tape_size());
   }
   std::printf("rss_growth_kb=%ld\n", rss_kb - baseline_kb);
@@ -145,19 +146,19 @@ int main(int argc, char** argv) {
   bench::Options options;
   bench::add_common_flags(app, options);
   app.add_flag("--check-memory", options.check_memory,
-               "W1 only: run 10,000 steps, print RSS every 1,000, then rss_growth_kb");
+               "W1 or W4: run 10,000 (W1) or 2,000 (W4) steps, print RSS ten times, then rss_growth_kb");
   CLI11_PARSE(app, argc, argv);
   bench::resolve_defaults(options);
   std::fprintf(stderr, "# %s\n", build_summary().c_str());
 
   set_num_threads(options.threads);
   if (options.check_memory) {
-    if (options.workload != "W1") {
-      std::fprintf(stderr, "xtgrad_bench: --check-memory supports only --workload W1, got %s\n",
+    if (options.workload != "W1" && options.workload != "W4") {
+      std::fprintf(stderr, "xtgrad_bench: --check-memory supports --workload W1 or W4, got %s\n",
                    options.workload.c_str());
       return 2;
     }
-    return check_memory();
+    return check_memory(options.workload, options.workload == "W1" ? 10000 : 2000);
   }
   std::function<void()> step = make_step(options.workload);
   if (!step) {

@@ -45,10 +45,10 @@ struct Tape {
   }
 
   void collect_unreachable() {
-    // Walking backwards, an entry whose output only the tape holds is dead; dropping it
+    // Walking backwards, an entry whose outputs only the tape holds is dead; dropping it
     // releases its inputs, which may make earlier entries dead too.
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-      if (it->unreachable()) *it = Entry{it->op, it->seq, {}, {}, nullptr};
+      if (!it->backward || it->unreachable()) *it = Entry{it->op, it->seq, {}, {}, nullptr};
     }
     compact();
     collect_at = std::max<std::size_t>(4096, 2 * entries.size());
@@ -205,10 +205,12 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
         "backward",
         "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
 
-  struct CompactOnExit {
+  // Afterwards drop what was consumed, and also branches of the graph nobody can reach any more
+  // (an LSTM's unused c_n, say), so nothing accumulates step after step.
+  struct CollectOnExit {
     Tape& t;
-    ~CompactOnExit() { t.compact(); }
-  } compact_on_exit{t};
+    ~CollectOnExit() { t.collect_unreachable(); }
+  } collect_on_exit{t};
   for (auto it = std::make_reverse_iterator(found + 1); it != t.entries.rend(); ++it) {
     bool is_root = it == std::make_reverse_iterator(found + 1);
     if (!it->backward || (!is_root && !it->has_output_grad())) continue;  // not on a path from the root

@@ -134,3 +134,16 @@ TEST_CASE("backward: an explicit upstream gradient is read, not modified, and re
   CHECK(x.grad() == Array{1, -2, 8});
   CHECK(malloc_tuned_for_reuse() == (std::getenv("XTGRAD_MALLOC_DEFAULTS") == nullptr));
 }
+
+TEST_CASE("backward: branches the loss does not use are dropped with the graph") {
+  clear_tape();
+  Tensor w = randn({3, 3}, true);
+  for (int step = 0; step < 100; ++step) {
+    Tensor h = matmul(ones({2, 3}), w);
+    { Tensor dropped = exp(h); }  // recorded, not part of the loss, and no longer held
+    Tensor held = tanh(h);        // recorded, not part of the loss, still held by the caller
+    sum(h).backward();
+    CHECK(tape_size() == 1);      // only `held`'s entry: nothing accumulates step after step
+  }
+  clear_tape();
+}
