@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include "../layers/activation.hpp"
@@ -60,6 +62,13 @@ std::size_t size_field(const Json& layer, const char* key, const std::string& wh
   return layer[key].get<std::size_t>();
 }
 
+// Parameter counts add up saturating, so a huge declared architecture cannot wrap around to a
+// small number and slip past check_count.
+void add_count(std::size_t& count, std::size_t amount) {
+  count = amount > std::numeric_limits<std::size_t>::max() - count ? std::numeric_limits<std::size_t>::max()
+                                                                    : count + amount;
+}
+
 // Checks one entry of model.layers, adds its parameter count and tracks the feature width.
 // With a generator (the second pass, after every entry passed) it also builds the layer.
 std::shared_ptr<Module> layer_from_json(const Json& layer, const std::string& where, std::size_t& width,
@@ -86,7 +95,7 @@ std::shared_ptr<Module> layer_from_json(const Json& layer, const std::string& wh
     problems.push_back(where + " (Linear) expects " + std::to_string(in) +
                        " input features but the layer before it gives " + std::to_string(width));
   width = out;
-  count += in * out + (bias ? out : 0);
+  add_count(count, in * out + (bias ? out : 0));  // each factor <= 2^24: no overflow here
   return gen ? std::make_shared<Linear>(in, out, bias, *gen) : nullptr;
 }
 
@@ -123,7 +132,7 @@ std::shared_ptr<Module> build_model(const Json& arch, std::size_t available_valu
     std::size_t layers = size_field(arch, "num_layers", "model", problems);
     if (problems.empty()) {
       count = hidden + 1;  // fc
-      for (std::size_t k = 0; k < layers; ++k) count += 4 * hidden * ((k == 0 ? in : hidden) + hidden) + 8 * hidden;
+      for (std::size_t k = 0; k < layers; ++k) add_count(count, 4 * hidden * ((k == 0 ? in : hidden) + hidden) + 8 * hidden);
       check_count(count, available_values, problems);
     }
     if (!problems.empty()) reject(source, join(problems));
@@ -207,14 +216,40 @@ LoadedModel load_model_json(const Json& weights, const std::string& source) {
 
 LoadedModel load_model(const std::string& path) { return load_model_json(read_json_file(path), path); }
 
+Json parse_json(const std::string& text, const std::string& source) {
+  // nlohmann::json handles deep nesting recursively; a weights file needs about five levels,
+  // so anything past 64 is refused before it can exhaust the stack.
+  constexpr int kMaxDepth = 64;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if ((c == '[' || c == '{') && ++depth > kMaxDepth) {
+      throw std::invalid_argument(source + ": JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw std::invalid_argument(source + ": not valid JSON: " + e.what());
+  } catch (const Json::exception& e) {  // e.g. a number too large for a double
+    throw std::invalid_argument(source + ": not valid JSON: " + e.what());
+  }
+}
+
 Json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read '" + path + "': no such file, or it is not readable");
-  try {
-    return Json::parse(in);
-  } catch (const Json::parse_error& e) {
-    throw std::invalid_argument(path + ": not valid JSON: " + e.what());
-  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_json(text.str(), path);
 }
 
 }  // namespace xtgrad

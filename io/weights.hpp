@@ -47,7 +47,10 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& path);
 LoadedModel load_model_json(const Json& weights, const std::string& source = "weights");
 
-/// Parses a JSON file; errors name the file and, for syntax errors, the line and column.
+/// Parses a JSON file; errors (std::invalid_argument) name the file and, for syntax errors, the
+/// line and column. Nesting deeper than 64 levels is rejected before parsing.
 Json read_json_file(const std::string& path);
+/// The same for text already in memory; `source` names it in errors.
+Json parse_json(const std::string& text, const std::string& source);
 
 }  // namespace xtgrad

@@ -196,3 +196,31 @@ TEST_CASE("save_weights: a failed save reports the path and leaves the previous 
   CHECK(read_text(path) == good);
   CHECK(dir.count_files() == 2);  // model.json and "plain": no temporary file left behind
 }
+
+TEST_CASE("weights: inputs the fuzzer found are rejected cleanly") {
+  TempDir dir;
+  auto mlp = small_mlp();
+  // A number beyond double's range used to escape as nlohmann's out_of_range.
+  std::string overflow = dir.write("overflow.json", "1e999");
+  CHECK_THROWS_WITH_AS(load_weights(*mlp, overflow),
+                       (overflow + ": not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'").c_str(),
+                       std::invalid_argument);
+  // Deep nesting is refused before the recursive parser sees it.
+  std::string deep = dir.write("deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  CHECK_THROWS_WITH_AS(load_weights(*mlp, deep), (deep + ": JSON nested deeper than 64 levels").c_str(),
+                       std::invalid_argument);
+  // Layer sizes whose parameter count sums to exactly 2^64 (wrapping a plain 64-bit sum to 0, so
+  // an empty file would pass the count check): 2^24 + 65535·2^48 + 2^24·(2^24 − 1) = 2^64.
+  Json layers = Json::array();
+  auto linear = [&](std::size_t in, std::size_t out) {
+    layers.push_back({{"type", "Linear"}, {"in_features", in}, {"out_features", out}, {"bias", false}});
+  };
+  linear(1, 1 << 24);
+  for (int i = 0; i < 65535; ++i) linear(1 << 24, 1 << 24);
+  linear(1 << 24, (1 << 24) - 1);
+  Json wrapped = {{"format", "xtgrad-weights"}, {"version", 1}, {"model", {{"type", "Sequential"}, {"layers", layers}}},
+                  {"parameters", Json::object()}};
+  CHECK_THROWS_WITH_AS(load_model_json(wrapped, "wrapped"),
+                       "wrapped: the model declares 18446744073709551615 parameters but the file holds only 0 values",
+                       std::invalid_argument);
+}
