@@ -77,14 +77,20 @@ void save_checkpoint(const std::string& path, const Module& module, const Optimi
 
 CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer, Generator& generator) {
   Json j = read_json_file(path);
-  if (!j.is_object() || j.value("format", "") != kFormat) reject(path, "\"format\" must be \"xtgrad-checkpoint\"");
+  // Fields are type-checked before they are read, so a wrong type is reported, not thrown as
+  // nlohmann's type_error.
+  auto string_field = [](const Json& object, const char* key) {
+    return object.contains(key) && object[key].is_string() ? object[key].get<std::string>() : std::string();
+  };
+  if (!j.is_object() || string_field(j, "format") != kFormat) reject(path, "\"format\" must be \"xtgrad-checkpoint\"");
   if (!j.contains("version") || j["version"] != 1) reject(path, "only checkpoint version 1 is supported");
   if (!j.contains("epoch") || !j["epoch"].is_number_integer()) reject(path, "\"epoch\" must be an integer");
   if (!j.contains("optimizer") || !j["optimizer"].is_object()) reject(path, "\"optimizer\" is missing");
   const Json& opt = j["optimizer"];
   std::string type = optimizer_type(optimizer);
-  if (opt.value("type", "") != type)
-    reject(path, "the checkpoint holds " + opt.value("type", std::string("no")) + " state but the optimizer is " + type);
+  if (string_field(opt, "type") != type)
+    reject(path, "the checkpoint holds " + (string_field(opt, "type").empty() ? "no" : string_field(opt, "type")) +
+                     " state but the optimizer is " + type);
   if (!opt.contains("options") || opt["options"] != optimizer_options(optimizer))
     reject(path, "the optimizer's settings " + optimizer_options(optimizer).dump() + " differ from the checkpoint's " +
                      (opt.contains("options") ? opt["options"].dump() : "(none)"));
@@ -127,7 +133,7 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimize
   }
   Generator restored;
   try {
-    restored.set_state(j.value("generator", std::string()));
+    restored.set_state(string_field(j, "generator"));
   } catch (const std::invalid_argument&) {
     problems.push_back("\"generator\" is not a generator state");
   }
@@ -148,7 +154,7 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimize
       if (buffers[k]) sgd.set_momentum_buffer(k, std::move(*buffers[k]));
   }
   generator = restored;
-  return {j["epoch"].get<std::int64_t>(), j.value("metadata", Json::object())};
+  return {j["epoch"].get<std::int64_t>(), j.contains("metadata") ? j["metadata"] : Json::object()};
 }
 
 }  // namespace xtgrad

@@ -29,9 +29,21 @@ std::vector<std::string_view> split(std::string_view line, char delimiter) {
 }
 
 bool parse_number(std::string_view cell, float& out) {
-  if (!cell.empty() && cell.front() == '+') cell.remove_prefix(1);
+  if (!cell.empty() && cell.front() == '+') {
+    cell.remove_prefix(1);
+    if (cell.empty() || cell.front() == '+' || cell.front() == '-') return false;  // "+-1", "++1"
+  }
   if (cell.empty()) return false;
   auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), out);
+  if (error == std::errc::result_out_of_range) {
+    // A number all the same (1e-50 underflows to 0, 1e50 overflows to infinity and is then
+    // rejected as non-finite), not text: read it as a double and round.
+    double wide = 0.0;
+    auto [wide_end, wide_error] = std::from_chars(cell.data(), cell.data() + cell.size(), wide);
+    out = static_cast<float>(wide);
+    return wide_end == cell.data() + cell.size() &&
+           (wide_error == std::errc() || wide_error == std::errc::result_out_of_range);
+  }
   return error == std::errc() && end == cell.data() + cell.size();
 }
 
@@ -67,6 +79,9 @@ CsvTable parse_csv(const std::string& text, const std::string& source, const Csv
   if (first >= lines.size()) throw std::invalid_argument(source + ": there are no data rows after the header");
 
   std::size_t columns = split(lines[first], options.delimiter).size();
+  if (!table.header.empty() && table.header.size() != columns)
+    throw std::invalid_argument(where(source, first, 1) + "the header names " + std::to_string(table.header.size()) +
+                                " columns but the rows have " + std::to_string(columns));
   std::size_t rows = lines.size() - first;
   std::vector<float> values;
   values.reserve(rows * columns);

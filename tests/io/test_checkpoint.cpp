@@ -109,3 +109,14 @@ TEST_CASE("generator: state round-trips, including a cached normal") {
   for (int i = 0; i < 5; ++i) CHECK(a.normal() == b.normal());
   CHECK_THROWS_AS(b.set_state("not a state"), std::invalid_argument);
 }
+
+TEST_CASE("checkpoint: fields of the wrong type are reported, not thrown as JSON type errors") {
+  TempDir dir;
+  Run run = make_run("SGD", 1);
+  for (std::string text : {"{\"format\": 1}", "[]", "{\"format\": \"xtgrad-checkpoint\", \"version\": 1, \"epoch\": 0, "
+                                                    "\"optimizer\": {\"type\": 5}}"}) {
+    CAPTURE(text);
+    std::string path = dir.write("c.json", text);
+    CHECK_THROWS_AS(load_checkpoint(path, *run.model, *run.optimizer, run.shuffle), std::invalid_argument);
+  }
+}

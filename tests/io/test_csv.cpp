@@ -33,3 +33,15 @@ TEST_CASE("csv: bad files name the file, line and column") {
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n\n3,4\n", "b.csv"), "b.csv:2:1: the line is empty", std::invalid_argument);
   CHECK_THROWS_AS(read_csv("/nonexistent/file.csv"), std::runtime_error);
 }
+
+TEST_CASE("csv: cases the fuzzer's review found") {
+  // Underflowing numbers are numbers (not a header line to drop): 1e-50 reads as 0.
+  CsvTable t = parse_csv("1e-50,2\n3,4\n", "u.csv");
+  CHECK(t.header.empty());
+  CHECK(t.values == Array{{0, 2}, {3, 4}});
+  CHECK_THROWS_WITH_AS(parse_csv("1,2\n1e50,4\n", "o.csv"), "o.csv:2:1: '1e50' is not a finite number",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("a\n1,2,3\n", "h.csv"), "h.csv:1:1: the header names 1 columns but the rows have 3",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("1,2\n1,+-1\n", "s.csv"), "s.csv:2:2: '+-1' is not a number", std::invalid_argument);
+}
