@@ -1,0 +1,67 @@
+// The training pieces every example shares: an optimizer by name, one epoch of shuffled
+// mini-batches, evaluation, a copy of the best weights, and the per-epoch metrics log.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <xtgrad/xtgrad.hpp>
+
+#include "datasets.hpp"
+
+namespace xtgrad::examples {
+
+/// "sgd" (momentum 0.9), "adam" or "adamw" (weight decay 1e-2) with learning rate lr.
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::vector<Tensor>& params, double lr);
+
+struct EpochResult {
+  double loss = 0;       ///< mean BCE-with-logits loss over the epoch's samples
+  double accuracy = 0;   ///< fraction right, measured on each batch as it was trained
+};
+
+/// One pass over `data` in mini-batches of `batch_size` (the last may be smaller), in an order
+/// shuffled by gen. Per batch: zero_grad, loss = BCEWithLogitsLoss(model(x), y), backward,
+/// clip_grad_norm_(clip_norm) when clip_norm > 0, step. The model outputs one logit per row.
+EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
+                        Generator& gen, double clip_norm = 0.0);
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+  Array probabilities;   ///< σ(logit) per row, [N]
+};
+
+/// The model on all of `data` in eval mode, without recording: loss, accuracy at p > 0.5 and
+/// the probabilities (for losses/metrics.hpp).
+Evaluation evaluate(Module& model, const Dataset& data);
+
+/// "loss 0.3100  acc 88.0%  val loss 0.3500  acc 86.5%": an epoch's numbers for Progress, with
+/// `held_out_name` ("val", "test") naming the evaluated set.
+std::string epoch_summary(const EpochResult& trained, const std::string& held_out_name, const Evaluation& held_out);
+
+/// A copy of a module's parameter values, restored later (early stopping keeps the best epoch).
+class Snapshot {
+ public:
+  explicit Snapshot(const Module& module);
+  void restore(Module& module) const;
+
+ private:
+  std::vector<Array> values_;
+};
+
+/// Numbers per epoch under named columns; the first column is "epoch".
+class MetricsLog {
+ public:
+  explicit MetricsLog(std::vector<std::string> columns);
+  void add(const std::vector<double>& row);       ///< one value per column
+  std::vector<double> column(const std::string& name) const;
+  std::size_t rows() const { return rows_.size(); }
+  std::string to_csv() const;                     ///< header line, then one line per row
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<double>> rows_;
+};
+
+}  // namespace xtgrad::examples

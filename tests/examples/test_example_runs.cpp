@@ -1,0 +1,179 @@
+// Each example program, run briefly as a user would (from an unrelated working directory):
+// exit code, weights that load and predict (also through the `xtgrad` command), well-formed
+// SVGs, one metrics row per epoch, seeded reproducibility and rejected flags.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "examples/xml_check.hpp"
+#include "support/temp_dir.hpp"
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using namespace xtgrad::testing;
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string out, err;
+};
+
+// Runs `program args` with the temporary folder as working directory.
+Result run(const TempDir& dir, const std::string& program, const std::string& args) {
+  std::string command = "cd '" + dir.path().string() + "' && '" + program + "' " + args + " > stdout.txt 2> stderr.txt";
+  int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(dir.file("stdout.txt")),
+          read_text(dir.file("stderr.txt"))};
+}
+
+#define CHECK_RUN_OK(result)        \
+  do {                              \
+    INFO("stdout: " << (result).out); \
+    INFO("stderr: " << (result).err); \
+    REQUIRE((result).exit_code == 0); \
+  } while (0)
+
+void check_svg(const std::string& path) {
+  INFO(path);
+  REQUIRE(std::filesystem::is_regular_file(path));
+  std::string text = read_text(path);
+  CHECK(xml_problem(text) == "");
+  CHECK(text.rfind("<?xml", 0) == 0);
+  CHECK(text.find("<svg") != std::string::npos);
+  CHECK(text.substr(text.find_last_not_of("\n") - 5, 6) == "</svg>");
+}
+
+std::size_t data_rows(const std::string& csv_path) {
+  return read_csv(csv_path).values.shape()[0];  // the header line is not a row
+}
+
+// Loads the weights, predicts every row of test.csv (features, then the label) and checks the
+// probabilities; then runs `xtgrad predict --labels-last` and `xtgrad inspect` on the same files.
+LoadedModel check_model(const TempDir& dir, const std::string& weights, const std::string& test_csv) {
+  INFO(weights);
+  LoadedModel model = load_model(weights);
+  Array rows = read_csv(test_csv).values;
+  std::size_t n = rows.shape()[0], width = rows.shape()[1];
+  Array features = Array::from_shape({n, width - 1});
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t c = 0; c + 1 < width; ++c) features(r, c) = rows(r, c);
+  Array p = predict_proba(model, features);
+  REQUIRE(p.size() == n);
+  CHECK(std::all_of(p.begin(), p.end(), [](float v) { return v >= 0.0f && v <= 1.0f; }));
+
+  Result predicted = run(dir, XTGRAD_CLI, "predict --model '" + weights + "' --input '" + test_csv + "' --labels-last");
+  CHECK_RUN_OK(predicted);
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == static_cast<std::ptrdiff_t>(n));
+  CHECK(predicted.err.find("accuracy: ") != std::string::npos);
+  Result inspected = run(dir, XTGRAD_CLI, "inspect --model '" + weights + "'");
+  CHECK_RUN_OK(inspected);
+  CHECK(inspected.out.find("total: ") != std::string::npos);
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("quickstart: trains, reports its test accuracy and saves weights that load and predict") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_QUICKSTART, "out");
+  CHECK_RUN_OK(r);
+  CHECK(r.out.find("test accuracy") != std::string::npos);
+  LoadedModel model = load_model(dir.file("out/model.json"));
+  Array p = predict_proba(model, Array{{0.0f, 0.0f}, {0.95f, -0.95f}});
+  CHECK(p(0) > 0.5f);  // the centre is inside the circle
+  CHECK(p(1) < 0.5f);  // a corner is not
+}
+
+TEST_CASE("mlp_2d: a short run writes weights, the two SVGs, one metrics row per epoch and test points") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_MLP_2D,
+                 "--dataset spirals --epochs 3 --samples 80 --hidden 8,8 --activation tanh --out out");
+  CHECK_RUN_OK(r);
+  CHECK(r.out.find("epoch 3/3") != std::string::npos);
+  CHECK(r.out.find("out/model.json") != std::string::npos);
+  check_svg(dir.file("out/decision_boundary.svg"));
+  check_svg(dir.file("out/loss.svg"));
+  CHECK(data_rows(dir.file("out/metrics.csv")) == 3);
+  CHECK(data_rows(dir.file("out/test.csv")) == 20);
+  LoadedModel model = check_model(dir, dir.file("out/model.json"), dir.file("out/test.csv"));
+  CHECK(model.metadata["dataset"] == "spirals");
+  CHECK(model.architecture["layers"].size() == 5);
+}
+
+TEST_CASE("mlp_2d: the same seed gives identical files, another seed does not") {
+  TempDir dir;
+  const std::string args = "--dataset moons --epochs 2 --samples 64 --quiet --seed 5 --out ";
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_MLP_2D, args + "a"));
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_MLP_2D, args + "b"));
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_MLP_2D, "--dataset moons --epochs 2 --samples 64 --quiet --seed 6 --out c"));
+  for (const char* file : {"model.json", "metrics.csv", "decision_boundary.svg"}) {
+    CAPTURE(file);
+    std::string a = read_text(dir.file(std::string("a/") + file));
+    CHECK(!a.empty());
+    CHECK(a == read_text(dir.file(std::string("b/") + file)));
+    CHECK(a != read_text(dir.file(std::string("c/") + file)));
+  }
+}
+
+TEST_CASE("breast_cancer: a short run saves both models with the standardisation, metrics and loss curves") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_BREAST_CANCER, "--epochs 3 --patience 10 --out out");
+  CHECK_RUN_OK(r);
+  CHECK(r.out.find("ROC-AUC") != std::string::npos);
+  CHECK(r.out.find("logistic regression") != std::string::npos);
+  CHECK(r.out.find("confusion matrix") != std::string::npos);
+  check_svg(dir.file("out/loss.svg"));
+  CHECK(data_rows(dir.file("out/metrics.csv")) == 3);
+  CHECK(data_rows(dir.file("out/metrics_logistic.csv")) == 3);
+  CHECK(data_rows(dir.file("out/test.csv")) == 113);  // 20% of each class: 42 of 212 malignant, 71 of 357 benign
+  for (const char* weights : {"out/mlp.json", "out/logistic.json"}) {
+    LoadedModel model = check_model(dir, dir.file(weights), dir.file("out/test.csv"));
+    CHECK(model.metadata["standardize"]["mean"].size() == 30);
+    CHECK(model.metadata["standardize"]["std"].size() == 30);
+  }
+}
+
+TEST_CASE("breast_cancer: --data overrides where the data is read, and a missing file is an error") {
+  TempDir dir;
+  std::string data = std::string(XTGRAD_SOURCE_DIR) + "/data/breast_cancer_wisconsin.csv";
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_BREAST_CANCER, "--epochs 1 --quiet --out out --data '" + data + "'"));
+  Result missing = run(dir, XTGRAD_EXAMPLE_BREAST_CANCER, "--epochs 1 --out out --data no_such.csv");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("no_such.csv") != std::string::npos);
+}
+
+TEST_CASE("lstm_sequence: a short run saves the LSTM and the baseline, metrics and both charts") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_LSTM_SEQUENCE, "--epochs 2 --train-size 64 --baseline-epochs 1 --out out");
+  CHECK_RUN_OK(r);
+  CHECK(r.out.find("MLP on the last step") != std::string::npos);
+  check_svg(dir.file("out/loss.svg"));
+  check_svg(dir.file("out/accuracy.svg"));
+  CHECK(data_rows(dir.file("out/metrics.csv")) == 2);
+  LoadedModel lstm = check_model(dir, dir.file("out/model.json"), dir.file("out/test.csv"));
+  CHECK(lstm.architecture["type"] == "LSTMClassifier");
+  CHECK(lstm.metadata["steps"] == 20);
+  load_model(dir.file("out/baseline.json"));
+}
+
+TEST_CASE("examples: --help works and bad flags are rejected") {
+  TempDir dir;
+  for (const char* program : {XTGRAD_EXAMPLE_MLP_2D, XTGRAD_EXAMPLE_BREAST_CANCER, XTGRAD_EXAMPLE_LSTM_SEQUENCE}) {
+    CAPTURE(program);
+    Result help = run(dir, program, "--help");
+    CHECK_RUN_OK(help);
+    for (const char* flag :
+         {"--epochs", "--lr", "--batch-size", "--hidden", "--optimizer", "--seed", "--threads", "--out", "--quiet"})
+      CHECK(help.out.find(flag) != std::string::npos);
+    CHECK(run(dir, program, "--optimizer rmsprop").exit_code != 0);
+    CHECK(run(dir, program, "--epochs 0").exit_code != 0);
+  }
+  CHECK(run(dir, XTGRAD_EXAMPLE_MLP_2D, "--dataset squares").exit_code != 0);
+  CHECK(run(dir, XTGRAD_EXAMPLE_LSTM_SEQUENCE, "--steps 10").exit_code != 0);
+  Result bad_hidden = run(dir, XTGRAD_EXAMPLE_MLP_2D, "--hidden 8,,8 --epochs 1");
+  CHECK(bad_hidden.exit_code == 1);
+  CHECK(bad_hidden.err.find("--hidden") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("runs")));  // nothing written by failed runs
+}
