@@ -38,7 +38,7 @@ FitResult fit(Module& model, const Options& o, const Dataset& train, const Datas
   double best_loss = std::numeric_limits<double>::infinity();
   Progress progress(o.common.epochs, o.common.quiet);
   for (int epoch = 1; epoch <= o.common.epochs && epoch - result.best_epoch <= o.patience; ++epoch) {
-    EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen);
+    EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen, 0.0, epoch);
     Evaluation on_val = evaluate(model, val);
     result.log.add({static_cast<double>(epoch), trained.loss, trained.accuracy, on_val.loss, on_val.accuracy});
     progress.update(epoch, epoch_summary(trained, "val", on_val));

@@ -54,7 +54,7 @@ int run(const Options& o) {
   double val_accuracy = 0.0;
   for (int epoch = 1; epoch <= o.common.epochs && val_accuracy < o.target; ++epoch) {
     // Clipping keeps the occasional huge gradient through time from undoing progress.
-    EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen, o.clip);
+    EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen, o.clip, epoch);
     Evaluation on_val = evaluate(model, val);
     val_accuracy = on_val.accuracy;
     log.add({static_cast<double>(epoch), trained.loss, trained.accuracy, on_val.loss, on_val.accuracy});

@@ -50,7 +50,7 @@ int run(const Options& o) {
   MetricsLog log({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"});
   Progress progress(o.common.epochs, o.common.quiet);
   for (int epoch = 1; epoch <= o.common.epochs; ++epoch) {
-    EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen);
+    EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen, 0.0, epoch);
     Evaluation held_out = evaluate(model, test);  // for the curves only: nothing is tuned on it
     log.add({static_cast<double>(epoch), trained.loss, trained.accuracy, held_out.loss, held_out.accuracy});
     progress.update(epoch, epoch_summary(trained, "test", held_out));

@@ -3,6 +3,7 @@
 #include "training.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <stdexcept>
@@ -22,7 +23,7 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::ve
 }
 
 EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
-                        Generator& gen, double clip_norm) {
+                        Generator& gen, double clip_norm, int epoch, bool stop_on_nonfinite) {
   if (batch_size == 0) throw std::invalid_argument("train_epoch: batch_size must be positive");
   std::vector<std::size_t> order(data.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -38,6 +39,10 @@ EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data
     optimizer.zero_grad();
     Tensor logits = model(Tensor(batch.x));
     Tensor loss = binary_cross_entropy_with_logits(logits, Tensor(batch.y));  // BCEWithLogitsLoss, mean
+    if (stop_on_nonfinite && !std::isfinite(loss.item()))
+      throw std::runtime_error("training diverged: the loss is " + std::to_string(loss.item()) + " at epoch " +
+                               std::to_string(epoch) + ", batch " + std::to_string(start / batch_size + 1) +
+                               " (try a lower learning rate, or check the data for NaN or Inf)");
     loss.backward();
     if (clip_norm > 0.0) clip_grad_norm_(optimizer.params(), clip_norm);
     optimizer.step();

@@ -23,8 +23,10 @@ struct EpochResult {
 /// One pass over `data` in mini-batches of `batch_size` (the last may be smaller), in an order
 /// shuffled by gen. Per batch: zero_grad, loss = BCEWithLogitsLoss(model(x), y), backward,
 /// clip_grad_norm_(clip_norm) when clip_norm > 0, step. The model outputs one logit per row.
+/// With stop_on_nonfinite (the default), a loss that becomes NaN or infinite throws
+/// std::runtime_error naming the epoch and the batch, before the optimizer takes that step.
 EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
-                        Generator& gen, double clip_norm = 0.0);
+                        Generator& gen, double clip_norm = 0.0, int epoch = 0, bool stop_on_nonfinite = true);
 
 struct Evaluation {
   double loss = 0;

@@ -56,7 +56,7 @@ TEST_CASE("threads: set_num_threads validates, and a large product gives the sam
   CHECK_THROWS_AS(set_num_threads(0), std::invalid_argument);
   CHECK(get_num_threads() == 1);
   Generator gen(13);
-  Tensor a = randn({256, 192}, gen), b = randn({192, 128}, gen);  // 6.3M multiply-adds: parallel
+  Tensor a = randn({512, 256}, gen), b = randn({256, 256}, gen);  // 33.5M multiply-adds: parallel
   Array one = matmul(a, b).value();
   set_num_threads(2);
   CHECK(get_num_threads() == 2);

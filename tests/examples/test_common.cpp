@@ -214,3 +214,22 @@ TEST_CASE("plots: line charts and decision-boundary maps are well-formed SVG, te
   CHECK(map.rfind("<?xml", 0) == 0);
   CHECK(map.find("<path") != std::string::npos);
 }
+
+TEST_CASE("train_epoch: a loss that becomes NaN stops training with the epoch and batch named") {
+  Generator gen(3);
+  Dataset data = make_moons(40, 0.1f, gen);
+  data.x(25, 1) = NAN;  // one bad feature: its batch's loss is NaN
+  Sequential model{std::make_shared<Linear>(2, 4, true, gen), std::make_shared<Linear>(4, 1, true, gen)};
+  SGD sgd(model.parameters(), 0.1);
+  Generator order(0);  // shuffles nothing into the first batch but the order is seeded
+  std::string message;
+  try {
+    train_epoch(model, sgd, data, 40, order, 0.0, /*epoch=*/7);
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  CHECK(message.find("training diverged: the loss is nan at epoch 7, batch 1") == 0);
+  // The check is an option: off, the NaN is left for the caller to see.
+  EpochResult unchecked = train_epoch(model, sgd, data, 40, order, 0.0, 7, /*stop_on_nonfinite=*/false);
+  CHECK(std::isnan(unchecked.loss));
+}
