@@ -1,8 +1,6 @@
 // Each example program, run briefly as a user would (from an unrelated working directory):
 // exit code, weights that load and predict (also through the `xtgrad` command), well-formed
 // SVGs, one metrics row per epoch, seeded reproducibility and rejected flags.
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <filesystem>
 
@@ -15,17 +13,10 @@ using namespace xtgrad::testing;
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string out, err;
-};
+using Result = CommandResult;
 
-// Runs `program args` with the temporary folder as working directory.
 Result run(const TempDir& dir, const std::string& program, const std::string& args) {
-  std::string command = "cd '" + dir.path().string() + "' && '" + program + "' " + args + " > stdout.txt 2> stderr.txt";
-  int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(dir.file("stdout.txt")),
-          read_text(dir.file("stderr.txt"))};
+  return run_command(dir, program, args);
 }
 
 #define CHECK_RUN_OK(result)        \

@@ -1,6 +1,4 @@
 // The `xtgrad` command, run as a user would: predictions, metrics, inspect, and bad input.
-#include <sys/wait.h>
-
 #include <sstream>
 
 #include "support/temp_dir.hpp"
@@ -11,16 +9,9 @@ using namespace xtgrad::testing;
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string out, err;
-};
+using Result = CommandResult;
 
-Result run_cli(const TempDir& dir, const std::string& args) {
-  std::string command = std::string(XTGRAD_CLI) + " " + args + " > " + dir.file("stdout") + " 2> " + dir.file("stderr");
-  int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(dir.file("stdout")), read_text(dir.file("stderr"))};
-}
+Result run_cli(const TempDir& dir, const std::string& args) { return run_command(dir, XTGRAD_CLI, args); }
 
 std::vector<float> numbers(const std::string& text) {
   std::vector<float> out;

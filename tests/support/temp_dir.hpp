@@ -1,6 +1,8 @@
 // A fresh temporary folder per test, removed afterwards.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +43,19 @@ inline std::string read_text(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+struct CommandResult {
+  int exit_code;
+  std::string out, err;
+};
+
+/// Runs `program args` in `dir` as the working directory, capturing stdout and stderr.
+inline CommandResult run_command(const TempDir& dir, const std::string& program, const std::string& args) {
+  std::string command = "cd '" + dir.path().string() + "' && '" + program + "' " + args + " > stdout.txt 2> stderr.txt";
+  int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(dir.file("stdout.txt")),
+          read_text(dir.file("stderr.txt"))};
 }
 
 }  // namespace xtgrad::testing
