@@ -40,7 +40,8 @@ EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data
     Tensor logits = model(Tensor(batch.x));
     Tensor loss = binary_cross_entropy_with_logits(logits, Tensor(batch.y));  // BCEWithLogitsLoss, mean
     if (stop_on_nonfinite && !std::isfinite(loss.item()))
-      throw std::runtime_error("training diverged: the loss is " + std::to_string(loss.item()) + " at epoch " +
+      throw std::runtime_error(std::string("training diverged: the loss is ") +
+                               (std::isnan(loss.item()) ? "NaN" : loss.item() > 0 ? "+Inf" : "-Inf") + " at epoch " +
                                std::to_string(epoch) + ", batch " + std::to_string(start / batch_size + 1) +
                                " (try a lower learning rate, or check the data for NaN or Inf)");
     loss.backward();

@@ -228,7 +228,7 @@ TEST_CASE("train_epoch: a loss that becomes NaN stops training with the epoch an
   } catch (const std::runtime_error& e) {
     message = e.what();
   }
-  CHECK(message.find("training diverged: the loss is nan at epoch 7, batch 1") == 0);
+  CHECK(message.find("training diverged: the loss is NaN at epoch 7, batch 1") == 0);
   // The check is an option: off, the NaN is left for the caller to see.
   EpochResult unchecked = train_epoch(model, sgd, data, 40, order, 0.0, 7, /*stop_on_nonfinite=*/false);
   CHECK(std::isnan(unchecked.loss));
