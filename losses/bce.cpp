@@ -90,8 +90,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     losses.data()[i] = weight ? l * w.data()[i] : l;
   }
   return record(op, apply_reduction(losses, reduction), {input},
-                [reduction, w = std::move(w), has_weight = weight.has_value(), y](BackwardContext& ctx) {
+                [reduction, w = std::move(w), has_weight = weight.has_value(), target](BackwardContext& ctx) {
                   const Array& x = ctx.input(0);
+                  const Array& y = target.value();  // the handle, not a copy of the targets
                   Array local = Array::from_shape(x.shape());
                   for (std::size_t i = 0; i < x.size(); ++i) {
                     float p = x.data()[i];
@@ -122,9 +123,10 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     losses.data()[i] = weight ? l * w.data()[i] : l;
   }
   return record(op, apply_reduction(losses, reduction), {input},
-                [reduction, y, w = std::move(w), pw = std::move(pw), has_weight = weight.has_value(),
+                [reduction, target, w = std::move(w), pw = std::move(pw), has_weight = weight.has_value(),
                  has_pos = pos_weight.has_value()](BackwardContext& ctx) {
                   const Array& z = ctx.input(0);
+                  const Array& y = target.value();  // the handle, not a copy of the targets
                   Array local = Array::from_shape(z.shape());
                   for (std::size_t i = 0; i < z.size(); ++i) {
                     float x = z.data()[i], t = y.data()[i];
