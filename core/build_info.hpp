@@ -10,13 +10,14 @@ struct BuildInfo {
   std::string gemm_backend;  ///< "Eigen 3.4.0" or "CBLAS"
   std::string simd;          ///< xsimd's widest instruction set in use, e.g. "avx512bw"
   bool native = false;       ///< built with -march=native (XTGRAD_NATIVE)
-  bool openmp = false;       ///< matrix products can use several threads (XTGRAD_OPENMP)
+  bool openmp = false;       ///< large products and loops can use several threads (XTGRAD_OPENMP)
 };
 
 BuildInfo build_info();
-/// Threads for large matrix products made on the calling thread (Eigen with OpenMP; with the
-/// CBLAS backend, OpenBLAS's process-wide setting). Small products stay on one thread whatever
-/// the setting. Default 1. Throws std::invalid_argument for n < 1.
+/// Threads for large matrix products and long elementwise loops (sigmoid, tanh, Adam's update)
+/// run on the calling thread (OpenMP; products with the CBLAS backend follow OpenBLAS's
+/// process-wide setting). Small products and short loops stay on one thread whatever the
+/// setting. Default 1. Throws std::invalid_argument for n < 1.
 void set_num_threads(int n);
 int get_num_threads();
 

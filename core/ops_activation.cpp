@@ -4,6 +4,7 @@
 #include "autograd.hpp"
 #include "detail/elementwise.hpp"
 #include "detail/math.hpp"
+#include "detail/parallel.hpp"
 #include "detail/simd.hpp"
 #include "ops.hpp"
 
@@ -14,11 +15,15 @@ using detail::stable_softplus;
 
 namespace {
 
-// y = f(a) over a whole array with a batch function.
+// y = f(a) over a whole array with a batch function (long arrays split over the set threads).
 template <class F>
 Array simd_apply(const Array& a, F f) {
   Array y = Array::from_shape(a.shape());
-  detail::simd_map(a.data(), y.data(), a.size(), f);
+  const float* src = a.data();
+  float* dst = y.data();
+  detail::parallel_for(a.size(), detail::kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
+    detail::simd_map(src + begin, dst + begin, end - begin, f);
+  });
   return y;
 }
 
@@ -26,7 +31,12 @@ Array simd_apply(const Array& a, F f) {
 template <class F>
 void add_simd_grad(BackwardContext& ctx, F f) {
   Array g = Array::from_shape(ctx.grad().shape());
-  detail::simd_map2(ctx.grad().data(), ctx.output().data(), g.data(), g.size(), f);
+  const float* upstream = ctx.grad().data();
+  const float* saved = ctx.output().data();
+  float* dst = g.data();
+  detail::parallel_for(g.size(), detail::kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
+    detail::simd_map2(upstream + begin, saved + begin, dst + begin, end - begin, f);
+  });
   ctx.add(0, std::move(g));
 }
 

@@ -2,9 +2,12 @@
 // Scalars follow PyTorch: bias corrections in double, then rounded to float where applied.
 #include "adam.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "../core/detail/check.hpp"
+#include "../core/detail/parallel.hpp"
+#include "../core/detail/simd.hpp"
 
 namespace xtgrad {
 
@@ -27,33 +30,51 @@ struct Scalars {
   float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, decay, decay_factor, step_size, bc2_sqrt;
 };
 
-// One parameter's update in a single pass; the variant flags are template arguments so the
-// loop has no branches and vectorises.
+using detail::FloatBatch;
+
+// One parameter's update in a single pass over lanes [begin, end), in PyTorch's order of
+// operations. The variant flags are template arguments so the loop has no branches.
 template <bool Decoupled, bool L2, bool Amsgrad>
-void adam_pass(float* __restrict p, const float* __restrict grad, float* __restrict m, float* __restrict v,
-               float* __restrict vmax, std::size_t n, const Scalars& c) {
-  for (std::size_t i = 0; i < n; ++i) {
-    float g = grad[i];
-    if (Decoupled) p[i] *= c.decay_factor;
-    if (L2) g += c.decay * p[i];
-    m[i] = m[i] * c.beta1 + c.one_minus_beta1 * g;
-    v[i] = v[i] * c.beta2 + c.one_minus_beta2 * g * g;
-    float second = v[i];
-    if (Amsgrad) {
-      vmax[i] = std::fmax(vmax[i], v[i]);  // amsgrad keeps the max of the raw v
-      second = vmax[i];
+void adam_pass(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t begin, std::size_t end,
+               const Scalars& c) {
+  const FloatBatch beta1(c.beta1), beta2(c.beta2), one_minus_beta1(c.one_minus_beta1),
+      one_minus_beta2(c.one_minus_beta2), eps(c.eps), decay(c.decay), decay_factor(c.decay_factor),
+      neg_step_size(-c.step_size), bc2_sqrt(c.bc2_sqrt);
+  for (std::size_t i = begin; i < end; i += FloatBatch::size) {
+    std::size_t lanes = std::min(FloatBatch::size, end - i);
+    FloatBatch pi = detail::load_n(p + i, lanes), g = detail::load_n(grad + i, lanes);
+    FloatBatch mi = detail::load_n(m + i, lanes), vi = detail::load_n(v + i, lanes);
+    if (Decoupled) pi *= decay_factor;
+    if (L2) g = xsimd::fma(decay, pi, g);
+    mi = xsimd::fma(one_minus_beta1, g, mi * beta1);
+    vi = xsimd::fma(one_minus_beta2 * g, g, vi * beta2);
+    FloatBatch second = vi;
+    if (Amsgrad) {  // amsgrad keeps the max of the raw v
+      second = xsimd::max(detail::load_n(vmax + i, lanes), vi);
+      detail::store_n(second, vmax + i, lanes);
     }
-    float denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
-    p[i] += -c.step_size * m[i] / denom;
+    FloatBatch denom = xsimd::sqrt(second) / bc2_sqrt + eps;
+    pi += neg_step_size * mi / denom;
+    detail::store_n(pi, p + i, lanes);
+    detail::store_n(mi, m + i, lanes);
+    detail::store_n(vi, v + i, lanes);
   }
+}
+
+template <bool Decoupled, bool L2, bool Amsgrad>
+void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n, const Scalars& c) {
+  // Memory-bound: a large parameter is split over the threads set with set_num_threads().
+  detail::parallel_for(n, detail::kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
+    adam_pass<Decoupled, L2, Amsgrad>(p, grad, m, v, vmax, begin, end, c);
+  });
 }
 
 void update(bool decoupled, float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
             const Scalars& c) {
   bool l2 = !decoupled && c.decay != 0.0f;
-  if (decoupled) vmax ? adam_pass<true, false, true>(p, grad, m, v, vmax, n, c) : adam_pass<true, false, false>(p, grad, m, v, vmax, n, c);
-  else if (l2) vmax ? adam_pass<false, true, true>(p, grad, m, v, vmax, n, c) : adam_pass<false, true, false>(p, grad, m, v, vmax, n, c);
-  else vmax ? adam_pass<false, false, true>(p, grad, m, v, vmax, n, c) : adam_pass<false, false, false>(p, grad, m, v, vmax, n, c);
+  if (decoupled) vmax ? adam_update<true, false, true>(p, grad, m, v, vmax, n, c) : adam_update<true, false, false>(p, grad, m, v, vmax, n, c);
+  else if (l2) vmax ? adam_update<false, true, true>(p, grad, m, v, vmax, n, c) : adam_update<false, true, false>(p, grad, m, v, vmax, n, c);
+  else vmax ? adam_update<false, false, true>(p, grad, m, v, vmax, n, c) : adam_update<false, false, false>(p, grad, m, v, vmax, n, c);
 }
 
 }  // namespace

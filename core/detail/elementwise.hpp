@@ -4,16 +4,19 @@
 #include <xtensor/xvectorize.hpp>
 
 #include "broadcast.hpp"
+#include "parallel.hpp"
 
 namespace xtgrad::detail {
 
-/// y[i] = f(a[i]) over a contiguous array.
+/// y[i] = f(a[i]) over a contiguous array (long arrays split over the set threads).
 template <class F>
 Array map(const Array& a, F f) {
   Array y = Array::from_shape(a.shape());
   const float* src = a.data();
   float* dst = y.data();
-  for (std::size_t i = 0, n = a.size(); i < n; ++i) dst[i] = f(src[i]);
+  parallel_for(a.size(), kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) dst[i] = f(src[i]);
+  });
   return y;
 }
 
@@ -24,7 +27,9 @@ Array map2(const Array& a, const Array& b, F f) {
   const float* pa = a.data();
   const float* pb = b.data();
   float* dst = y.data();
-  for (std::size_t i = 0, n = a.size(); i < n; ++i) dst[i] = f(pa[i], pb[i]);
+  parallel_for(a.size(), kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) dst[i] = f(pa[i], pb[i]);
+  });
   return y;
 }
 

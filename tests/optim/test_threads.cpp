@@ -49,3 +49,30 @@ TEST_CASE("threads: two models trained concurrently match the same two trained o
   CHECK(identical(second, concurrent_second));
   CHECK_FALSE(identical(first, second));
 }
+
+TEST_CASE("threads: long loops split over two threads give the results of one thread") {
+  // Over 2 x 2^18 elements, and not a multiple of a SIMD width, so each chunk edge is exercised.
+  const std::size_t n = 600001;
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    Generator gen(7);
+    Tensor p = randn({n}, gen, true);
+    Array upstream = randn({n}, gen).value();
+    AdamW adam({p});
+    std::vector<Array> out;
+    for (int step = 0; step < 3; ++step) {
+      adam.zero_grad();
+      Tensor y = sigmoid(p);
+      Tensor t = tanh(p);
+      y.backward(upstream);
+      t.backward(upstream);
+      adam.step();
+      out.push_back(y.value());
+    }
+    out.push_back(p.value());
+    set_num_threads(1);
+    return out;
+  };
+  std::vector<Array> one = run(1), two = run(2);
+  CHECK(identical(one, two));
+}
