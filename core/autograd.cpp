@@ -67,34 +67,24 @@ bool any_requires_grad(const Tensor* begin, const Tensor* end) {
   return false;
 }
 
-// Wraps the values as outputs and, when recording, appends one entry that produced them all.
-std::vector<Tensor> record_impl(const char* op, std::vector<Array> values, const Tensor* begin, const Tensor* end,
-                                BackwardFn backward) {
-  std::vector<Tensor> outs;
-  outs.reserve(values.size());
-  for (Array& v : values) outs.emplace_back(std::move(v));
+// Appends one entry that produced `outs` from the inputs [begin, end) (the caller checked that
+// the op is recorded).
+void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tensor* begin, const Tensor* end,
+                  BackwardFn&& backward) {
   Tape& t = tape();
-  if (!t.grad_enabled || !any_requires_grad(begin, end)) return outs;
   if (t.entries.size() >= t.collect_at) t.collect_unreachable();
   std::uint64_t seq = t.next_seq++;
   std::vector<ImplPtr> outputs;
-  outputs.reserve(outs.size());
-  for (Tensor& out : outs) {
-    out.impl()->requires_grad = true;
-    out.impl()->creator = seq;
-    outputs.push_back(out.impl());
+  outputs.reserve(num_outs);
+  for (std::size_t k = 0; k < num_outs; ++k) {
+    outs[k].impl()->requires_grad = true;
+    outs[k].impl()->creator = seq;
+    outputs.push_back(outs[k].impl());
   }
   std::vector<ImplPtr> inputs;
   inputs.reserve(static_cast<std::size_t>(end - begin));
   for (const Tensor* in = begin; in != end; ++in) inputs.push_back(in->impl());
   t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward)});
-  return outs;
-}
-
-std::vector<Array> one(Array value) {
-  std::vector<Array> values;
-  values.push_back(std::move(value));
-  return values;
 }
 
 void accumulate(detail::TensorImpl& target, Array&& grad) {
@@ -114,22 +104,30 @@ NoGrad::NoGrad() : previous_(tape().grad_enabled) { tape().grad_enabled = false;
 NoGrad::~NoGrad() { tape().grad_enabled = previous_; }
 bool is_grad_enabled() { return tape().grad_enabled; }
 
-Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, BackwardFn backward) {
-  return record_impl(op, one(std::move(value)), inputs.begin(), inputs.end(), std::move(backward))[0];
+namespace detail {
+
+bool recording(const Tensor* begin, const Tensor* end) { return tape().grad_enabled && any_requires_grad(begin, end); }
+
+Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward) {
+  Tensor out(std::move(value));
+  append_entry(op, &out, 1, begin, end, std::move(backward));
+  return out;
 }
 
-Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, BackwardFn backward) {
-  return record_impl(op, one(std::move(value)), inputs.data(), inputs.data() + inputs.size(), std::move(backward))[0];
-}
+}  // namespace detail
 
 std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
                                  BackwardFn backward) {
-  return record_impl(op, std::move(values), inputs.data(), inputs.data() + inputs.size(), std::move(backward));
+  std::vector<Tensor> outs;
+  outs.reserve(values.size());
+  for (Array& v : values) outs.emplace_back(std::move(v));
+  const Tensor* begin = inputs.data();
+  const Tensor* end = begin + inputs.size();
+  if (detail::recording(begin, end)) append_entry(op, outs.data(), outs.size(), begin, end, std::move(backward));
+  return outs;
 }
 
-bool will_record(std::initializer_list<Tensor> inputs) {
-  return tape().grad_enabled && any_requires_grad(inputs.begin(), inputs.end());
-}
+bool will_record(std::initializer_list<Tensor> inputs) { return detail::recording(inputs.begin(), inputs.end()); }
 
 std::size_t tape_size() { return tape().entries.size(); }
 void clear_tape() { tape().entries.clear(); }
@@ -179,6 +177,14 @@ Array& BackwardContext::grad_buffer(std::size_t i) {
     in.has_grad = true;
   }
   return in.grad;
+}
+
+BackwardContext::GradTarget BackwardContext::grad_target(std::size_t i) {
+  detail::TensorImpl& in = target(i);
+  if (in.has_grad) return {in.grad, false};
+  in.grad = Array::from_shape(in.value.shape());
+  in.has_grad = true;
+  return {in.grad, true};
 }
 
 namespace detail {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include "tensor.hpp"
@@ -49,6 +50,15 @@ class BackwardContext {
   /// Input i's gradient buffer (zero-filled when new), for ops that accumulate in place,
   /// such as a GEMM with beta = 1.
   Array& grad_buffer(std::size_t i);
+  /// Input i's gradient buffer for an op that overwrites or accumulates it in one pass: when
+  /// `fresh`, the buffer is new and uninitialised (write it, e.g. a GEMM with beta = 0);
+  /// otherwise it holds earlier gradients to add to (beta = 1). Saves zero-filling it first.
+  struct GradTarget {
+    Array& grad;
+    bool fresh;
+    float beta() const { return fresh ? 0.0f : 1.0f; }
+  };
+  GradTarget grad_target(std::size_t i);
 
   BackwardContext(const char* op, const std::vector<std::shared_ptr<detail::TensorImpl>>& outputs,
                   const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs)
@@ -67,11 +77,27 @@ class BackwardContext {
 
 using BackwardFn = std::function<void(BackwardContext&)>;
 
+namespace detail {
+bool recording(const Tensor* begin, const Tensor* end);
+Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward);
+}  // namespace detail
+
 /// Wraps a computed value as an op's output. When grad is enabled and any input requires
-/// grad, appends one tape entry whose `backward` puts the inputs' gradients into the context;
-/// otherwise records nothing. `op` names the op in error messages.
-Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, BackwardFn backward);
-Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, BackwardFn backward);
+/// grad, appends one tape entry whose `backward` (any callable taking a BackwardContext&)
+/// puts the inputs' gradients into the context; otherwise records nothing and does not even
+/// store `backward` (inference makes no allocation for it). `op` names the op in errors.
+template <class F>
+Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, F&& backward) {
+  if (!detail::recording(inputs.begin(), inputs.end())) return Tensor(std::move(value));
+  return detail::record_one(op, std::move(value), inputs.begin(), inputs.end(), BackwardFn(std::forward<F>(backward)));
+}
+template <class F>
+Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, F&& backward) {
+  const Tensor* begin = inputs.data();
+  const Tensor* end = begin + inputs.size();
+  if (!detail::recording(begin, end)) return Tensor(std::move(value));
+  return detail::record_one(op, std::move(value), begin, end, BackwardFn(std::forward<F>(backward)));
+}
 
 /// An op with several outputs (an LSTM layer's sequence, h_n and c_n): one tape entry whose
 /// backward reads each output's gradient with ctx.grad(k).

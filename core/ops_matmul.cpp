@@ -1,5 +1,8 @@
-// Matrix product through the GEMM interface: transposes are flags, gradients accumulate in
-// place with beta = 1, so no transposed copy or gradient temporary is made.
+// Matrix product through the GEMM interface: transposes are flags, and gradients are written
+// (beta = 0, when new) or accumulated (beta = 1) in place, so no transposed copy or gradient
+// temporary is made.
+#include <algorithm>
+
 #include "autograd.hpp"
 #include "detail/check.hpp"
 #include "detail/gemm.hpp"
@@ -20,11 +23,15 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return record("matmul", std::move(y), {a, b}, [m, n, k](BackwardContext& ctx) {
     const float* g = ctx.grad().data();
     // d(a@b)/da = g @ bᵀ : [m, n] @ [n, k]
-    if (ctx.wants(0))
-      detail::gemm(false, true, m, k, n, 1.0f, g, n, ctx.input(1).data(), n, 1.0f, ctx.grad_buffer(0).data(), k);
+    if (ctx.wants(0)) {
+      auto da = ctx.grad_target(0);
+      detail::gemm(false, true, m, k, n, 1.0f, g, n, ctx.input(1).data(), n, da.beta(), da.grad.data(), k);
+    }
     // d(a@b)/db = aᵀ @ g : [k, m] @ [m, n]
-    if (ctx.wants(1))
-      detail::gemm(true, false, k, n, m, 1.0f, ctx.input(0).data(), k, g, n, 1.0f, ctx.grad_buffer(1).data(), n);
+    if (ctx.wants(1)) {
+      auto db = ctx.grad_target(1);
+      detail::gemm(true, false, k, n, m, 1.0f, ctx.input(0).data(), k, g, n, db.beta(), db.grad.data(), n);
+    }
   });
 }
 
@@ -55,14 +62,20 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   auto backward = [n, in, out](BackwardContext& ctx) {
     const float* g = ctx.grad().data();
     // dx [n, in] = g [n, out] @ W [out, in]
-    if (ctx.wants(0))
-      detail::gemm(false, false, n, in, out, 1.0f, g, out, ctx.input(1).data(), in, 1.0f, ctx.grad_buffer(0).data(), in);
+    if (ctx.wants(0)) {
+      auto dx = ctx.grad_target(0);
+      detail::gemm(false, false, n, in, out, 1.0f, g, out, ctx.input(1).data(), in, dx.beta(), dx.grad.data(), in);
+    }
     // dW [out, in] = gᵀ [out, n] @ x [n, in]
-    if (ctx.wants(1))
-      detail::gemm(true, false, out, in, n, 1.0f, g, out, ctx.input(0).data(), in, 1.0f, ctx.grad_buffer(1).data(), in);
+    if (ctx.wants(1)) {
+      auto dw = ctx.grad_target(1);
+      detail::gemm(true, false, out, in, n, 1.0f, g, out, ctx.input(0).data(), in, dw.beta(), dw.grad.data(), in);
+    }
     // db [out] = column sums of g
     if (ctx.num_inputs() == 3 && ctx.wants(2)) {
-      float* db = ctx.grad_buffer(2).data();
+      auto target = ctx.grad_target(2);
+      float* db = target.grad.data();
+      if (target.fresh) std::fill(db, db + out, 0.0f);
       for (std::size_t r = 0; r < n; ++r)
         for (std::size_t c = 0; c < out; ++c) db[c] += g[r * out + c];
     }

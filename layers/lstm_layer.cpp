@@ -146,23 +146,30 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
     }
     const std::size_t rows = steps * batch;
     // dx [T·B, I] = d_pre @ W_ih ; dW_ih [4H, I] = d_preᵀ @ x
-    if (ctx.wants(0))
-      gemm(false, false, rows, in, G, 1.0f, d_pre.data(), G, ctx.input(3).data(), in, 1.0f, ctx.grad_buffer(0).data(), in);
+    if (ctx.wants(0)) {
+      auto dx = ctx.grad_target(0);
+      gemm(false, false, rows, in, G, 1.0f, d_pre.data(), G, ctx.input(3).data(), in, dx.beta(), dx.grad.data(), in);
+    }
     if (ctx.wants(1)) ctx.add(1, std::move(dh));
     if (ctx.wants(2)) ctx.add(2, std::move(dc));
-    if (ctx.wants(3))
-      gemm(true, false, G, in, rows, 1.0f, d_pre.data(), G, ctx.input(0).data(), in, 1.0f, ctx.grad_buffer(3).data(), in);
+    if (ctx.wants(3)) {
+      auto dw_ih = ctx.grad_target(3);
+      gemm(true, false, G, in, rows, 1.0f, d_pre.data(), G, ctx.input(0).data(), in, dw_ih.beta(), dw_ih.grad.data(), in);
+    }
     // dW_hh [4H, H] = Σ_t d_pre_tᵀ @ h_{t−1}: h0 for t = 0, then the output rows 0..T−2.
     if (ctx.wants(4)) {
-      float* dw = ctx.grad_buffer(4).data();
-      gemm(true, false, G, H, batch, 1.0f, d_pre.data(), G, h0, H, 1.0f, dw, H);
+      auto dw_hh = ctx.grad_target(4);
+      float* dw = dw_hh.grad.data();
+      gemm(true, false, G, H, batch, 1.0f, d_pre.data(), G, h0, H, dw_hh.beta(), dw, H);
       if (steps > 1)
         gemm(true, false, G, H, (steps - 1) * batch, 1.0f, d_pre.data() + batch * G, G, out, H, 1.0f, dw, H);
     }
     // Both biases receive the column sums of d_pre.
     for (std::size_t input = 5; input < ctx.num_inputs(); ++input) {
       if (!ctx.wants(input)) continue;
-      float* db = ctx.grad_buffer(input).data();
+      auto target = ctx.grad_target(input);
+      float* db = target.grad.data();
+      if (target.fresh) std::fill(db, db + G, 0.0f);
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t j = 0; j < G; ++j) db[j] += d_pre.data()[r * G + j];
     }

@@ -43,6 +43,9 @@ TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias"
   Inputs in{randn({5, 3}, gen, true), randn({4, 3}, gen, true), randn({4}, gen, true)};
   CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1], v[2]); }, in);
   CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1]); }, in);
+  // Used twice: the first backward writes the fresh gradients, the second adds to them.
+  Inputs square{randn({5, 3}, gen, true), randn({3, 3}, gen, true), randn({3}, gen, true)};
+  CHECK_GRADCHECK([](const Inputs& v) { return linear(linear(v[0], v[1], v[2]), v[1], v[2]); }, square);
 }
 
 TEST_CASE("linear: mismatched shapes are reported") {
