@@ -1,8 +1,6 @@
 // Tensor handles, accessors and factories.
 #include "tensor.hpp"
 
-#include <malloc.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -19,26 +17,6 @@ namespace xtgrad {
 namespace detail {
 void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed);
 }
-
-namespace {
-
-// Training frees and reallocates buffers of the same sizes step after step. With glibc's
-// defaults, blocks over 128 KB are unmapped or trimmed on free and page-faulted back in on the
-// next step, and every kilobyte-sized malloc consolidates the fastbins first; measured, that made
-// the sigmoid workload 7x and the small MLP 1.3x slower (bench/RESULTS.md). So freed memory is
-// kept for reuse: resident memory stays at its peak instead of shrinking. Setting the
-// environment variable XTGRAD_MALLOC_DEFAULTS keeps glibc's behaviour.
-const bool malloc_tuned = [] {
-  if (std::getenv("XTGRAD_MALLOC_DEFAULTS")) return false;
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_MXFAST, 0);
-  return true;
-}();
-
-}  // namespace
-
-bool malloc_tuned_for_reuse() { return malloc_tuned; }
 
 Tensor::Tensor() : impl_(std::make_shared<detail::TensorImpl>()) { impl_->value = xt::zeros<float>(Shape{}); }
 

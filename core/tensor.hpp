@@ -9,9 +9,13 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "allocator.hpp"
+
 namespace xtgrad {
 
-using Array = xt::xarray<float>;   ///< row-major, contiguous float32 storage
+/// Row-major, contiguous float32 storage; its blocks are recycled through BufferAllocator.
+/// Any xtensor expression (xt::zeros, a + b, an xt::xarray<float>) assigns into it.
+using Array = xt::xarray<float, xt::layout_type::row_major, BufferAllocator<float>>;
 using Shape = std::vector<std::size_t>;
 
 class Generator;
@@ -90,9 +94,6 @@ Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1
 
 std::string shape_str(const Shape& shape);
 
-/// Whether xtgrad set glibc's malloc to keep freed memory for reuse (see tensor.cpp; off when
-/// the environment variable XTGRAD_MALLOC_DEFAULTS is set).
-bool malloc_tuned_for_reuse();
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace xtgrad

@@ -1,0 +1,128 @@
+// The per-thread cache of freed Array blocks. Sizes are rounded up to classes (multiples of
+// 64 bytes up to 256, then four classes per doubling, so at most 25% is rounding), and a freed
+// block goes on its class's list on the freeing thread, up to kCacheLimit bytes per thread.
+#include "allocator.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <vector>
+
+namespace xtgrad {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheEnabled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCacheEnabled = false;
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+
+constexpr std::size_t kAlignment = 64;
+constexpr std::size_t kLargestCached = std::size_t{1} << 28;  // 256 MB
+constexpr std::size_t kCacheLimit = std::size_t{1} << 28;
+// Classes 0-3 are 64..256 bytes; then 4 per doubling up to kLargestCached.
+constexpr std::size_t kClasses = 4 + (28 - 8) * 4;
+
+std::size_t floor_log2(std::size_t x) { return 63 - static_cast<std::size_t>(__builtin_clzll(x)); }
+
+std::size_t class_of(std::size_t bytes) {
+  if (bytes <= 256) return bytes == 0 ? 0 : (bytes - 1) / 64;
+  std::size_t b = bytes - 1;
+  std::size_t p = floor_log2(b);  // 2^p <= b < 2^(p+1), p >= 8
+  std::size_t quarter = (b >> (p - 2)) & 3;
+  return 4 + (p - 8) * 4 + quarter;
+}
+
+std::size_t class_bytes(std::size_t c) {
+  if (c < 4) return (c + 1) * 64;
+  std::size_t p = 8 + (c - 4) / 4, quarter = (c - 4) % 4;
+  return (5 + quarter) << (p - 2);
+}
+
+void* system_allocate(std::size_t bytes) {
+  void* block = std::aligned_alloc(kAlignment, bytes);
+  if (!block) throw std::bad_alloc();
+  return block;
+}
+
+struct Cache {
+  std::array<std::vector<void*>, kClasses> free_blocks;
+  std::size_t bytes = 0;
+
+  void release() {
+    for (std::vector<void*>& list : free_blocks) {
+      for (void* block : list) std::free(block);
+      list.clear();
+      list.shrink_to_fit();
+    }
+    bytes = 0;
+  }
+  ~Cache();
+};
+
+// Trivially destructible, so it can be read after the cache is gone: blocks freed during
+// thread (or program) exit, after the cache's destructor ran, go straight back to the system.
+thread_local bool cache_gone = false;
+Cache::~Cache() {
+  release();
+  cache_gone = true;
+}
+
+Cache& cache() {
+  thread_local Cache c;
+  return c;
+}
+
+}  // namespace
+
+namespace detail {
+
+bool buffer_cache_enabled() { return kCacheEnabled; }
+
+void* buffer_allocate(std::size_t bytes) {
+  if (!kCacheEnabled || bytes > kLargestCached) return system_allocate((bytes + kAlignment - 1) / kAlignment * kAlignment);
+  std::size_t c = class_of(bytes);
+  if (!cache_gone) {
+    Cache& local = cache();
+    std::vector<void*>& list = local.free_blocks[c];
+    if (!list.empty()) {
+      void* block = list.back();
+      list.pop_back();
+      local.bytes -= class_bytes(c);
+      return block;
+    }
+  }
+  return system_allocate(class_bytes(c));
+}
+
+void buffer_deallocate(void* block, std::size_t bytes) noexcept {
+  if (!block) return;
+  if (kCacheEnabled && bytes <= kLargestCached && !cache_gone) {
+    std::size_t c = class_of(bytes);
+    Cache& local = cache();
+    if (local.bytes + class_bytes(c) <= kCacheLimit) {
+      try {
+        local.free_blocks[c].push_back(block);
+        local.bytes += class_bytes(c);
+        return;
+      } catch (const std::bad_alloc&) {  // no room for the list entry: free the block instead
+      }
+    }
+  }
+  std::free(block);
+}
+
+}  // namespace detail
+
+std::size_t cached_buffer_bytes() { return cache_gone ? 0 : cache().bytes; }
+
+void release_cached_buffers() {
+  if (!cache_gone) cache().release();
+}
+
+}  // namespace xtgrad
