@@ -43,7 +43,8 @@ void add_simd_grad(BackwardContext& ctx, F f) {
 }  // namespace
 
 Tensor sigmoid(const Tensor& a) {
-  return record("sigmoid", simd_apply(a.value(), detail::sigmoid_batch), {a}, [](BackwardContext& ctx) {
+  auto forward = [](const detail::FloatBatch& z) { return detail::sigmoid_batch(z); };  // inlined, unlike a pointer
+  return record("sigmoid", simd_apply(a.value(), forward), {a}, [](BackwardContext& ctx) {
     // σ'(z) = σ(z)(1 − σ(z)), from the saved output
     add_simd_grad(ctx, [](const auto& g, const auto& s) { return g * s * (1.0f - s); });
   });
