@@ -45,6 +45,8 @@ std::size_t class_bytes(std::size_t c) {
 }
 
 void* system_allocate(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(-1) - kAlignment) throw std::bad_alloc();  // no room to round up
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;  // aligned_alloc wants a multiple
   void* block = std::aligned_alloc(kAlignment, bytes);
   if (!block) throw std::bad_alloc();
   return block;
@@ -85,7 +87,7 @@ namespace detail {
 bool buffer_cache_enabled() { return kCacheEnabled; }
 
 void* buffer_allocate(std::size_t bytes) {
-  if (!kCacheEnabled || bytes > kLargestCached) return system_allocate((bytes + kAlignment - 1) / kAlignment * kAlignment);
+  if (!kCacheEnabled || bytes > kLargestCached) return system_allocate(bytes);
   std::size_t c = class_of(bytes);
   if (!cache_gone) {
     Cache& local = cache();

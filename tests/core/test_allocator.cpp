@@ -70,4 +70,5 @@ TEST_CASE("allocator: a block freed on another thread goes to that thread's cach
 TEST_CASE("allocator: a size that overflows is an exception, not a short block") {
   BufferAllocator<float> allocator;
   CHECK_THROWS_AS(allocator.allocate(static_cast<std::size_t>(-1) / 2), std::bad_array_new_length);
+  CHECK_THROWS_AS(allocator.allocate(static_cast<std::size_t>(-1) / 4), std::bad_alloc);  // rounding would wrap
 }
