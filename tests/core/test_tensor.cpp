@@ -74,3 +74,11 @@ TEST_CASE("build_info: names the GEMM backend and the instruction set") {
   CHECK_FALSE(info.simd.empty());
   CHECK(build_summary().find(info.gemm_backend) != std::string::npos);
 }
+
+TEST_CASE("tensor: an xt::xarray<float> (xtensor's own allocator) converts to Array") {
+  xt::xarray<float> plain{{1, 2}, {3, 4}};
+  Tensor t(plain);
+  CHECK(t.value() == plain);
+  Array shifted = plain + 1.0f;
+  CHECK(shifted == Array{{2, 3}, {4, 5}});
+}
