@@ -1,8 +1,6 @@
 // Matrix product through the GEMM interface: transposes are flags, and gradients are written
 // (beta = 0, when new) or accumulated (beta = 1) in place, so no transposed copy or gradient
 // temporary is made.
-#include <algorithm>
-
 #include "autograd.hpp"
 #include "detail/check.hpp"
 #include "detail/gemm.hpp"
@@ -73,9 +71,7 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
     }
     // db [out] = column sums of g
     if (ctx.num_inputs() == 3 && ctx.wants(2)) {
-      auto target = ctx.grad_target(2);
-      float* db = target.grad.data();
-      if (target.fresh) std::fill(db, db + out, 0.0f);
+      float* db = ctx.grad_buffer(2).data();
       for (std::size_t r = 0; r < n; ++r)
         for (std::size_t c = 0; c < out; ++c) db[c] += g[r * out + c];
     }

@@ -167,9 +167,7 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
     // Both biases receive the column sums of d_pre.
     for (std::size_t input = 5; input < ctx.num_inputs(); ++input) {
       if (!ctx.wants(input)) continue;
-      auto target = ctx.grad_target(input);
-      float* db = target.grad.data();
-      if (target.fresh) std::fill(db, db + G, 0.0f);
+      float* db = ctx.grad_buffer(input).data();
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t j = 0; j < G; ++j) db[j] += d_pre.data()[r * G + j];
     }
