@@ -143,10 +143,7 @@ int run(const Options& o) {
   std::string header;
   for (int c = 0; c < 30; ++c) header += "x" + std::to_string(c) + ",";
   out.write("test.csv", labelled_rows_csv(test_raw.x, test_raw.y, header + "target"), "raw test rows, target last");
-  if (!o.common.quiet)
-    std::cout << "\nwrote:\n" << out.listing() << "check with: xtgrad predict --model " << out.file("mlp.json")
-              << " --input " << out.file("test.csv") << " --labels-last\n";
-  std::cout << "total time " << fixed(clock.seconds(), 2) << " s\n";
+  print_closing(out, "mlp.json", "test.csv", o.common.quiet, clock.seconds());
   return 0;
 }
 

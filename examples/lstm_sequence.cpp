@@ -107,10 +107,7 @@ int run(const Options& o) {
   Dataset sample = take_rows(test, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
   out.write("test.csv", labelled_rows_csv(sample.x, sample.y, ""),
             "16 test sequences, flattened step by step, label last");
-  if (!o.common.quiet)
-    std::cout << "\nwrote:\n" << out.listing() << "check with: xtgrad predict --model " << out.file("model.json")
-              << " --input " << out.file("test.csv") << " --labels-last\n";
-  std::cout << "total time " << fixed(clock.seconds(), 2) << " s\n";
+  print_closing(out, "model.json", "test.csv", o.common.quiet, clock.seconds());
   return 0;
 }
 

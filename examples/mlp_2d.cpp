@@ -82,10 +82,7 @@ int run(const Options& o) {
                          fixed(roc_auc(on_train.probabilities, train.y))})
                    .row({"test", fixed(on_test.loss), percent(on_test.accuracy), fixed(auc)})
                    .str();
-  if (!o.common.quiet)
-    std::cout << "\nwrote:\n" << out.listing() << "check with: xtgrad predict --model " << out.file("model.json")
-              << " --input " << out.file("test.csv") << " --labels-last\n";
-  std::cout << "total time " << fixed(clock.seconds(), 2) << " s\n";
+  print_closing(out, "model.json", "test.csv", o.common.quiet, clock.seconds());
   return 0;
 }
 

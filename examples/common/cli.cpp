@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "report.hpp"
+
 namespace fs = std::filesystem;
 
 namespace xtgrad::examples {
@@ -124,6 +126,14 @@ void apply_threads(const CommonOptions& o) {
   set_num_threads(o.threads);
   if (!o.quiet)
     std::cout << build_summary() << ", " << o.threads << (o.threads == 1 ? " thread\n" : " threads\n");
+}
+
+void print_closing(const OutputDir& out, const std::string& model_file, const std::string& test_file, bool quiet,
+                   double seconds) {
+  if (!quiet)
+    std::cout << "\nwrote:\n" << out.listing() << "check with: xtgrad predict --model " << out.file(model_file)
+              << " --input " << out.file(test_file) << " --labels-last\n";
+  std::cout << "total time " << fixed(seconds, 2) << " s\n";
 }
 
 }  // namespace xtgrad::examples

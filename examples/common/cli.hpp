@@ -66,6 +66,11 @@ class OutputDir {
 /// column, under `header` (may be empty): the input `xtgrad predict --labels-last` takes.
 std::string labelled_rows_csv(const Array& x, const Array& y, const std::string& header);
 
+/// An example's last lines: unless quiet, the files written and the `xtgrad predict` command
+/// that checks `model_file` on `test_file` (both in `out`); then the total time.
+void print_closing(const OutputDir& out, const std::string& model_file, const std::string& test_file, bool quiet,
+                   double seconds);
+
 /// Applies --threads (set_num_threads) and, unless quiet, prints the build and thread count.
 void apply_threads(const CommonOptions& options);
 
