@@ -21,6 +21,7 @@ class Sigmoid : public Module {
  public:
   Tensor forward(const Tensor& input) override;
   std::string type_name() const override { return "Sigmoid"; }
+  bool outputs_probabilities() const override { return true; }
 };
 
 }  // namespace xtgrad

@@ -21,10 +21,17 @@ std::size_t checked(std::size_t in, std::size_t out) {
 
 }  // namespace
 
-Linear::Linear(std::size_t in, std::size_t out, bool bias) : Linear(in, out, bias, default_generator()) {}
+Linear::Linear(const LinearOptions& options) : Linear(options, default_generator()) {}
 
-Linear::Linear(std::size_t in, std::size_t out, bool bias_on, Generator& gen)
-    : in_features(checked(in, out)), out_features(out), has_bias(bias_on) {
+Linear::Linear(std::size_t in, std::size_t out, bool bias) : Linear(LinearOptions(in, out).bias(bias)) {}
+
+Linear::Linear(std::size_t in, std::size_t out, bool bias, Generator& gen) : Linear(LinearOptions(in, out).bias(bias), gen) {}
+
+Linear::Linear(const LinearOptions& options, Generator& gen)
+    : in_features(checked(options.in_features(), options.out_features())),
+      out_features(options.out_features()),
+      has_bias(options.bias()) {
+  const std::size_t in = in_features, out = out_features;
   float bound = 1.0f / std::sqrt(static_cast<float>(in));
   weight = register_parameter("weight", rand({out, in}, gen, -bound, bound));
   if (has_bias) bias = register_parameter("bias", rand({out}, gen, -bound, bound));
@@ -39,6 +46,21 @@ Tensor Linear::forward(const Tensor& input) {
     return reshape(has_bias ? linear(row, weight, bias) : linear(row, weight), {static_cast<std::int64_t>(out_features)});
   }
   return has_bias ? linear(input, weight, bias) : linear(input, weight);
+}
+
+std::shared_ptr<Linear> Linear::from_config(const Value& config) {
+  constexpr std::int64_t kMax = std::int64_t{1} << 24;
+  return std::make_shared<Linear>(LinearOptions(static_cast<std::size_t>(config.get_int_in("in_features", 1, kMax)),
+                                                static_cast<std::size_t>(config.get_int_in("out_features", 1, kMax)))
+                                      .bias(config.get_bool_or("bias", true)));
+}
+
+Value Linear::config() const {
+  Value c = Value::dict();
+  c["in_features"] = in_features;
+  c["out_features"] = out_features;
+  c["bias"] = has_bias;
+  return c;
 }
 
 std::string Linear::extra_repr() const {

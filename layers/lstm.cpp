@@ -28,12 +28,24 @@ Tensor uniform_init(const Shape& shape, std::size_t hidden_size, Generator& gen)
 
 std::int64_t i64(std::size_t v) { return static_cast<std::int64_t>(v); }
 
+// A size option read from a file: bounded like the constructors' own checks.
+std::size_t size_option(const Value& config, const char* key, std::int64_t max = std::int64_t{1} << 24) {
+  return static_cast<std::size_t>(config.get_int_in(key, 1, max));
+}
+
 }  // namespace
 
-LSTMCell::LSTMCell(std::size_t in, std::size_t hidden, bool bias) : LSTMCell(in, hidden, bias, default_generator()) {}
+LSTMCell::LSTMCell(const LSTMCellOptions& options) : LSTMCell(options, default_generator()) {}
+
+LSTMCell::LSTMCell(std::size_t in, std::size_t hidden, bool bias) : LSTMCell(LSTMCellOptions(in, hidden).bias(bias)) {}
 
 LSTMCell::LSTMCell(std::size_t in, std::size_t hidden, bool bias, Generator& gen)
-    : input_size(in), hidden_size(hidden), has_bias(bias) {
+    : LSTMCell(LSTMCellOptions(in, hidden).bias(bias), gen) {}
+
+LSTMCell::LSTMCell(const LSTMCellOptions& options, Generator& gen)
+    : input_size(options.input_size()), hidden_size(options.hidden_size()), has_bias(options.bias()) {
+  const std::size_t in = input_size, hidden = hidden_size;
+  const bool bias = has_bias;
   check_sizes("LSTMCell", in, hidden, 1);
   weight_ih = register_parameter("weight_ih", uniform_init({4 * hidden, in}, hidden, gen));
   weight_hh = register_parameter("weight_hh", uniform_init({4 * hidden, hidden}, hidden, gen));
@@ -61,15 +73,39 @@ LSTMState LSTMCell::forward(const Tensor& input, const std::optional<LSTMState>&
   return {r.h_n, r.c_n};
 }
 
+std::shared_ptr<LSTMCell> LSTMCell::from_config(const Value& config) {
+  return std::make_shared<LSTMCell>(LSTMCellOptions(size_option(config, "input_size"), size_option(config, "hidden_size"))
+                                        .bias(config.get_bool_or("bias", true)));
+}
+
+Value LSTMCell::config() const {
+  Value c = Value::dict();
+  c["input_size"] = input_size;
+  c["hidden_size"] = hidden_size;
+  c["bias"] = has_bias;
+  return c;
+}
+
 std::string LSTMCell::extra_repr() const {
   return std::to_string(input_size) + ", " + std::to_string(hidden_size) + (has_bias ? "" : ", bias=false");
 }
 
+LSTM::LSTM(const LSTMOptions& options) : LSTM(options, default_generator()) {}
+
 LSTM::LSTM(std::size_t in, std::size_t hidden, std::size_t layers, bool bias, bool batch_first)
-    : LSTM(in, hidden, layers, bias, batch_first, default_generator()) {}
+    : LSTM(LSTMOptions(in, hidden).num_layers(layers).bias(bias).batch_first(batch_first)) {}
 
 LSTM::LSTM(std::size_t in, std::size_t hidden, std::size_t layers, bool bias, bool first, Generator& gen)
-    : input_size(in), hidden_size(hidden), num_layers(layers), has_bias(bias), batch_first(first) {
+    : LSTM(LSTMOptions(in, hidden).num_layers(layers).bias(bias).batch_first(first), gen) {}
+
+LSTM::LSTM(const LSTMOptions& options, Generator& gen)
+    : input_size(options.input_size()),
+      hidden_size(options.hidden_size()),
+      num_layers(options.num_layers()),
+      has_bias(options.bias()),
+      batch_first(options.batch_first()) {
+  const std::size_t in = input_size, hidden = hidden_size, layers = num_layers;
+  const bool bias = has_bias;
   check_sizes("LSTM", in, hidden, layers);
   for (std::size_t k = 0; k < layers; ++k) {
     std::string suffix = "_l" + std::to_string(k);
@@ -119,6 +155,23 @@ LSTMOutput LSTM::run_layers(const Tensor& input, const std::optional<LSTMState>&
   return {x, {stack(h_n, 0), stack(c_n, 0)}};
 }
 
+std::shared_ptr<LSTM> LSTM::from_config(const Value& config) {
+  return std::make_shared<LSTM>(LSTMOptions(size_option(config, "input_size"), size_option(config, "hidden_size"))
+                                    .num_layers(size_option(config, "num_layers", 1024))
+                                    .bias(config.get_bool_or("bias", true))
+                                    .batch_first(config.get_bool_or("batch_first", false)));
+}
+
+Value LSTM::config() const {
+  Value c = Value::dict();
+  c["input_size"] = input_size;
+  c["hidden_size"] = hidden_size;
+  c["num_layers"] = num_layers;
+  c["bias"] = has_bias;
+  c["batch_first"] = batch_first;
+  return c;
+}
+
 std::string LSTM::extra_repr() const {
   std::string s = std::to_string(input_size) + ", " + std::to_string(hidden_size);
   if (num_layers != 1) s += ", num_layers=" + std::to_string(num_layers);
@@ -131,14 +184,24 @@ LSTMClassifier::LSTMClassifier(std::size_t in, std::size_t hidden, std::size_t l
     : LSTMClassifier(in, hidden, layers, default_generator()) {}
 
 LSTMClassifier::LSTMClassifier(std::size_t in, std::size_t hidden, std::size_t layers, Generator& gen)
-    : lstm(std::make_shared<LSTM>(in, hidden, layers, true, true, gen)),
-      fc(std::make_shared<Linear>(hidden, 1, true, gen)) {
-  register_module("lstm", lstm);
-  register_module("fc", fc);
+    : lstm(register_module("lstm", std::make_shared<LSTM>(LSTMOptions(in, hidden).num_layers(layers).batch_first(true), gen))),
+      fc(register_module("fc", std::make_shared<Linear>(hidden, 1, true, gen))) {}
+
+std::shared_ptr<LSTMClassifier> LSTMClassifier::from_config(const Value& config) {
+  return std::make_shared<LSTMClassifier>(size_option(config, "input_size"), size_option(config, "hidden_size"),
+                                          size_option(config, "num_layers", 1024));
 }
 
-Tensor LSTMClassifier::forward(const Tensor& input) {
-  LSTMState state = lstm->forward_state(input, std::nullopt);
+Value LSTMClassifier::config() const {
+  Value c = Value::dict();
+  c["input_size"] = lstm->input_size;
+  c["hidden_size"] = lstm->hidden_size;
+  c["num_layers"] = lstm->num_layers;
+  return c;
+}
+
+Tensor LSTMClassifier::forward(const Tensor& input, const std::optional<LSTMState>& initial) {
+  LSTMState state = lstm->forward_state(input, initial);
   // The last layer's h_n is the hidden state after the last time step.
   std::int64_t batch = i64(input.size(0)), hidden = i64(lstm->hidden_size);
   Tensor last = reshape(narrow(state.h, 0, lstm->num_layers - 1, 1), {batch, hidden});

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "registry.hpp"
+
 namespace xtgrad {
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) {
@@ -25,6 +27,39 @@ Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
   for (const auto& child : named_children()) x = child.second->forward(x);
   return x;
+}
+
+Value Sequential::config() const {
+  Value layers = Value::list();
+  for (const auto& child : named_children()) layers.push_back(describe(*child.second));
+  Value c = Value::dict();
+  c["layers"] = std::move(layers);
+  return c;
+}
+
+std::shared_ptr<Sequential> Sequential::from_config(const Value& config) {
+  const Value& layers = config.at("layers");
+  if (!layers.is_list() || layers.size() == 0)
+    throw std::invalid_argument("'layers' must be a non-empty list of module descriptions");
+  auto seq = std::make_shared<Sequential>();
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    try {
+      seq->push_back(build_module(layers[i]));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("layers[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
+  return seq;
+}
+
+std::optional<InputSpec> Sequential::input_spec() const {
+  for (const auto& child : named_children())
+    if (auto spec = child.second->input_spec()) return spec;
+  return std::nullopt;
+}
+
+bool Sequential::outputs_probabilities() const {
+  return size() > 0 && named_children().back().second->outputs_probabilities();
 }
 
 }  // namespace xtgrad

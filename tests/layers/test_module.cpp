@@ -58,7 +58,7 @@ TEST_CASE("module: train and eval reach every child") {
 
 TEST_CASE("sequential: names children 0, 1, 2 and prints like PyTorch") {
   Sequential net{std::make_shared<Linear>(2, 16), std::make_shared<Tanh>()};
-  net.push_back(std::make_shared<Linear>(16, 1)).append(std::make_shared<Sigmoid>());
+  net.push_back(std::make_shared<Linear>(16, 1)).push_back(std::make_shared<Sigmoid>());
   CHECK(net.size() == 4);
   std::vector<std::string> names;
   for (auto& [name, p] : net.named_parameters()) names.push_back(name);
