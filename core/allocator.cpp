@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace xtgrad {
@@ -80,6 +82,26 @@ Cache& cache() {
   return c;
 }
 
+// The calling thread's AllocationLimit, if any: bytes taken minus bytes freed while it is alive.
+struct Limit {
+  bool active = false;
+  std::size_t limit = 0;
+  std::size_t used = 0;
+};
+thread_local Limit limit;
+
+void charge(std::size_t bytes) {
+  if (!limit.active) return;
+  if (bytes > limit.limit - limit.used)
+    throw std::length_error("allocation of " + std::to_string(bytes) + " bytes is past the limit of " +
+                            std::to_string(limit.limit) + " bytes set for this load");
+  limit.used += bytes;
+}
+
+void refund(std::size_t bytes) {
+  if (limit.active) limit.used = bytes > limit.used ? 0 : limit.used - bytes;
+}
+
 }  // namespace
 
 namespace detail {
@@ -87,6 +109,7 @@ namespace detail {
 bool buffer_cache_enabled() { return kCacheEnabled; }
 
 void* buffer_allocate(std::size_t bytes) {
+  charge(bytes);
   if (!kCacheEnabled || bytes > kLargestCached) return system_allocate(bytes);
   std::size_t c = class_of(bytes);
   if (!cache_gone) {
@@ -104,6 +127,7 @@ void* buffer_allocate(std::size_t bytes) {
 
 void buffer_deallocate(void* block, std::size_t bytes) noexcept {
   if (!block) return;
+  refund(bytes);
   if (kCacheEnabled && bytes <= kLargestCached && !cache_gone) {
     std::size_t c = class_of(bytes);
     Cache& local = cache();
@@ -120,6 +144,16 @@ void buffer_deallocate(void* block, std::size_t bytes) noexcept {
 }
 
 }  // namespace detail
+
+AllocationLimit::AllocationLimit(std::size_t bytes)
+    : previous_active_(limit.active), previous_limit_(limit.limit), previous_used_(limit.used) {
+  limit = Limit{true, bytes, 0};
+}
+
+// What was taken inside still counts against an enclosing limit.
+AllocationLimit::~AllocationLimit() {
+  limit = Limit{previous_active_, previous_limit_, previous_used_ + limit.used};
+}
 
 std::size_t cached_buffer_bytes() { return cache_gone ? 0 : cache().bytes; }
 

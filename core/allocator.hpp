@@ -41,6 +41,23 @@ bool operator==(const BufferAllocator<T>&, const BufferAllocator<U>&) noexcept {
 template <class T, class U>
 bool operator!=(const BufferAllocator<T>&, const BufferAllocator<U>&) noexcept { return false; }
 
+/// While alive, Arrays allocated on the calling thread may hold at most `bytes` more than they
+/// free; a larger request throws std::length_error before any memory is taken. Loaders use it
+/// to bound what an untrusted file can make them allocate (a model declaring 2^24 x 2^24
+/// weights). Guards nest; the innermost applies.
+class AllocationLimit {
+ public:
+  explicit AllocationLimit(std::size_t bytes);
+  ~AllocationLimit();
+  AllocationLimit(const AllocationLimit&) = delete;
+  AllocationLimit& operator=(const AllocationLimit&) = delete;
+
+ private:
+  bool previous_active_;
+  std::size_t previous_limit_;
+  std::size_t previous_used_;
+};
+
 /// Bytes of freed blocks the calling thread keeps for reuse (at most 256 MB; blocks over
 /// 256 MB are never kept).
 std::size_t cached_buffer_bytes();

@@ -1,4 +1,5 @@
 // Prediction for the command line and the examples: shape checks, standardisation, sigmoid.
+// The model says what a sample looks like (Module::input_spec), so no layer type is named here.
 #include "predict.hpp"
 
 #include <cmath>
@@ -6,17 +7,13 @@
 
 #include "../core/autograd.hpp"
 #include "../core/ops.hpp"
-#include "../layers/activation.hpp"
-#include "../layers/linear.hpp"
-#include "../layers/lstm.hpp"
-#include "../layers/sequential.hpp"
 
 namespace xtgrad {
 namespace {
 
 [[noreturn]] void reject(const std::string& why) { throw std::invalid_argument("predict: " + why); }
 
-// (x − mean)/std, with one statistic per column (or per LSTM input feature, repeated per step).
+// (x − mean)/std, with one statistic per column (or per sequence input feature, repeated per step).
 void standardize(Array& rows, const Json& stats, std::size_t period) {
   if (!stats.is_object() || !stats.contains("mean") || !stats.contains("std") || !stats["mean"].is_array() ||
       !stats["std"].is_array())
@@ -46,38 +43,28 @@ void standardize(Array& rows, const Json& stats, std::size_t period) {
 
 Array predict_proba(const LoadedModel& model, const Array& raw) {
   if (raw.dimension() != 2 || raw.shape()[0] == 0) reject("expected at least one row of features");
-  std::size_t rows = raw.shape()[0], columns = raw.shape()[1];
-  Array features = raw;
-  Tensor output;
-  NoGrad no_grad;
-  bool ends_in_sigmoid = false;
-  if (auto* classifier = dynamic_cast<LSTMClassifier*>(model.module.get())) {
-    std::size_t in = classifier->lstm->input_size;
-    if (columns == 0 || columns % in != 0)
-      reject("each row must hold T x " + std::to_string(in) + " numbers (time step by time step) for this LSTM, got " +
-             std::to_string(columns));
-    if (model.metadata.contains("standardize")) standardize(features, model.metadata["standardize"], in);
-    Tensor x(std::move(features));
-    output = (*classifier)(reshape(x, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(columns / in),
-                                       static_cast<std::int64_t>(in)}));
-  } else if (auto* seq = dynamic_cast<Sequential*>(model.module.get())) {
-    std::size_t expected = 0;
-    for (const auto& child : seq->named_children())
-      if (auto* linear = dynamic_cast<Linear*>(child.second.get())) {
-        expected = linear->in_features;
-        break;
-      }
-    if (expected != 0 && columns != expected)
-      reject("the model takes " + std::to_string(expected) + " features per row, got " + std::to_string(columns));
-    if (model.metadata.contains("standardize")) standardize(features, model.metadata["standardize"], columns);
-    ends_in_sigmoid = dynamic_cast<Sigmoid*>((*seq)[seq->size() - 1].get()) != nullptr;
-    output = (*seq)(Tensor(std::move(features)));
-  } else {
-    reject("can only predict with a Sequential or an LSTMClassifier, got " + model.module->type_name());
+  const std::size_t rows = raw.shape()[0], columns = raw.shape()[1];
+  std::optional<InputSpec> spec = model.module->input_spec();
+  if (!spec) reject("the model (" + model.module->type_name() + ") does not say what input it takes");
+  const std::size_t features = spec->features;
+  if (spec->sequence) {
+    if (columns == 0 || columns % features != 0)
+      reject("each row must hold T x " + std::to_string(features) + " numbers (time step by time step) for this " +
+             model.module->type_name() + ", got " + std::to_string(columns));
+  } else if (columns != features) {
+    reject("the model takes " + std::to_string(features) + " features per row, got " + std::to_string(columns));
   }
+  Array values = raw;
+  if (model.metadata.contains("standardize")) standardize(values, model.metadata["standardize"], features);
+  Tensor input(std::move(values));
+  if (spec->sequence)
+    input = reshape(input, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(columns / features),
+                            static_cast<std::int64_t>(features)});
+  NoGrad no_grad;
+  Tensor output = (*model.module)(input);
   if (output.dim() != 2 || output.size(1) != 1)
     reject("the model gives " + shape_str(output.shape()) + " outputs; predict needs one per row");
-  Array p = ends_in_sigmoid ? output.value() : sigmoid(output).value();
+  Array p = model.module->outputs_probabilities() ? output.value() : sigmoid(output).value();
   p.reshape({rows});
   return p;
 }

@@ -18,17 +18,9 @@ double compact(float f) {
   return static_cast<float>(d) == f ? d : static_cast<double>(f);
 }
 
-}  // namespace
-
-Json tensor_to_json(const Array& value) {
-  Json data = Json::array();
-  data.get_ref<Json::array_t&>().reserve(value.size());
-  for (float v : value) data.push_back(compact(v));
-  return {{"shape", Shape(value.shape().begin(), value.shape().end())}, {"dtype", "float32"}, {"data", std::move(data)}};
-}
-
-bool tensor_from_json(const Json& entry, const std::string& what, const Shape& expected, Array& out,
-                      std::vector<std::string>& problems) {
+// Validates and reads one tensor; with `expected`, its shape must be that one.
+bool read_tensor(const Json& entry, const std::string& what, const Shape* expected, Array& out,
+                 std::vector<std::string>& problems) {
   auto problem = [&](const std::string& why) {
     problems.push_back(what + ": " + why);
     return false;
@@ -44,15 +36,23 @@ bool tensor_from_json(const Json& entry, const std::string& what, const Shape& e
     return problem("\"dtype\" must be \"float32\", got " + (entry.contains("dtype") ? entry["dtype"].dump() : "nothing"));
   // Compared with what the model expects before anything is allocated, so a file claiming a
   // huge shape is rejected for that.
-  if (shape != expected) return problem("shape " + shape_str(shape) + " in the file, but the model expects " + shape_str(expected));
-  std::size_t count = 1;
-  for (std::size_t d : expected) count *= d;
+  if (expected && shape != *expected)
+    return problem("shape " + shape_str(shape) + " in the file, but the model expects " + shape_str(*expected));
   if (!entry.contains("data") || !entry["data"].is_array()) return problem("\"data\" must be an array of numbers");
   const Json& data = entry["data"];
-  if (data.size() != count)
-    return problem("\"data\" has " + std::to_string(data.size()) + " values but shape " + shape_str(shape) + " needs " +
-                   std::to_string(count));
-  out = Array::from_shape(expected);
+  // The product (checked for overflow) must equal the numbers actually present, so a declared
+  // shape can never make us allocate more than the file's own data fills.
+  std::size_t count = 1;
+  bool fits = true;
+  for (std::size_t d : shape) {
+    if (d != 0 && count > static_cast<std::size_t>(-1) / d) fits = false;
+    if (!fits) break;
+    count *= d;
+  }
+  if (!fits || data.size() != count)
+    return problem("\"data\" has " + std::to_string(data.size()) + " values but shape " + shape_str(shape) +
+                   " needs " + (fits ? std::to_string(count) : "more"));
+  out = Array::from_shape(shape);
   for (std::size_t i = 0; i < count; ++i) {
     const Json& v = data[i];
     if (!v.is_number()) return problem("data[" + std::to_string(i) + "] is not a number (got " + v.dump() + ")");
@@ -62,6 +62,29 @@ bool tensor_from_json(const Json& entry, const std::string& what, const Shape& e
     out.data()[i] = f;
   }
   return true;
+}
+
+}  // namespace
+
+Json tensor_to_json(const Array& value) {
+  Json data = Json::array();
+  data.get_ref<Json::array_t&>().reserve(value.size());
+  for (float v : value) data.push_back(compact(v));
+  return {{"shape", Shape(value.shape().begin(), value.shape().end())}, {"dtype", "float32"}, {"data", std::move(data)}};
+}
+
+bool looks_like_tensor(const Json& entry) {
+  return entry.is_object() && entry.size() == 3 && entry.contains("shape") && entry.contains("dtype") &&
+         entry.contains("data");
+}
+
+bool tensor_from_json(const Json& entry, const std::string& what, const Shape& expected, Array& out,
+                      std::vector<std::string>& problems) {
+  return read_tensor(entry, what, &expected, out, problems);
+}
+
+bool tensor_from_json(const Json& entry, const std::string& what, Array& out, std::vector<std::string>& problems) {
+  return read_tensor(entry, what, nullptr, out, problems);
 }
 
 }  // namespace xtgrad

@@ -16,5 +16,10 @@ Json tensor_to_json(const Array& value);
 /// finite numbers) and fills `out`. On failure appends "<what>: ..." to problems, returns false.
 bool tensor_from_json(const Json& entry, const std::string& what, const Shape& expected, Array& out,
                       std::vector<std::string>& problems);
+/// The same for a tensor of any shape: the data length must equal the shape's product
+/// (checked without overflow, before allocating).
+bool tensor_from_json(const Json& entry, const std::string& what, Array& out, std::vector<std::string>& problems);
+/// True for an object that stands for a tensor: exactly the keys "shape", "dtype" and "data".
+bool looks_like_tensor(const Json& entry);
 
 }  // namespace xtgrad

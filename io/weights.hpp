@@ -1,6 +1,7 @@
-// Weights as JSON (format "xtgrad-weights", version 1): exact float32 round trips, names equal
-// to PyTorch's state_dict keys, an architecture to rebuild the model from, and loading that
-// validates everything before it touches the module.
+// Weights as JSON (format "xtgrad-weights", version 2; version 1 files still load): exact float32
+// round trips, the module's state_dict (parameters and persistent buffers) under PyTorch's keys,
+// the module's description to rebuild it from, and loading that validates everything before it
+// touches the module.
 #pragma once
 
 #include <memory>
@@ -14,8 +15,8 @@ namespace xtgrad {
 
 using Json = nlohmann::ordered_json;  // keeps key order: parameters stay in state_dict order
 
-/// The architecture of a model that load_model() can rebuild: Sequential of Linear, ReLU,
-/// Tanh and Sigmoid, or LSTMClassifier. For any other module it is {"type": "<type_name>"}.
+/// describe(module) as JSON: {"type": type_name(), ...config()}, what load_model() rebuilds
+/// any registered module type from (layers/registry.hpp).
 Json describe_architecture(const Module& module);
 
 /// {"format", "version", "model", "parameters", "metadata"} for the module's current weights.
@@ -25,7 +26,7 @@ Json weights_to_json(const Module& module, const Json& metadata = Json::object()
 /// leaves any previous file intact and throws std::runtime_error naming the path.
 void save_weights(const Module& module, const std::string& path, const Json& metadata = Json::object());
 
-/// Copies the parameters in `weights` into `module`. Checks first, and changes nothing unless
+/// Copies the state dict in `weights` (its "parameters" object) into `module`. Checks first, and changes nothing unless
 /// all pass: format and version, every expected name present, (strict) none unexpected, each
 /// shape equal to the module's, data length equal to the shape's product (before anything is
 /// allocated), every value a finite number. Throws std::invalid_argument listing every problem,
@@ -41,9 +42,10 @@ struct LoadedModel {
   Json metadata;
 };
 
-/// Rebuilds the model described in the file's "model" section and fills its weights. The
-/// architecture is validated (known layer types, positive and consistent sizes, a parameter
-/// count the file actually holds) before anything is built.
+/// Rebuilds the model described in the file's "model" section through the module type
+/// registry and fills its weights. An unknown type is an error naming it and how to register
+/// it; options are checked by each type; building may allocate at most twice the file's own
+/// numbers (plus 1 MiB), so a small file declaring a huge model is refused before it allocates.
 LoadedModel load_model(const std::string& path);
 LoadedModel load_model_json(const Json& weights, const std::string& source = "weights");
 

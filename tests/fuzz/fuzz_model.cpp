@@ -21,21 +21,16 @@ Array features(std::size_t rows, std::size_t columns) {
 // and the widths it must reject with std::invalid_argument.
 void widths(const Module& module, std::vector<std::size_t>& right, std::vector<std::size_t>& wrong) {
   wrong.push_back(0);
-  if (auto* classifier = dynamic_cast<const LSTMClassifier*>(&module)) {
-    std::size_t in = classifier->lstm->input_size;
+  std::optional<InputSpec> spec = module.input_spec();
+  FUZZ_CHECK(spec.has_value(), "load_model built a " + module.type_name() + ", which does not say what input it takes");
+  std::size_t in = spec->features;
+  if (spec->sequence) {
     right = {in, 3 * in};
     if (in > 1) wrong.push_back(in + 1);
-    return;
+  } else {
+    right = {in};
+    wrong.push_back(in + 1);
   }
-  auto* seq = dynamic_cast<const Sequential*>(&module);
-  FUZZ_CHECK(seq != nullptr, "load_model built a " + module.type_name() + ", which predict_proba cannot run");
-  for (const auto& child : seq->named_children())
-    if (auto* linear = dynamic_cast<const Linear*>(child.second.get())) {
-      right = {linear->in_features};
-      wrong.push_back(linear->in_features + 1);
-      return;
-    }
-  right = {1};  // only activations: the output is as wide as the input
 }
 
 void check_predict(const LoadedModel& model) {
