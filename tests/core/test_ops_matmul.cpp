@@ -1,7 +1,10 @@
-// matmul: values against a naive triple loop, gradients, shape errors.
+// matmul and linear: values against a naive triple loop and PyTorch fixtures (1-D, 2-D and
+// batched operands), gradients, shape errors.
+#include "support/fixtures.hpp"
 #include "support/testing.hpp"
 
 using namespace xtgrad;
+using namespace xtgrad::testing;
 using Inputs = std::vector<Tensor>;
 
 TEST_CASE("matmul: values equal the naive product") {
@@ -28,11 +31,59 @@ TEST_CASE("matmul: gradients for both inputs, and accumulation into existing gra
                   Inputs{randn({3, 3}, gen, true), randn({3, 3}, gen, true)});
 }
 
-TEST_CASE("matmul: shapes that do not align are reported") {
+TEST_CASE("matmul: 1-D, 2-D and batched operands match PyTorch, forward and both gradients") {
+  for (const Json& c : fixture_cases("shapes.json", "matmul")) {
+    Tensor a = to_tensor(c.at("a"), true), b = to_tensor(c.at("b"), true);
+    std::string shapes = shape_str(a.shape()) + " @ " + shape_str(b.shape());
+    CAPTURE(shapes);
+    Tensor y = matmul(a, b);
+    CHECK_ALL_CLOSE(y.value(), to_array(c.at("output")));
+    y.backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(a.grad(), to_array(c.at("grad_a")));
+    CHECK_ALL_CLOSE(b.grad(), to_array(c.at("grad_b")));
+    // Once more with the gradients already there: every path must add, not overwrite.
+    matmul(a, b).backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(a.grad(), Array(2.0f * to_array(c.at("grad_a"))));
+    CHECK_ALL_CLOSE(b.grad(), Array(2.0f * to_array(c.at("grad_b"))));
+  }
+}
+
+TEST_CASE("matmul: gradcheck for every shape rule") {
+  Generator gen(11);
+  std::vector<std::pair<Shape, Shape>> cases{
+      {{4}, {4}},       {{4}, {4, 3}},       {{3, 4}, {4}},          {{2, 3, 4}, {4, 2}},  {{2, 3, 4}, {2, 4, 2}},
+      {{2, 1, 3, 4}, {5, 4, 2}}, {{3, 4}, {2, 4, 2}}, {{4}, {2, 4, 3}}, {{2, 3, 4}, {4}},  {{1, 3, 4}, {2, 2, 4, 1}}};
+  for (const auto& [sa, sb] : cases) {
+    std::string shapes = shape_str(sa) + " @ " + shape_str(sb);
+    CAPTURE(shapes);
+    CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[1]); }, Inputs{randn(sa, gen, true), randn(sb, gen, true)});
+  }
+  // One tensor on both sides: both gradients land in one buffer, the second adding to the first.
+  Tensor square = randn({2, 3, 3}, gen, true);
+  CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[0]); }, Inputs{square});
+  CHECK_GRADCHECK([](const Inputs& v) { return matmul(narrow(v[0], 0, 0, 1), v[0]); }, Inputs{square});
+}
+
+TEST_CASE("matmul: batched shapes, and an empty batch, give the right result shapes") {
+  CHECK(matmul(zeros({2, 1, 3, 4}), zeros({5, 4, 6})).shape() == Shape{2, 5, 3, 6});
+  CHECK(matmul(zeros({4}), zeros({4})).shape() == Shape{});
+  CHECK(matmul(zeros({7, 2, 3}), zeros({3})).shape() == Shape{7, 2});
+  Tensor a = randn({3, 4}, true);
+  Tensor y = matmul(a, zeros({0, 4, 2}));  // no product reads a: its gradient is zero, not garbage
+  CHECK(y.shape() == Shape{0, 3, 2});
+  sum(y).backward();
+  CHECK(a.grad() == xt::zeros<float>({3, 4}));
+}
+
+TEST_CASE("matmul: shapes that do not align or do not broadcast are reported") {
   CHECK_THROWS_WITH_AS(matmul(zeros({3, 4}), zeros({5, 2})), "matmul: shapes [3, 4] and [5, 2] do not align",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({3, 2})), "matmul: expected two 2-D tensors, got shapes [3] and [3, 2]",
+  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({4})), "matmul: shapes [3] and [4] do not align", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})),
+                       "matmul: batch dimensions [2] and [3] of shapes [2, 3, 4] and [3, 4, 5] cannot be broadcast together",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(scalar(1), zeros({3, 2})),
+                       "matmul: both arguments need at least 1 dimension, got shapes [] and [3, 2]", std::invalid_argument);
 }
 
 TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias") {
