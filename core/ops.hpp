@@ -70,8 +70,9 @@ Tensor max(const Tensor& a, std::int64_t axis, bool keepdims = false);
 /// product, or one in all when b has a single matrix. Gradients g bᵀ and aᵀ g per product,
 /// summed over the batch dims each operand was broadcast along.
 Tensor matmul(const Tensor& a, const Tensor& b);
-/// y = x Wᵀ + b as one op: x [n, in], weight [out, in], bias [out] -> [n, out]. Gradients:
-/// dx = g W, dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM.
+/// y = x Wᵀ + b as one op: x [*, in], weight [out, in], bias [out] -> [*, out]; the leading
+/// dims of x are one batch of n rows (a 1-D x [in] gives [out]). Gradients: dx = g W,
+/// dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 Tensor linear(const Tensor& x, const Tensor& weight);
 

@@ -173,15 +173,18 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   const Array& wv = weight.value();
   XTGRAD_CHECK(wv.dimension() == 2, "linear", "expected a 2-D weight [out, in], got shape ", detail::dims(wv));
   std::size_t out = wv.shape()[0], in = wv.shape()[1];
-  XTGRAD_CHECK(xv.dimension() == 2 && xv.shape()[1] == in, "linear", "expected input of shape [batch, ", in,
-                "] for weight ", detail::dims(wv), ", got ", detail::dims(xv));
+  XTGRAD_CHECK(xv.dimension() >= 1 && xv.shape()[xv.dimension() - 1] == in, "linear", "expected input of shape [*, ",
+               in, "] for weight ", detail::dims(wv), ", got ", detail::dims(xv));
   if (bias) {
     const Array& bv = bias->value();
     XTGRAD_CHECK(bv.dimension() == 1 && bv.shape()[0] == out, "linear", "expected bias of shape [", out,
                   "] for weight ", detail::dims(wv), ", got ", detail::dims(bv));
   }
-  std::size_t n = xv.shape()[0];
-  Array y = Array::from_shape({n, out});
+  // The leading dimensions of x [*, in] are one batch of n rows: row-major data needs no copy.
+  Shape y_shape = detail::shape_of(xv);
+  y_shape.back() = out;
+  std::size_t n = product(y_shape.begin(), y_shape.end() - 1);
+  Array y = Array::from_shape(y_shape);
   float beta = 0.0f;
   if (bias) {  // start from the broadcast bias, then accumulate the product onto it
     const float* b = bias->value().data();

@@ -1,5 +1,5 @@
 // matmul and linear: values against a naive triple loop and PyTorch fixtures (1-D, 2-D and
-// batched operands), gradients, shape errors.
+// batched operands, N-D linear input), gradients, shape errors.
 #include "support/fixtures.hpp"
 #include "support/testing.hpp"
 
@@ -99,9 +99,45 @@ TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias"
   CHECK_GRADCHECK([](const Inputs& v) { return linear(linear(v[0], v[1], v[2]), v[1], v[2]); }, square);
 }
 
+TEST_CASE("linear: input [*, in] (3-D, 4-D, 1-D) matches PyTorch, with and without bias") {
+  for (const Json& c : fixture_cases("shapes.json", "linear")) {
+    bool bias = c.at("bias");
+    Tensor x = to_tensor(c.at("input"), true);
+    Tensor w = to_tensor(c.at("params").at("weight"), true);
+    Tensor b = bias ? to_tensor(c.at("params").at("bias"), true) : Tensor();
+    std::string shape = shape_str(x.shape());
+    CAPTURE(shape);
+    CAPTURE(bias);
+    Tensor y = bias ? linear(x, w, b) : linear(x, w);
+    CHECK_ALL_CLOSE(y.value(), to_array(c.at("output")));
+    y.backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));
+    CHECK_ALL_CLOSE(w.grad(), to_array(c.at("grads").at("weight")));
+    if (bias) CHECK_ALL_CLOSE(b.grad(), to_array(c.at("grads").at("bias")));
+  }
+}
+
+TEST_CASE("linear: gradcheck on N-D input, and the Linear module takes [*, in_features]") {
+  Generator gen(14);
+  for (const Shape& shape : {Shape{2, 3, 4}, Shape{2, 1, 2, 4}, Shape{4}}) {
+    std::string s = shape_str(shape);
+    CAPTURE(s);
+    Inputs in{randn(shape, gen, true), randn({3, 4}, gen, true), randn({3}, gen, true)};
+    CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1], v[2]); }, in);
+    CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1]); }, in);
+  }
+  Linear layer(4, 3, true, gen);
+  Tensor x = randn({2, 5, 4}, gen);
+  Tensor expected = reshape(layer(reshape(x, {10, 4})), {2, 5, 3});
+  CHECK_ALL_CLOSE(layer(x).value(), expected.value(), 1e-6, 1e-7);
+  CHECK(layer(randn({4}, gen)).shape() == Shape{3});
+}
+
 TEST_CASE("linear: mismatched shapes are reported") {
   CHECK_THROWS_WITH_AS(linear(zeros({2, 3}), zeros({4, 5})),
-                       "linear: expected input of shape [batch, 5] for weight [4, 5], got [2, 3]", std::invalid_argument);
+                       "linear: expected input of shape [*, 5] for weight [4, 5], got [2, 3]", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(linear(scalar(1), zeros({4, 1})),
+                       "linear: expected input of shape [*, 1] for weight [4, 1], got []", std::invalid_argument);
   CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), std::invalid_argument);
   CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({12})), std::invalid_argument);
 }
