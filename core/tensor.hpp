@@ -46,8 +46,14 @@ class Tensor {
   float item() const;                                ///< the single value; throws unless numel() == 1
 
   const Array& value() const { return impl_->value; }
-  /// Mutable values, for optimizers and initialisers; not recorded on the tape.
+  /// Mutable values, for optimizers and initialisers; not recorded on the tape and unchecked:
+  /// prefer copy_() to set values.
   Array& mutable_value() { return impl_->value; }
+  /// Overwrites the values with src's, which must have this tensor's shape (else
+  /// std::invalid_argument naming both). Not recorded on the tape; the handle and its storage
+  /// stay the same, so modules and optimizers holding this tensor see the new values.
+  Tensor& copy_(const Tensor& src);
+  Tensor& copy_(const Array& src);
   /// The accumulated gradient; throws if backward() has not reached this tensor.
   const Array& grad() const;
   bool has_grad() const { return impl_->has_grad; }
@@ -80,6 +86,11 @@ class Tensor {
 Tensor tensor(xt::nested_initializer_list_t<float, 1> values, bool requires_grad = false);
 Tensor tensor(xt::nested_initializer_list_t<float, 2> values, bool requires_grad = false);
 Tensor tensor(xt::nested_initializer_list_t<float, 3> values, bool requires_grad = false);
+/// A tensor of `shape` holding a copy of row-major `data`; throws unless data has exactly as
+/// many values as the shape (e.g. tensor(values, {2, 3}) needs 6).
+Tensor tensor(const std::vector<float>& data, const Shape& shape, bool requires_grad = false);
+/// The same from a buffer of at least as many floats as the shape has elements.
+Tensor tensor(const float* data, const Shape& shape, bool requires_grad = false);
 Tensor scalar(float value, bool requires_grad = false);
 Tensor zeros(const Shape& shape, bool requires_grad = false);
 Tensor ones(const Shape& shape, bool requires_grad = false);
