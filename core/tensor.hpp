@@ -28,8 +28,13 @@ struct TensorImpl {
   bool has_grad = false;
   bool requires_grad = false;
   std::uint64_t creator = 0;   // sequence number of the tape entry that made it; 0 for a leaf
+  std::uint64_t tape = 0;      // id of the (thread's) tape holding that entry
   bool released = false;       // its tape entry was consumed by a backward()
 };
+
+/// Called when a handle to an op's output is dropped: releases the output's tape entry (and,
+/// in turn, entries only it kept alive) once nothing can reach it (autograd.cpp).
+void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept;
 }  // namespace detail
 
 /// A handle to values (and, for tensors that require grad, a gradient). Copying the handle
@@ -38,6 +43,17 @@ class Tensor {
  public:
   Tensor();                                          ///< a 0-d tensor holding 0
   explicit Tensor(Array value, bool requires_grad = false);
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor other) noexcept {  // copy or move; the old target is dropped as below
+    impl_.swap(other.impl_);
+    return *this;
+  }
+  /// Dropping the last handle to an op's output releases its tape entry at once when no other
+  /// output of that op and no later entry uses it, so abandoned graphs do not wait for backward().
+  ~Tensor() {
+    if (impl_ && impl_->creator != 0) detail::release_handle(impl_);
+  }
 
   Shape shape() const;
   std::size_t dim() const { return impl_->value.dimension(); }
