@@ -1,6 +1,8 @@
 // xtgrad_bench: times one workload of bench/README.md with xtgrad's public API and prints
 // "workload=W1 impl=xtgrad threads=1 us_per_step=..." then "peak_rss_kb=...".
-// `--check-memory` (W1 only) instead runs 10,000 training steps and reports RSS growth.
+// `--check-memory` instead runs 10,000 training steps (W1; W4: 2,000) and reports RSS growth, or
+// for W3 one training step and then 10,000 forward passes recorded on the tape (no NoGrad).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -139,6 +141,27 @@ int check_memory(const std::string& workload, int steps) {
   return 0;
 }
 
+/// Tape memory: one W3 training step, then `passes` forward passes of the same model without
+/// NoGrad (so each is recorded on the tape), each result dropped at once. Prints the peak RSS
+/// after the step and at the end: graphs nobody holds must not pile up between backward()s.
+int check_forward_memory(int passes) {
+  Generator gen(kSeed);
+  std::shared_ptr<Sequential> net = mlp(kLarge.in, kLarge.hidden, kLarge.use_tanh, gen);
+  Tensor x = randn({kLarge.batch, kLarge.in}, gen);
+  training_step(net, x, random_labels(kLarge.batch, gen))();
+  long step_peak_kb = bench::peak_rss_kb();
+  std::printf("train_step_peak_rss_kb=%ld\n", step_peak_kb);
+  for (int i = 1; i <= passes; ++i) {
+    Tensor logits = net->forward(x);
+    if (i % std::max(1, passes / 10) == 0)
+      std::printf("pass=%d rss_kb=%ld tape_size=%zu\n", i, bench::current_rss_kb(), tape_size());
+  }
+  long peak_kb = bench::peak_rss_kb();
+  std::printf("forward_peak_rss_kb=%ld\nforward_peak_over_step=%.3f\n", peak_kb,
+              static_cast<double>(peak_kb) / static_cast<double>(step_peak_kb));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,15 +169,19 @@ int main(int argc, char** argv) {
   bench::Options options;
   bench::add_common_flags(app, options);
   app.add_flag("--check-memory", options.check_memory,
-               "W1 or W4: run 10,000 (W1) or 2,000 (W4) steps, print RSS ten times, then rss_growth_kb");
+               "W1 or W4: run 10,000 (W1) or 2,000 (W4) steps, print RSS ten times, then rss_growth_kb; "
+               "W3: one training step, then --steps (default 10,000) forward passes without NoGrad, "
+               "then both peak RSS");
   CLI11_PARSE(app, argc, argv);
+  long requested_steps = options.steps;
   bench::resolve_defaults(options);
   std::fprintf(stderr, "# %s\n", build_summary().c_str());
 
   set_num_threads(options.threads);
   if (options.check_memory) {
+    if (options.workload == "W3") return check_forward_memory(requested_steps ? static_cast<int>(requested_steps) : 10000);
     if (options.workload != "W1" && options.workload != "W4") {
-      std::fprintf(stderr, "xtgrad_bench: --check-memory supports --workload W1 or W4, got %s\n",
+      std::fprintf(stderr, "xtgrad_bench: --check-memory supports --workload W1, W3 or W4, got %s\n",
                    options.workload.c_str());
       return 2;
     }

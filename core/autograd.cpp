@@ -1,8 +1,10 @@
-// The thread-local tape (Stan-style: entries in creation order, backward is a reverse loop),
-// NoGrad, and the one place where gradients are un-broadcast, checked and accumulated.
+// The thread-local tape (Stan-style: entries in creation order, backward is a reverse loop; an
+// entry is released once nothing can reach its outputs), NoGrad, and the one place where
+// gradients are un-broadcast, checked and accumulated.
 #include "autograd.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "detail/broadcast.hpp"
 #include "detail/check.hpp"
@@ -31,27 +33,95 @@ struct Entry {
   }
 };
 
+struct Tape;
+// The calling thread's tape while it exists; a plain pointer, so that a tensor dropped during or
+// after the tape's own destruction (at thread exit) finds none instead of a destroyed object.
+thread_local Tape* current_tape = nullptr;
+std::atomic<std::uint64_t> next_tape_id{1};
+
 struct Tape {
-  std::vector<Entry> entries;
+  std::vector<Entry> entries;   // in creation order, so sorted by seq
   std::uint64_t next_seq = 1;
+  const std::uint64_t id = next_tape_id++;
   bool grad_enabled = true;
-  // Entries nobody can reach any more (an abandoned graph, say inference without NoGrad)
-  // are collected when the tape doubles past this size, so memory stays bounded.
+  // Entries released in place (backward empty) but not yet erased; tape_size() leaves them out.
+  std::size_t dead = 0;
+  // Entries whose outputs may have lost their last user, to examine; see release().
+  std::vector<std::uint64_t> pending;
+  // Set while entries are being walked or destroyed: a handle dropped meanwhile (one captured by
+  // a backward being destroyed) only queues its entry, so releases never nest and never recurse.
+  bool busy = false;
+  // Safety net for what release() cannot see (a handle dropped on another thread, say): entries
+  // nobody can reach are also swept when the tape doubles past this size.
   std::size_t collect_at = 4096;
+
+  Tape() { current_tape = this; }
+  ~Tape() { current_tape = nullptr; }
+
+  struct Busy {
+    Tape& t;
+    bool was;
+    explicit Busy(Tape& tape) : t(tape), was(tape.busy) { t.busy = true; }
+    ~Busy() { t.busy = was; }
+  };
+
+  Entry* find(std::uint64_t seq) {
+    auto it = std::lower_bound(entries.begin(), entries.end(), seq,
+                               [](const Entry& e, std::uint64_t s) { return e.seq < s; });
+    return it != entries.end() && it->seq == seq ? &*it : nullptr;
+  }
+
+  // The entry `seq` may have become unreachable. Examines it, and then, iteratively, the entries
+  // of the inputs each released entry gave up: dropping a 100,000-op chain at once is a loop.
+  void release(std::uint64_t seq) {
+    pending.push_back(seq);
+    if (busy) return;  // whoever is busy drains or sweeps
+    Busy guard(*this);
+    while (!pending.empty()) {
+      Entry* e = find(pending.back());
+      pending.pop_back();
+      if (e && e->backward && e->unreachable()) kill(*e);
+    }
+    while (!entries.empty() && !entries.back().backward) {  // usually the whole graph was at the end
+      entries.pop_back();
+      --dead;
+    }
+    if (dead > 64 && 2 * dead > entries.size()) compact();  // amortised: erase once half is dead
+  }
+
+  void kill(Entry& e) {
+    std::vector<ImplPtr> inputs = std::move(e.inputs);
+    BackwardFn backward = std::move(e.backward);
+    e = Entry{e.op, e.seq, {}, {}, nullptr};  // frees the outputs
+    ++dead;
+    backward = nullptr;  // handles it captured are dropped here and only queue their entries
+    for (const ImplPtr& in : inputs)
+      if (in->creator != 0 && in->tape == id) pending.push_back(in->creator);
+  }  // the inputs are let go here, before release() examines their entries
 
   void compact() {
     entries.erase(std::remove_if(entries.begin(), entries.end(), [](const Entry& e) { return !e.backward; }),
                   entries.end());
+    dead = 0;
   }
 
   void collect_unreachable() {
+    Busy guard(*this);
     // Walking backwards, an entry whose outputs only the tape holds is dead; dropping it
     // releases its inputs, which may make earlier entries dead too.
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
       if (!it->backward || it->unreachable()) *it = Entry{it->op, it->seq, {}, {}, nullptr};
     }
     compact();
+    pending.clear();  // the sweep saw every entry
     collect_at = std::max<std::size_t>(4096, 2 * entries.size());
+  }
+
+  void clear() {
+    Busy guard(*this);
+    entries.clear();
+    dead = 0;
+    pending.clear();
   }
 };
 
@@ -79,6 +149,7 @@ void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tens
   for (std::size_t k = 0; k < num_outs; ++k) {
     outs[k].impl()->requires_grad = true;
     outs[k].impl()->creator = seq;
+    outs[k].impl()->tape = t.id;
     outputs.push_back(outs[k].impl());
   }
   std::vector<ImplPtr> inputs;
@@ -118,6 +189,8 @@ Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tens
 
 std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
                                  BackwardFn backward) {
+  // The tape takes an entry without a backward for one already released.
+  XTGRAD_CHECK(backward != nullptr, op, "record_multi needs a backward function");
   std::vector<Tensor> outs;
   outs.reserve(values.size());
   for (Array& v : values) outs.emplace_back(std::move(v));
@@ -129,8 +202,8 @@ std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, cons
 
 bool will_record(std::initializer_list<Tensor> inputs) { return detail::recording(inputs.begin(), inputs.end()); }
 
-std::size_t tape_size() { return tape().entries.size(); }
-void clear_tape() { tape().entries.clear(); }
+std::size_t tape_size() { return tape().entries.size() - tape().dead; }
+void clear_tape() { tape().clear(); }
 
 const Array& BackwardContext::grad() const {
   const Array* g = grad(0);
@@ -189,6 +262,18 @@ BackwardContext::GradTarget BackwardContext::grad_target(std::size_t i) {
 
 namespace detail {
 
+void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept {
+  // use_count counts this handle, the entry's own hold on its output, and every other handle
+  // or later entry using it: above 2, someone still can reach it.
+  if (impl.use_count() > 2) return;
+  Tape* t = current_tape;
+  // Another thread's entry is left to that thread's sweeps: its tape is not ours to touch.
+  if (!t || impl->tape != t->id || impl->released) return;
+  std::uint64_t seq = impl->creator;
+  impl.reset();
+  t->release(seq);
+}
+
 void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
   XTGRAD_CHECK(root->requires_grad, "backward",
         "the tensor does not require grad (none of the tensors it was computed from requires grad, "
@@ -215,6 +300,7 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
   // (an LSTM's unused c_n, say), so nothing accumulates step after step.
   struct CollectOnExit {
     Tape& t;
+    Tape::Busy busy{t};  // handles captured by the backwards run below only queue their entries
     ~CollectOnExit() { t.collect_unreachable(); }
   } collect_on_exit{t};
   for (auto it = std::make_reverse_iterator(found + 1); it != t.entries.rend(); ++it) {

@@ -62,10 +62,17 @@ Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims = false);
 /// Maximum along an axis; the gradient goes to the first maximal element.
 Tensor max(const Tensor& a, std::int64_t axis, bool keepdims = false);
 
-// Matrix product (ops_matmul.cpp): [m, k] @ [k, n] -> [m, n] through the GEMM backend.
+// Matrix products (ops_matmul.cpp), through the GEMM backend.
+/// torch.matmul's rules: [k] @ [k] -> [] (dot product); [m, k] @ [k, n] -> [m, n]; a 1-D a is
+/// a row [1, k] and a 1-D b a column [k, 1], that dimension dropped from the result
+/// ([k] @ [k, n] -> [n], [m, k] @ [k] -> [m]); batched [*a, m, k] @ [*b, k, n] -> [*, m, n] with
+/// the batch dims broadcast (e.g. [2, 1, 3, 4] @ [5, 4, 6] -> [2, 5, 3, 6]), one GEMM per
+/// product, or one in all when b has a single matrix. Gradients g bᵀ and aᵀ g per product,
+/// summed over the batch dims each operand was broadcast along.
 Tensor matmul(const Tensor& a, const Tensor& b);
-/// y = x Wᵀ + b as one op: x [n, in], weight [out, in], bias [out] -> [n, out]. Gradients:
-/// dx = g W, dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM.
+/// y = x Wᵀ + b as one op: x [*, in], weight [out, in], bias [out] -> [*, out]; the leading
+/// dims of x are one batch of n rows (a 1-D x [in] gives [out]). Gradients: dx = g W,
+/// dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 Tensor linear(const Tensor& x, const Tensor& weight);
 

@@ -1,7 +1,9 @@
 // Tensor handles, accessors and factories.
 #include "tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 
@@ -9,6 +11,7 @@
 #include <xtensor/xio.hpp>
 
 #include "autograd.hpp"
+#include "detail/broadcast.hpp"
 #include "detail/check.hpp"
 #include "random.hpp"
 
@@ -66,6 +69,16 @@ Tensor& Tensor::requires_grad_(bool on) {
   return *this;
 }
 
+Tensor& Tensor::copy_(const Array& src) {
+  Array& dst = impl_->value;
+  XTGRAD_CHECK(detail::same_shape(src, dst), "copy_", "expected values of this tensor's shape ", detail::dims(dst),
+               ", got ", detail::dims(src));
+  if (src.data() != dst.data()) std::copy(src.data(), src.data() + src.size(), dst.data());
+  return *this;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) { return copy_(src.value()); }
+
 Tensor Tensor::detach() const { return Tensor(impl_->value); }
 
 Tensor Tensor::clone() const {
@@ -109,6 +122,34 @@ Tensor tensor(xt::nested_initializer_list_t<float, 2> values, bool requires_grad
 }
 Tensor tensor(xt::nested_initializer_list_t<float, 3> values, bool requires_grad) {
   return Tensor(Array(values), requires_grad);
+}
+
+namespace {
+// The shape's number of elements; throws when it does not fit in size_t.
+std::size_t checked_numel(const Shape& shape) {
+  if (std::find(shape.begin(), shape.end(), std::size_t{0}) != shape.end()) return 0;
+  std::size_t n = 1;
+  for (std::size_t d : shape) {
+    XTGRAD_CHECK(n <= SIZE_MAX / d, "tensor", "shape ", shape_str(shape), " has more elements than memory can address");
+    n *= d;
+  }
+  return n;
+}
+}  // namespace
+
+Tensor tensor(const std::vector<float>& data, const Shape& shape, bool requires_grad) {
+  std::size_t n = checked_numel(shape);
+  XTGRAD_CHECK(data.size() == n, "tensor", "got ", data.size(), " values for shape ", shape_str(shape), ", which needs ",
+               n);
+  return tensor(data.data(), shape, requires_grad);
+}
+
+Tensor tensor(const float* data, const Shape& shape, bool requires_grad) {
+  std::size_t n = checked_numel(shape);
+  XTGRAD_CHECK(data != nullptr || n == 0, "tensor", "got a null buffer for shape ", shape_str(shape));
+  Array a = Array::from_shape(shape);
+  if (n != 0) std::copy(data, data + n, a.data());
+  return Tensor(std::move(a), requires_grad);
 }
 
 Tensor scalar(float value, bool requires_grad) { return full(Shape{}, value, requires_grad); }

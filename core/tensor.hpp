@@ -28,8 +28,13 @@ struct TensorImpl {
   bool has_grad = false;
   bool requires_grad = false;
   std::uint64_t creator = 0;   // sequence number of the tape entry that made it; 0 for a leaf
+  std::uint64_t tape = 0;      // id of the (thread's) tape holding that entry
   bool released = false;       // its tape entry was consumed by a backward()
 };
+
+/// Called when a handle to an op's output is dropped: releases the output's tape entry (and,
+/// in turn, entries only it kept alive) once nothing can reach it (autograd.cpp).
+void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept;
 }  // namespace detail
 
 /// A handle to values (and, for tensors that require grad, a gradient). Copying the handle
@@ -38,6 +43,17 @@ class Tensor {
  public:
   Tensor();                                          ///< a 0-d tensor holding 0
   explicit Tensor(Array value, bool requires_grad = false);
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor other) noexcept {  // copy or move; the old target is dropped as below
+    impl_.swap(other.impl_);
+    return *this;
+  }
+  /// Dropping the last handle to an op's output releases its tape entry at once when no other
+  /// output of that op and no later entry uses it, so abandoned graphs do not wait for backward().
+  ~Tensor() {
+    if (impl_ && impl_->creator != 0) detail::release_handle(impl_);
+  }
 
   Shape shape() const;
   std::size_t dim() const { return impl_->value.dimension(); }
@@ -46,8 +62,14 @@ class Tensor {
   float item() const;                                ///< the single value; throws unless numel() == 1
 
   const Array& value() const { return impl_->value; }
-  /// Mutable values, for optimizers and initialisers; not recorded on the tape.
+  /// Mutable values, for optimizers and initialisers; not recorded on the tape and unchecked:
+  /// prefer copy_() to set values.
   Array& mutable_value() { return impl_->value; }
+  /// Overwrites the values with src's, which must have this tensor's shape (else
+  /// std::invalid_argument naming both). Not recorded on the tape; the handle and its storage
+  /// stay the same, so modules and optimizers holding this tensor see the new values.
+  Tensor& copy_(const Tensor& src);
+  Tensor& copy_(const Array& src);
   /// The accumulated gradient; throws if backward() has not reached this tensor.
   const Array& grad() const;
   bool has_grad() const { return impl_->has_grad; }
@@ -80,6 +102,11 @@ class Tensor {
 Tensor tensor(xt::nested_initializer_list_t<float, 1> values, bool requires_grad = false);
 Tensor tensor(xt::nested_initializer_list_t<float, 2> values, bool requires_grad = false);
 Tensor tensor(xt::nested_initializer_list_t<float, 3> values, bool requires_grad = false);
+/// A tensor of `shape` holding a copy of row-major `data`; throws unless data has exactly as
+/// many values as the shape (e.g. tensor(values, {2, 3}) needs 6).
+Tensor tensor(const std::vector<float>& data, const Shape& shape, bool requires_grad = false);
+/// The same from a buffer of at least as many floats as the shape has elements.
+Tensor tensor(const float* data, const Shape& shape, bool requires_grad = false);
 Tensor scalar(float value, bool requires_grad = false);
 Tensor zeros(const Shape& shape, bool requires_grad = false);
 Tensor ones(const Shape& shape, bool requires_grad = false);

@@ -38,13 +38,9 @@ Linear::Linear(const LinearOptions& options, Generator& gen)
 }
 
 Tensor Linear::forward(const Tensor& input) {
-  if (!(input.dim() == 2 || input.dim() == 1) || input.size(-1) != in_features)
-    throw std::invalid_argument("Linear: expected input of shape [batch, " + std::to_string(in_features) +
+  if (input.dim() == 0 || input.size(-1) != in_features)
+    throw std::invalid_argument("Linear: expected input of shape [*, " + std::to_string(in_features) +
                                 "] (in_features=" + std::to_string(in_features) + "), got " + shape_str(input.shape()));
-  if (input.dim() == 1) {
-    Tensor row = reshape(input, {1, static_cast<std::int64_t>(in_features)});
-    return reshape(has_bias ? linear(row, weight, bias) : linear(row, weight), {static_cast<std::int64_t>(out_features)});
-  }
   return has_bias ? linear(input, weight, bias) : linear(input, weight);
 }
 

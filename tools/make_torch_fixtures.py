@@ -67,10 +67,10 @@ def finite_float(x):
 # layers.json: Linear, activations, a small MLP
 # ---------------------------------------------------------------------------
 
-def linear_case(seed, in_f, out_f, bias):
+def linear_case(seed, in_f, out_f, bias, batch=(3,)):
     torch.manual_seed(seed)
     lin = nn.Linear(in_f, out_f, bias=bias)
-    x = torch.randn(3, in_f).requires_grad_()
+    x = torch.randn(*batch, in_f).requires_grad_()
     y = lin(x)
     up = torch.randn_like(y)
     y.backward(up)
@@ -435,6 +435,45 @@ def make_lstm():
 
 
 # ---------------------------------------------------------------------------
+# shapes.json: Linear on [*, in_features], torch.matmul's 1-D, 2-D and batched rules
+# ---------------------------------------------------------------------------
+
+def matmul_case(seed, a_shape, b_shape):
+    torch.manual_seed(seed)
+    a = torch.randn(*a_shape).requires_grad_()
+    b = torch.randn(*b_shape).requires_grad_()
+    y = torch.matmul(a, b)
+    up = torch.randn_like(y)
+    y.backward(up)
+    return {"a": T(a), "b": T(b), "output": T(y), "upstream": T(up),
+            "grad_a": T(a.grad), "grad_b": T(b.grad)}
+
+
+def make_shapes():
+    linear_cfgs = [(4, 3, True, (2, 5)), (4, 3, False, (2, 5)),
+                   (3, 2, True, (2, 3, 4)), (3, 2, False, (2, 3, 4)),
+                   (5, 4, True, ())]
+    matmul_shapes = [
+        ([4], [4]),                  # dot product -> 0-d
+        ([3, 4], [4, 5]),
+        ([4], [4, 5]),               # 1-D @ 2-D: a row, dropped
+        ([3, 4], [4]),               # 2-D @ 1-D: a column, dropped
+        ([2, 3, 4], [4, 5]),         # batch @ one matrix (one GEMM)
+        ([2, 3, 4], [1, 4, 5]),
+        ([2, 3, 4], [2, 4, 5]),      # same batch
+        ([2, 1, 3, 4], [5, 4, 6]),   # both broadcast -> [2, 5, 3, 6]
+        ([3, 4], [2, 4, 5]),         # one matrix @ batch
+        ([4], [2, 4, 5]),            # 1-D @ batch
+        ([2, 3, 4], [4]),            # batch @ 1-D
+    ]
+    return {
+        "linear": [linear_case(700 + i, in_f, out_f, bias, batch)
+                   for i, (in_f, out_f, bias, batch) in enumerate(linear_cfgs)],
+        "matmul": [matmul_case(720 + i, a, b) for i, (a, b) in enumerate(matmul_shapes)],
+    }
+
+
+# ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
 
@@ -462,6 +501,7 @@ FIXTURES = [
     ("losses.json", make_losses),
     ("optim.json", make_optim),
     ("lstm.json", make_lstm),
+    ("shapes.json", make_shapes),
 ]
 
 

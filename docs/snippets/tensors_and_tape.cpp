@@ -1,5 +1,6 @@
 // Guide snippets: tensors, the tape, NoGrad, custom ops and gradcheck. Compiled and run by CTest.
 #include <cstdio>
+#include <vector>
 
 #include <xtgrad/xtgrad.hpp>
 
@@ -19,6 +20,18 @@ bool tensors_and_tape() {
   w.zero_grad();
   // [end-snippet]
   return !w.has_grad() && tape_size() == 0;
+}
+
+bool shapes() {
+  // [snippet:shapes]
+  std::vector<float> pixels(2 * 3 * 4, 0.5f);
+  Tensor batch = tensor(pixels, {2, 3, 4});       // a copy; throws unless there are 2·3·4 values
+  Linear layer(4, 5);
+  Tensor y = layer(batch);                        // [*, in] -> [*, out]: [2, 3, 5]
+  Tensor scores = matmul(y, transpose(y, 1, 2));  // batched: [2, 3, 5] @ [2, 5, 3] -> [2, 3, 3]
+  layer.bias.copy_(zeros({5}));                   // checked: a source of another shape throws
+  // [end-snippet]
+  return scores.shape() == Shape{2, 3, 3} && layer.bias.value()(0) == 0.0f;
 }
 
 // [snippet:custom-op]
@@ -41,5 +54,6 @@ bool check_cube() {
 int main() {
   bool ok = tensors_and_tape();
   ok = check_cube() && ok;
+  ok = shapes() && ok;
   return ok ? 0 : 1;
 }

@@ -146,3 +146,117 @@ TEST_CASE("backward: branches the loss does not use are dropped with the graph")
   }
   clear_tape();
 }
+
+TEST_CASE("tape: dropping the last handle of a graph's outputs releases its entries at once") {
+  clear_tape();
+  Tensor w = randn({4, 3}, true);
+  Tensor x = randn({2, 4});
+  {
+    Tensor y = sum(relu(matmul(x, w)));
+    CHECK(tape_size() == 3);
+  }
+  CHECK(tape_size() == 0);  // not at the next backward, now
+  for (int step = 0; step < 1000; ++step) {
+    Tensor y = relu(matmul(x, w));  // evaluation without NoGrad
+    CHECK(tape_size() == 2);
+  }
+  CHECK(tape_size() == 0);
+  // Reassigning a handle drops what it held.
+  Tensor h = exp(matmul(x, w));
+  CHECK(tape_size() == 2);
+  h = tanh(matmul(x, w));
+  CHECK(tape_size() == 2);
+  h = Tensor();
+  CHECK(tape_size() == 0);
+}
+
+TEST_CASE("tape: a graph still referenced survives while its other branches are released") {
+  clear_tape();
+  Tensor w = tensor({1, 2, 3}, true);
+  Tensor kept;
+  {
+    Tensor h = w * 2.0f;            // intermediate: its handle goes out of scope below
+    kept = sum(exp(h));             // still uses h through its entry
+    Tensor branch = sum(h * 3.0f);  // dropped at the end of the scope: only its two entries go
+    CHECK(tape_size() == 5);
+  }
+  CHECK(tape_size() == 3);
+  kept.backward();
+  CHECK_ALL_CLOSE(w.grad(), Array(2.0f * xt::exp(Array{2, 4, 6})), 1e-5, 1e-5);
+  CHECK(tape_size() == 0);
+}
+
+TEST_CASE("tape: a 100,000-op chain dropped at once is released without deep recursion") {
+  clear_tape();
+  Tensor x = tensor({1, 2}, true);
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y * 1.0f;
+  CHECK(tape_size() == 100000);
+  y = x;  // drops the end of the chain: each entry releases the one before it, in a loop
+  CHECK(tape_size() == 0);
+  // The same chain with the backward of each step holding a handle of its input: the handles
+  // dropped while entries are destroyed are queued, not followed recursively.
+  auto scale_keeping_input = [](const Tensor& t) {
+    return record("scale", Array(t.value() * 1.0f), {t}, [t](BackwardContext& ctx) { ctx.add(0, ctx.grad()); });
+  };
+  for (int i = 0; i < 100000; ++i) y = scale_keeping_input(y);
+  CHECK(tape_size() == 100000);
+  y = Tensor();
+  CHECK(tape_size() == 0);
+}
+
+TEST_CASE("tape: a multi-output op backpropagates through a kept output after the others were dropped") {
+  // outputs (y = 2x, s = sum(y), z = y²); backward reads output 0 (y), as the LSTM reads its sequence.
+  auto three = [](const Tensor& x) {
+    Array y = 2.0f * x.value();
+    Array s = xt::sum(y);
+    Array z = y * y;
+    return record_multi("three", {y, s, z}, {x}, [](BackwardContext& ctx) {
+      const Array& y = ctx.output(0);
+      Array dy = xt::zeros<float>(y.shape());
+      if (const Array* g = ctx.grad(0)) dy += *g;
+      if (const Array* g = ctx.grad(1)) dy += (*g)();
+      if (const Array* g = ctx.grad(2)) dy += 2.0f * y * *g;
+      ctx.add(0, Array(2.0f * dy));
+    });
+  };
+  clear_tape();
+  Tensor x = tensor({1, -2, 3}, true);
+  Tensor z;
+  {
+    std::vector<Tensor> outs = three(x);
+    z = outs[2];
+  }  // y and s dropped: the entry stays, for z
+  CHECK(tape_size() == 1);
+  sum(z).backward();  // d(Σ (2x)²)/dx = 8x
+  CHECK(x.grad() == Array{8, -16, 24});
+  CHECK(tape_size() == 0);
+  x.zero_grad();
+  Tensor s;
+  {
+    std::vector<Tensor> outs = three(x);
+    s = outs[1];
+  }
+  s.backward();
+  CHECK(x.grad() == Array{2, 2, 2});
+  { std::vector<Tensor> outs = three(x); }  // all dropped: released
+  CHECK(tape_size() == 0);
+}
+
+TEST_CASE("tape: a tensor dropped on another thread leaves both tapes intact") {
+  clear_tape();
+  Tensor w = tensor({1, 2}, true);
+  Tensor moved = exp(w * 2.0f);
+  Tensor kept = sum(w * 3.0f);
+  CHECK(tape_size() == 4);
+  std::thread other([t = std::move(moved)]() mutable {
+    Tensor own = sum(tensor({1.0f}, true) * 2.0f);  // this thread's own tape
+    own.backward();
+    t = Tensor();  // another thread's output: left to that thread's sweeps
+  });
+  other.join();
+  CHECK(tape_size() == 4);
+  kept.backward();  // ... which the next backward runs
+  CHECK(w.grad() == Array{3, 3});
+  CHECK(tape_size() == 0);
+}

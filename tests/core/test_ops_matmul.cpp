@@ -1,7 +1,10 @@
-// matmul: values against a naive triple loop, gradients, shape errors.
+// matmul and linear: values against a naive triple loop and PyTorch fixtures (1-D, 2-D and
+// batched operands, N-D linear input), gradients, shape errors.
+#include "support/fixtures.hpp"
 #include "support/testing.hpp"
 
 using namespace xtgrad;
+using namespace xtgrad::testing;
 using Inputs = std::vector<Tensor>;
 
 TEST_CASE("matmul: values equal the naive product") {
@@ -28,11 +31,59 @@ TEST_CASE("matmul: gradients for both inputs, and accumulation into existing gra
                   Inputs{randn({3, 3}, gen, true), randn({3, 3}, gen, true)});
 }
 
-TEST_CASE("matmul: shapes that do not align are reported") {
+TEST_CASE("matmul: 1-D, 2-D and batched operands match PyTorch, forward and both gradients") {
+  for (const Json& c : fixture_cases("shapes.json", "matmul")) {
+    Tensor a = to_tensor(c.at("a"), true), b = to_tensor(c.at("b"), true);
+    std::string shapes = shape_str(a.shape()) + " @ " + shape_str(b.shape());
+    CAPTURE(shapes);
+    Tensor y = matmul(a, b);
+    CHECK_ALL_CLOSE(y.value(), to_array(c.at("output")));
+    y.backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(a.grad(), to_array(c.at("grad_a")));
+    CHECK_ALL_CLOSE(b.grad(), to_array(c.at("grad_b")));
+    // Once more with the gradients already there: every path must add, not overwrite.
+    matmul(a, b).backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(a.grad(), Array(2.0f * to_array(c.at("grad_a"))));
+    CHECK_ALL_CLOSE(b.grad(), Array(2.0f * to_array(c.at("grad_b"))));
+  }
+}
+
+TEST_CASE("matmul: gradcheck for every shape rule") {
+  Generator gen(11);
+  std::vector<std::pair<Shape, Shape>> cases{
+      {{4}, {4}},       {{4}, {4, 3}},       {{3, 4}, {4}},          {{2, 3, 4}, {4, 2}},  {{2, 3, 4}, {2, 4, 2}},
+      {{2, 1, 3, 4}, {5, 4, 2}}, {{3, 4}, {2, 4, 2}}, {{4}, {2, 4, 3}}, {{2, 3, 4}, {4}},  {{1, 3, 4}, {2, 2, 4, 1}}};
+  for (const auto& [sa, sb] : cases) {
+    std::string shapes = shape_str(sa) + " @ " + shape_str(sb);
+    CAPTURE(shapes);
+    CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[1]); }, Inputs{randn(sa, gen, true), randn(sb, gen, true)});
+  }
+  // One tensor on both sides: both gradients land in one buffer, the second adding to the first.
+  Tensor square = randn({2, 3, 3}, gen, true);
+  CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[0]); }, Inputs{square});
+  CHECK_GRADCHECK([](const Inputs& v) { return matmul(narrow(v[0], 0, 0, 1), v[0]); }, Inputs{square});
+}
+
+TEST_CASE("matmul: batched shapes, and an empty batch, give the right result shapes") {
+  CHECK(matmul(zeros({2, 1, 3, 4}), zeros({5, 4, 6})).shape() == Shape{2, 5, 3, 6});
+  CHECK(matmul(zeros({4}), zeros({4})).shape() == Shape{});
+  CHECK(matmul(zeros({7, 2, 3}), zeros({3})).shape() == Shape{7, 2});
+  Tensor a = randn({3, 4}, true);
+  Tensor y = matmul(a, zeros({0, 4, 2}));  // no product reads a: its gradient is zero, not garbage
+  CHECK(y.shape() == Shape{0, 3, 2});
+  sum(y).backward();
+  CHECK(a.grad() == xt::zeros<float>({3, 4}));
+}
+
+TEST_CASE("matmul: shapes that do not align or do not broadcast are reported") {
   CHECK_THROWS_WITH_AS(matmul(zeros({3, 4}), zeros({5, 2})), "matmul: shapes [3, 4] and [5, 2] do not align",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({3, 2})), "matmul: expected two 2-D tensors, got shapes [3] and [3, 2]",
+  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({4})), "matmul: shapes [3] and [4] do not align", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})),
+                       "matmul: batch dimensions [2] and [3] of shapes [2, 3, 4] and [3, 4, 5] cannot be broadcast together",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(scalar(1), zeros({3, 2})),
+                       "matmul: both arguments need at least 1 dimension, got shapes [] and [3, 2]", std::invalid_argument);
 }
 
 TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias") {
@@ -48,9 +99,45 @@ TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias"
   CHECK_GRADCHECK([](const Inputs& v) { return linear(linear(v[0], v[1], v[2]), v[1], v[2]); }, square);
 }
 
+TEST_CASE("linear: input [*, in] (3-D, 4-D, 1-D) matches PyTorch, with and without bias") {
+  for (const Json& c : fixture_cases("shapes.json", "linear")) {
+    bool bias = c.at("bias");
+    Tensor x = to_tensor(c.at("input"), true);
+    Tensor w = to_tensor(c.at("params").at("weight"), true);
+    Tensor b = bias ? to_tensor(c.at("params").at("bias"), true) : Tensor();
+    std::string shape = shape_str(x.shape());
+    CAPTURE(shape);
+    CAPTURE(bias);
+    Tensor y = bias ? linear(x, w, b) : linear(x, w);
+    CHECK_ALL_CLOSE(y.value(), to_array(c.at("output")));
+    y.backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));
+    CHECK_ALL_CLOSE(w.grad(), to_array(c.at("grads").at("weight")));
+    if (bias) CHECK_ALL_CLOSE(b.grad(), to_array(c.at("grads").at("bias")));
+  }
+}
+
+TEST_CASE("linear: gradcheck on N-D input, and the Linear module takes [*, in_features]") {
+  Generator gen(14);
+  for (const Shape& shape : {Shape{2, 3, 4}, Shape{2, 1, 2, 4}, Shape{4}}) {
+    std::string s = shape_str(shape);
+    CAPTURE(s);
+    Inputs in{randn(shape, gen, true), randn({3, 4}, gen, true), randn({3}, gen, true)};
+    CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1], v[2]); }, in);
+    CHECK_GRADCHECK([](const Inputs& v) { return linear(v[0], v[1]); }, in);
+  }
+  Linear layer(4, 3, true, gen);
+  Tensor x = randn({2, 5, 4}, gen);
+  Tensor expected = reshape(layer(reshape(x, {10, 4})), {2, 5, 3});
+  CHECK_ALL_CLOSE(layer(x).value(), expected.value(), 1e-6, 1e-7);
+  CHECK(layer(randn({4}, gen)).shape() == Shape{3});
+}
+
 TEST_CASE("linear: mismatched shapes are reported") {
   CHECK_THROWS_WITH_AS(linear(zeros({2, 3}), zeros({4, 5})),
-                       "linear: expected input of shape [batch, 5] for weight [4, 5], got [2, 3]", std::invalid_argument);
+                       "linear: expected input of shape [*, 5] for weight [4, 5], got [2, 3]", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(linear(scalar(1), zeros({4, 1})),
+                       "linear: expected input of shape [*, 1] for weight [4, 1], got []", std::invalid_argument);
   CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), std::invalid_argument);
   CHECK_THROWS_AS(linear(zeros({2, 3}), zeros({12})), std::invalid_argument);
 }

@@ -82,3 +82,39 @@ TEST_CASE("tensor: an xt::xarray<float> (xtensor's own allocator) converts to Ar
   Array shifted = plain + 1.0f;
   CHECK(shifted == Array{{2, 3}, {4, 5}});
 }
+
+TEST_CASE("tensor: from a flat buffer and a shape, copied, and a wrong length names both sizes") {
+  std::vector<float> data{1, 2, 3, 4, 5, 6};
+  Tensor t = tensor(data, {2, 3}, true);
+  data[0] = 100.0f;  // the tensor holds a copy
+  CHECK(t.shape() == Shape{2, 3});
+  CHECK(t.value() == Array{{1, 2, 3}, {4, 5, 6}});
+  CHECK(t.requires_grad());
+  CHECK(tensor(data.data() + 4, {2}).value() == Array{5, 6});
+  CHECK(tensor(std::vector<float>{7}, {}).item() == 7.0f);
+  CHECK(tensor(std::vector<float>{}, {3, 0}).shape() == Shape{3, 0});
+  CHECK_THROWS_WITH_AS(tensor(data, {4, 2}), "tensor: got 6 values for shape [4, 2], which needs 8",
+                       std::invalid_argument);
+  std::size_t huge = std::size_t{1} << 33;
+  CHECK_THROWS_WITH_AS(tensor(data, {huge, huge, huge}),
+                       "tensor: shape [8589934592, 8589934592, 8589934592] has more elements than memory can address",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(tensor(static_cast<const float*>(nullptr), {2}), std::invalid_argument);
+}
+
+TEST_CASE("tensor: copy_ sets values through the same handle, refuses another shape, records nothing") {
+  clear_tape();
+  Tensor w = zeros({2, 2}, true);
+  Tensor alias = w;  // as a module or an optimizer would hold it
+  const float* storage = w.value().data();
+  w.copy_(tensor({{1, 2}, {3, 4}}));
+  CHECK(alias.value() == Array{{1, 2}, {3, 4}});
+  CHECK(w.value().data() == storage);
+  CHECK(tape_size() == 0);
+  w.copy_(Array{{5, 6}, {7, 8}}).copy_(w);  // chains, and copying onto itself is harmless
+  CHECK(alias.value() == Array{{5, 6}, {7, 8}});
+  CHECK_THROWS_WITH_AS(w.copy_(zeros({4})), "copy_: expected values of this tensor's shape [2, 2], got [4]",
+                       std::invalid_argument);
+  CHECK(alias.value() == Array{{5, 6}, {7, 8}});
+  CHECK(w.requires_grad());
+}

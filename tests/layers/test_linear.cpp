@@ -98,7 +98,8 @@ TEST_CASE("linear: bad sizes and inputs are reported") {
   CHECK_THROWS_AS(Linear(0, 3), std::invalid_argument);
   CHECK_THROWS_AS(Linear(static_cast<std::size_t>(-1), 3), std::invalid_argument);
   Linear layer(4, 2);
-  CHECK_THROWS_WITH_AS(layer(zeros({3, 5})), "Linear: expected input of shape [batch, 4] (in_features=4), got [3, 5]",
+  CHECK_THROWS_WITH_AS(layer(zeros({3, 5})), "Linear: expected input of shape [*, 4] (in_features=4), got [3, 5]",
                        std::invalid_argument);
-  CHECK_THROWS_AS(layer(zeros({2, 3, 4})), std::invalid_argument);
+  CHECK_THROWS_AS(layer(zeros({2, 3, 5})), std::invalid_argument);
+  CHECK_THROWS_AS(layer(scalar(4)), std::invalid_argument);
 }
