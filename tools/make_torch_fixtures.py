@@ -256,25 +256,36 @@ OPTIM_CONFIGS = [
 ]
 
 
-def trajectory(init_state, x, target, name, overrides, steps=20):
-    defaults = {"SGD": SGD_DEFAULTS, "Adam": ADAM_DEFAULTS, "AdamW": ADAMW_DEFAULTS}[name]
-    options = dict(defaults, **overrides)
+def torch_options(options):
     kwargs = dict(options)
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
-    model = optim_model()
-    model.load_state_dict(init_state)
-    opt = getattr(torch.optim, name)(model.parameters(), **kwargs)
+    return kwargs
+
+
+def train(model, opt, x, target, steps, after_step):
+    """Full-batch BCEWithLogitsLoss steps; after_step(step) runs after each. Returns the losses."""
     loss_fn = nn.BCEWithLogitsLoss()
-    losses, after_1 = [], None
+    losses = []
     for step in range(steps):
         opt.zero_grad()
         loss = loss_fn(model(x), target)
         loss.backward()
         losses.append(finite_float(loss.item()))
         opt.step()
-        if step == 0:
-            after_1 = params_of(model)
+        after_step(step)
+    return losses
+
+
+def trajectory(init_state, x, target, name, overrides, steps=20):
+    defaults = {"SGD": SGD_DEFAULTS, "Adam": ADAM_DEFAULTS, "AdamW": ADAMW_DEFAULTS}[name]
+    options = dict(defaults, **overrides)
+    model = optim_model()
+    model.load_state_dict(init_state)
+    opt = getattr(torch.optim, name)(model.parameters(), **torch_options(options))
+    after_1 = {}
+    losses = train(model, opt, x, target, steps,
+                   lambda step: step == 0 and after_1.update(params_of(model)))
     return {"optimizer": name, "options": options, "losses": losses,
             "final_params": params_of(model), "params_after_step_1": after_1}
 
@@ -318,6 +329,54 @@ def scheduler_lrs(make_sched, lr, epochs):
     return lrs
 
 
+GROUP_CONFIGS = [
+    # (optimizer, defaults, options of the bias group): weights first, then biases.
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}, {"weight_decay": 0.0}),
+    ("AdamW", {"lr": 0.01}, {}),
+    ("Adam", {"lr": 0.01}, {"lr": 0.03, "betas": [0.8, 0.99], "amsgrad": True}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9},
+     {"lr": 0.1, "momentum": 0.5, "dampening": 0.1, "weight_decay": 0.01}),
+]
+
+
+def packed_state_dict(opt):
+    """opt.state_dict() with tensors encoded; step stored as an integer, as xtgrad does."""
+    sd = opt.state_dict()
+    state = {}
+    for k, entry in sd["state"].items():
+        out = {}
+        for key, v in entry.items():
+            if key == "step":
+                out[key] = int(v.item())
+            else:
+                out[key] = None if v is None else T(v)
+        state[str(k)] = out
+    groups = []
+    keep = {"lr", "betas", "eps", "weight_decay", "amsgrad", "momentum", "dampening",
+            "nesterov", "params", "initial_lr"}
+    for g in sd["param_groups"]:
+        groups.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items() if k in keep})
+    return {"state": state, "param_groups": groups}
+
+
+def group_trajectory(init_state, x, target, name, defaults, bias_options, steps=20):
+    """Two parameter groups: the weights with the defaults, the biases with bias_options."""
+    model = optim_model()
+    model.load_state_dict(init_state)
+    named = dict(model.named_parameters())
+    weights = [k for k in named if k.endswith("weight")]
+    biases = [k for k in named if k.endswith("bias")]
+    groups = [{"params": [named[k] for k in weights]},
+              dict(torch_options(bias_options), params=[named[k] for k in biases])]
+    opt = getattr(torch.optim, name)(groups, **torch_options(defaults))
+    state_after_3 = {}
+    losses = train(model, opt, x, target, steps,
+                   lambda step: step == 2 and state_after_3.update(packed_state_dict(opt)))
+    return {"optimizer": name, "defaults": defaults, "bias_options": bias_options,
+            "groups": [weights, biases], "losses": losses, "final_params": params_of(model),
+            "state_dict_after_3": state_after_3}
+
+
 def make_optim():
     torch.manual_seed(0)
     model = optim_model()
@@ -326,6 +385,7 @@ def make_optim():
     x = torch.randn(16, 2)
     target = (x[:, 0] * x[:, 1] > 0).float().reshape(16, 1)
     trajs = [trajectory(init_state, x, target, n, o) for n, o in OPTIM_CONFIGS]
+    groups = [group_trajectory(init_state, x, target, *cfg) for cfg in GROUP_CONFIGS]
     clip_norm, clip_value = clip_cases()
     sl = torch.optim.lr_scheduler
     schedulers = {
@@ -341,7 +401,7 @@ def make_optim():
                       "loss": "BCEWithLogitsLoss(mean)"},
             "params": {k: T(v) for k, v in init_state.items()},
             "input": T(x), "target": T(target),
-            "trajectories": trajs, "clip_grad_norm": clip_norm,
+            "trajectories": trajs, "param_groups": groups, "clip_grad_norm": clip_norm,
             "clip_grad_value": clip_value, "schedulers": schedulers}
 
 
