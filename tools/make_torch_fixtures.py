@@ -406,6 +406,121 @@ def make_optim():
 
 
 # ---------------------------------------------------------------------------
+# schedulers.json: every scheduler's lr (and momentum) sequence over 60 epochs,
+# on optimizers with two parameter groups of different lrs
+# ---------------------------------------------------------------------------
+
+SCHEDULER_EPOCHS = 60
+
+SCHEDULER_CASES = [
+    # (name, optimizer, group lrs, scheduler specs stepped together each epoch, metrics)
+    ("StepLR", "SGD", [0.1, 0.01], [{"type": "StepLR", "step_size": 7, "gamma": 0.5}]),
+    ("MultiStepLR, a repeated milestone", "SGD", [0.1, 0.01],
+     [{"type": "MultiStepLR", "milestones": [5, 12, 12, 30], "gamma": 0.3}]),
+    ("ExponentialLR", "SGD", [0.1, 0.02], [{"type": "ExponentialLR", "gamma": 0.95}]),
+    ("LinearLR warm-up", "SGD", [0.1, 0.01],
+     [{"type": "LinearLR", "start_factor": 0.25, "end_factor": 1.0, "total_iters": 10}]),
+    ("LinearLR decay", "SGD", [0.1, 0.01],
+     [{"type": "LinearLR", "start_factor": 1.0, "end_factor": 0.1, "total_iters": 40}]),
+    ("CosineAnnealingLR, three half-cycles", "SGD", [0.1, 0.01],
+     [{"type": "CosineAnnealingLR", "T_max": 20, "eta_min": 0.001}]),
+    ("StepLR and ExponentialLR chained", "SGD", [0.1, 0.05],
+     [{"type": "StepLR", "step_size": 5, "gamma": 0.5}, {"type": "ExponentialLR", "gamma": 0.98}]),
+    ("SequentialLR: LinearLR then CosineAnnealingLR", "SGD", [0.1, 0.01],
+     [{"type": "SequentialLR", "milestones": [5], "schedulers": [
+         {"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+         {"type": "CosineAnnealingLR", "T_max": 55, "eta_min": 0.0001}]}]),
+    ("SequentialLR: three schedulers", "SGD", [0.1, 0.02],
+     [{"type": "SequentialLR", "milestones": [4, 20], "schedulers": [
+         {"type": "LinearLR", "start_factor": 0.5, "total_iters": 8},
+         {"type": "ExponentialLR", "gamma": 0.9},
+         {"type": "StepLR", "step_size": 6, "gamma": 0.5}]}]),
+    ("OneCycleLR cos, SGD momentum", "SGD", [0.1, 0.01],
+     [{"type": "OneCycleLR", "max_lr": [0.5, 0.1], "total_steps": 60}]),
+    ("OneCycleLR linear three-phase, Adam beta1", "Adam", [0.01, 0.001],
+     [{"type": "OneCycleLR", "max_lr": 0.02, "total_steps": 60, "anneal_strategy": "linear",
+       "three_phase": True, "pct_start": 0.25, "base_momentum": [0.8, 0.85],
+       "max_momentum": 0.95, "div_factor": 10.0, "final_div_factor": 100.0}]),
+    ("OneCycleLR without momentum cycling", "Adam", [0.01, 0.001],
+     [{"type": "OneCycleLR", "max_lr": [0.02, 0.01], "epochs": 6, "steps_per_epoch": 10,
+       "cycle_momentum": False}]),
+    ("ReduceLROnPlateau min rel, patience, cooldown, min_lr", "SGD", [0.1, 0.05],
+     [{"type": "ReduceLROnPlateau", "mode": "min", "factor": 0.5, "patience": 3,
+       "threshold": 0.05, "threshold_mode": "rel", "cooldown": 2, "min_lr": [0.002, 0.01]}]),
+    ("ReduceLROnPlateau max abs, eps", "SGD", [0.1, 0.05],
+     [{"type": "ReduceLROnPlateau", "mode": "max", "factor": 0.3, "patience": 2,
+       "threshold": 0.01, "threshold_mode": "abs", "cooldown": 0, "min_lr": 0.001,
+       "eps": 0.004}]),
+]
+
+
+def build_scheduler(opt, spec):
+    sl = torch.optim.lr_scheduler
+    args = {k: v for k, v in spec.items() if k != "type"}
+    if spec["type"] == "SequentialLR":
+        subs = [build_scheduler(opt, sub) for sub in args["schedulers"]]
+        return sl.SequentialLR(opt, subs, args["milestones"])
+    return getattr(sl, spec["type"])(opt, **args)
+
+
+def plateau_metrics(mode):
+    """Improves fast, then slowly (below the threshold), then plateaus with noise."""
+    torch.manual_seed(700)
+    noise = torch.rand(SCHEDULER_EPOCHS).tolist()
+    out = []
+    for t in range(SCHEDULER_EPOCHS):
+        m = 1.0 / (1.0 + t / 4.0) + 0.02 * noise[t]
+        out.append(m if mode == "min" else 1.0 - m)
+    return out
+
+
+def scheduler_state(sched):
+    """The plain-number entries of a scheduler's state_dict (the layout xtgrad keeps)."""
+    keep = {}
+    for k, v in sched.state_dict().items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, list)):
+            continue
+        if isinstance(v, float) and not math.isfinite(v):
+            continue
+        if isinstance(v, list) and not all(isinstance(x, (int, float)) for x in v):
+            continue
+        keep[k] = v
+    return keep
+
+
+def scheduler_case(name, optimizer, group_lrs, specs):
+    params = [torch.zeros(1, requires_grad=True) for _ in group_lrs]
+    groups = [{"params": [p], "lr": lr} for p, lr in zip(params, group_lrs)]
+    if optimizer == "SGD":
+        opt = torch.optim.SGD(groups, lr=group_lrs[0], momentum=0.9)
+    else:
+        opt = torch.optim.Adam(groups, lr=group_lrs[0])
+    scheds = [build_scheduler(opt, spec) for spec in specs]
+    plateau = specs[0]["type"] == "ReduceLROnPlateau"
+    metrics = plateau_metrics(specs[0]["mode"]) if plateau else None
+    lrs, momentums, last_lrs = [], [], []
+    for epoch in range(SCHEDULER_EPOCHS):
+        lrs.append([finite_float(g["lr"]) for g in opt.param_groups])
+        momentums.append([finite_float(g["momentum"] if "momentum" in g else g["betas"][0])
+                          for g in opt.param_groups])
+        opt.step()
+        for sched in scheds:
+            sched.step(metrics[epoch]) if plateau else sched.step()
+        last_lrs.append([finite_float(lr) for lr in scheds[-1]._last_lr])
+    case = {"name": name, "optimizer": optimizer, "group_lrs": group_lrs, "schedulers": specs,
+            "lrs": lrs, "momentums": momentums, "last_lrs": last_lrs,
+            "state_dict_end": scheduler_state(scheds[-1])}
+    if plateau:
+        case["metrics"] = metrics
+    return case
+
+
+def make_schedulers():
+    return {"epochs": SCHEDULER_EPOCHS,
+            "cases": [scheduler_case(*c) for c in SCHEDULER_CASES]}
+
+
+# ---------------------------------------------------------------------------
 # lstm.json: LSTMCell, LSTM (multi-layer, batch_first, initial state), and a
 # small LSTM -> Linear classifier trained with BCEWithLogitsLoss
 # ---------------------------------------------------------------------------
@@ -522,6 +637,7 @@ FIXTURES = [
     ("losses.json", make_losses),
     ("optim.json", make_optim),
     ("lstm.json", make_lstm),
+    ("schedulers.json", make_schedulers),
 ]
 
 
