@@ -50,6 +50,7 @@ bool ReduceLROnPlateau::is_better(double a, double best) const {
 }
 
 void ReduceLROnPlateau::step(double metric) {
+  check_group_count(options_.min_lr.size());
   last_epoch_ += 1;
   if (is_better(metric, best_)) {
     best_ = metric;

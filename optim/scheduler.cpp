@@ -30,12 +30,19 @@ LRScheduler::LRScheduler(Optimizer& optimizer) : Scheduler(optimizer) {
   }
 }
 
+void Scheduler::check_group_count(std::size_t made_for) const {
+  XTGRAD_CHECK(optimizer_.param_groups().size() == made_for, type_name(), "the optimizer has ",
+               optimizer_.param_groups().size(), " parameter groups, but the scheduler was made for ", made_for,
+               " (add groups before making schedulers)");
+}
+
 void LRScheduler::initial_step() {
   step_count_ = 0;
   step();
 }
 
 void LRScheduler::step() {
+  check_group_count(base_lrs_.size());
   ++step_count_;
   ++last_epoch_;
   std::vector<double> lrs;

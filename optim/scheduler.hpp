@@ -36,6 +36,8 @@ class Scheduler {
  protected:
   explicit Scheduler(Optimizer& optimizer) : optimizer_(optimizer) {}
   std::vector<double> group_lrs() const;
+  /// Throws unless the optimizer still has `made_for` groups (add_param_group came later).
+  void check_group_count(std::size_t made_for) const;
   void set_group_lrs(const std::vector<double>& lrs);
 
   Optimizer& optimizer_;

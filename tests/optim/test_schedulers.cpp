@@ -87,4 +87,7 @@ TEST_CASE("schedulers: invalid settings are refused with PyTorch's reasons") {
   auto mine = std::make_shared<StepLR>(sgd, 2), theirs = std::make_shared<StepLR>(other, 2);
   CHECK(contains(error_of([&] { SequentialLR(sgd, {mine, theirs}, {3}); }), "to belong to the same optimizer"));
   CHECK(contains(error_of([&] { SequentialLR(sgd, {mine}, {3}); }), "number of schedulers provided to be one more"));
+  sgd.add_param_group(ParamGroup{{zeros({1}, true)}});
+  CHECK_THROWS_WITH_AS(mine->step(), "StepLR: the optimizer has 2 parameter groups, but the scheduler was made for 1 (add groups before making schedulers)",
+                       std::invalid_argument);
 }
