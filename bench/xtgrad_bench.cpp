@@ -58,9 +58,7 @@ std::function<void()> training_step(std::shared_ptr<Module> model, Tensor x, Ten
   s->model = std::move(model);
   s->x = std::move(x);
   s->y = std::move(y);
-  AdamOptions options;
-  options.lr = 1e-3;
-  s->optimizer = std::make_unique<Adam>(s->model->parameters(), options);
+  s->optimizer = std::make_unique<Adam>(s->model->parameters(), AdamOptions(1e-3));
   return [s] {
     s->optimizer->zero_grad();
     Tensor loss = s->loss_fn(s->model->forward(s->x), s->y);

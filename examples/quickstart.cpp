@@ -20,9 +20,7 @@ int main(int argc, char** argv) {
 
   Sequential model{std::make_shared<Linear>(2, 16, true, gen), std::make_shared<ReLU>(),
                    std::make_shared<Linear>(16, 1, true, gen)};
-  AdamOptions options;
-  options.lr = 0.05;
-  Adam optimizer(model.parameters(), options);
+  Adam optimizer(model.parameters(), AdamOptions(0.05));
   BCEWithLogitsLoss loss_fn;  // sigmoid + binary cross-entropy, computed from the logit
   for (int step = 1; step <= 300; ++step) {
     optimizer.zero_grad();

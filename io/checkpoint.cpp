@@ -23,25 +23,27 @@ std::string optimizer_type(const Optimizer& optimizer) {
 }
 
 Json optimizer_options(const Optimizer& optimizer) {
-  if (auto* adam = dynamic_cast<const Adam*>(&optimizer)) {
-    const AdamOptions& o = adam->options();
-    return {{"betas", {o.beta1, o.beta2}}, {"eps", o.eps}, {"weight_decay", o.weight_decay}, {"amsgrad", o.amsgrad}};
+  // Version 1 files hold one parameter group.
+  const OptimizerOptions& options = optimizer.param_groups()[0].options();
+  if (dynamic_cast<const Adam*>(&optimizer)) {
+    const auto& o = static_cast<const AdamOptions&>(options);
+    return {{"betas", {o.betas()[0], o.betas()[1]}}, {"eps", o.eps()}, {"weight_decay", o.weight_decay()}, {"amsgrad", o.amsgrad()}};
   }
-  const SGDOptions& o = dynamic_cast<const SGD&>(optimizer).options();
-  return {{"momentum", o.momentum}, {"dampening", o.dampening}, {"weight_decay", o.weight_decay},
-          {"nesterov", o.nesterov}};
+  const auto& o = static_cast<const SGDOptions&>(options);
+  return {{"momentum", o.momentum()}, {"dampening", o.dampening()}, {"weight_decay", o.weight_decay()},
+          {"nesterov", o.nesterov()}};
 }
 
 Json optimizer_state(const Optimizer& optimizer) {
   Json state = Json::array();
   for (std::size_t k = 0; k < optimizer.params().size(); ++k) {
     if (auto* adam = dynamic_cast<const Adam*>(&optimizer)) {
-      const AdamState& s = adam->state()[k];
-      Json entry = {{"step", s.step}};
-      if (s.step > 0) {
-        entry["exp_avg"] = tensor_to_json(s.exp_avg);
-        entry["exp_avg_sq"] = tensor_to_json(s.exp_avg_sq);
-        if (adam->options().amsgrad) entry["max_exp_avg_sq"] = tensor_to_json(s.max_exp_avg_sq);
+      const std::optional<AdamState>& s = adam->state()[k];
+      Json entry = {{"step", s ? s->step : 0}};
+      if (s) {
+        entry["exp_avg"] = tensor_to_json(s->exp_avg);
+        entry["exp_avg_sq"] = tensor_to_json(s->exp_avg_sq);
+        if (s->max_exp_avg_sq.shape() == s->exp_avg.shape()) entry["max_exp_avg_sq"] = tensor_to_json(s->max_exp_avg_sq);
       }
       state.push_back(entry);
     } else {
@@ -67,7 +69,7 @@ void save_checkpoint(const std::string& path, const Module& module, const Optimi
                      {"weights", weights_to_json(module)},
                      {"optimizer",
                       {{"type", optimizer_type(optimizer)},
-                       {"lr", optimizer.lr()},
+                       {"lr", optimizer.param_groups()[0].options().lr()},
                        {"options", optimizer_options(optimizer)},
                        {"state", optimizer_state(optimizer)}}},
                      {"generator", generator.state()},
@@ -96,13 +98,13 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimize
                      (opt.contains("options") ? opt["options"].dump() : "(none)"));
   if (!opt.contains("lr") || !opt["lr"].is_number() || opt["lr"].get<double>() < 0.0)
     reject(path, "optimizer.lr must be a number >= 0");
-  const auto& params = optimizer.params();
+  const std::vector<Tensor> params = optimizer.params();
   if (!opt.contains("state") || !opt["state"].is_array() || opt["state"].size() != params.size())
     reject(path, "optimizer.state must hold one entry per parameter (" + std::to_string(params.size()) + ")");
 
   // Stage everything; restore only when all of it is valid.
   std::vector<std::string> problems;
-  std::vector<AdamState> adam_states(params.size());
+  std::vector<std::optional<AdamState>> adam_states(params.size());
   std::vector<std::optional<Array>> buffers(params.size());
   auto* adam = dynamic_cast<Adam*>(&optimizer);
   for (std::size_t k = 0; k < params.size(); ++k) {
@@ -113,18 +115,20 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimize
       continue;
     }
     if (adam) {
-      AdamState& s = adam_states[k];
+      AdamState s;
       if (!entry.contains("step") || !entry["step"].is_number_unsigned()) {
         problems.push_back(where + ".step must be a non-negative integer");
         continue;
       }
       s.step = entry["step"].get<std::int64_t>();
       if (s.step == 0) continue;
+      bool amsgrad = static_cast<const AdamOptions&>(adam->param_groups()[0].options()).amsgrad();
       tensor_from_json(entry.value("exp_avg", Json()), where + ".exp_avg", params[k].shape(), s.exp_avg, problems);
       tensor_from_json(entry.value("exp_avg_sq", Json()), where + ".exp_avg_sq", params[k].shape(), s.exp_avg_sq, problems);
-      if (adam->options().amsgrad)
+      if (amsgrad)
         tensor_from_json(entry.value("max_exp_avg_sq", Json()), where + ".max_exp_avg_sq", params[k].shape(),
                          s.max_exp_avg_sq, problems);
+      adam_states[k] = std::move(s);
     } else if (entry.contains("momentum_buffer")) {
       Array buffer;
       if (tensor_from_json(entry["momentum_buffer"], where + ".momentum_buffer", params[k].shape(), buffer, problems))
@@ -145,7 +149,7 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimize
   if (!j.contains("weights")) reject(path, "\"weights\" is missing");
   load_weights_json(module, j["weights"], true, path);  // validates fully before changing the module
 
-  optimizer.set_lr(opt["lr"].get<double>());
+  optimizer.param_group(0).options().set_lr(opt["lr"].get<double>());
   if (adam) {
     adam->mutable_state() = std::move(adam_states);
   } else {

@@ -1,43 +1,105 @@
-// StepLR and CosineAnnealingLR, following torch/optim/lr_scheduler.py (get_lr) line by line.
+// The scheduler bases: Scheduler and LRScheduler (torch/optim/lr_scheduler.py's _LRScheduler,
+// PyTorch 1.13): initial_lr and base_lrs, step(), and the state dict common to all.
 #include "scheduler.hpp"
 
-#include <cmath>
-
 #include "../core/detail/check.hpp"
+#include "detail/state_reader.hpp"
 
 namespace xtgrad {
 
-LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer), base_lr_(optimizer.lr()) {}
+// ---- Scheduler, LRScheduler ----
+
+std::vector<double> Scheduler::group_lrs() const {
+  std::vector<double> lrs;
+  for (const ParamGroup& g : optimizer_.param_groups()) lrs.push_back(g.options().lr());
+  return lrs;
+}
+
+void Scheduler::set_group_lrs(const std::vector<double>& lrs) {
+  for (std::size_t i = 0; i < lrs.size(); ++i) optimizer_.param_group(i).options().set_lr(lrs[i]);
+}
+
+LRScheduler::LRScheduler(Optimizer& optimizer) : Scheduler(optimizer) {
+  last_epoch_ = -1;
+  // group.setdefault('initial_lr', group['lr']): a second scheduler on the same optimizer keeps
+  // the first one's base.
+  for (std::size_t i = 0; i < optimizer.param_groups().size(); ++i) {
+    OptimizerOptions& o = optimizer.param_group(i).options();
+    if (!o.has_initial_lr()) o.set_initial_lr(o.lr());
+    base_lrs_.push_back(o.initial_lr());
+  }
+}
+
+void Scheduler::check_group_count(std::size_t made_for) const {
+  XTGRAD_CHECK(optimizer_.param_groups().size() == made_for, type_name(), "the optimizer has ",
+               optimizer_.param_groups().size(), " parameter groups, but the scheduler was made for ", made_for,
+               " (add groups before making schedulers)");
+}
+
+void LRScheduler::initial_step() {
+  step_count_ = 0;
+  step();
+}
 
 void LRScheduler::step() {
+  check_group_count(base_lrs_.size());
+  ++step_count_;
   ++last_epoch_;
-  optimizer_.set_lr(compute_lr());
+  std::vector<double> lrs;
+  try {
+    lrs = get_lr();
+  } catch (...) {  // OneCycleLR past its last step: nothing changes
+    --step_count_;
+    --last_epoch_;
+    throw;
+  }
+  apply_lrs(lrs);
 }
 
-StepLR::StepLR(Optimizer& optimizer, int step_size, double gamma)
-    : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
-  XTGRAD_CHECK(step_size > 0, "StepLR", "step_size must be positive, got ", step_size);
-  XTGRAD_CHECK(gamma > 0.0, "StepLR", "gamma must be positive, got ", gamma);
+void LRScheduler::step_to(std::int64_t epoch) {
+  ++step_count_;
+  last_epoch_ = epoch;
+  apply_lrs(closed_form_lr());
 }
 
-double StepLR::compute_lr() const {
-  double lr = optimizer_.lr();
-  return last_epoch_ % step_size_ == 0 ? lr * gamma_ : lr;
+void LRScheduler::apply_lrs(const std::vector<double>& lrs) {
+  set_group_lrs(lrs);
+  last_lr_ = group_lrs();
 }
 
-CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int T_max, double eta_min)
-    : LRScheduler(optimizer), t_max_(T_max), eta_min_(eta_min) {
-  XTGRAD_CHECK(T_max > 0, "CosineAnnealingLR", "T_max must be positive, got ", T_max);
-  XTGRAD_CHECK(eta_min >= 0.0, "CosineAnnealingLR", "eta_min must be >= 0, got ", eta_min);
+Value LRScheduler::state_dict() const {
+  Value s = Value::dict();
+  s["last_epoch"] = last_epoch_;
+  s["base_lrs"] = Value::numbers(base_lrs_);
+  s["_step_count"] = step_count_;
+  s["_last_lr"] = Value::numbers(last_lr_);
+  write_state(s);
+  return s;
 }
 
-double CosineAnnealingLR::compute_lr() const {
-  const double pi = M_PI;
-  const double lr = optimizer_.lr();
-  const double t = last_epoch_, T = t_max_;
-  if ((last_epoch_ - 1 - t_max_) % (2 * t_max_) == 0)
-    return lr + (base_lr_ - eta_min_) * (1.0 - std::cos(pi / T)) / 2.0;
-  return (1.0 + std::cos(pi * t / T)) / (1.0 + std::cos(pi * (t - 1.0) / T)) * (lr - eta_min_) + eta_min_;
+void LRScheduler::load_state_dict(const Value& state) {
+  detail::StateReader in(std::string(type_name()) + ".load_state_dict");
+  if (!state.is_dict()) in.problem("", std::string("expected an object, got ") + state.kind_name());
+  const std::size_t groups = optimizer_.param_groups().size();
+  // -1: a SequentialLR's later scheduler waits one epoch before its first milestone.
+  std::int64_t last_epoch = in.integer(state, "", "last_epoch", -1, detail::kIntMax);
+  std::int64_t step_count = in.integer(state, "", "_step_count", 0);
+  std::vector<double> base_lrs = in.reals(state, "", "base_lrs", groups);
+  std::vector<double> last_lr = in.reals(state, "", "_last_lr", groups);
+  for (double lr : base_lrs)
+    if (lr < 0.0) in.problem("base_lrs", detail::concat("a learning rate must be >= 0, got ", lr));
+  read_state(in, state, false);
+  std::vector<std::string> known;
+  const Value mine = state_dict();  // (a temporary's as_dict() would dangle in the loop)
+  for (const auto& [key, value] : mine.as_dict()) known.push_back(key);
+  in.unexpected_keys(state, "", known);
+  in.throw_if_problems();
+
+  read_state(in, state, true);
+  last_epoch_ = last_epoch;
+  step_count_ = step_count;
+  base_lrs_ = base_lrs;
+  last_lr_ = last_lr;
 }
 
 }  // namespace xtgrad

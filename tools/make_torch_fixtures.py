@@ -256,25 +256,36 @@ OPTIM_CONFIGS = [
 ]
 
 
-def trajectory(init_state, x, target, name, overrides, steps=20):
-    defaults = {"SGD": SGD_DEFAULTS, "Adam": ADAM_DEFAULTS, "AdamW": ADAMW_DEFAULTS}[name]
-    options = dict(defaults, **overrides)
+def torch_options(options):
     kwargs = dict(options)
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
-    model = optim_model()
-    model.load_state_dict(init_state)
-    opt = getattr(torch.optim, name)(model.parameters(), **kwargs)
+    return kwargs
+
+
+def train(model, opt, x, target, steps, after_step):
+    """Full-batch BCEWithLogitsLoss steps; after_step(step) runs after each. Returns the losses."""
     loss_fn = nn.BCEWithLogitsLoss()
-    losses, after_1 = [], None
+    losses = []
     for step in range(steps):
         opt.zero_grad()
         loss = loss_fn(model(x), target)
         loss.backward()
         losses.append(finite_float(loss.item()))
         opt.step()
-        if step == 0:
-            after_1 = params_of(model)
+        after_step(step)
+    return losses
+
+
+def trajectory(init_state, x, target, name, overrides, steps=20):
+    defaults = {"SGD": SGD_DEFAULTS, "Adam": ADAM_DEFAULTS, "AdamW": ADAMW_DEFAULTS}[name]
+    options = dict(defaults, **overrides)
+    model = optim_model()
+    model.load_state_dict(init_state)
+    opt = getattr(torch.optim, name)(model.parameters(), **torch_options(options))
+    after_1 = {}
+    losses = train(model, opt, x, target, steps,
+                   lambda step: step == 0 and after_1.update(params_of(model)))
     return {"optimizer": name, "options": options, "losses": losses,
             "final_params": params_of(model), "params_after_step_1": after_1}
 
@@ -318,6 +329,54 @@ def scheduler_lrs(make_sched, lr, epochs):
     return lrs
 
 
+GROUP_CONFIGS = [
+    # (optimizer, defaults, options of the bias group): weights first, then biases.
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}, {"weight_decay": 0.0}),
+    ("AdamW", {"lr": 0.01}, {}),
+    ("Adam", {"lr": 0.01}, {"lr": 0.03, "betas": [0.8, 0.99], "amsgrad": True}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9},
+     {"lr": 0.1, "momentum": 0.5, "dampening": 0.1, "weight_decay": 0.01}),
+]
+
+
+def packed_state_dict(opt):
+    """opt.state_dict() with tensors encoded; step stored as an integer, as xtgrad does."""
+    sd = opt.state_dict()
+    state = {}
+    for k, entry in sd["state"].items():
+        out = {}
+        for key, v in entry.items():
+            if key == "step":
+                out[key] = int(v.item())
+            else:
+                out[key] = None if v is None else T(v)
+        state[str(k)] = out
+    groups = []
+    keep = {"lr", "betas", "eps", "weight_decay", "amsgrad", "momentum", "dampening",
+            "nesterov", "params", "initial_lr"}
+    for g in sd["param_groups"]:
+        groups.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items() if k in keep})
+    return {"state": state, "param_groups": groups}
+
+
+def group_trajectory(init_state, x, target, name, defaults, bias_options, steps=20):
+    """Two parameter groups: the weights with the defaults, the biases with bias_options."""
+    model = optim_model()
+    model.load_state_dict(init_state)
+    named = dict(model.named_parameters())
+    weights = [k for k in named if k.endswith("weight")]
+    biases = [k for k in named if k.endswith("bias")]
+    groups = [{"params": [named[k] for k in weights]},
+              dict(torch_options(bias_options), params=[named[k] for k in biases])]
+    opt = getattr(torch.optim, name)(groups, **torch_options(defaults))
+    state_after_3 = {}
+    losses = train(model, opt, x, target, steps,
+                   lambda step: step == 2 and state_after_3.update(packed_state_dict(opt)))
+    return {"optimizer": name, "defaults": defaults, "bias_options": bias_options,
+            "groups": [weights, biases], "losses": losses, "final_params": params_of(model),
+            "state_dict_after_3": state_after_3}
+
+
 def make_optim():
     torch.manual_seed(0)
     model = optim_model()
@@ -326,6 +385,7 @@ def make_optim():
     x = torch.randn(16, 2)
     target = (x[:, 0] * x[:, 1] > 0).float().reshape(16, 1)
     trajs = [trajectory(init_state, x, target, n, o) for n, o in OPTIM_CONFIGS]
+    groups = [group_trajectory(init_state, x, target, *cfg) for cfg in GROUP_CONFIGS]
     clip_norm, clip_value = clip_cases()
     sl = torch.optim.lr_scheduler
     schedulers = {
@@ -341,8 +401,123 @@ def make_optim():
                       "loss": "BCEWithLogitsLoss(mean)"},
             "params": {k: T(v) for k, v in init_state.items()},
             "input": T(x), "target": T(target),
-            "trajectories": trajs, "clip_grad_norm": clip_norm,
+            "trajectories": trajs, "param_groups": groups, "clip_grad_norm": clip_norm,
             "clip_grad_value": clip_value, "schedulers": schedulers}
+
+
+# ---------------------------------------------------------------------------
+# schedulers.json: every scheduler's lr (and momentum) sequence over 60 epochs,
+# on optimizers with two parameter groups of different lrs
+# ---------------------------------------------------------------------------
+
+SCHEDULER_EPOCHS = 60
+
+SCHEDULER_CASES = [
+    # (name, optimizer, group lrs, scheduler specs stepped together each epoch, metrics)
+    ("StepLR", "SGD", [0.1, 0.01], [{"type": "StepLR", "step_size": 7, "gamma": 0.5}]),
+    ("MultiStepLR, a repeated milestone", "SGD", [0.1, 0.01],
+     [{"type": "MultiStepLR", "milestones": [5, 12, 12, 30], "gamma": 0.3}]),
+    ("ExponentialLR", "SGD", [0.1, 0.02], [{"type": "ExponentialLR", "gamma": 0.95}]),
+    ("LinearLR warm-up", "SGD", [0.1, 0.01],
+     [{"type": "LinearLR", "start_factor": 0.25, "end_factor": 1.0, "total_iters": 10}]),
+    ("LinearLR decay", "SGD", [0.1, 0.01],
+     [{"type": "LinearLR", "start_factor": 1.0, "end_factor": 0.1, "total_iters": 40}]),
+    ("CosineAnnealingLR, three half-cycles", "SGD", [0.1, 0.01],
+     [{"type": "CosineAnnealingLR", "T_max": 20, "eta_min": 0.001}]),
+    ("StepLR and ExponentialLR chained", "SGD", [0.1, 0.05],
+     [{"type": "StepLR", "step_size": 5, "gamma": 0.5}, {"type": "ExponentialLR", "gamma": 0.98}]),
+    ("SequentialLR: LinearLR then CosineAnnealingLR", "SGD", [0.1, 0.01],
+     [{"type": "SequentialLR", "milestones": [5], "schedulers": [
+         {"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
+         {"type": "CosineAnnealingLR", "T_max": 55, "eta_min": 0.0001}]}]),
+    ("SequentialLR: three schedulers", "SGD", [0.1, 0.02],
+     [{"type": "SequentialLR", "milestones": [4, 20], "schedulers": [
+         {"type": "LinearLR", "start_factor": 0.5, "total_iters": 8},
+         {"type": "ExponentialLR", "gamma": 0.9},
+         {"type": "StepLR", "step_size": 6, "gamma": 0.5}]}]),
+    ("OneCycleLR cos, SGD momentum", "SGD", [0.1, 0.01],
+     [{"type": "OneCycleLR", "max_lr": [0.5, 0.1], "total_steps": 60}]),
+    ("OneCycleLR linear three-phase, Adam beta1", "Adam", [0.01, 0.001],
+     [{"type": "OneCycleLR", "max_lr": 0.02, "total_steps": 60, "anneal_strategy": "linear",
+       "three_phase": True, "pct_start": 0.25, "base_momentum": [0.8, 0.85],
+       "max_momentum": 0.95, "div_factor": 10.0, "final_div_factor": 100.0}]),
+    ("OneCycleLR without momentum cycling", "Adam", [0.01, 0.001],
+     [{"type": "OneCycleLR", "max_lr": [0.02, 0.01], "epochs": 6, "steps_per_epoch": 10,
+       "cycle_momentum": False}]),
+    ("ReduceLROnPlateau min rel, patience, cooldown, min_lr", "SGD", [0.1, 0.05],
+     [{"type": "ReduceLROnPlateau", "mode": "min", "factor": 0.5, "patience": 3,
+       "threshold": 0.05, "threshold_mode": "rel", "cooldown": 2, "min_lr": [0.002, 0.01]}]),
+    ("ReduceLROnPlateau max abs, eps", "SGD", [0.1, 0.05],
+     [{"type": "ReduceLROnPlateau", "mode": "max", "factor": 0.3, "patience": 2,
+       "threshold": 0.01, "threshold_mode": "abs", "cooldown": 0, "min_lr": 0.001,
+       "eps": 0.004}]),
+]
+
+
+def build_scheduler(opt, spec):
+    sl = torch.optim.lr_scheduler
+    args = {k: v for k, v in spec.items() if k != "type"}
+    if spec["type"] == "SequentialLR":
+        subs = [build_scheduler(opt, sub) for sub in args["schedulers"]]
+        return sl.SequentialLR(opt, subs, args["milestones"])
+    return getattr(sl, spec["type"])(opt, **args)
+
+
+def plateau_metrics(mode):
+    """Improves fast, then slowly (below the threshold), then plateaus with noise."""
+    torch.manual_seed(700)
+    noise = torch.rand(SCHEDULER_EPOCHS).tolist()
+    out = []
+    for t in range(SCHEDULER_EPOCHS):
+        m = 1.0 / (1.0 + t / 4.0) + 0.02 * noise[t]
+        out.append(m if mode == "min" else 1.0 - m)
+    return out
+
+
+def scheduler_state(sched):
+    """The plain-number entries of a scheduler's state_dict (the layout xtgrad keeps)."""
+    keep = {}
+    for k, v in sched.state_dict().items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, list)):
+            continue
+        if isinstance(v, float) and not math.isfinite(v):
+            continue
+        if isinstance(v, list) and not all(isinstance(x, (int, float)) for x in v):
+            continue
+        keep[k] = v
+    return keep
+
+
+def scheduler_case(name, optimizer, group_lrs, specs):
+    params = [torch.zeros(1, requires_grad=True) for _ in group_lrs]
+    groups = [{"params": [p], "lr": lr} for p, lr in zip(params, group_lrs)]
+    if optimizer == "SGD":
+        opt = torch.optim.SGD(groups, lr=group_lrs[0], momentum=0.9)
+    else:
+        opt = torch.optim.Adam(groups, lr=group_lrs[0])
+    scheds = [build_scheduler(opt, spec) for spec in specs]
+    plateau = specs[0]["type"] == "ReduceLROnPlateau"
+    metrics = plateau_metrics(specs[0]["mode"]) if plateau else None
+    lrs, momentums, last_lrs = [], [], []
+    for epoch in range(SCHEDULER_EPOCHS):
+        lrs.append([finite_float(g["lr"]) for g in opt.param_groups])
+        momentums.append([finite_float(g["momentum"] if "momentum" in g else g["betas"][0])
+                          for g in opt.param_groups])
+        opt.step()
+        for sched in scheds:
+            sched.step(metrics[epoch]) if plateau else sched.step()
+        last_lrs.append([finite_float(lr) for lr in scheds[-1]._last_lr])
+    case = {"name": name, "optimizer": optimizer, "group_lrs": group_lrs, "schedulers": specs,
+            "lrs": lrs, "momentums": momentums, "last_lrs": last_lrs,
+            "state_dict_end": scheduler_state(scheds[-1])}
+    if plateau:
+        case["metrics"] = metrics
+    return case
+
+
+def make_schedulers():
+    return {"epochs": SCHEDULER_EPOCHS,
+            "cases": [scheduler_case(*c) for c in SCHEDULER_CASES]}
 
 
 # ---------------------------------------------------------------------------
@@ -502,6 +677,7 @@ FIXTURES = [
     ("optim.json", make_optim),
     ("lstm.json", make_lstm),
     ("shapes.json", make_shapes),
+    ("schedulers.json", make_schedulers),
 ]
 
 

@@ -30,9 +30,7 @@ bool train() {
   Tensor y = zeros({64, 1});
   for (std::size_t i = 0; i < 64; ++i) y.mutable_value()(i, 0) = x.value()(i, 0) > 0.0f ? 1.0f : 0.0f;
 
-  AdamOptions options;
-  options.lr = 0.01;
-  Adam optimizer(net.parameters(), options);
+  Adam optimizer(net.parameters(), AdamOptions(0.01));
   StepLR schedule(optimizer, /*step_size=*/50, /*gamma=*/0.5);
   BCEWithLogitsLoss loss_fn;  // mean reduction; weight and pos_weight are optional
 

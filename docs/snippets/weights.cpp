@@ -20,8 +20,7 @@ int main() {
   LoadedModel loaded = load_model(path);  // or rebuild the model from the file alone
   std::printf("%s\n", loaded.module->repr().c_str());
   // [end-snippet]
-  AdamOptions options;
-  Adam optimizer(model.parameters(), options);
+  Adam optimizer(model.parameters());
   // [snippet:checkpoint]
   save_checkpoint(checkpoint_path, model, optimizer, /*epoch=*/3, gen);
   CheckpointInfo info = load_checkpoint(checkpoint_path, model, optimizer, gen);  // resumes bit-identically

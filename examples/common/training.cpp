@@ -15,10 +15,8 @@ namespace xtgrad::examples {
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::vector<Tensor>& params, double lr) {
   if (name == "sgd") return std::make_unique<SGD>(params, lr, /*momentum=*/0.9);
-  AdamOptions options = name == "adamw" ? AdamW::default_options() : AdamOptions{};
-  options.lr = lr;
-  if (name == "adam") return std::make_unique<Adam>(params, options);
-  if (name == "adamw") return std::make_unique<AdamW>(params, options);
+  if (name == "adam") return std::make_unique<Adam>(params, AdamOptions(lr));
+  if (name == "adamw") return std::make_unique<AdamW>(params, AdamOptions(lr));  // weight_decay 1e-2
   throw std::invalid_argument("make_optimizer: expected sgd, adam or adamw, got '" + name + "'");
 }
 

@@ -20,9 +20,7 @@ Run make_run(const std::string& kind, std::uint64_t seed) {
   Run run{std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(3, 8, true, init), std::make_shared<Tanh>(),
                                                   std::make_shared<Linear>(8, 1, true, init)}),
           nullptr, Generator(seed + 100)};
-  AdamOptions adam;
-  adam.lr = 0.01;
-  adam.amsgrad = true;
+  AdamOptions adam = AdamOptions(0.01).amsgrad(true);
   if (kind == "SGD") run.optimizer = std::make_unique<SGD>(run.model->parameters(), 0.05, 0.9, 0.0, 1e-3, true);
   else if (kind == "Adam") run.optimizer = std::make_unique<Adam>(run.model->parameters(), adam);
   else run.optimizer = std::make_unique<AdamW>(run.model->parameters(), adam);
@@ -91,13 +89,10 @@ TEST_CASE("checkpoint: a mismatched or corrupt checkpoint is rejected and change
                        (corrupt + ": optimizer.state[0].exp_avg: shape [2, 2] in the file, but the model expects [8, 3]").c_str(),
                        std::invalid_argument);
   CHECK(other.model->parameters()[0].value() == other_before);
-  CHECK(other.optimizer->lr() == 0.01);
+  CHECK(other.optimizer->param_groups()[0].options().lr() == 0.01);
   CHECK(other.shuffle.state() == generator_before);
 
-  AdamOptions different;
-  different.beta1 = 0.5;
-  different.amsgrad = true;
-  Adam mismatched(other.model->parameters(), different);
+  Adam mismatched(other.model->parameters(), AdamOptions().betas({0.5, 0.999}).amsgrad(true));
   CHECK_THROWS_AS(load_checkpoint(dir.file("adam.json"), *other.model, mismatched, other.shuffle), std::invalid_argument);
 }
 

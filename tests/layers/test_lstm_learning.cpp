@@ -39,9 +39,7 @@ TEST_CASE("lstm classifier: learns the XOR of two marked bits in 20-step sequenc
   auto [x_val, y_val] = marked_xor(512, steps, gen);
   auto [x_test, y_test] = marked_xor(1024, steps, gen);
   LSTMClassifier model(2, 32, 1, gen);
-  AdamOptions options;
-  options.lr = 0.01;
-  Adam adam(model.parameters(), options);
+  Adam adam(model.parameters(), AdamOptions(0.01));
   BCEWithLogitsLoss loss_fn;
   float val_acc = 0.0f;
   int epoch = 0;

@@ -17,7 +17,7 @@ std::vector<Array> train(std::uint64_t seed) {
   Tensor x = randn({64, 4}, gen);
   Tensor y = zeros({64, 1});
   for (std::size_t i = 0; i < 64; ++i) y.mutable_value()(i, 0) = x.value()(i, 0) * x.value()(i, 1) > 0 ? 1.0f : 0.0f;
-  Adam adam(net.parameters(), AdamOptions{});
+  Adam adam(net.parameters());
   for (int step = 0; step < 200; ++step) {
     adam.zero_grad();
     binary_cross_entropy_with_logits(net(x), y).backward();

@@ -31,9 +31,7 @@ TEST_CASE("training: an MLP with Adam reaches >= 97% on held-out two moons") {
   auto [x_test, y_test] = two_moons(400, 0.1f, gen);
   Sequential net{std::make_shared<Linear>(2, 16, true, gen), std::make_shared<Tanh>(),
                  std::make_shared<Linear>(16, 1, true, gen)};
-  AdamOptions options;
-  options.lr = 0.05;
-  Adam adam(net.parameters(), options);
+  Adam adam(net.parameters(), AdamOptions(0.05));
   BCEWithLogitsLoss loss_fn;
   float first = 0, last = 0;
   for (int epoch = 0; epoch < 300; ++epoch) {
