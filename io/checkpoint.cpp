@@ -1,164 +1,141 @@
-// Checkpoints: weights + optimizer state + epoch + generator state, validated as a whole
-// before anything is restored.
+// Checkpoints as one JSON file. Each part is parsed into a Value first; then the parts are
+// restored one by one, and if one refuses its state, those already restored are put back.
 #include "checkpoint.hpp"
 
-#include <optional>
+#include <functional>
 #include <stdexcept>
 
-#include "../optim/adam.hpp"
-#include "../optim/sgd.hpp"
 #include "atomic_file.hpp"
-#include "tensor_json.hpp"
+#include "value_json.hpp"
 
 namespace xtgrad {
 namespace {
 
 constexpr const char* kFormat = "xtgrad-checkpoint";
+constexpr int kVersion = 2;
 
-std::string optimizer_type(const Optimizer& optimizer) {
-  if (dynamic_cast<const AdamW*>(&optimizer)) return "AdamW";
-  if (dynamic_cast<const Adam*>(&optimizer)) return "Adam";
-  if (dynamic_cast<const SGD*>(&optimizer)) return "SGD";
-  throw std::invalid_argument("checkpoint: only SGD, Adam and AdamW optimizers can be saved");
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
 }
 
-Json optimizer_options(const Optimizer& optimizer) {
-  // Version 1 files hold one parameter group.
-  const OptimizerOptions& options = optimizer.param_groups()[0].options();
-  if (dynamic_cast<const Adam*>(&optimizer)) {
-    const auto& o = static_cast<const AdamOptions&>(options);
-    return {{"betas", {o.betas()[0], o.betas()[1]}}, {"eps", o.eps()}, {"weight_decay", o.weight_decay()}, {"amsgrad", o.amsgrad()}};
-  }
-  const auto& o = static_cast<const SGDOptions&>(options);
-  return {{"momentum", o.momentum()}, {"dampening", o.dampening()}, {"weight_decay", o.weight_decay()},
-          {"nesterov", o.nesterov()}};
+std::string type_of(const Json& part) {
+  return part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
 }
 
-Json optimizer_state(const Optimizer& optimizer) {
-  Json state = Json::array();
-  for (std::size_t k = 0; k < optimizer.params().size(); ++k) {
-    if (auto* adam = dynamic_cast<const Adam*>(&optimizer)) {
-      const std::optional<AdamState>& s = adam->state()[k];
-      Json entry = {{"step", s ? s->step : 0}};
-      if (s) {
-        entry["exp_avg"] = tensor_to_json(s->exp_avg);
-        entry["exp_avg_sq"] = tensor_to_json(s->exp_avg_sq);
-        if (s->max_exp_avg_sq.shape() == s->exp_avg.shape()) entry["max_exp_avg_sq"] = tensor_to_json(s->max_exp_avg_sq);
-      }
-      state.push_back(entry);
-    } else {
-      const SGD& sgd = dynamic_cast<const SGD&>(optimizer);
-      state.push_back(sgd.has_momentum_buffer(k) ? Json{{"momentum_buffer", tensor_to_json(sgd.momentum_buffer(k))}}
-                                                 : Json::object());
-    }
-  }
-  return state;
-}
-
-[[noreturn]] void reject(const std::string& path, const std::string& why) {
-  throw std::invalid_argument(path + ": " + why);
-}
+// One restorable part: its new state is applied by `apply`; `undo` puts back the state it had.
+struct Restore {
+  std::function<void()> apply;
+  std::function<void()> undo;
+};
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const Module& module, const Optimizer& optimizer, std::int64_t epoch,
-                     const Generator& generator, const Json& metadata) {
-  Json checkpoint = {{"format", kFormat},
-                     {"version", 1},
-                     {"epoch", epoch},
-                     {"weights", weights_to_json(module)},
-                     {"optimizer",
-                      {{"type", optimizer_type(optimizer)},
-                       {"lr", optimizer.param_groups()[0].options().lr()},
-                       {"options", optimizer_options(optimizer)},
-                       {"state", optimizer_state(optimizer)}}},
-                     {"generator", generator.state()},
-                     {"metadata", metadata}};
-  write_file_atomically(path, checkpoint.dump() + "\n");
+void save_checkpoint(const std::string& path, const Checkpoint& c) {
+  if (!c.model) throw std::invalid_argument("save_checkpoint: a checkpoint needs a model");
+  Json schedulers = Json::array();
+  for (const Scheduler* s : c.schedulers) schedulers.push_back({{"type", s->type_name()}, {"state", to_json(s->state_dict())}});
+  Json j = {{"format", kFormat}, {"version", kVersion}, {"epoch", c.epoch}, {"step", c.step},
+            {"weights", weights_to_json(*c.model)}};
+  if (c.optimizer) j["optimizer"] = {{"type", c.optimizer->type_name()}, {"state", to_json(c.optimizer->state_dict())}};
+  j["schedulers"] = schedulers;
+  if (c.generator) j["generator"] = c.generator->state();
+  j["metadata"] = c.metadata.is_null() ? Json::object() : c.metadata;
+  write_file_atomically(path, j.dump() + "\n");
 }
 
-CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer, Generator& generator) {
+void load_checkpoint(const std::string& path, Checkpoint& c) {
+  if (!c.model) throw std::invalid_argument("load_checkpoint: a checkpoint needs a model");
   Json j = read_json_file(path);
-  // Fields are type-checked before they are read, so a wrong type is reported, not thrown as
-  // nlohmann's type_error.
-  auto string_field = [](const Json& object, const char* key) {
-    return object.contains(key) && object[key].is_string() ? object[key].get<std::string>() : std::string();
-  };
-  if (!j.is_object() || string_field(j, "format") != kFormat) reject(path, "\"format\" must be \"xtgrad-checkpoint\"");
-  if (!j.contains("version") || j["version"] != 1) reject(path, "only checkpoint version 1 is supported");
-  if (!j.contains("epoch") || !j["epoch"].is_number_integer()) reject(path, "\"epoch\" must be an integer");
-  if (!j.contains("optimizer") || !j["optimizer"].is_object()) reject(path, "\"optimizer\" is missing");
-  const Json& opt = j["optimizer"];
-  std::string type = optimizer_type(optimizer);
-  if (string_field(opt, "type") != type)
-    reject(path, "the checkpoint holds " + (string_field(opt, "type").empty() ? "no" : string_field(opt, "type")) +
-                     " state but the optimizer is " + type);
-  if (!opt.contains("options") || opt["options"] != optimizer_options(optimizer))
-    reject(path, "the optimizer's settings " + optimizer_options(optimizer).dump() + " differ from the checkpoint's " +
-                     (opt.contains("options") ? opt["options"].dump() : "(none)"));
-  if (!opt.contains("lr") || !opt["lr"].is_number() || opt["lr"].get<double>() < 0.0)
-    reject(path, "optimizer.lr must be a number >= 0");
-  const std::vector<Tensor> params = optimizer.params();
-  if (!opt.contains("state") || !opt["state"].is_array() || opt["state"].size() != params.size())
-    reject(path, "optimizer.state must hold one entry per parameter (" + std::to_string(params.size()) + ")");
+  auto reject = [&path](const std::string& why) { throw std::invalid_argument(path + ": " + why); };
+  if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
+    reject("\"format\" must be \"xtgrad-checkpoint\"");
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] != kVersion)
+    reject("\"version\" must be the number 2, got " + (j.contains("version") ? j["version"].dump() : std::string("nothing")) +
+           " (checkpoints of version 1, written before optimizers had parameter groups, cannot be resumed)");
 
-  // Stage everything; restore only when all of it is valid.
+  // Everything the file must hold for these objects, checked before anything changes.
   std::vector<std::string> problems;
-  std::vector<std::optional<AdamState>> adam_states(params.size());
-  std::vector<std::optional<Array>> buffers(params.size());
-  auto* adam = dynamic_cast<Adam*>(&optimizer);
-  for (std::size_t k = 0; k < params.size(); ++k) {
-    const Json& entry = opt["state"][k];
-    std::string where = "optimizer.state[" + std::to_string(k) + "]";
-    if (!entry.is_object()) {
-      problems.push_back(where + " must be an object");
-      continue;
-    }
-    if (adam) {
-      AdamState s;
-      if (!entry.contains("step") || !entry["step"].is_number_unsigned()) {
-        problems.push_back(where + ".step must be a non-negative integer");
+  for (const char* key : {"epoch", "step"})
+    if (!j.contains(key) || !j[key].is_number_integer()) problems.push_back(std::string("\"") + key + "\" must be an integer");
+  if (!j.contains("weights")) problems.push_back("\"weights\" is missing");
+  std::optional<Value> optimizer_state;
+  if (c.optimizer) {
+    const Json* part = j.contains("optimizer") ? &j["optimizer"] : nullptr;
+    if (!part || type_of(*part) != c.optimizer->type_name())
+      problems.push_back("the checkpoint holds " + (part ? type_of(*part).empty() ? "no valid" : type_of(*part) : "no") +
+                         " optimizer state but the optimizer is " + c.optimizer->type_name());
+    else if (!part->contains("state")) problems.push_back("optimizer.state is missing");
+    else try {
+        optimizer_state = value_from_json((*part)["state"], "optimizer.state");
+      } catch (const std::invalid_argument& e) {
+        problems.push_back(e.what());
+      }
+  }
+  std::vector<Value> scheduler_states;
+  const Json& saved = j.contains("schedulers") && j["schedulers"].is_array() ? j["schedulers"] : Json::array();
+  if (saved.size() != c.schedulers.size()) {
+    problems.push_back("the checkpoint holds " + std::to_string(saved.size()) + " schedulers but " +
+                       std::to_string(c.schedulers.size()) + " were given");
+  } else {
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+      std::string where = "schedulers[" + std::to_string(i) + "]";
+      if (type_of(saved[i]) != c.schedulers[i]->type_name()) {
+        problems.push_back(where + " is " + (type_of(saved[i]).empty() ? "not a scheduler" : type_of(saved[i])) +
+                           " but the scheduler given is " + c.schedulers[i]->type_name());
         continue;
       }
-      s.step = entry["step"].get<std::int64_t>();
-      if (s.step == 0) continue;
-      bool amsgrad = static_cast<const AdamOptions&>(adam->param_groups()[0].options()).amsgrad();
-      tensor_from_json(entry.value("exp_avg", Json()), where + ".exp_avg", params[k].shape(), s.exp_avg, problems);
-      tensor_from_json(entry.value("exp_avg_sq", Json()), where + ".exp_avg_sq", params[k].shape(), s.exp_avg_sq, problems);
-      if (amsgrad)
-        tensor_from_json(entry.value("max_exp_avg_sq", Json()), where + ".max_exp_avg_sq", params[k].shape(),
-                         s.max_exp_avg_sq, problems);
-      adam_states[k] = std::move(s);
-    } else if (entry.contains("momentum_buffer")) {
-      Array buffer;
-      if (tensor_from_json(entry["momentum_buffer"], where + ".momentum_buffer", params[k].shape(), buffer, problems))
-        buffers[k] = std::move(buffer);
+      try {
+        scheduler_states.push_back(value_from_json(saved[i].value("state", Json()), where + ".state"));
+      } catch (const std::invalid_argument& e) {
+        problems.push_back(e.what());
+      }
     }
   }
-  Generator restored;
-  try {
-    restored.set_state(string_field(j, "generator"));
-  } catch (const std::invalid_argument&) {
-    problems.push_back("\"generator\" is not a generator state");
+  Generator generator;
+  if (c.generator) {
+    try {
+      if (!j.contains("generator") || !j["generator"].is_string()) throw std::invalid_argument("");
+      generator.set_state(j["generator"].get<std::string>());
+    } catch (const std::invalid_argument&) {
+      problems.push_back("\"generator\" is not a generator state");
+    }
   }
-  if (!problems.empty()) {
-    std::string all;
-    for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
-    reject(path, all);
-  }
-  if (!j.contains("weights")) reject(path, "\"weights\" is missing");
-  load_weights_json(module, j["weights"], true, path);  // validates fully before changing the module
+  if (j.contains("metadata") && !j["metadata"].is_object()) problems.push_back("\"metadata\" must be an object");
+  if (!problems.empty()) reject(join(problems));
 
-  optimizer.param_group(0).options().set_lr(opt["lr"].get<double>());
-  if (adam) {
-    adam->mutable_state() = std::move(adam_states);
-  } else {
-    auto& sgd = dynamic_cast<SGD&>(optimizer);
-    for (std::size_t k = 0; k < params.size(); ++k)
-      if (buffers[k]) sgd.set_momentum_buffer(k, std::move(*buffers[k]));
+  // Restore part by part; each validates its own state before changing anything, and if one
+  // refuses, the parts already restored get their earlier state back.
+  std::vector<Restore> parts;
+  NamedTensors model_before;
+  for (const auto& [name, t] : c.model->state_dict()) model_before.emplace_back(name, Tensor(t.value()));
+  parts.push_back({[&] { load_weights_json(*c.model, j["weights"], true, path); },
+                   [&] { c.model->load_state_dict(model_before); }});
+  if (c.optimizer) {
+    Value before = c.optimizer->state_dict();
+    parts.push_back({[&] { c.optimizer->load_state_dict(*optimizer_state); },
+                     [&c, before] { c.optimizer->load_state_dict(before); }});
   }
-  generator = restored;
-  return {j["epoch"].get<std::int64_t>(), j.contains("metadata") ? j["metadata"] : Json::object()};
+  for (std::size_t i = 0; i < c.schedulers.size(); ++i) {
+    Value before = c.schedulers[i]->state_dict();
+    Scheduler* s = c.schedulers[i];
+    parts.push_back({[s, &scheduler_states, i] { s->load_state_dict(scheduler_states[i]); },
+                     [s, before] { s->load_state_dict(before); }});
+  }
+  std::size_t done = 0;
+  try {
+    for (; done < parts.size(); ++done) parts[done].apply();
+  } catch (const std::invalid_argument& e) {
+    while (done > 0) parts[--done].undo();
+    std::string why = e.what();
+    if (why.rfind(path + ": ", 0) == 0) throw;  // the weights loader names the file already
+    reject(why);
+  }
+  if (c.generator) *c.generator = generator;
+  c.epoch = j["epoch"].get<std::int64_t>();
+  c.step = j["step"].get<std::int64_t>();
+  c.metadata = j.contains("metadata") ? j["metadata"] : Json::object();
 }
 
 }  // namespace xtgrad

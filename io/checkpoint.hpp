@@ -1,27 +1,41 @@
-// Checkpoints: weights plus optimizer state, epoch and generator state, so that training
-// resumed from one continues bit-identically to training that never stopped.
+// Checkpoints: the model's state dict, the optimizer's and every scheduler's state, the generator,
+// step and epoch counters and user metadata, so that training resumed from one continues
+// bit-identically to training that never stopped.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../core/random.hpp"
 #include "../optim/optimizer.hpp"
+#include "../optim/scheduler.hpp"
 #include "weights.hpp"
 
 namespace xtgrad {
 
-struct CheckpointInfo {
+/// What a checkpoint saves and restores: pointers to the live objects (only `model` is required)
+/// and the counters and metadata written beside them.
+/// `save_checkpoint(path, {&model, &optimizer, {&warmup, &cosine}, &gen, epoch, step});`
+struct Checkpoint {
+  Module* model = nullptr;
+  Optimizer* optimizer = nullptr;
+  std::vector<Scheduler*> schedulers = {};
+  Generator* generator = nullptr;
   std::int64_t epoch = 0;
-  Json metadata;
+  std::int64_t step = 0;
+  Json metadata = Json::object();
 };
 
-/// Writes {"format": "xtgrad-checkpoint", "version": 1, "weights": ..., "optimizer": ...,
-/// "epoch", "generator", "metadata"} atomically. Supports SGD, Adam and AdamW.
-void save_checkpoint(const std::string& path, const Module& module, const Optimizer& optimizer,
-                     std::int64_t epoch, const Generator& generator, const Json& metadata = Json::object());
+/// Writes {"format": "xtgrad-checkpoint", "version": 2, "epoch", "step", "weights",
+/// "optimizer": {"type", "state"}, "schedulers": [{"type", "state"}], "generator", "metadata"}
+/// atomically. Each object writes its own state_dict(); nothing here knows their types.
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 
-/// Restores module, optimizer (type, lr and per-parameter state) and generator. Validates all
-/// of it first; on any error nothing is changed.
-CheckpointInfo load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer, Generator& generator);
+/// Restores every object `checkpoint` points to and sets its epoch, step and metadata. The file
+/// must hold exactly those objects (the same optimizer type, the same schedulers in order).
+/// Everything is checked first; if anything does not fit, one std::invalid_argument names the
+/// file and every problem, and nothing is changed.
+void load_checkpoint(const std::string& path, Checkpoint& checkpoint);
 
 }  // namespace xtgrad

@@ -65,7 +65,6 @@ class Adam : public Optimizer {
 
   /// Parameter k's state (params() order); empty until its first step with a gradient.
   const std::vector<std::optional<AdamState>>& state() const { return state_; }
-  std::vector<std::optional<AdamState>>& mutable_state() { return state_; }
 
  protected:
   Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults, bool decoupled, const char* name);

@@ -47,12 +47,6 @@ const Array& SGD::momentum_buffer(std::size_t k) const {
   return *buffers_[k];
 }
 
-void SGD::set_momentum_buffer(std::size_t k, Array buffer) {
-  XTGRAD_CHECK(k < num_params() && buffer.shape() == params()[k].value().shape(), "SGD",
-               "a momentum buffer must have its parameter's shape");
-  buffers_[k] = std::move(buffer);
-}
-
 // PyTorch 1.13 also writes {"momentum_buffer": None} for a parameter stepped without momentum;
 // such an entry is read as "no buffer", and none is written.
 Value SGD::param_state(std::size_t k) const {

@@ -56,8 +56,6 @@ class SGD : public Optimizer {
   /// Parameter k's (params() order) momentum buffer exists after its first step with momentum.
   bool has_momentum_buffer(std::size_t k) const { return buffers_.at(k).has_value(); }
   const Array& momentum_buffer(std::size_t k) const;
-  /// Restores a buffer (checkpoints); it must have parameter k's shape.
-  void set_momentum_buffer(std::size_t k, Array buffer);
 
  protected:
   void resize_state(std::size_t num_params) override { buffers_.resize(num_params); }
