@@ -26,11 +26,11 @@ Json weights_to_json(const Module& module, const Json& metadata = Json::object()
 /// leaves any previous file intact and throws std::runtime_error naming the path.
 void save_weights(const Module& module, const std::string& path, const Json& metadata = Json::object());
 
-/// Copies the state dict in `weights` (its "parameters" object) into `module`. Checks first, and changes nothing unless
-/// all pass: format and version, every expected name present, (strict) none unexpected, each
-/// shape equal to the module's, data length equal to the shape's product (before anything is
-/// allocated), every value a finite number. Throws std::invalid_argument listing every problem,
-/// prefixed by `source` (the file name).
+/// Copies the state dict in `weights` (its "parameters" object) into `module`. Checks first, and
+/// changes nothing unless all pass: format and version, (strict) every expected name present and
+/// none unexpected, as PyTorch's load_state_dict(strict); each shape equal to the module's, data
+/// length equal to the shape's product (before anything is allocated), every value a finite
+/// number. Throws std::invalid_argument listing every problem, prefixed by `source` (the file name).
 void load_weights_json(Module& module, const Json& weights, bool strict = true, const std::string& source = "weights");
 
 /// Reads `path` and load_weights_json(); errors name the file (and the JSON line and column).

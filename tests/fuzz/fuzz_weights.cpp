@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Outcome lenient = load(weights, false, lenient_values);
   FUZZ_CHECK(strict != Outcome::runtime_error && lenient != Outcome::runtime_error,
              "load_weights_json threw std::runtime_error; it documents std::invalid_argument");
-  // Non-strict only skips the check for unexpected names: it accepts whatever strict accepts.
+  // Non-strict only skips the checks for missing and unexpected names: it accepts whatever strict accepts.
   if (strict == Outcome::returned) {
     FUZZ_CHECK(lenient == Outcome::returned, "a file loaded strictly but not leniently");
     for (std::size_t k = 0; k < strict_values.size(); ++k)

@@ -35,7 +35,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 failed=0
 summary=()
-for spec in "weights json.dict 65536" "model json.dict 65536" "csv csv.dict 16384"; do
+for spec in "weights json.dict 65536" "model json.dict 65536" "csv csv.dict 16384" "checkpoint json.dict 65536"; do
   read -r name dict max_len <<<"$spec"
   target=fuzz_$name
   work=$scratch/$name
