@@ -20,11 +20,12 @@ int main() {
   LoadedModel loaded = load_model(path);  // or rebuild the model from the file alone
   std::printf("%s\n", loaded.module->repr().c_str());
   // [end-snippet]
-  Adam optimizer(model.parameters());
+  Adam optimizer(model.parameters(), AdamOptions(1e-3));
   // [snippet:checkpoint]
-  save_checkpoint(checkpoint_path, model, optimizer, /*epoch=*/3, gen);
-  CheckpointInfo info = load_checkpoint(checkpoint_path, model, optimizer, gen);  // resumes bit-identically
+  save_checkpoint(checkpoint_path, {&model, &optimizer, {}, &gen, /*epoch=*/3});
+  Checkpoint resumed{&model, &optimizer, {}, &gen};
+  load_checkpoint(checkpoint_path, resumed);  // resumes bit-identically; resumed.epoch == 3
   // [end-snippet]
   std::filesystem::remove_all(folder);
-  return info.epoch == 3 && loaded.module->parameters().size() == 4 ? 0 : 1;
+  return resumed.epoch == 3 && loaded.module->parameters().size() == 4 ? 0 : 1;
 }

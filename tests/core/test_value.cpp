@@ -35,7 +35,8 @@ TEST_CASE("Value: wrong kinds and missing keys name the key") {
   CHECK_THROWS_WITH_AS(v.get_int("momentum"), "'momentum' is missing", std::invalid_argument);
   CHECK_THROWS_WITH_AS(v.get_int_in("size", 1, 16), "'size' must be an integer from 1 to 16, got -4",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(v[std::size_t{0}], "expected a list, got an object", std::invalid_argument);
+  const Value& c = v;
+  CHECK_THROWS_WITH_AS(c[std::size_t{0}], "expected a list, got an object", std::invalid_argument);
   CHECK_THROWS_AS(Value(~0ull), std::invalid_argument);  // does not fit an int64
 }
 

@@ -52,3 +52,35 @@ TEST_CASE("weights: version-1 files written before buffers existed still load") 
   Tensor x = randn({4, 2}, gen);
   CHECK((*loaded.module)(x).value() == mlp(x).value());
 }
+
+TEST_CASE("weights: every built-in type round-trips through the file and load_model") {
+  TempDir dir;
+  Generator gen(11);
+  std::vector<std::pair<std::shared_ptr<Module>, Shape>> cases{
+      {std::make_shared<Linear>(LinearOptions(3, 2).bias(false), gen), {4, 3}},
+      {std::make_shared<ReLU>(), {2, 3}},
+      {std::make_shared<Tanh>(), {2, 3}},
+      {std::make_shared<Sigmoid>(), {2, 3}},
+      {std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
+           std::make_shared<Linear>(3, 4, true, gen), std::make_shared<Tanh>()}),
+       {2, 3}},
+      {std::make_shared<LSTMCell>(LSTMCellOptions(3, 4), gen), {2, 3}},
+      {std::make_shared<LSTM>(LSTMOptions(3, 4).num_layers(2).batch_first(true).bias(false), gen), {2, 5, 3}},
+      {std::make_shared<LSTMClassifier>(3, 4, 2, gen), {2, 5, 3}},
+  };
+  for (auto& [module, input_shape] : cases) {
+    CAPTURE(module->type_name());
+    std::string path = dir.file(module->type_name() + ".json");
+    save_weights(*module, path);
+    LoadedModel loaded = load_model(path);
+    CHECK(loaded.module->repr() == module->repr());
+    auto a = module->state_dict(), b = loaded.module->state_dict();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CHECK(a[i].first == b[i].first);
+      CHECK(a[i].second.value() == b[i].second.value());
+    }
+    Tensor x = randn(input_shape, gen);
+    CHECK((*loaded.module)(x).value() == (*module)(x).value());
+  }
+}
