@@ -2,10 +2,10 @@
 // (beta = 0, when new) or accumulated (beta = 1) in place, so no transposed copy, broadcast copy
 // or gradient temporary is made.
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "autograd.hpp"
-#include "detail/broadcast.hpp"
 #include "detail/check.hpp"
 #include "detail/gemm.hpp"
 #include "ops.hpp"
@@ -16,6 +16,10 @@ namespace {
 // A product seen as `count` matrix products out[i] [m, n] = A[a_index(i)] [m, k] @ B[b_index(i)] [k, n]
 // over the broadcast batch dimensions, as torch.matmul: a 1-D a is one row [1, k] and a 1-D b
 // one column [k, 1] (the data is the same), and those dimensions are dropped from the result.
+// Shapes as xtensor keeps them (up to 4 dimensions without a heap allocation), since ops run this
+// on every call.
+using Dims = Array::shape_type;
+
 struct Batches {
   std::size_t m = 0, k = 0, n = 0;
   std::size_t count = 0;                      // output matrices: the product of the batch dims
@@ -23,22 +27,24 @@ struct Batches {
   // Which stored matrix each product reads, for an operand broadcast along some batch dimension;
   // empty when the operand has one matrix (always 0) or one per product (index i).
   std::vector<std::size_t> a_index, b_index;
-  Shape out_shape;
+  Dims out_shape;
 
   std::size_t a_at(std::size_t i) const { return a_blocks == 1 ? 0 : a_index.empty() ? i : a_index[i]; }
   std::size_t b_at(std::size_t i) const { return b_blocks == 1 ? 0 : b_index.empty() ? i : b_index[i]; }
 };
 
-std::size_t product(Shape::const_iterator begin, Shape::const_iterator end) {
+std::size_t product(const Dims& dims, std::size_t from, std::size_t to) {
   std::size_t p = 1;
-  for (auto it = begin; it != end; ++it) p *= *it;
+  for (std::size_t d = from; d < to; ++d) p *= dims[d];
   return p;
 }
+
+std::string str(const Dims& dims) { return shape_str(Shape(dims.begin(), dims.end())); }
 
 // For each output batch position (row-major over out_batch), the stored matrix of an operand
 // whose batch dims `batch` broadcast to out_batch: an odometer over the output dims, where a
 // dimension of extent 1 has stride 0.
-std::vector<std::size_t> broadcast_index(const Shape& batch, const Shape& out_batch, std::size_t count) {
+std::vector<std::size_t> broadcast_index(const Dims& batch, const Dims& out_batch, std::size_t count) {
   std::size_t nd = out_batch.size(), lead = nd - batch.size();
   std::vector<std::size_t> stride(nd, 0);
   for (std::size_t d = nd, s = 1; d-- > lead;) {
@@ -61,31 +67,32 @@ std::vector<std::size_t> broadcast_index(const Shape& batch, const Shape& out_ba
 }
 
 Batches plan(const Array& av, const Array& bv) {
-  Shape as = detail::shape_of(av), bs = detail::shape_of(bv);
+  const Dims& as = av.shape();
+  const Dims& bs = bv.shape();
   XTGRAD_CHECK(!as.empty() && !bs.empty(), "matmul", "both arguments need at least 1 dimension, got shapes ",
-               shape_str(as), " and ", shape_str(bs));
+               str(as), " and ", str(bs));
   Batches p;
   bool a_vector = as.size() == 1, b_vector = bs.size() == 1;
   p.m = a_vector ? 1 : as[as.size() - 2];
   p.k = as.back();
   std::size_t k_b = b_vector ? bs[0] : bs[bs.size() - 2];
   p.n = b_vector ? 1 : bs.back();
-  XTGRAD_CHECK(p.k == k_b, "matmul", "shapes ", shape_str(as), " and ", shape_str(bs), " do not align");
-  Shape a_batch(as.begin(), as.end() - (a_vector ? 1 : 2)), b_batch(bs.begin(), bs.end() - (b_vector ? 1 : 2));
+  XTGRAD_CHECK(p.k == k_b, "matmul", "shapes ", str(as), " and ", str(bs), " do not align");
+  Dims a_batch(as.begin(), as.end() - (a_vector ? 1 : 2)), b_batch(bs.begin(), bs.end() - (b_vector ? 1 : 2));
   // Batch dimensions broadcast as NumPy's, aligned from the right.
   std::size_t nd = std::max(a_batch.size(), b_batch.size());
-  Shape out_batch(nd);
+  Dims out_batch(nd);
   for (std::size_t d = 0; d < nd; ++d) {
     std::size_t da = d + a_batch.size() >= nd ? a_batch[d + a_batch.size() - nd] : 1;
     std::size_t db = d + b_batch.size() >= nd ? b_batch[d + b_batch.size() - nd] : 1;
-    XTGRAD_CHECK(da == db || da == 1 || db == 1, "matmul", "batch dimensions ", shape_str(a_batch), " and ",
-                 shape_str(b_batch), " of shapes ", shape_str(as), " and ", shape_str(bs),
+    XTGRAD_CHECK(da == db || da == 1 || db == 1, "matmul", "batch dimensions ", str(a_batch), " and ",
+                 str(b_batch), " of shapes ", str(as), " and ", str(bs),
                  " cannot be broadcast together");
     out_batch[d] = da == 1 ? db : da;
   }
-  p.count = product(out_batch.begin(), out_batch.end());
-  p.a_blocks = product(a_batch.begin(), a_batch.end());
-  p.b_blocks = product(b_batch.begin(), b_batch.end());
+  p.count = product(out_batch, 0, nd);
+  p.a_blocks = product(a_batch, 0, a_batch.size());
+  p.b_blocks = product(b_batch, 0, b_batch.size());
   if (p.a_blocks > 1 && p.a_blocks < p.count) p.a_index = broadcast_index(a_batch, out_batch, p.count);
   if (p.b_blocks > 1 && p.b_blocks < p.count) p.b_index = broadcast_index(b_batch, out_batch, p.count);
   p.out_shape = out_batch;
@@ -181,9 +188,9 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
                   "] for weight ", detail::dims(wv), ", got ", detail::dims(bv));
   }
   // The leading dimensions of x [*, in] are one batch of n rows: row-major data needs no copy.
-  Shape y_shape = detail::shape_of(xv);
+  Dims y_shape = xv.shape();
   y_shape.back() = out;
-  std::size_t n = product(y_shape.begin(), y_shape.end() - 1);
+  std::size_t n = product(y_shape, 0, y_shape.size() - 1);
   Array y = Array::from_shape(y_shape);
   float beta = 0.0f;
   if (bias) {  // start from the broadcast bias, then accumulate the product onto it
