@@ -155,14 +155,15 @@ def main():
     import torch_json
     import user_modules
     user_modules.register()
+    checks = (check_round_trips, check_version_1, check_registry_errors, check_validation, check_command_line)
     failed = 0
-    for check in (check_round_trips, check_version_1, check_registry_errors, check_validation, check_command_line):
+    for check in checks:
         try:
             print(f"{check.__name__}: ok: {check(torch, nn, torch_json, user_modules)}")
         except Exception as e:  # report it as this check's failure, and go on
             print(f"{check.__name__}: FAILED: {type(e).__name__}: {e}")
             failed += 1
-    print(f"{5 - failed} passed, {failed} failed")
+    print(f"{len(checks) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
