@@ -1,122 +1,301 @@
 #!/usr/bin/env python3
-"""Convert models between PyTorch and xtgrad's JSON weights format (version 1).
+"""Convert models between PyTorch and xtgrad's JSON weights file (format "xtgrad-weights", version 2).
 
 Needs python3-torch, so run it with Debian's /usr/bin/python3:
-    /usr/bin/python3 tools/torch_json.py to-xtgrad model.pt model.json [--arch '{...}']
+    /usr/bin/python3 tools/torch_json.py to-xtgrad model.pt model.json [--arch '{...}'] [--metadata '{...}']
     /usr/bin/python3 tools/torch_json.py to-torch model.json state_dict.pt
-As a module: to_xtgrad(model, path, metadata), from_xtgrad(path_or_dict) -> (model, metadata)
-and predict_proba(model, metadata, x), for nn.Sequential of Linear/ReLU/Tanh/Sigmoid and
-LSTMClassifier below. Parameter names are the state_dict keys.
+
+The file's "model" is the module's description, {"type": name, ...options}, as xtgrad's
+describe() writes it; its "parameters" are the module's state_dict() one to one: parameters and
+persistent buffers, under PyTorch's keys and in its order (non-persistent buffers are in
+neither). Version-1 files, written before buffers were saved, read the same way.
+
+As a module:
+    to_xtgrad(model, path=None, metadata=None) -> the document, also written to `path`
+    from_xtgrad(path_or_dict) -> (model in eval mode, metadata)
+    predict_proba(model, metadata, x) -> P(class 1) per row of raw features
+    describe(module) -> description;  build_module(description, device) -> module
+
+Types convert through a registry, as in xtgrad (layers/registry.hpp). Built in: Sequential,
+Linear, ReLU, Tanh, Sigmoid, LSTM, LSTMCell and LSTMClassifier (defined below). Register a
+module of your own once, under the name its xtgrad type_name() returns, before converting:
+
+    register_type("Outer", Outer,
+                  build=lambda d, device: Outer(get_int_in(d, "features"), device=device),
+                  describe=lambda m: {"features": m.features})
+
+build(description, device) makes the module with every parameter and buffer on `device`: a
+file is first checked against a build on the "meta" device, which allocates nothing, and only
+then built for real. Build children held in a description with build_module(child, device)
+(Sequential's layers are), and describe them with describe(child). describe(module) returns
+the options without "type". get_int_in and get_bool_or read options with xtgrad's checks.
+A class that is not registered but has the name of a registered class defined outside torch
+(a training script's own copy of LSTMClassifier) converts as that type. An unknown type is a
+ValueError naming it. The command line knows the built-in types; for your own, register them
+and call main() from your script.
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
 import sys
 import tempfile
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn as nn
 
 FORMAT = "xtgrad-weights"
-VERSION = 1
-ACTIVATIONS = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid}
+VERSION = 2            # what to_xtgrad writes
+READS = (1, 2)         # what from_xtgrad reads
+MAX_SIZE = 1 << 24     # the largest size xtgrad's layers accept (in_features, hidden_size, ...)
+SLACK = 1 << 18        # numbers a model may hold beyond its file (non-persistent buffers): 1 MiB
 
 
 class LSTMClassifier(nn.Module):
     """LSTM (batch_first) then Linear(H, 1) on the last time step: one logit per sequence."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1):
+    def __init__(self, input_size, hidden_size, num_layers=1, device=None):
         super().__init__()
-        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
-        self.fc = nn.Linear(hidden_size, 1)
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True, device=device)
+        self.fc = nn.Linear(hidden_size, 1, device=device)
 
     def forward(self, x):
         out, _ = self.lstm(x)
         return self.fc(out[:, -1, :])
 
 
-def describe_architecture(model):
-    """The "model" section for `model`; ValueError for anything xtgrad cannot rebuild."""
-    if isinstance(model, nn.Sequential):
-        layers = []
-        for i, layer in enumerate(model):
-            name = type(layer).__name__
-            if type(layer) is nn.Linear:
-                layers.append({"type": "Linear", "in_features": layer.in_features,
-                               "out_features": layer.out_features, "bias": layer.bias is not None})
-            elif type(layer) is ACTIVATIONS.get(name):
-                layers.append({"type": name})
-            else:
-                raise ValueError(f"Sequential layer {i} is {name}; supported: Linear, ReLU, Tanh, Sigmoid")
-        return {"type": "Sequential", "layers": layers}
-    # By class name, so that an equal class defined elsewhere (a training script's) also works.
-    if type(model).__name__ == "LSTMClassifier":
-        lstm, fc = getattr(model, "lstm", None), getattr(model, "fc", None)
-        if not (type(lstm) is nn.LSTM and lstm.batch_first and lstm.bias and not lstm.bidirectional
-                and not lstm.proj_size and type(fc) is nn.Linear and fc.bias is not None
-                and (fc.in_features, fc.out_features) == (lstm.hidden_size, 1)):
-            raise ValueError("LSTMClassifier needs `lstm` = nn.LSTM(I, H, L, batch_first=True) "
-                             "(with bias, unidirectional) and `fc` = nn.Linear(H, 1)")
-        return {"type": "LSTMClassifier", "input_size": lstm.input_size,
-                "hidden_size": lstm.hidden_size, "num_layers": lstm.num_layers}
-    raise ValueError(f"unsupported model type {type(model).__name__}; "
-                     "supported: nn.Sequential of Linear/ReLU/Tanh/Sigmoid, LSTMClassifier")
+# ---------------------------------------------------------------------------------------------
+# The type registry
+
+class ModuleType(NamedTuple):
+    name: str                  # xtgrad's type_name(), the description's "type"
+    torch_class: type
+    build: Callable            # (description, device) -> module
+    describe: Callable         # module -> options (the description without "type")
 
 
-def _positive_int(d, key, where, default=None):
-    v = d.get(key, default)
-    if type(v) is not int or v <= 0:
-        raise ValueError(f"{where}: '{key}' must be a positive integer, got {v!r}")
-    return v
+_TYPES = {}
 
 
-def expected_shapes(arch):
-    """{state_dict key: shape} in state_dict order, from the architecture alone (nothing built)."""
-    if not isinstance(arch, dict):
-        raise ValueError("'model' must be an object")
-    shapes = {}
-    if arch.get("type") == "Sequential":
-        layers = arch.get("layers")
-        if not isinstance(layers, list) or not layers:
-            raise ValueError("model: 'layers' must be a non-empty list")
-        width = None  # out_features of the previous Linear
-        for i, layer in enumerate(layers):
-            where, kind = f"model.layers[{i}]", layer.get("type") if isinstance(layer, dict) else None
-            if kind == "Linear":
-                n_in, n_out = (_positive_int(layer, k, where) for k in ("in_features", "out_features"))
-                if width is not None and n_in != width:
-                    raise ValueError(f"{where}: in_features {n_in} != previous out_features {width}")
-                if type(layer.get("bias", True)) is not bool:
-                    raise ValueError(f"{where}: 'bias' must be true or false")
-                shapes[f"{i}.weight"], width = [n_out, n_in], n_out
-                shapes.update({f"{i}.bias": [n_out]} if layer.get("bias", True) else {})
-            elif kind not in ACTIVATIONS:
-                raise ValueError(f"{where}: unknown layer type {kind!r}; known: Linear, ReLU, Tanh, Sigmoid")
-        if width is None:
-            raise ValueError("model: Sequential has no Linear layer")
-    elif arch.get("type") == "LSTMClassifier":
-        n_in, hidden = _positive_int(arch, "input_size", "model"), _positive_int(arch, "hidden_size", "model")
-        for k in range(_positive_int(arch, "num_layers", "model", default=1)):
-            shapes.update({f"lstm.weight_ih_l{k}": [4 * hidden, n_in if k == 0 else hidden],
-                           f"lstm.weight_hh_l{k}": [4 * hidden, hidden],
-                           f"lstm.bias_ih_l{k}": [4 * hidden], f"lstm.bias_hh_l{k}": [4 * hidden]})
-        shapes.update({"fc.weight": [1, hidden], "fc.bias": [1]})
-    else:
-        raise ValueError(f"model: unknown type {arch.get('type')!r}; known: Sequential, LSTMClassifier")
-    return shapes
+def register_type(name, torch_class, build, describe):
+    """Registers (or replaces) how the xtgrad type `name` converts to and from `torch_class`."""
+    if not (isinstance(name, str) and name and isinstance(torch_class, type)
+            and issubclass(torch_class, nn.Module) and callable(build) and callable(describe)):
+        raise TypeError("register_type(name, torch_class, build, describe) takes a type name, "
+                        "an nn.Module subclass and two functions")
+    _TYPES[name] = ModuleType(name, torch_class, build, describe)
 
 
-def build_model(arch):
-    """A fresh (randomly initialised) torch module for an architecture; ValueError if invalid."""
-    expected_shapes(arch)
-    if arch["type"] == "LSTMClassifier":
-        return LSTMClassifier(arch["input_size"], arch["hidden_size"], arch.get("num_layers", 1))
-    return nn.Sequential(*[
-        nn.Linear(l["in_features"], l["out_features"], bias=l.get("bias", True)) if l["type"] == "Linear"
-        else ACTIVATIONS[l["type"]]() for l in arch["layers"]])
+def registered_types():
+    return sorted(_TYPES)
 
+
+def _registration_hint(name, torch_class_name):
+    return (f"registered: {', '.join(registered_types())}; a module of your own is registered once "
+            f"before converting with torch_json.register_type({name!r}, {torch_class_name}, build, describe)")
+
+
+def _type_of(module):
+    cls = type(module)
+    found = [t for t in _TYPES.values() if t.torch_class is cls]
+    # A copy of a script-defined class (say a training script's own LSTMClassifier) matches by
+    # name, and its describe function checks its structure; torch's classes match only themselves.
+    found = found or [t for t in _TYPES.values() if t.torch_class.__name__ == cls.__name__
+                      and not t.torch_class.__module__.startswith("torch.")]
+    if not found:
+        raise ValueError(f"no xtgrad type is registered for {cls.__name__} "
+                         f"({_registration_hint(cls.__name__, cls.__name__)})")
+    return found[0]
+
+
+def describe(module):
+    """{"type": name, ...options}: what a weights file's "model" holds."""
+    t = _type_of(module)
+    options = t.describe(module)
+    if not isinstance(options, dict) or "type" in options:
+        raise TypeError(f"the describe function registered for {t.name!r} must return a dict of "
+                        f"options without a 'type' key, got {options!r}")
+    return {"type": t.name, **options}
+
+
+def build_module(description, device="cpu"):
+    """A fresh module (random parameters) on `device` from its description; ValueError if invalid."""
+    if not isinstance(description, dict):
+        raise ValueError(f"a module description must be an object, got {type(description).__name__}")
+    name = description.get("type")
+    t = _TYPES.get(name) if isinstance(name, str) else None
+    if t is None:
+        if not isinstance(name, str):
+            raise ValueError(f"'type' must be a string, got {name!r}")
+        raise ValueError(f"unknown module type {name!r} ({_registration_hint(name, 'TorchClass')})")
+    module = t.build(description, device)
+    if not isinstance(module, t.torch_class):
+        raise TypeError(f"the build function registered for {name!r} returned a "
+                        f"{type(module).__name__}, expected a {t.torch_class.__name__}")
+    return module
+
+
+def get_int_in(description, key, low=1, high=MAX_SIZE, default=None):
+    """description[key] (or `default` when absent), checked to be an integer from low to high."""
+    value = description.get(key, default)
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(f"'{key}' must be an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+def get_bool_or(description, key, default):
+    value = description.get(key, default)
+    if type(value) is not bool:
+        raise ValueError(f"'{key}' must be true or false, got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# The built-in types, with the options xtgrad's config() writes
+
+def _build_sequential(d, device):
+    layers = d.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ValueError("'layers' must be a non-empty list of module descriptions")
+    built = []
+    for i, layer in enumerate(layers):
+        try:
+            built.append(build_module(layer, device))
+        except ValueError as e:
+            raise ValueError(f"layers[{i}]: {e}") from None
+    return nn.Sequential(*built)
+
+
+def _describe_sequential(seq):
+    names = [name for name, _ in seq.named_children()]
+    if names != [str(i) for i in range(len(names))]:
+        raise ValueError(f"Sequential layers must be named 0, 1, ... (as xtgrad names them), got {names}")
+    layers = []
+    for i, layer in enumerate(seq):
+        try:
+            layers.append(describe(layer))
+        except ValueError as e:
+            raise ValueError(f"Sequential layer {i}: {e}") from None
+    return {"layers": layers}
+
+
+def _describe_lstm(m):
+    if m.bidirectional or m.proj_size:
+        raise ValueError("xtgrad's LSTM is unidirectional and has no projection "
+                         f"(got bidirectional={m.bidirectional}, proj_size={m.proj_size})")
+    return {"input_size": m.input_size, "hidden_size": m.hidden_size, "num_layers": m.num_layers,
+            "bias": m.bias, "batch_first": m.batch_first}
+
+
+def _describe_lstm_classifier(m):
+    lstm, fc = getattr(m, "lstm", None), getattr(m, "fc", None)
+    if not (type(lstm) is nn.LSTM and lstm.batch_first and lstm.bias and not lstm.bidirectional
+            and not lstm.proj_size and type(fc) is nn.Linear and fc.bias is not None
+            and (fc.in_features, fc.out_features) == (lstm.hidden_size, 1)):
+        raise ValueError("LSTMClassifier needs `lstm` = nn.LSTM(I, H, L, batch_first=True) "
+                         "(with bias, unidirectional) and `fc` = nn.Linear(H, 1)")
+    return {"input_size": lstm.input_size, "hidden_size": lstm.hidden_size, "num_layers": lstm.num_layers}
+
+
+register_type("Sequential", nn.Sequential, _build_sequential, _describe_sequential)
+register_type("Linear", nn.Linear,
+              lambda d, device: nn.Linear(get_int_in(d, "in_features"), get_int_in(d, "out_features"),
+                                          bias=get_bool_or(d, "bias", True), device=device),
+              lambda m: {"in_features": m.in_features, "out_features": m.out_features,
+                         "bias": m.bias is not None})
+for _activation in (nn.ReLU, nn.Tanh, nn.Sigmoid):
+    register_type(_activation.__name__, _activation, lambda d, device, cls=_activation: cls(), lambda m: {})
+register_type("LSTM", nn.LSTM,
+              lambda d, device: nn.LSTM(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
+                                        get_int_in(d, "num_layers", high=1024, default=1),
+                                        bias=get_bool_or(d, "bias", True),
+                                        batch_first=get_bool_or(d, "batch_first", False), device=device),
+              _describe_lstm)
+register_type("LSTMCell", nn.LSTMCell,
+              lambda d, device: nn.LSTMCell(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
+                                            bias=get_bool_or(d, "bias", True), device=device),
+              lambda m: {"input_size": m.input_size, "hidden_size": m.hidden_size, "bias": m.bias})
+register_type("LSTMClassifier", LSTMClassifier,
+              lambda d, device: LSTMClassifier(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
+                                               get_int_in(d, "num_layers", high=1024, default=1), device),
+              _describe_lstm_classifier)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking a state against a description, before anything is allocated
+
+def _finite_numbers(values):
+    return isinstance(values, list) and all(type(v) in (int, float) and math.isfinite(v) for v in values)
+
+
+def _check_entry(name, entry, shape):
+    """None, or what is wrong with one file entry {"shape", "dtype", "data"}."""
+    if not isinstance(entry, dict) or entry.get("dtype", "float32") != "float32":
+        return f"parameter '{name}' must be an object with dtype 'float32'"
+    if entry.get("shape") != shape:
+        return f"parameter '{name}': shape {entry.get('shape')!r}, expected {shape}"
+    data = entry.get("data")
+    if not isinstance(data, list) or len(data) != math.prod(shape):
+        n = len(data) if isinstance(data, list) else "no list"
+        return f"parameter '{name}': data length {n}, expected {math.prod(shape)}"
+    if not _finite_numbers(data):
+        return f"parameter '{name}': data holds a value that is not a finite number"
+
+
+def _check_tensor(name, tensor, shape):
+    """None, or what is wrong with one tensor of a torch state_dict."""
+    if not torch.is_tensor(tensor) or list(tensor.shape) != shape:
+        got = list(tensor.shape) if torch.is_tensor(tensor) else type(tensor).__name__
+        return f"parameter '{name}': shape {got}, expected {shape}"
+
+
+def _problems(expected, stored, check):
+    """Every missing, unexpected and bad entry of `stored` against {key: shape}."""
+    problems = [f"missing parameter '{k}' (expected shape {shape})" for k, shape in expected.items()
+                if k not in stored]
+    problems += [f"unexpected parameter '{k}'" for k in stored if k not in expected]
+    checked = (check(k, stored[k], shape) for k, shape in expected.items() if k in stored)
+    return problems + [p for p in checked if p]
+
+
+def _meta_state(description):
+    """{key: shape} of the state_dict the description builds, and the numbers the whole module
+    holds (non-persistent buffers too), from a build on the meta device: no memory is used."""
+    try:
+        meta = build_module(description, device="meta")
+    except ValueError as e:
+        raise ValueError(f"model: {e}") from None
+    tensors = list(itertools.chain(meta.named_parameters(), meta.named_buffers()))
+    real = [k for k, t in tensors if t.device.type != "meta"]
+    if real:
+        raise TypeError(f"a build function ignored its device argument: {', '.join(real)} "
+                        "were allocated when building on the meta device")
+    return ({k: list(t.shape) for k, t in meta.state_dict().items()},
+            sum(t.numel() for _, t in tensors))
+
+
+def _build_and_load(description, stored, check, to_tensor):
+    """The module `description` describes, holding `stored` (strict): the description is built on
+    the meta device first, so that one that does not fit the state, or that needs more memory than
+    the state holds, is refused (every problem listed) before anything is allocated."""
+    expected, numbers = _meta_state(description)
+    problems = _problems(expected, stored, check)
+    if problems:
+        raise ValueError("; ".join(problems))
+    held = sum(math.prod(shape) for shape in expected.values())
+    if numbers > held + SLACK:
+        raise ValueError(f"model: it holds {numbers} numbers, {numbers - held} more than its state "
+                         f"dict; refused before allocating")
+    model = build_module(description, device="cpu")
+    model.load_state_dict({k: to_tensor(stored[k], shape) for k, shape in expected.items()}, strict=True)
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# The file
 
 def _dumps(doc):
     """JSON with one line per parameter and per metadata key: readable and diff-friendly."""
@@ -147,37 +326,25 @@ def atomic_write(path, write):
 
 def to_xtgrad(model, path=None, metadata=None):
     """The weights document for `model`; also written atomically to `path` when given."""
-    arch, params = describe_architecture(model), {}
-    for name, t in model.state_dict().items():
+    description, state = describe(model), model.state_dict()
+    # The description must rebuild exactly this state dict, or the file could not be loaded.
+    problems = _problems(_meta_state(description)[0], state, _check_tensor)
+    if problems:
+        raise ValueError(f"{type(model).__name__}: its description {json.dumps(description)} "
+                         f"does not rebuild its state_dict: {'; '.join(problems)}")
+    params = {}
+    for name, t in state.items():
         t = t.detach().to("cpu", torch.float32)
         if not bool(torch.isfinite(t).all()):
             raise ValueError(f"parameter '{name}' has a non-finite value")
         # float32 -> Python float is exact, and json writes doubles so that they parse back exactly.
         params[name] = {"shape": list(t.shape), "dtype": "float32", "data": t.reshape(-1).tolist()}
-    doc = {"format": FORMAT, "version": VERSION, "model": arch, "parameters": params,
+    doc = {"format": FORMAT, "version": VERSION, "model": description, "parameters": params,
            "metadata": dict(metadata or {})}
     text = _dumps(doc)  # ValueError for NaN/Infinity, TypeError for unserialisable metadata
     if path is not None:
         atomic_write(path, lambda f: f.write(text.encode("utf-8")))
     return doc
-
-
-def _finite_numbers(values):
-    return isinstance(values, list) and all(type(v) in (int, float) and math.isfinite(v) for v in values)
-
-
-def _check_parameter(name, entry, shape):
-    """None, or what is wrong with one parameter entry."""
-    if not isinstance(entry, dict) or entry.get("dtype", "float32") != "float32":
-        return f"parameter '{name}' must be an object with dtype 'float32'"
-    if entry.get("shape") != shape:
-        return f"parameter '{name}': shape {entry.get('shape')!r}, expected {shape}"
-    data = entry.get("data")
-    if not isinstance(data, list) or len(data) != math.prod(shape):
-        n = len(data) if isinstance(data, list) else "no list"
-        return f"parameter '{name}': data length {n}, expected {math.prod(shape)}"
-    if not _finite_numbers(data):
-        return f"parameter '{name}': data holds a value that is not a finite number"
 
 
 def _check_metadata(metadata):
@@ -207,28 +374,24 @@ def from_xtgrad(path_or_dict):
             raise ValueError("top level must be an object")
         if doc.get("format") != FORMAT:
             raise ValueError(f"'format' is {doc.get('format')!r}, expected {FORMAT!r}")
-        if type(doc.get("version")) is not int or doc["version"] != VERSION:
-            raise ValueError(f"'version' is {doc.get('version')!r}, this reader knows {VERSION}")
+        if type(doc.get("version")) is not int or doc["version"] not in READS:
+            raise ValueError(f"'version' is {doc.get('version')!r}, this reader knows 1 and 2")
         metadata = _check_metadata(doc.get("metadata", {}))
-        shapes, params = expected_shapes(doc.get("model")), doc.get("parameters")
+        params = doc.get("parameters")
         if not isinstance(params, dict):
             raise ValueError("'parameters' must be an object")
-        problems = [f"missing parameter '{k}'" for k in shapes if k not in params]
-        problems += [f"unexpected parameter '{k}'" for k in params if k not in shapes]
-        checked = (_check_parameter(k, params[k], shape) for k, shape in shapes.items() if k in params)
-        problems += [p for p in checked if p]
-        if problems:
-            raise ValueError("; ".join(problems))
-        model = build_model(doc["model"])
-        model.load_state_dict({k: torch.tensor(params[k]["data"], dtype=torch.float32).reshape(shapes[k])
-                               for k in shapes}, strict=True)
+        if "model" not in doc:
+            raise ValueError("'model' (the module's description) is missing")
+        model = _build_and_load(doc["model"], params, _check_entry,
+                                lambda e, shape: torch.tensor(e["data"], dtype=torch.float32).reshape(shape))
     except ValueError as e:
         raise ValueError(f"{source}: {e}") from None
     return model.eval(), metadata
 
 
 def predict_proba(model, metadata, x):
-    """P(class 1) per row of raw features x [B, F] (array, tensor or list), as a float32 tensor.
+    """P(class 1) per row of raw features x [B, F] (array, tensor or list), as a float32 tensor:
+    the model's output through a sigmoid, unless the model is a Sequential ending in Sigmoid.
     An LSTMClassifier's rows hold T*I values, step by step ([B, T, I] is also accepted).
     metadata["standardize"] (mean and std of length F, or I for an LSTM: per step) applies first."""
     x = torch.as_tensor(x).to(torch.float32)
@@ -252,13 +415,19 @@ def predict_proba(model, metadata, x):
     return out if sigmoid_last else torch.sigmoid(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# The command line
+
 def _cmd_to_xtgrad(args):
     obj = torch.load(args.input, map_location="cpu")
     if isinstance(obj, dict) and all(torch.is_tensor(v) for v in obj.values()):
         if not args.arch:
             raise ValueError(f"{args.input} holds a state_dict: give its architecture with --arch")
-        model = build_model(json.loads(args.arch))
-        model.load_state_dict(obj, strict=True)
+        arch = json.loads(args.arch)
+        try:
+            model = _build_and_load(arch, obj, _check_tensor, lambda t, shape: t)
+        except ValueError as e:
+            raise ValueError(f"{args.input}: {e}") from None
     elif isinstance(obj, nn.Module) and not args.arch:
         model = obj
     else:

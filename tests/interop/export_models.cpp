@@ -5,6 +5,8 @@
 
 #include <xtgrad/xtgrad.hpp>
 
+#include "support/user_modules.hpp"
+
 using namespace xtgrad;
 
 namespace {
@@ -50,6 +52,15 @@ int main(int argc, char** argv) {
 
   LSTMClassifier lstm(3, 8, 2, gen);
   export_model(folder, "lstm_two_layers", lstm, Json::object(), randn({8, 7 * 3}, gen).value());
-  std::printf("wrote 3 models to %s\n", folder.c_str());
+
+  // A user's own module with buffers (persistent ones set away from their defaults, so that
+  // PyTorch only matches if it loads them): the test script registers its PyTorch twin.
+  testing::register_user_modules();
+  testing::Outer outer(4, 6);
+  outer.block->scale.mutable_value() = Array{0.5f, 1.5f, 2.0f, 3.0f, 0.25f, 1.0f};
+  outer.block->calls.mutable_value().fill(7.0f);  // not persistent: not in the file
+  outer.offset.mutable_value().fill(-0.75f);
+  export_model(folder, "user_outer_buffers", outer, Json::object(), randn({12, 4}, gen).value());
+  std::printf("wrote 4 models to %s\n", folder.c_str());
   return 0;
 }

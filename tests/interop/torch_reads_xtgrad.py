@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch loads models that xtgrad exported and must predict the same probabilities.
+"""PyTorch loads models that xtgrad exported: the same state_dict and the same probabilities.
 
 Run by CTest, with Debian's interpreter (the one python3-torch installs into):
 
@@ -8,13 +8,16 @@ Run by CTest, with Debian's interpreter (the one python3-torch installs into):
 Removes stale *.json, *_inputs.csv and *_probs.csv files from DIR, runs `PATH DIR`, which
 writes for each model NAME the files NAME.json (xtgrad weights), NAME_inputs.csv (rows of raw
 features, no header) and NAME_probs.csv (one probability per line, as xtgrad computed it);
-then loads every NAME.json with tools/torch_json.py and checks that PyTorch's probabilities
-are within 1e-5 of xtgrad's. Exit code 0 if all models pass (at least one), 1 otherwise, and
-77 (skipped) when PyTorch is not installed.
+then loads every NAME.json with tools/torch_json.py and checks that the module's state_dict
+is the file's "parameters" (keys, order, shapes and values: buffers included) and that PyTorch's
+probabilities are within 1e-5 of xtgrad's. A user's own module (TestOuter, with buffers) is
+converted through the PyTorch twin that tests/interop/user_modules.py registers. Exit code 0
+if all models pass (at least one), 1 otherwise, and 77 (skipped) when PyTorch is not installed.
 """
 
 import argparse
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -51,9 +54,19 @@ def check_model(json_path, torch, torch_json):
     if len(inputs) != len(expected):
         return False, f"{len(inputs)} input rows but {len(expected)} probabilities"
     model, metadata = torch_json.from_xtgrad(json_path)
+    with open(json_path, encoding="utf-8") as f:
+        stored = json.load(f)["parameters"]
+    state = model.state_dict()
+    if list(state) != list(stored):
+        return False, f"state_dict keys {list(state)}, the file has {list(stored)}"
+    for name, tensor in state.items():
+        data = torch.tensor(stored[name]["data"], dtype=torch.float32)  # as xtgrad reads it: to the bit
+        if list(tensor.shape) != stored[name]["shape"] or not torch.equal(tensor.reshape(-1), data):
+            return False, f"state_dict['{name}'] differs from the file's"
     probs = torch_json.predict_proba(model, metadata, torch.tensor(inputs, dtype=torch.float64))
     diff = float((probs.double() - torch.tensor(expected, dtype=torch.float64).reshape(-1)).abs().max())
-    message = f"{type(model).__name__}, {len(inputs)} rows, max |difference| {diff:.3g}"
+    message = (f"{type(model).__name__}, state_dict identical ({len(state)} entries), {len(inputs)} rows, "
+               f"max |difference| {diff:.3g}")
     return diff <= TOLERANCE, message  # False for NaN too
 
 
@@ -69,6 +82,8 @@ def main():
         return SKIP
     sys.path.insert(0, TOOLS)
     import torch_json
+    import user_modules  # beside this script
+    user_modules.register()
 
     os.makedirs(args.workdir, exist_ok=True)
     for pattern in ("*.json", "*_inputs.csv", "*_probs.csv"):

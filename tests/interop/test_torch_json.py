@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Checks of tools/torch_json.py alone: round trips of every registered type, version 1 files,
+the registry's errors, and the validation that runs before anything is allocated.
+
+Run by CTest with Debian's interpreter (the one python3-torch installs into):
+
+    /usr/bin/python3 tests/interop/test_torch_json.py
+
+Prints one line per check; exit code 0 if all pass, 1 otherwise, 77 (skipped) without PyTorch.
+"""
+
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SKIP = 77
+
+
+def check_round_trips(torch, nn, tj, user_modules):
+    """Each type -> file -> torch: the same type, description and state_dict (order, values)."""
+    torch.manual_seed(0)
+    outer = user_modules.TestOuter(3, 5)
+    outer.block.scale.uniform_(0.5, 2.0)
+    outer.offset.fill_(-0.5)
+    models = [nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2, bias=False), nn.Tanh(),
+                            nn.Linear(2, 1), nn.Sigmoid()),
+              nn.LSTM(3, 4, 2, batch_first=True), nn.LSTM(2, 3, bias=False), nn.LSTMCell(3, 2),
+              tj.LSTMClassifier(3, 4, 2), outer, nn.Sequential(user_modules.TestBlock(2, 3), nn.Linear(3, 1))]
+    for model in models:
+        doc = json.loads(json.dumps(tj.to_xtgrad(model)))  # through JSON text, as a file
+        assert doc["version"] == 2 and list(doc["parameters"]) == list(model.state_dict()), doc["parameters"].keys()
+        back, _ = tj.from_xtgrad(doc)
+        assert type(back) is type(model) and tj.describe(back) == doc["model"], tj.describe(back)
+        a, b = model.state_dict(), back.state_dict()
+        assert list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a), type(model).__name__
+    assert list(outer.state_dict()) == ["offset", "block.scale", "block.fc.weight", "block.fc.bias",
+                                        "head.0.weight", "head.0.bias"]
+    return f"{len(models)} models, buffers included, non-persistent ones left out"
+
+
+def check_version_1(torch, nn, tj, user_modules):
+    """The committed version-1 fixtures read and reproduce their probabilities."""
+    for name in ("torch_trained_mlp.json", "torch_trained_lstm.json"):
+        path = os.path.join(REPO, "tests", "fixtures", name)
+        with open(path, encoding="utf-8") as f:
+            assert json.load(f)["version"] == 1, name
+        model, meta = tj.from_xtgrad(path)
+        probs = tj.predict_proba(model, meta, torch.tensor(meta["check"]["inputs"]))
+        diff = float((probs - torch.tensor(meta["check"]["probabilities"])).abs().max())
+        assert diff <= 1e-5, f"{name}: {diff}"
+    return "torch_trained_mlp.json, torch_trained_lstm.json"
+
+
+def expect_error(kind, run, *fragments):
+    try:
+        run()
+    except kind as e:
+        missing = [f for f in fragments if f not in str(e)]
+        assert not missing, f"{e}\n  lacks {missing}"
+        return str(e)
+    raise AssertionError(f"no {kind.__name__}; expected one with {fragments}")
+
+
+def weights(model, parameters):
+    return {"format": "xtgrad-weights", "version": 2, "model": model, "parameters": parameters}
+
+
+def check_registry_errors(torch, nn, tj, user_modules):
+    """Unknown types name themselves and say how to register; builders' options are checked."""
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "Sequential", "layers": [
+        {"type": "Linear", "in_features": 2, "out_features": 1}, {"type": "Dropout"}]}, {})),
+        "weights: model: layers[1]: unknown module type 'Dropout'", "torch_json.register_type('Dropout'")
+    expect_error(ValueError, lambda: tj.to_xtgrad(nn.Sequential(nn.Linear(2, 2), nn.Dropout())),
+                 "Sequential layer 1: no xtgrad type is registered for Dropout", "register_type('Dropout', Dropout")
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "LSTM", "input_size": 0, "hidden_size": 2}, {})),
+                 "weights: model: 'input_size' must be an integer from 1 to 16777216, got 0")
+    expect_error(ValueError, lambda: tj.to_xtgrad(nn.LSTM(2, 3, bidirectional=True)), "unidirectional")
+    expect_error(TypeError, lambda: tj.register_type("X", object, lambda d, device: None, lambda m: {}),
+                 "nn.Module subclass")
+    return "unknown types both ways, bad options, unsupported LSTM, bad registration"
+
+
+def check_validation(torch, nn, tj, user_modules):
+    """Every problem in one error, and nothing allocated for a model larger than the file."""
+    good = tj.to_xtgrad(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)))
+    bad = json.loads(json.dumps(good))
+    params = bad["parameters"]
+    del params["0.bias"]
+    params["2.weight"]["shape"] = [3, 1]
+    params["2.bias"]["data"] = [1.0, 2.0]
+    params["0.weight"]["data"][0] = "NaN"
+    params["extra"] = params["2.bias"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bad.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(bad, f)
+        expect_error(ValueError, lambda: tj.from_xtgrad(path), f"{path}: missing parameter '0.bias' (expected shape [3])",
+                     "unexpected parameter 'extra'", "'2.weight': shape [3, 1], expected [1, 3]",
+                     "'2.bias': data length 2, expected 1", "'0.weight': data holds a value that is not a finite number")
+    # 2^48 weights declared, two numbers stored: refused from the meta build, before allocating.
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights(
+        {"type": "Linear", "in_features": 1 << 24, "out_features": 1 << 24, "bias": False},
+        {"weight": {"shape": [2], "dtype": "float32", "data": [1, 2]}})),
+        "'weight': shape [2], expected [16777216, 16777216]")
+
+    class Scratch(nn.Module):  # a non-persistent buffer sized by the description, not by the file
+        def __init__(self, n, device):
+            super().__init__()
+            self.register_buffer("scratch", torch.zeros(n, device=device), persistent=False)
+    tj.register_type("Scratch", Scratch, lambda d, device: Scratch(tj.get_int_in(d, "n", high=1 << 40), device),
+                     lambda m: {"n": m.scratch.numel()})
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "Scratch", "n": 1 << 40}, {})),
+                 f"it holds {1 << 40} numbers", "refused before allocating")
+    assert isinstance(tj.from_xtgrad(weights({"type": "Scratch", "n": 100}, {}))[0], Scratch)
+
+    class Careless(nn.Linear):
+        pass
+    tj.register_type("Careless", Careless, lambda d, device: Careless(2, 2), lambda m: {})
+    expect_error(TypeError, lambda: tj.from_xtgrad(weights({"type": "Careless"}, {})),
+                 "ignored its device argument: weight, bias")
+    expect_error(ValueError, lambda: tj.from_xtgrad({**good, "version": 3}), "'version' is 3, this reader knows 1 and 2")
+    return "every problem listed with the source; huge models refused before allocating"
+
+
+def check_command_line(torch, nn, tj, user_modules):
+    """to-xtgrad of a state_dict with --arch, for a user's type, then to-torch: the same state."""
+    torch.manual_seed(1)
+    outer = user_modules.TestOuter(2, 3)
+    outer.offset.fill_(0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        sd, js, back = (os.path.join(tmp, n) for n in ("outer.pt", "outer.json", "back.pt"))
+        torch.save(outer.state_dict(), sd)
+        arch = json.dumps({"type": "TestOuter", "features": 2, "hidden": 3})
+        assert tj.main(["to-xtgrad", sd, js, "--arch", arch, "--metadata", '{"note": "cli"}']) == 0
+        assert tj.main(["to-torch", js, back]) == 0
+        state = torch.load(back)
+        assert list(state) == list(outer.state_dict())
+        assert all(torch.equal(state[k], v) for k, v in outer.state_dict().items())
+        wrong = json.dumps({"type": "TestOuter", "features": 2, "hidden": 4})
+        assert tj.main(["to-xtgrad", sd, js, "--arch", wrong]) == 1
+    return "to-xtgrad --arch and to-torch with a registered user type"
+
+
+def main():
+    try:
+        import torch
+        import torch.nn as nn
+    except ImportError:
+        print("skipped: python3-torch is not installed (apt-get install python3-torch)")
+        return SKIP
+    sys.path[:0] = [os.path.join(REPO, "tools"), HERE]
+    import torch_json
+    import user_modules
+    user_modules.register()
+    checks = (check_round_trips, check_version_1, check_registry_errors, check_validation, check_command_line)
+    failed = 0
+    for check in checks:
+        try:
+            print(f"{check.__name__}: ok: {check(torch, nn, torch_json, user_modules)}")
+        except Exception as e:  # report it as this check's failure, and go on
+            print(f"{check.__name__}: FAILED: {type(e).__name__}: {e}")
+            failed += 1
+    print(f"{len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
