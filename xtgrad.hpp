@@ -1,6 +1,7 @@
 // xtgrad: the whole public API in one include.
 #pragma once
 
+#include "core/anomaly.hpp"
 #include "core/autograd.hpp"
 #include "core/build_info.hpp"
 #include "core/gradcheck.hpp"
