@@ -23,6 +23,7 @@
 #include "io/value_json.hpp"
 #include "io/weights.hpp"
 #include "losses/bce.hpp"
+#include "losses/classification.hpp"
 #include "losses/metrics.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"

@@ -155,3 +155,5 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator);
 Tensor dropout(const Tensor& x, float p = 0.5f, bool training = true);
 
 }  // namespace xtgrad
+
+#include "ops_loss.hpp"
