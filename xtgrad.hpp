@@ -5,6 +5,7 @@
 #include "core/autograd.hpp"
 #include "core/build_info.hpp"
 #include "core/gradcheck.hpp"
+#include "core/init.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
