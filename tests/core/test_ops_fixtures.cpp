@@ -64,7 +64,7 @@ const std::map<std::string, OpFn>& ops() {
 
 }  // namespace
 
-TEST_CASE("ops: every case matches PyTorch (values, indices, gradients; logits of ±1000 stay finite)") {
+TEST_CASE("ops: every case matches PyTorch (values, indices, gradients, logits of ±1000 staying finite)") {
   std::set<std::string> seen;
   for (const Json& c : fixture_cases("ops_losses.json", "ops")) {
     std::string name = c.at("name");

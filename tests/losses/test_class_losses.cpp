@@ -74,7 +74,7 @@ TEST_CASE("losses: gradcheck of cross_entropy, nll_loss and the regression losse
   }
 }
 
-TEST_CASE("cross_entropy: closed forms; all targets ignored gives NaN as PyTorch") {
+TEST_CASE("cross_entropy: closed forms, and NaN when all targets are ignored (as PyTorch)") {
   // Uniform logits: −log(1/C) whatever the label.
   CHECK(cross_entropy(zeros({2, 4}), tensor({1, 3})).item() == doctest::Approx(std::log(4.0)));
   // Label smoothing with uniform logits changes nothing: every class costs log C.
