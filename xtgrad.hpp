@@ -1,9 +1,11 @@
 // xtgrad: the whole public API in one include.
 #pragma once
 
+#include "core/anomaly.hpp"
 #include "core/autograd.hpp"
 #include "core/build_info.hpp"
 #include "core/gradcheck.hpp"
+#include "core/init.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
@@ -22,6 +24,7 @@
 #include "io/value_json.hpp"
 #include "io/weights.hpp"
 #include "losses/bce.hpp"
+#include "losses/classification.hpp"
 #include "losses/metrics.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "anomaly.hpp"
 #include "detail/broadcast.hpp"
 #include "detail/check.hpp"
 
@@ -315,6 +316,7 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
       ctx.seed_ = &seed;
     }
     backward(ctx);
+    check_anomaly(it->op, it->inputs);  // DetectAnomaly (anomaly.cpp); returns at once when off
     // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.
     for (const ImplPtr& out : it->outputs) {
       out->grad = Array();

@@ -61,6 +61,7 @@ Tensor mean(const Tensor& a);
 Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims = false);
 /// Maximum along an axis; the gradient goes to the first maximal element.
 Tensor max(const Tensor& a, std::int64_t axis, bool keepdims = false);
+Tensor min(const Tensor& a, std::int64_t axis, bool keepdims = false);  ///< as max, for the minimum
 
 // Matrix products (ops_matmul.cpp), through the GEMM backend.
 /// torch.matmul's rules: [k] @ [k] -> [] (dot product); [m, k] @ [k, n] -> [m, n]; a 1-D a is
@@ -90,4 +91,76 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim);
 /// Joins along a new dimension; all shapes must be equal.
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim);
 
+// Index tensors: xtgrad's tensors are float32 only, so indices (class labels, argmax results,
+// the rows gather and index_select pick) are float tensors holding exact whole numbers. Ops that
+// read them check that every value is whole and in range, naming the op and the value.
+
+// More reductions (ops_reduce.cpp, ops_statistics.cpp). NaN counts as the extreme, as in PyTorch.
+struct ValuesAndIndices {
+  Tensor values;   ///< differentiable: the gradient goes to the first extreme element of each slice
+  Tensor indices;  ///< positions along `dim` (an index tensor, no gradient)
+};
+ValuesAndIndices max_with_indices(const Tensor& a, std::int64_t dim, bool keepdim = false);
+ValuesAndIndices min_with_indices(const Tensor& a, std::int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim = false);  ///< first maximum's position
+Tensor argmin(const Tensor& a, std::int64_t dim, bool keepdim = false);
+/// Sum or mean over several dims at once (negative dims count from the end; an empty list
+/// means all dims). Backward spreads g (divided by the count for mean) over the reduced dims.
+Tensor sum(const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim = false);
+Tensor mean(const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim = false);
+/// Σ(x − mean)² / max(0, N − correction) over `dims` (correction 1: the unbiased estimate, as
+/// PyTorch's default; 0: the population variance). Gradient 2(x − mean)/(N − correction)·g.
+Tensor var(const Tensor& a, const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false);
+/// sqrt(var); gradient (x − mean)/((N − correction)·std)·g.
+Tensor std(const Tensor& a, const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false);
+
+// Softmax family (ops_softmax.cpp), all computed from x − max along dim, so logits of ±1000 give
+// finite results.
+/// e^(x − m) / Σ e^(x − m); gradient y ⊙ (g − Σ g ⊙ y).
+Tensor softmax(const Tensor& x, std::int64_t dim);
+/// x − m − log Σ e^(x − m); gradient g − softmax(x) ⊙ Σ g.
+Tensor log_softmax(const Tensor& x, std::int64_t dim);
+/// m + log Σ e^(x − m); gradient g ⊙ e^(x − logsumexp).
+Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
+
+// Selection and comparison with broadcasting (ops_select.cpp).
+/// cond ? a : b elementwise; cond is a float tensor, nonzero meaning true. Gradients g where
+/// cond (to a) and where not (to b); cond gets none.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// Elementwise max / min; at ties each input gets g/2 (as PyTorch).
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+/// min(max(a, low), high) with tensor bounds; gradients as PyTorch: a's where low <= a <= high,
+/// low's where a < low (and low < high), high's where a > high (or high < low).
+Tensor clamp(const Tensor& a, const Tensor& low, const Tensor& high);
+
+// Indexing (ops_index.cpp). Index tensors as above; backward scatter-adds, so a repeated index
+// accumulates its gradients.
+/// Picks entries index[k] (a 1-D index tensor) along dim: a [.., n, ..] -> [.., K, ..].
+Tensor index_select(const Tensor& a, std::int64_t dim, const Tensor& index);
+/// out[i][j][k] = a[i][index[i][j][k]][k] for dim 1 (likewise for any dim); index has a's rank,
+/// each other extent at most a's; the output has index's shape.
+Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index);
+/// Row lookup as nn.Embedding: weight [V, D], indices of any shape -> indices.shape + [D].
+Tensor embedding(const Tensor& indices, const Tensor& weight);
+
+// Views and copies that change the shape only (ops_view.cpp); each backward undoes it.
+Tensor unsqueeze(const Tensor& a, std::int64_t dim);  ///< inserts a 1 at dim in [−rank−1, rank]
+Tensor squeeze(const Tensor& a);                      ///< drops every extent of 1
+Tensor squeeze(const Tensor& a, std::int64_t dim);    ///< drops dim if its extent is 1 (else a copy)
+/// out.shape[d] = a.shape[dims[d]]; dims must be a permutation of 0..rank−1.
+Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims);
+/// Merges dims start..end (inclusive) into one.
+Tensor flatten(const Tensor& a, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+/// Broadcasts to `shape` (−1 keeps an extent; new leading dims allowed); backward sums back.
+Tensor expand(const Tensor& a, const std::vector<std::int64_t>& shape);
+
+// Dropout (ops_dropout.cpp): in training, zeroes each element with probability p and scales the
+// rest by 1/(1 − p), so the expectation is unchanged; p = 0 (or not training) returns x itself,
+// p = 1 gives exact zeros. Gradient g ⊙ mask/(1 − p).
+Tensor dropout(const Tensor& x, float p, bool training, Generator& generator);
+Tensor dropout(const Tensor& x, float p = 0.5f, bool training = true);
+
 }  // namespace xtgrad
+
+#include "ops_loss.hpp"

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "autograd.hpp"
+#include "detail/axis.hpp"
 #include "detail/broadcast.hpp"
 #include "detail/check.hpp"
 #include "ops.hpp"
@@ -11,26 +12,8 @@
 namespace xtgrad {
 namespace {
 
-struct AxisSplit {
-  std::size_t axis, outer = 1, n = 1, inner = 1;
-  Shape out_shape;   // with or without the reduced axis, as keepdims asks
-};
-
-AxisSplit split_at(const char* op, const Array& a, std::int64_t axis, bool keepdims) {
-  auto rank = static_cast<std::int64_t>(a.dimension());
-  XTGRAD_CHECK(axis >= -rank && axis < rank, op, "axis ", axis, " is out of range for shape ", detail::dims(a));
-  AxisSplit s;
-  s.axis = static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
-  for (std::size_t d = 0; d < a.dimension(); ++d) {
-    std::size_t extent = a.shape()[d];
-    if (d < s.axis) s.outer *= extent;
-    if (d == s.axis) s.n = extent;
-    if (d > s.axis) s.inner *= extent;
-    if (d != s.axis) s.out_shape.push_back(extent);
-    else if (keepdims) s.out_shape.push_back(1);
-  }
-  return s;
-}
+using detail::AxisSplit;
+using detail::split_at;
 
 // y[o, i] = scale * sum_j x[o, j, i]
 Array sum_axis(const Array& x, const AxisSplit& s, float scale) {
@@ -76,6 +59,37 @@ Tensor reduce_axis(const char* op, const Tensor& a, std::int64_t axis, bool keep
   });
 }
 
+// The first largest (or smallest) element along the axis: its value, recorded with a gradient
+// that goes to that element only (as PyTorch), and its position along the axis as an index tensor.
+ValuesAndIndices extreme(const char* op, const Tensor& a, std::int64_t axis, bool keepdims, bool largest) {
+  AxisSplit s = split_at(op, a.value(), axis, keepdims);
+  XTGRAD_CHECK(s.n > 0, op, "cannot reduce over an empty axis of shape ", detail::dims(a.value()));
+  Array y = Array::from_shape(s.out_shape);
+  Array indices = Array::from_shape(s.out_shape);
+  std::vector<std::size_t> chosen(s.outer * s.inner);  // flat index into the input
+  const float* src = a.value().data();
+  for (std::size_t o = 0; o < s.outer; ++o) {
+    for (std::size_t i = 0; i < s.inner; ++i) {
+      std::size_t best = o * s.n * s.inner + i, best_j = 0;
+      for (std::size_t j = 1; j < s.n; ++j) {
+        std::size_t at = (o * s.n + j) * s.inner + i;
+        bool better = largest ? src[at] > src[best] : src[at] < src[best];
+        // A NaN wins, as in PyTorch, so it is not silently dropped.
+        if (better || (std::isnan(src[at]) && !std::isnan(src[best]))) best = at, best_j = j;
+      }
+      y.data()[o * s.inner + i] = src[best];
+      indices.data()[o * s.inner + i] = static_cast<float>(best_j);
+      chosen[o * s.inner + i] = best;
+    }
+  }
+  Tensor values = record(op, std::move(y), {a}, [chosen = std::move(chosen)](BackwardContext& ctx) {
+    Array g = xt::zeros<float>(ctx.input(0).shape());
+    for (std::size_t k = 0; k < chosen.size(); ++k) g.data()[chosen[k]] = ctx.grad().data()[k];
+    ctx.add(0, std::move(g));
+  });
+  return {values, Tensor(std::move(indices))};
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& a) { return reduce_all("sum", a, 1.0f); }
@@ -92,29 +106,23 @@ Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims) {
   return reduce_axis("mean", a, axis, keepdims, true);
 }
 
-Tensor max(const Tensor& a, std::int64_t axis, bool keepdims) {
-  AxisSplit s = split_at("max", a.value(), axis, keepdims);
-  XTGRAD_CHECK(s.n > 0, "max", "cannot reduce over an empty axis of shape ", detail::dims(a.value()));
-  Array y = Array::from_shape(s.out_shape);
-  std::vector<std::size_t> argmax(s.outer * s.inner);  // flat index into the input
-  const float* src = a.value().data();
-  for (std::size_t o = 0; o < s.outer; ++o) {
-    for (std::size_t i = 0; i < s.inner; ++i) {
-      std::size_t best = o * s.n * s.inner + i;
-      for (std::size_t j = 1; j < s.n; ++j) {
-        std::size_t at = (o * s.n + j) * s.inner + i;
-        // A NaN wins, as in PyTorch, so it is not silently dropped.
-        if (src[at] > src[best] || (std::isnan(src[at]) && !std::isnan(src[best]))) best = at;
-      }
-      y.data()[o * s.inner + i] = src[best];
-      argmax[o * s.inner + i] = best;
-    }
-  }
-  return record("max", std::move(y), {a}, [argmax = std::move(argmax)](BackwardContext& ctx) {
-    Array g = xt::zeros<float>(ctx.input(0).shape());
-    for (std::size_t k = 0; k < argmax.size(); ++k) g.data()[argmax[k]] = ctx.grad().data()[k];
-    ctx.add(0, std::move(g));
-  });
+Tensor max(const Tensor& a, std::int64_t axis, bool keepdims) { return max_with_indices(a, axis, keepdims).values; }
+Tensor min(const Tensor& a, std::int64_t axis, bool keepdims) { return min_with_indices(a, axis, keepdims).values; }
+
+ValuesAndIndices max_with_indices(const Tensor& a, std::int64_t dim, bool keepdim) {
+  return extreme("max", a, dim, keepdim, true);
+}
+ValuesAndIndices min_with_indices(const Tensor& a, std::int64_t dim, bool keepdim) {
+  return extreme("min", a, dim, keepdim, false);
+}
+
+Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim) {
+  NoGrad no_grad;  // indices have no gradient
+  return extreme("argmax", a, dim, keepdim, true).indices;
+}
+Tensor argmin(const Tensor& a, std::int64_t dim, bool keepdim) {
+  NoGrad no_grad;
+  return extreme("argmin", a, dim, keepdim, false).indices;
 }
 
 }  // namespace xtgrad

@@ -10,6 +10,7 @@
 #include "../core/autograd.hpp"
 #include "../core/detail/broadcast.hpp"
 #include "../core/detail/check.hpp"
+#include "../core/detail/loss.hpp"
 #include "../core/detail/math.hpp"
 
 namespace xtgrad {
@@ -32,46 +33,7 @@ void check_common(const char* op, const Tensor& input, const Tensor& target, con
                 "gradients with respect to target or weight are not supported; detach() them");
 }
 
-// Reduces per-element losses; the backward scale for each element is then g (mean: g/numel).
-Array apply_reduction(const Array& losses, Reduction reduction) {
-  if (reduction == Reduction::None) return losses;
-  double total = 0.0;
-  for (float v : losses) total += v;
-  if (reduction == Reduction::Mean) total /= static_cast<double>(losses.size());
-  Array out = xt::zeros<float>(Shape{});
-  out() = static_cast<float>(total);
-  return out;
-}
-
-// Multiplies dloss/dinput (per element) by the upstream gradient and the reduction's scale.
-Array chain(Array local, const Array& upstream, Reduction reduction) {
-  if (reduction == Reduction::None) {
-    for (std::size_t i = 0; i < local.size(); ++i) local.data()[i] *= upstream.data()[i];
-    return local;
-  }
-  float scale = upstream();
-  if (reduction == Reduction::Mean) scale /= static_cast<float>(local.size());
-  for (float& v : local) v *= scale;
-  return local;
-}
-
 }  // namespace
-
-Reduction reduction_from_string(const std::string& name) {
-  if (name == "none") return Reduction::None;
-  if (name == "mean") return Reduction::Mean;
-  if (name == "sum") return Reduction::Sum;
-  throw std::invalid_argument("reduction: expected 'none', 'mean' or 'sum', got '" + name + "'");
-}
-
-std::string to_string(Reduction reduction) {
-  switch (reduction) {
-    case Reduction::None: return "none";
-    case Reduction::Mean: return "mean";
-    case Reduction::Sum: return "sum";
-  }
-  return "?";
-}
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction,
                             const std::optional<Tensor>& weight) {
@@ -89,7 +51,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     float l = (t - 1.0f) * std::fmax(std::log1p(-p), -100.0f) - t * std::fmax(std::log(p), -100.0f);
     losses.data()[i] = weight ? l * w.data()[i] : l;
   }
-  return record(op, apply_reduction(losses, reduction), {input},
+  return record(op, detail::reduce_losses(losses, reduction), {input},
                 [reduction, w = std::move(w), has_weight = weight.has_value(), target](BackwardContext& ctx) {
                   const Array& x = ctx.input(0);
                   const Array& y = target.value();  // the handle, not a copy of the targets
@@ -99,7 +61,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
                     float d = (p - y.data()[i]) / std::fmax((1.0f - p) * p, 1e-12f);
                     local.data()[i] = has_weight ? d * w.data()[i] : d;
                   }
-                  ctx.add(0, chain(std::move(local), ctx.grad(), reduction));
+                  ctx.add(0, detail::chain_reduction(std::move(local), ctx.grad(), reduction));
                 });
 }
 
@@ -122,7 +84,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     float l = (1.0f - t) * x + log_weight * detail::stable_softplus(-x);
     losses.data()[i] = weight ? l * w.data()[i] : l;
   }
-  return record(op, apply_reduction(losses, reduction), {input},
+  return record(op, detail::reduce_losses(losses, reduction), {input},
                 [reduction, target, w = std::move(w), pw = std::move(pw), has_weight = weight.has_value(),
                  has_pos = pos_weight.has_value()](BackwardContext& ctx) {
                   const Array& z = ctx.input(0);
@@ -135,7 +97,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                     float d = has_pos ? (1.0f + (pw.data()[i] - 1.0f) * t) * s - pw.data()[i] * t : s - t;
                     local.data()[i] = has_weight ? d * w.data()[i] : d;
                   }
-                  ctx.add(0, chain(std::move(local), ctx.grad(), reduction));
+                  ctx.add(0, detail::chain_reduction(std::move(local), ctx.grad(), reduction));
                 });
 }
 

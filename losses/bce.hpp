@@ -4,14 +4,10 @@
 #include <optional>
 #include <string>
 
+#include "../core/ops_loss.hpp"  // Reduction
 #include "../core/tensor.hpp"
 
 namespace xtgrad {
-
-enum class Reduction { None, Mean, Sum };
-/// "none", "mean" or "sum", as PyTorch spells them.
-Reduction reduction_from_string(const std::string& name);
-std::string to_string(Reduction reduction);
 
 /// −w·[y·log(p) + (1−y)·log(1−p)] with each log clamped at −100, so p = 0 or 1 stays finite.
 /// input (probabilities in [0, 1]) and target have one shape; weight broadcasts to it. Mean

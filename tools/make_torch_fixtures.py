@@ -649,6 +649,207 @@ def make_shapes():
 
 
 # ---------------------------------------------------------------------------
+# ops_losses.json: softmax family, reductions, selection, indexing and view
+# ops; multi-class and regression losses; init gains; a 20-step trajectory
+# ---------------------------------------------------------------------------
+
+def op_case(name, fn, inputs, params=None, seed=0):
+    """One op: float inputs require grad; integer ones are index tensors and bool ones
+    conditions (both written as floats holding whole numbers, xtgrad's convention). Records the output (or the
+    values of a (values, indices) pair plus the indices), a random upstream gradient and
+    each input's gradient (null for index inputs)."""
+    torch.manual_seed(seed)
+    xs = [x.clone().requires_grad_() if x.is_floating_point() else x for x in inputs]
+    out = fn(*xs)
+    indices = None
+    if isinstance(out, tuple):
+        out, indices = out
+    case = {"name": name, "params": params or {},
+            "inputs": [T(x.float()) for x in xs],
+            "no_grad": [not x.is_floating_point() for x in inputs]}
+    if out.is_floating_point() and out.requires_grad:
+        up = torch.randn_like(out)
+        out.backward(up)
+        case["upstream"] = T(up)
+        case["grads"] = [T(x.grad) if x.is_floating_point() else None for x in xs]
+    case["output"] = T(out.float())
+    case["indices"] = None if indices is None else T(indices.float())
+    return case
+
+
+def ops_cases():
+    torch.manual_seed(700)
+    x45 = torch.randn(4, 5) * 2
+    x45[1] = torch.tensor([1000.0, -1000.0, 999.0, 0.0, -5.0])     # extreme logits
+    x45[2] = torch.tensor([-1000.0, -1000.0, -999.5, -1001.0, -1000.0])
+    x234 = torch.randn(2, 3, 4)
+    ties = torch.tensor([[1.0, 3.0, 3.0, -2.0], [2.0, 2.0, 0.0, 2.0], [-1.0, -4.0, -4.0, 5.0]])
+    idx = lambda *v: torch.tensor(v, dtype=torch.int64)
+    c = []
+    for dim in [1, 0, -1]:
+        c.append(op_case("softmax", lambda x: torch.softmax(x, dim), [x45], {"dim": dim}, 701))
+        c.append(op_case("log_softmax", lambda x: torch.log_softmax(x, dim), [x45], {"dim": dim}, 702))
+        for keep in [False, True]:
+            c.append(op_case("logsumexp", lambda x: torch.logsumexp(x, dim, keep), [x45],
+                             {"dim": dim, "keepdim": keep}, 703))
+    c.append(op_case("softmax", lambda x: torch.softmax(x, 1), [x234], {"dim": 1}, 704))
+    c.append(op_case("log_softmax", lambda x: torch.log_softmax(x, 0), [x234], {"dim": 0}, 705))
+    for dim, keep in [(1, False), (0, True), (-1, False)]:
+        p = {"dim": dim, "keepdim": keep}
+        c.append(op_case("max_with_indices", lambda x: tuple(torch.max(x, dim, keep)), [ties], p, 706))
+        c.append(op_case("min_with_indices", lambda x: tuple(torch.min(x, dim, keep)), [ties], p, 707))
+        c.append(op_case("argmax", lambda x: torch.argmax(x, dim, keep), [ties], p, 708))
+        c.append(op_case("argmin", lambda x: torch.argmin(x, dim, keep), [ties], p, 709))
+    for dims, keep in [([0, 2], False), ([1], True), ([-1, 0], True), ([0, 1, 2], False)]:
+        p = {"dims": dims, "keepdim": keep}
+        c.append(op_case("sum", lambda x: torch.sum(x, dims, keep), [x234], p, 710))
+        c.append(op_case("mean", lambda x: torch.mean(x, dims, keep), [x234], p, 711))
+        for corr in [0, 1, 2]:
+            q = dict(p, correction=corr)
+            c.append(op_case("var", lambda x: torch.var(x, dims, correction=corr, keepdim=keep), [x234], q, 712))
+            c.append(op_case("std", lambda x: torch.std(x, dims, correction=corr, keepdim=keep), [x234], q, 713))
+    torch.manual_seed(720)
+    a, b = torch.randn(3, 4), torch.randn(4)
+    b[1] = a[0, 1]                       # a tie: each side gets half
+    cond = (torch.randn(3, 1) > 0).float()
+    c.append(op_case("where", torch.where, [cond.bool(), a, b], {}, 721))
+    c.append(op_case("maximum", torch.maximum, [a, b], {}, 722))
+    c.append(op_case("minimum", torch.minimum, [a, b], {}, 723))
+    low, high = torch.full((4,), -0.5), torch.tensor([[0.5], [0.2], [-1.0]])
+    c.append(op_case("clamp", lambda x, lo, hi: torch.clamp(x, lo, hi), [a, low, high], {}, 724))
+    c.append(op_case("unsqueeze", lambda x: x.unsqueeze(-1), [a], {"dim": -1}, 725))
+    c.append(op_case("squeeze", lambda x: x.squeeze(1), [torch.randn(2, 1, 3)], {"dim": 1}, 726))
+    c.append(op_case("permute", lambda x: x.permute(2, 0, 1), [x234], {"dims": [2, 0, 1]}, 727))
+    c.append(op_case("transpose", lambda x: x.transpose(0, 2), [x234], {"dim0": 0, "dim1": 2}, 728))
+    c.append(op_case("flatten", lambda x: x.flatten(1, 2), [x234], {"start": 1, "end": 2}, 729))
+    c.append(op_case("expand", lambda x: x.expand(2, 3, 4), [torch.randn(3, 1)], {"shape": [2, -1, 4]}, 730))
+    c.append(op_case("index_select", lambda x, i: torch.index_select(x, 1, i), [x234, idx(2, 0, 2, 2)],
+                     {"dim": 1}, 731))
+    gi = torch.tensor([[[0, 2], [1, 1]], [[2, 2], [0, 1]]])
+    c.append(op_case("gather", lambda x, i: torch.gather(x, 1, i), [x234, gi], {"dim": 1}, 732))
+    c.append(op_case("embedding", lambda i, w: F.embedding(i, w), [idx(1, 4, 1, 0, 1).reshape(5, 1), torch.randn(6, 3)],
+                     {}, 733))
+    return c
+
+
+def class_loss_case(seed, name, kind, inp, target, reduction, **opts):
+    torch.manual_seed(seed)
+    x = inp.clone().requires_grad_()
+    fn = {"cross_entropy": F.cross_entropy, "nll_loss": F.nll_loss}[kind]
+    loss = fn(x, target, reduction=reduction, **opts)
+    up = torch.ones(()) if reduction != "none" else torch.randn_like(loss)
+    loss.backward(up)
+    w = opts.get("weight")
+    return {"name": name, "loss_fn": kind, "reduction": reduction, "input": T(inp),
+            "target": T(target.float()), "weight": opt_T(w),
+            "ignore_index": opts.get("ignore_index", -100),
+            "label_smoothing": opts.get("label_smoothing", 0.0),
+            "loss": T(loss), "upstream": T(up), "grad_input": T(x.grad)}
+
+
+def class_loss_cases():
+    torch.manual_seed(800)
+    x = torch.randn(6, 4) * 2
+    x[0] = torch.tensor([1000.0, -1000.0, 0.0, 999.0])          # extreme logits
+    x[1] = torch.tensor([-1000.0, -1000.0, -1000.0, -999.0])
+    t = torch.tensor([3, 1, 0, 2, 2, 1])
+    t_ign = torch.tensor([3, 1, -100, 2, 2, 1])
+    t_ign2 = torch.tensor([3, 2, 0, 2, 2, 2])
+    w = torch.tensor([0.5, 2.0, 1.0, 3.0])
+    probs = torch.softmax(torch.randn(6, 4), 1)
+    x3 = torch.randn(2, 3, 4)                                      # [N, C, d1]
+    t3 = torch.tensor([[0, 2, 1, 1], [2, 2, 0, -100]])
+    logp = torch.log_softmax(torch.randn(6, 4), 1)
+    cases, seed = [], 810
+    variants = [
+        ("plain", x, t, {}),
+        ("weight", x, t, {"weight": w}),
+        ("ignore_index -100", x, t_ign, {}),
+        ("ignore_index 2 + weight", x, t_ign2, {"weight": w, "ignore_index": 2}),
+        ("label_smoothing 0.2", x, t, {"label_smoothing": 0.2}),
+        ("label_smoothing + weight", x, t, {"label_smoothing": 0.3, "weight": w}),
+        ("label_smoothing + weight + ignore", x, t_ign, {"label_smoothing": 0.1, "weight": w}),
+        ("label_smoothing + ignore", x, t_ign, {"label_smoothing": 0.3}),
+        ("probabilities", x, probs, {}),
+        ("probabilities + weight + smoothing", x, probs, {"weight": w, "label_smoothing": 0.25}),
+        ("[N, C, d1] + ignore + smoothing", x3, t3, {"label_smoothing": 0.1}),
+        ("[N, C, d1] + weight", x3, t3, {"weight": torch.tensor([1.0, 0.2, 3.0])}),
+    ]
+    for red in ["mean", "sum", "none"]:
+        for name, inp, tgt, opts in variants:
+            cases.append(class_loss_case(seed, name, "cross_entropy", inp, tgt, red, **opts))
+            seed += 1
+        for name, tgt, opts in [("plain", t, {}), ("weight + ignore 2", t_ign2, {"weight": w, "ignore_index": 2}),
+                                ("ignore -100", t_ign, {})]:
+            cases.append(class_loss_case(seed, name, "nll_loss", logp, tgt, red, **opts))
+            seed += 1
+    return cases
+
+
+def regression_cases():
+    torch.manual_seed(900)
+    x = torch.randn(4, 3) * 2
+    y = torch.randn(4, 3) * 2
+    y[0, 0] = x[0, 0]                                              # d = 0 exactly
+    y[1, 1] = x[1, 1] - 1.0                                        # d = β exactly
+    cases, seed = [], 910
+    fns = [("mse_loss", {}, F.mse_loss), ("l1_loss", {}, F.l1_loss),
+           ("smooth_l1_loss", {"beta": 1.0}, F.smooth_l1_loss),
+           ("smooth_l1_loss", {"beta": 0.5}, F.smooth_l1_loss),
+           ("smooth_l1_loss", {"beta": 0.0}, F.smooth_l1_loss),
+           ("huber_loss", {"delta": 1.0}, F.huber_loss), ("huber_loss", {"delta": 2.5}, F.huber_loss)]
+    for red in ["mean", "sum", "none"]:
+        for name, opts, fn in fns:
+            torch.manual_seed(seed)
+            xi, yi = x.clone().requires_grad_(), y.clone().requires_grad_()
+            loss = fn(xi, yi, reduction=red, **opts)
+            up = torch.ones(()) if red != "none" else torch.randn_like(loss)
+            loss.backward(up)
+            cases.append({"name": name, "params": opts, "reduction": red, "input": T(x), "target": T(y),
+                          "loss": T(loss), "upstream": T(up), "grad_input": T(xi.grad),
+                          "grad_target": T(yi.grad)})
+            seed += 1
+    return cases
+
+
+def init_facts():
+    gains = [[n, p, finite_float(nn.init.calculate_gain(n, p))] for n, p in
+             [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None),
+              ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None), ("conv2d", None)]]
+    fans = []
+    for shape in [[5, 3], [4, 3, 2], [6, 2, 3, 5]]:
+        fi, fo = nn.init._calculate_fan_in_and_fan_out(torch.empty(*shape))
+        fans.append({"shape": shape, "fan_in": fi, "fan_out": fo})
+    return {"gains": gains, "fans": fans}
+
+
+def ce_trajectory(steps=20, lr=0.1):
+    torch.manual_seed(950)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    init = params_of(model)
+    x = torch.randn(24, 4)
+    target = (x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()          # classes 0, 1, 2
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 0.5, 2.0]), label_smoothing=0.1)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        losses.append(finite_float(loss.item()))
+        opt.step()
+    return {"layers": ["Linear(4,8)", "Tanh", "Linear(8,3)"], "lr": lr, "weight": [1.0, 0.5, 2.0],
+            "label_smoothing": 0.1, "params": init, "input": T(x), "target": T(target.float()),
+            "losses": losses, "final_params": params_of(model)}
+
+
+def make_ops_losses():
+    return {"ops": ops_cases(), "class_losses": class_loss_cases(),
+            "regression_losses": regression_cases(), "init": init_facts(),
+            "trajectory": ce_trajectory()}
+
+
+# ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
 
@@ -678,13 +879,18 @@ FIXTURES = [
     ("lstm.json", make_lstm),
     ("shapes.json", make_shapes),
     ("schedulers.json", make_schedulers),
+    ("ops_losses.json", make_ops_losses),
 ]
 
 
 def main():
+    """Writes every fixture file, or only those named on the command line."""
+    import sys
     torch.set_default_dtype(torch.float32)
+    wanted = set(sys.argv[1:])
     for filename, make in FIXTURES:
-        write_json(filename, make())
+        if not wanted or filename in wanted:
+            write_json(filename, make())
 
 
 if __name__ == "__main__":

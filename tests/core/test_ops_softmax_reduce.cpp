@@ -1,0 +1,83 @@
+// softmax family and the new reductions: values, gradchecks, extremes, errors.
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("softmax/log_softmax/logsumexp: values, and finite at logits of ±1000") {
+  Tensor x = tensor({{1000, -1000, 999}, {0, 0, 0}});
+  Array p = softmax(x, 1).value();
+  double e = std::exp(-1.0);
+  CHECK(p(0, 0) == doctest::Approx(1.0 / (1.0 + e)));
+  CHECK(p(0, 1) == 0.0f);
+  CHECK(p(1, 2) == doctest::Approx(1.0 / 3.0));
+  Array lp = log_softmax(x, -1).value();
+  CHECK(lp(0, 1) == doctest::Approx(-2000.0 - std::log1p(e)));
+  CHECK(lp(1, 0) == doctest::Approx(-std::log(3.0)));
+  CHECK(logsumexp(x, 1).value()(0) == doctest::Approx(1000.0 + std::log1p(e)));
+  CHECK(logsumexp(x, 1, true).shape() == Shape{2, 1});
+  CHECK(logsumexp(full({2}, -INFINITY), 0).item() == -INFINITY);
+}
+
+TEST_CASE("softmax/log_softmax/logsumexp: gradients along each dim") {
+  Generator gen(5);
+  Inputs in{rand({2, 3, 4}, gen, -3.0f, 3.0f, true)};
+  for (std::int64_t dim : {0, 1, 2, -1}) {
+    CAPTURE(dim);
+    CHECK_GRADCHECK([=](const Inputs& v) { return softmax(v[0], dim); }, in);
+    CHECK_GRADCHECK([=](const Inputs& v) { return log_softmax(v[0], dim); }, in);
+    CHECK_GRADCHECK([=](const Inputs& v) { return logsumexp(v[0], dim, dim == 1); }, in);
+  }
+}
+
+TEST_CASE("max/min with indices, argmax/argmin: first extreme, NaN wins, indices are whole floats") {
+  Tensor a = tensor({{1, 3, 3}, {2, 2, 0}}, true);
+  ValuesAndIndices mx = max_with_indices(a, 1);
+  CHECK(mx.values.value() == Array{3, 2});
+  CHECK(mx.indices.value() == Array{1, 0});
+  CHECK_FALSE(mx.indices.requires_grad());
+  ValuesAndIndices mn = min_with_indices(a, 0, true);
+  CHECK(mn.values.value() == Array{{1, 2, 0}});
+  CHECK(mn.indices.value() == Array{{0, 1, 1}});
+  CHECK(argmax(a, 1).value() == Array{1, 0});
+  Tensor lowest = argmin(a, -1, true);
+  CHECK(lowest.shape() == Shape{2, 1});
+  CHECK(lowest.value()(1, 0) == 2.0f);
+  CHECK_FALSE(argmax(a, 1).requires_grad());
+  sum(min(a, 1)).backward();
+  CHECK(a.grad() == Array{{1, 0, 0}, {0, 0, 1}});
+  CHECK(argmax(tensor({1.0f, NAN, 5.0f}), 0).item() == 1.0f);
+}
+
+TEST_CASE("sum/mean/var/std over several dims: values against closed forms, and gradients") {
+  Tensor a = tensor({{{1, 2}, {3, 4}}, {{5, 6}, {7, 9}}});
+  CHECK(sum(a, {0, 2}).value() == Array{14, 23});
+  CHECK(mean(a, {-1, 0}, true).shape() == Shape{1, 2, 1});
+  CHECK(sum(a, std::vector<std::int64_t>{}).item() == 37.0f);  // no dims: all
+  // var of {1, 2, 5, 6}: mean 3.5, squares 6.25+2.25+2.25+6.25 = 17
+  CHECK(var(a, {0, 2}).value()(0) == doctest::Approx(17.0 / 3.0));
+  CHECK(var(a, {0, 2}, 0.0).value()(0) == doctest::Approx(17.0 / 4.0));
+  CHECK(xtgrad::std(a, {0, 2}, 2.0).value()(0) == doctest::Approx(std::sqrt(17.0 / 2.0)));
+  Generator gen(6);
+  Inputs in{rand({2, 3, 4}, gen, -2.0f, 2.0f, true)};
+  for (auto dims : std::vector<std::vector<std::int64_t>>{{0}, {0, 2}, {-1, 1}, {0, 1, 2}}) {
+    for (bool keep : {false, true}) {
+      CAPTURE(keep);
+      CHECK_GRADCHECK([=](const Inputs& v) { return sum(v[0], dims, keep); }, in);
+      CHECK_GRADCHECK([=](const Inputs& v) { return mean(v[0], dims, keep); }, in);
+      CHECK_GRADCHECK([=](const Inputs& v) { return var(v[0], dims, 1.0, keep); }, in);
+      CHECK_GRADCHECK([=](const Inputs& v) { return xtgrad::std(v[0], dims, 0.0, keep); }, in);
+    }
+  }
+  CHECK_GRADCHECK([](const Inputs& v) { return max_with_indices(v[0], 1).values; }, in);
+  CHECK_GRADCHECK([](const Inputs& v) { return min(v[0], 2, true); }, in);
+}
+
+TEST_CASE("reductions over dims: bad dims are reported") {
+  CHECK_THROWS_WITH_AS(sum(zeros({2, 3}), {0, -2}), "sum: dimension -2 appears twice in the list",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(var(zeros({2, 3}), {2}), "var: dimension 2 is out of range for shape [2, 3]",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(softmax(zeros({2, 3}), 2), std::invalid_argument);
+  CHECK_THROWS_AS(argmin(zeros({2, 0}), 1), std::invalid_argument);
+}

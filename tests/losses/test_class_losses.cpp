@@ -1,0 +1,125 @@
+// Cross-entropy, NLL and the regression losses against PyTorch (ops_losses.json), gradchecks,
+// errors, and a 20-step training trajectory with CrossEntropyLoss and SGD.
+#include "support/fixtures.hpp"
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using namespace xtgrad::testing;
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("cross_entropy/nll_loss: every case matches PyTorch (weight, ignore_index, label_smoothing, ±1000)") {
+  for (const Json& c : fixture_cases("ops_losses.json", "class_losses")) {
+    std::string name = c.at("loss_fn").get<std::string>() + ": " + c.at("name").get<std::string>() + " (" +
+                       c.at("reduction").get<std::string>() + ")";
+    CAPTURE(name);
+    ClassLossOptions options;
+    options.reduction = reduction_from_string(c.at("reduction"));
+    if (!c.at("weight").is_null()) options.weight = to_tensor(c.at("weight"));
+    options.ignore_index = c.at("ignore_index");
+    options.label_smoothing = c.at("label_smoothing");
+    Tensor x = to_tensor(c.at("input"), true);
+    Tensor target = to_tensor(c.at("target"));
+    Tensor loss = c.at("loss_fn") == "cross_entropy" ? CrossEntropyLoss(options)(x, target) : NLLLoss(options)(x, target);
+    CHECK_ALL_CLOSE(loss.value(), to_array(c.at("loss")));
+    loss.backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));
+  }
+}
+
+TEST_CASE("regression losses: every case matches PyTorch, gradients to input and target") {
+  for (const Json& c : fixture_cases("ops_losses.json", "regression_losses")) {
+    std::string name = c.at("name").get<std::string>() + " " + c.at("params").dump() + " (" +
+                       c.at("reduction").get<std::string>() + ")";
+    CAPTURE(name);
+    Reduction r = reduction_from_string(c.at("reduction"));
+    Tensor x = to_tensor(c.at("input"), true), y = to_tensor(c.at("target"), true);
+    const Json& p = c.at("params");
+    Tensor loss;
+    if (c.at("name") == "mse_loss") loss = MSELoss(r)(x, y);
+    if (c.at("name") == "l1_loss") loss = L1Loss(r)(x, y);
+    if (c.at("name") == "smooth_l1_loss") loss = SmoothL1Loss(r, p.at("beta"))(x, y);
+    if (c.at("name") == "huber_loss") loss = HuberLoss(r, p.at("delta"))(x, y);
+    CHECK_ALL_CLOSE(loss.value(), to_array(c.at("loss")));
+    loss.backward(to_array(c.at("upstream")));
+    CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));
+    CHECK_ALL_CLOSE(y.grad(), to_array(c.at("grad_target")));
+  }
+}
+
+TEST_CASE("losses: gradcheck of cross_entropy, nll_loss and the regression losses in every reduction") {
+  Generator gen(31);
+  Tensor labels = tensor({2, 0, 1, 2});
+  Tensor probs = softmax(rand({4, 3}, gen, -2.0f, 2.0f), 1);
+  Tensor labels3 = tensor({{0, 2}, {1, -100}});  // [N, d1] for input [2, 3, 2]
+  Tensor target = rand({4, 3}, gen, -2.0f, 2.0f);
+  for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
+    CAPTURE(to_string(r));
+    ClassLossOptions o;
+    o.reduction = r;
+    o.weight = tensor({0.5f, 2.0f, 1.0f});
+    o.label_smoothing = 0.2;
+    Inputs logits{rand({4, 3}, gen, -3.0f, 3.0f, true)};
+    CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], labels, o); }, logits);
+    CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], probs, o); }, logits);
+    CHECK_GRADCHECK([&](const Inputs& v) { return nll_loss(v[0], labels, {r, o.weight}); }, logits);
+    Inputs spatial{rand({2, 3, 2}, gen, -3.0f, 3.0f, true)};
+    CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], labels3, o); }, spatial);
+    // Away from the kinks at |d| = 0, β and δ.
+    Inputs x{target + rand({4, 3}, gen, 0.1f, 0.4f) * tensor({1.0f, -4.0f, 9.0f})};
+    x[0] = x[0].detach().requires_grad_();
+    CHECK_GRADCHECK([&](const Inputs& v) { return mse_loss(v[0], target, r); }, x);
+    CHECK_GRADCHECK([&](const Inputs& v) { return l1_loss(v[0], target, r); }, x);
+    CHECK_GRADCHECK([&](const Inputs& v) { return smooth_l1_loss(v[0], target, r, 1.0); }, x);
+    CHECK_GRADCHECK([&](const Inputs& v) { return huber_loss(v[0], target, r, 2.0); }, x);
+  }
+}
+
+TEST_CASE("cross_entropy: closed forms, and NaN when all targets are ignored (as PyTorch)") {
+  // Uniform logits: −log(1/C) whatever the label.
+  CHECK(cross_entropy(zeros({2, 4}), tensor({1, 3})).item() == doctest::Approx(std::log(4.0)));
+  // Label smoothing with uniform logits changes nothing: every class costs log C.
+  CHECK(cross_entropy(zeros({2, 4}), tensor({1, 3}), {Reduction::Mean, std::nullopt, -100, 0.5}).item() ==
+        doctest::Approx(std::log(4.0)));
+  CHECK(std::isnan(cross_entropy(zeros({2, 4}), tensor({-100, -100})).item()));
+}
+
+TEST_CASE("losses: bad targets and options name the op and what they got") {
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3}), tensor({0, 3})),
+                       "cross_entropy: target 3 is out of range for a dimension of size 3", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3}), tensor({0, 1.5f})),
+                       "cross_entropy: target must hold whole numbers, got 1.5", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3}), zeros({3})),
+                       "cross_entropy: expected class indices of shape [2] (or probabilities of the input's shape), "
+                       "got [3]",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(nll_loss(zeros({2, 3}), tensor({0, 1}), {Reduction::Mean, ones({2})}),
+                       "nll_loss: weight must have shape [3] (one per class), got [2]", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mse_loss(zeros({4, 1}), zeros({4})), "mse_loss: target shape [4] must equal input shape [4, 1]",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(cross_entropy(zeros({3}), tensor({0})), std::invalid_argument);
+}
+
+TEST_CASE("CrossEntropyLoss: a 20-step SGD trajectory of a small MLP matches PyTorch to 1e-4") {
+  const Json& f = load_fixture("ops_losses.json").at("trajectory");
+  Sequential model{std::make_shared<Linear>(4, 8), std::make_shared<Tanh>(), std::make_shared<Linear>(8, 3)};
+  load_parameters(model, f.at("params"));
+  ClassLossOptions options;
+  options.weight = tensor({1.0f, 0.5f, 2.0f});
+  options.label_smoothing = f.at("label_smoothing");
+  CrossEntropyLoss loss_fn(options);
+  Tensor x = to_tensor(f.at("input")), y = to_tensor(f.at("target"));
+  SGD optimizer(model.parameters(), f.at("lr").get<double>());
+  const Json& losses = f.at("losses");
+  for (std::size_t step = 0; step < losses.size(); ++step) {
+    optimizer.zero_grad();
+    Tensor loss = loss_fn(model(x), y);
+    loss.backward();
+    optimizer.step();
+    CAPTURE(step);
+    CHECK(loss.item() == doctest::Approx(losses[step].get<double>()).epsilon(1e-4));
+  }
+  for (auto& [name, p] : model.named_parameters()) {
+    CAPTURE(name);
+    CHECK_ALL_CLOSE(p.value(), to_array(f.at("final_params").at(name)), 1e-4, 1e-5);
+  }
+}

@@ -1,0 +1,52 @@
+// Multi-class and regression metrics against values worked out by hand (scikit-learn's
+// definitions: classification_report, mean_squared_error, r2_score).
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+
+TEST_CASE("multiclass metrics: confusion matrix, accuracy, per-class and averaged precision/recall/F1") {
+  // Labels 0 0 1 1 1 2; predictions (argmax of the scores) 0 1 1 1 2 2.
+  Array scores = {{5, 1, 0}, {0, 2, 1}, {0, 3, -1}, {1, 9, 2}, {0, 0, 4}, {-1, -2, 0}};
+  Array labels = {0, 0, 1, 1, 1, 2};
+  Array cm = multiclass_confusion_matrix(scores, labels);
+  CHECK(cm == Array{{1, 1, 0}, {0, 2, 1}, {0, 0, 1}});
+  CHECK(multiclass_accuracy(scores, labels) == doctest::Approx(4.0 / 6.0));
+  ClassificationReport r = classification_report(cm);
+  // class 0: P 1/1, R 1/2, F1 2/3; class 1: P 2/3, R 2/3, F1 2/3; class 2: P 1/2, R 1, F1 2/3
+  CHECK(r.precision[0] == 1.0);
+  CHECK(r.recall[0] == 0.5);
+  CHECK(r.precision[2] == 0.5);
+  for (double f1 : r.f1) CHECK(f1 == doctest::Approx(2.0 / 3.0));
+  CHECK(r.support == std::vector<std::size_t>{2, 3, 1});
+  CHECK(r.macro_precision == doctest::Approx((1.0 + 2.0 / 3.0 + 0.5) / 3.0));
+  CHECK(r.macro_recall == doctest::Approx((0.5 + 2.0 / 3.0 + 1.0) / 3.0));
+  CHECK(r.weighted_precision == doctest::Approx((2 * 1.0 + 3 * 2.0 / 3.0 + 1 * 0.5) / 6.0));
+  CHECK(r.weighted_recall == doctest::Approx(4.0 / 6.0));  // weighted recall is accuracy
+  CHECK(r.weighted_f1 == doctest::Approx(2.0 / 3.0));
+}
+
+TEST_CASE("multiclass metrics: a class never predicted scores 0 (zero_division) and absent classes leave the macro mean") {
+  Array scores = {{1, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}};
+  Array labels = {0, 1, 1};
+  ClassificationReport r = classification_report(multiclass_confusion_matrix(scores, labels));
+  CHECK(r.precision[1] == 1.0);
+  CHECK(r.recall[1] == 0.5);
+  CHECK(r.precision[2] == 0.0);
+  CHECK(r.f1[3] == 0.0);
+  CHECK(r.macro_recall == doctest::Approx((1.0 + 0.5) / 2.0));  // classes 2 and 3 never occur
+  CHECK_THROWS_WITH_AS(multiclass_accuracy(scores, Array{0, 4, 1}),
+                       "multiclass_confusion_matrix: label 4 is out of range for a dimension of size 4",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(multiclass_accuracy(scores, Array{0, 1}), std::invalid_argument);
+}
+
+TEST_CASE("regression metrics: MSE, MAE and R² in closed form") {
+  Array y = {3, -0.5, 2, 7};
+  Array p = {2.5, 0.0, 2, 8};
+  CHECK(mean_squared_error(p, y) == doctest::Approx(0.375));  // scikit-learn's docstring example
+  CHECK(mean_absolute_error(p, y) == doctest::Approx(0.5));
+  CHECK(r2_score(p, y) == doctest::Approx(0.9486081370449679));
+  CHECK(r2_score(y, y) == 1.0);
+  CHECK(r2_score(Array{1, 2}, Array{2, 2}) == 0.0);  // constant target, imperfect prediction
+  CHECK_THROWS_AS(r2_score(Array{1}, Array{1, 2}), std::invalid_argument);
+}
