@@ -102,7 +102,7 @@ Array CsvReader::read(std::size_t max_rows) {
   while (rows < max_rows && fetch(line_, number)) {
     if (is_blank(line_)) {
       if (only_blank_lines_remain()) break;  // blank lines at the end are allowed
-      XTGRAD_CHECK(false, where(number, 1).c_str(), "the line is empty");
+      detail::fail(where(number, 1).c_str(), "the line is empty");
     }
     parse_row(line_, number);
     ++rows;

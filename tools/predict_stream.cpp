@@ -3,8 +3,10 @@
 #include "predict_stream.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,6 +18,8 @@
 #include <xtensor/xview.hpp>
 
 #include <xtgrad/xtgrad.hpp>
+
+#include "../core/detail/check.hpp"
 
 namespace xtgrad::cli {
 namespace {
@@ -76,16 +80,18 @@ class StreamingMetrics {
   std::size_t rows_ = 0;
 };
 
+std::string where(const std::string& source, std::size_t line, std::size_t column) {
+  return source + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 // Splits the last column off as labels, checking each is 0 or 1; `first_line` is the chunk's
 // first line in the file, so errors point at the line whatever chunk it falls in.
 Array split_labels(Array& chunk, const std::string& source, std::size_t first_line, std::size_t first_row) {
   std::size_t rows = chunk.shape()[0], columns = chunk.shape()[1];
   Array labels = xt::view(chunk, xt::all(), columns - 1);
   for (std::size_t r = 0; r < rows; ++r)
-    if (labels(r) != 0.0f && labels(r) != 1.0f)
-      throw std::invalid_argument(source + ":" + std::to_string(first_line + r) + ":" + std::to_string(columns) +
-                                  ": row " + std::to_string(first_row + r + 1) + " has label " +
-                                  std::to_string(labels(r)) + " in its last column; labels must be 0 or 1");
+    XTGRAD_CHECK(labels(r) == 0.0f || labels(r) == 1.0f, where(source, first_line + r, columns).c_str(), "row ",
+                 first_row + r + 1, " has label ", std::to_string(labels(r)), " in its last column; labels must be 0 or 1");
   Array features = xt::view(chunk, xt::all(), xt::range(0, columns - 1));
   chunk = std::move(features);
   return labels;
@@ -93,9 +99,8 @@ Array split_labels(Array& chunk, const std::string& source, std::size_t first_li
 
 void check_no_nan(const Array& p, const std::string& source, std::size_t first_line) {
   for (std::size_t r = 0; r < p.size(); ++r)
-    if (std::isnan(p(r)))
-      throw std::invalid_argument(source + ":" + std::to_string(first_line + r) +
-                                  ": the model gives NaN for this row, so no metrics can be computed");
+    XTGRAD_CHECK(!std::isnan(p(r)), where(source, first_line + r, 1).c_str(),
+                 "the model gives NaN for this row, so no metrics can be computed");
 }
 
 // Where the probabilities go: stdout, or a file that replaces --output only when all is written.
@@ -106,24 +111,27 @@ class Sink {
   }
   void write(const std::string& text) {
     if (file_) file_->write(text);
-    else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
-      throw std::runtime_error("cannot write to standard output");
+    else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) stdout_failed();
   }
   void finish() {
     if (file_) file_->commit();
-    else if (std::fflush(stdout) != 0) throw std::runtime_error("cannot write to standard output");
+    else if (std::fflush(stdout) != 0) stdout_failed();
   }
 
  private:
+  [[noreturn]] static void stdout_failed() {
+    throw std::runtime_error(std::string("cannot write to standard output: ") + std::strerror(errno));
+  }
+
   std::optional<AtomicFileWriter> file_;
 };
 
 }  // namespace
 
 int predict(const PredictArgs& args) {
-  if (args.header != "auto" && args.header != "yes" && args.header != "no")
-    throw std::invalid_argument("--header must be auto, yes or no, got '" + args.header + "'");
-  if (args.chunk_rows == 0) throw std::invalid_argument("--chunk-rows must be positive");
+  XTGRAD_CHECK(args.header == "auto" || args.header == "yes" || args.header == "no", "predict",
+               "--header must be auto, yes or no, got '", args.header, "'");
+  XTGRAD_CHECK(args.chunk_rows > 0, "predict", "--chunk-rows must be positive");
   LoadedModel model = load_model(args.model);
 
   bool from_stdin = args.input == "-";
@@ -137,8 +145,7 @@ int predict(const PredictArgs& args) {
   options.allow_header = args.header != "no";
   options.require_header = args.header == "yes";
   CsvReader reader(from_stdin ? std::cin : file, source, options);
-  if (args.labels_last && reader.columns() < 2)
-    throw std::invalid_argument(source + ": --labels-last needs at least two columns");
+  XTGRAD_CHECK(!args.labels_last || reader.columns() >= 2, source.c_str(), "--labels-last needs at least two columns");
 
   Sink sink(args.output);
   StreamingMetrics metrics;
