@@ -2,8 +2,8 @@
 // (injected by the LD_PRELOAD interposer) hit the code users run.
 //   fault_victim weights PATH SEED        save_weights of a small MLP
 //   fault_victim checkpoint PATH SEED     save_checkpoint of a small MLP and its Adam state
-//   fault_victim checkpoint-loop PATH     a large checkpoint, saved again and again; prints
-//                                         "ready" first, then "saved N" after each save
+//   fault_victim checkpoint-loop PATH SEED HIDDEN   a large checkpoint (HIDDEN 256: 2.7 MB) saved
+//                                         again and again; prints "ready", then "saved N" after each
 // Exits 1 with "error: <what()>" on stderr when a save throws.
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       state.step();
       state.save(path, static_cast<std::int64_t>(seed));
     } else if (mode == "checkpoint-loop") {
-      faults::TrainingState state(64, 256, seed);  // about 250,000 numbers, 3 MB of JSON
+      std::size_t hidden = argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 256;
+      faults::TrainingState state(64, hidden, seed);
       state.step();
       std::printf("ready\n");
       std::fflush(stdout);
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     } else {
-      std::fprintf(stderr, "usage: fault_victim weights|checkpoint|checkpoint-loop PATH [SEED]\n");
+      std::fprintf(stderr, "usage: fault_victim weights|checkpoint|checkpoint-loop PATH [SEED [HIDDEN]]\n");
       return 2;
     }
   } catch (const std::exception& e) {
