@@ -75,9 +75,13 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path), targe
     }
   }
   if (replacing) {
-    // The group first: chown may clear set-id bits, which fchmod then restores. Setting a group
-    // the process is not a member of is refused (EPERM); the file then keeps the default group.
-    if (existing.st_gid != ::getegid()) (void)::fchown(fd_, static_cast<uid_t>(-1), existing.st_gid);
+    // The group first: chown may clear set-id bits, which fchmod then restores. The new file's
+    // group is the process's or a setgid folder's; setting one the process is not a member of
+    // is refused (EPERM), and the file then keeps that default. The owner is not copied: a
+    // file given to another user before it is complete could be changed by them.
+    struct stat created;
+    if (::fstat(fd_, &created) == 0 && created.st_gid != existing.st_gid)
+      (void)::fchown(fd_, static_cast<uid_t>(-1), existing.st_gid);
     if (::fchmod(fd_, existing.st_mode & 07777) != 0) fail("cannot copy the permissions of the old file", errno);
   }
 }
