@@ -146,23 +146,34 @@ std::string CsvReader::where(std::size_t line, std::size_t column) const {
   return source_ + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-// Parses straight into values_, without splitting the line into a vector first: this loop is
-// most of `xtgrad predict`'s time.
+// One pass over the line, parsing straight into values_: this loop is most of `xtgrad
+// predict`'s time. A wrong column count is reported before a bad cell, so a bad cell is only
+// remembered until the line's cells have all been counted.
 void CsvReader::parse_row(std::string_view line, std::size_t number) {
   char delimiter = options_.delimiter;
-  std::size_t cells = 1 + static_cast<std::size_t>(std::count(line.begin(), line.end(), delimiter));
+  std::size_t cells = 0, bad_column = 0;
+  std::string_view bad_cell;
+  bool bad_is_a_number = false;  // then it is infinite (or overflowed)
+  for (std::size_t start = 0, end = 0; end < line.size(); start = end + 1) {
+    ++cells;
+    end = std::min(line.find(delimiter, start), line.size());
+    if (bad_column == 0 && cells <= columns_) {
+      std::string_view cell = trim(line.substr(start, end - start));
+      float v;
+      bool is_number = parse_number(cell, v);
+      if (is_number && std::isfinite(v)) {
+        values_.push_back(v);
+      } else {
+        bad_column = cells;
+        bad_cell = cell;
+        bad_is_a_number = is_number;
+      }
+    }
+  }
   XTGRAD_CHECK(cells == columns_, where(number, 1).c_str(), "expected ", columns_, " columns (as on line ",
                first_data_line_, "), got ", cells);
-  std::size_t start = 0;
-  for (std::size_t c = 0; c < cells; ++c) {
-    std::size_t end = std::min(line.find(delimiter, start), line.size());
-    std::string_view cell = trim(line.substr(start, end - start));
-    float v;
-    XTGRAD_CHECK(parse_number(cell, v), where(number, c + 1).c_str(), "'", shown(cell), "' is not a number");
-    XTGRAD_CHECK(std::isfinite(v), where(number, c + 1).c_str(), "'", shown(cell), "' is not a finite number");
-    values_.push_back(v);
-    start = end + 1;
-  }
+  XTGRAD_CHECK(bad_column == 0, where(number, bad_column).c_str(), "'", shown(bad_cell),
+               bad_is_a_number ? "' is not a finite number" : "' is not a number");
 }
 
 namespace {
