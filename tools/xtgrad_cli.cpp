@@ -1,62 +1,16 @@
 // The `xtgrad` command: predict with a saved model, or inspect one.
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
-#include <xtensor/xview.hpp>
 
 #include <xtgrad/xtgrad.hpp>
+
+#include "predict_stream.hpp"
 
 using namespace xtgrad;
 
 namespace {
-
-struct PredictArgs {
-  std::string model, input, output;
-  bool labels_last = false;
-};
-
-int predict(const PredictArgs& args) {
-  LoadedModel model = load_model(args.model);
-  CsvTable table = read_csv(args.input);
-  Array features = table.values;
-  Array labels;
-  std::size_t rows = features.shape()[0], columns = features.shape()[1];
-  if (args.labels_last) {
-    if (columns < 2) throw std::invalid_argument(args.input + ": --labels-last needs at least two columns");
-    labels = Array(xt::view(features, xt::all(), columns - 1));
-    for (std::size_t r = 0; r < rows; ++r)
-      if (labels(r) != 0.0f && labels(r) != 1.0f)
-        throw std::invalid_argument(args.input + ": row " + std::to_string(r + 1) + " has label " +
-                                    std::to_string(labels(r)) + " in its last column; labels must be 0 or 1");
-    features = Array(xt::view(features, xt::all(), xt::range(0, columns - 1)));
-  }
-  Array p = predict_proba(model, features);
-
-  std::ostringstream out;
-  char number[32];
-  for (float v : p) {
-    std::snprintf(number, sizeof number, "%.9g\n", v);
-    out << number;
-  }
-  if (args.output.empty()) std::cout << out.str();
-  else write_file_atomically(args.output, out.str());
-
-  if (args.labels_last) {
-    // Metrics go to stderr when the probabilities go to stdout, so both stay parseable.
-    std::ostream& report = args.output.empty() ? std::cerr : std::cout;
-    ConfusionMatrix m = confusion_matrix(p, labels);
-    report << "rows: " << rows << "\naccuracy: " << accuracy(p, labels) << "\n";
-    if (m.true_positives + m.false_negatives > 0 && m.true_negatives + m.false_positives > 0)
-      report << "roc_auc: " << roc_auc(p, labels) << "\n";
-    else
-      report << "roc_auc: undefined (only one class among the labels)\n";
-    report << "log_loss: " << log_loss(p, labels) << "\n";
-  }
-  if (!args.output.empty()) std::cout << "wrote " << rows << " probabilities to " << args.output << "\n";
-  return 0;
-}
 
 int inspect(const std::string& path) {
   LoadedModel model = load_model(path);
@@ -78,13 +32,22 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", build_summary());
 
-  PredictArgs predict_args;
-  CLI::App* predict_cmd = app.add_subcommand("predict", "Write one probability per input row");
+  cli::PredictArgs predict_args;
+  CLI::App* predict_cmd = app.add_subcommand("predict", "Write one probability per input row, as the rows stream in");
   predict_cmd->add_option("--model", predict_args.model, "Weights JSON written by save_weights")->required();
-  predict_cmd->add_option("--input", predict_args.input, "CSV of feature rows (a header line is allowed)")->required();
-  predict_cmd->add_option("--output", predict_args.output, "Write probabilities here instead of stdout");
+  predict_cmd->add_option("--input", predict_args.input, "CSV of feature rows, or - for standard input")->required();
+  predict_cmd->add_option("--output", predict_args.output,
+                          "Probabilities file, replaced atomically once all rows are scored; - for standard output")
+      ->capture_default_str();
+  predict_cmd->add_option("--header", predict_args.header,
+                          "auto: the first line is a header unless every cell of it is a number; yes; no")
+      ->check(CLI::IsMember({"auto", "yes", "no"}))
+      ->capture_default_str();
   predict_cmd->add_flag("--labels-last", predict_args.labels_last,
-                        "The last column is a 0/1 label: also report accuracy, ROC-AUC and log-loss");
+                        "The last column is a 0/1 label: also report accuracy, confusion counts, ROC-AUC and log-loss");
+  predict_cmd->add_option("--chunk-rows", predict_args.chunk_rows, "Rows read and scored at a time")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 
   std::string inspect_model;
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Print the architecture, parameters and metadata");
@@ -92,7 +55,11 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*predict_cmd) return predict(predict_args);
+    if (*predict_cmd) {
+      // std::cin then reads in blocks, not a character at a time; predict writes through stdio only.
+      std::ios::sync_with_stdio(false);
+      return cli::predict(predict_args);
+    }
     return inspect(inspect_model);
   } catch (const std::exception& e) {
     std::cerr << "xtgrad: error: " << e.what() << "\n";

@@ -1,8 +1,10 @@
 // libFuzzer target: the input is CSV text for parse_csv() under several options (and read_csv()
-// once). A table that parses must be non-empty, rectangular and finite.
+// once, and CsvReader a few rows at a time). A table that parses must be non-empty, rectangular
+// and finite.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <sstream>
 
 #include "fuzz_support.hpp"
 
@@ -43,6 +45,38 @@ Outcome parse(const std::string& text, const CsvOptions& o, CsvTable& table) {
   return outcome;
 }
 
+// The table (or the error message) of reading `text` through CsvReader `chunk` rows at a time,
+// as `xtgrad predict` does.
+std::string read_in_chunks(const std::string& text, const CsvOptions& o, std::size_t chunk, CsvTable& table) {
+  try {
+    std::istringstream in(text);
+    CsvReader reader(in, "fuzz.csv", o);
+    std::vector<float> values;
+    for (Array rows = reader.read(chunk); rows.shape()[0] > 0; rows = reader.read(chunk)) {
+      FUZZ_CHECK(rows.shape()[0] <= chunk && rows.shape()[1] == reader.columns(), "a chunk of the wrong shape");
+      values.insert(values.end(), rows.begin(), rows.end());
+    }
+    table.header = reader.header();
+    table.values = Array::from_shape({values.size() / reader.columns(), reader.columns()});
+    std::copy(values.begin(), values.end(), table.values.begin());
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+}
+
+// Any chunk size reads what parse_csv reads, and fails with the same message on the same line.
+void check_chunks(const std::string& text, const CsvOptions& o) {
+  CsvTable whole;
+  std::string whole_error = read_in_chunks(text, o, 1 << 16, whole);
+  for (std::size_t chunk : {1, 3}) {
+    CsvTable chunked;
+    std::string error = read_in_chunks(text, o, chunk, chunked);
+    FUZZ_CHECK(error == whole_error, "chunks of " + std::to_string(chunk) + " rows: '" + error + "' vs '" + whole_error + "'");
+    if (error.empty()) FUZZ_CHECK(same_table(chunked, whole), "chunks of " + std::to_string(chunk) + " rows read another table");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -58,6 +92,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   CsvTable semicolons;
   parse(text, options(true, 0, ';'), semicolons);
+  check_chunks(text, options(true, 0));
+  CsvOptions header = options(true, 1);
+  header.require_header = true;
+  check_chunks(text, header);
 
   // read_csv is parse_csv on the file's bytes.
   static InputFile file;

@@ -1,6 +1,8 @@
 // The `xtgrad` command, run as a user would: predictions, metrics, inspect, and bad input.
 #include <sstream>
 
+#include <xtensor/xview.hpp>
+
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
 
@@ -138,4 +140,83 @@ TEST_CASE("cli inspect: architecture, every parameter with shape and count, meta
   CHECK(r.out.find("\"accuracy\": 0.97") != std::string::npos);
   CHECK(run_cli(dir, "inspect --help").exit_code == 0);
   CHECK(run_cli(dir, "predict --help").exit_code == 0);
+}
+
+TEST_CASE("cli predict: streams in chunks, from stdin to stdout, with the same numbers and exact line numbers") {
+  TempDir dir;
+  Generator gen(6);
+  Sequential net{std::make_shared<Linear>(2, 3, true, gen), std::make_shared<Tanh>(), std::make_shared<Linear>(3, 1, true, gen)};
+  save_weights(net, dir.file("m.json"), {{"standardize", {{"mean", {0.5, -1.0}}, {"std", {2.0, 0.25}}}}});
+  std::string model = "predict --model " + dir.file("m.json");
+  dir.write("x.csv", csv_rows(randn({10, 2}, gen).value(), "u,v"));
+  Result whole = run_cli(dir, model + " --input " + dir.file("x.csv"));
+  REQUIRE(whole.exit_code == 0);
+  REQUIRE(numbers(whole.out).size() == 10);
+  for (std::string chunk : {"1", "3", "10"}) {
+    CAPTURE(chunk);
+    Result piped = run_cli(dir, model + " --input - --output - --chunk-rows " + chunk + " < " + dir.file("x.csv"));
+    CHECK(piped.exit_code == 0);
+    CHECK(piped.out == whole.out);  // identical text: standardization and all, chunk by chunk
+  }
+  // An error in a later chunk names its line in the file; --output is left as it was.
+  dir.write("late.csv", csv_rows(randn({7, 2}, gen).value()) + "1,x\n");
+  dir.write("p.csv", "previous\n");
+  Result late = run_cli(dir, model + " --chunk-rows 2 --input " + dir.file("late.csv") + " --output " + dir.file("p.csv"));
+  CHECK(late.exit_code == 1);
+  CHECK(late.err.find(dir.file("late.csv") + ":8:2: 'x' is not a number") != std::string::npos);
+  CHECK(read_text(dir.file("p.csv")) == "previous\n");
+  Result from_stdin = run_cli(dir, model + " --chunk-rows 2 --input - < " + dir.file("late.csv"));
+  CHECK(from_stdin.err.find("<stdin>:8:2: 'x' is not a number") != std::string::npos);
+  for (auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);  // no temporary file left
+}
+
+TEST_CASE("cli predict: --header auto, yes and no") {
+  TempDir dir;
+  Sequential net{std::make_shared<Linear>(3, 1)};
+  save_weights(net, dir.file("m.json"));
+  std::string model = "predict --model " + dir.file("m.json") + " --input " + dir.file("d.csv");
+  dir.write("d.csv", "1,2,3\n4,5,6\n");
+  CHECK(numbers(run_cli(dir, model).out).size() == 2);  // auto: a line of numbers is data
+  CHECK(numbers(run_cli(dir, model + " --header no").out).size() == 2);
+  CHECK(numbers(run_cli(dir, model + " --header yes").out).size() == 1);
+  dir.write("d.csv", "a,b,c\n4,5,6\n");
+  CHECK(numbers(run_cli(dir, model).out).size() == 1);
+  Result no = run_cli(dir, model + " --header no");
+  CHECK(no.exit_code == 1);
+  CHECK(no.err.find("d.csv:1:1: 'a' is not a number") != std::string::npos);
+  CHECK(run_cli(dir, model + " --header maybe").exit_code != 0);
+}
+
+TEST_CASE("cli predict: --labels-last metrics over many chunks equal the metrics over all rows") {
+  TempDir dir;
+  Generator gen(8);
+  Sequential net{std::make_shared<Linear>(2, 1, true, gen)};
+  save_weights(net, dir.file("m.json"));
+  Array x = randn({500, 2}, gen).value();
+  for (std::size_t r = 0; r < 100; ++r) x(r, 0) = x(r, 1) = 0.0f;  // tied scores across chunks
+  Array labels = Array::from_shape({500});
+  Array table = Array::from_shape({500, 3});
+  for (std::size_t r = 0; r < 500; ++r) {
+    labels(r) = static_cast<float>((r * 7919) % 3 == 0);
+    table(r, 0) = x(r, 0), table(r, 1) = x(r, 1), table(r, 2) = labels(r);
+  }
+  dir.write("d.csv", csv_rows(table));
+  Array features = xt::view(read_csv(dir.file("d.csv")).values, xt::all(), xt::range(0, 2));
+  Array p = predict_proba(load_model(dir.file("m.json")), features);  // all rows at once
+  ConfusionMatrix m = confusion_matrix(p, labels);
+  std::ostringstream expected;
+  expected << "rows: 500\naccuracy: " << accuracy(p, labels) << "\nconfusion: tn " << m.true_negatives << " fp "
+           << m.false_positives << " fn " << m.false_negatives << " tp " << m.true_positives
+           << " (threshold 0.5)\nroc_auc: " << roc_auc(p, labels) << "\nlog_loss: " << log_loss(p, labels) << "\n";
+  for (std::string chunk : {"7", "4096"}) {
+    Result r = run_cli(dir, "predict --model " + dir.file("m.json") + " --input " + dir.file("d.csv") +
+                                " --labels-last --chunk-rows " + chunk);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == expected.str());  // metrics to stderr when the probabilities go to stdout
+  }
+  dir.write("bad.csv", csv_rows(table) + "1,2,0.5\n");
+  Result bad = run_cli(dir, "predict --model " + dir.file("m.json") + " --input " + dir.file("bad.csv") +
+                                " --labels-last --chunk-rows 7");
+  CHECK(bad.err.find("bad.csv:501:3: row 501 has label 0.500000") != std::string::npos);
 }

@@ -45,3 +45,82 @@ TEST_CASE("csv: cases the fuzzer's review found") {
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n1,+-1\n", "s.csv"), "s.csv:2:2: '+-1' is not a number", std::invalid_argument);
 }
+
+namespace {
+
+// Reads `text` through CsvReader `chunk` rows at a time, as `xtgrad predict` does.
+CsvTable read_in_chunks(const std::string& text, std::size_t chunk, const CsvOptions& options = {}) {
+  std::istringstream in(text);
+  CsvReader reader(in, "s.csv", options);
+  std::vector<float> values;
+  for (Array rows = reader.read(chunk); rows.shape()[0] > 0; rows = reader.read(chunk)) {
+    CHECK(rows.shape()[0] <= chunk);
+    CHECK(rows.shape()[1] == reader.columns());
+    values.insert(values.end(), rows.begin(), rows.end());
+  }
+  CsvTable table{Array::from_shape({values.size() / reader.columns(), reader.columns()}), reader.header()};
+  std::copy(values.begin(), values.end(), table.values.begin());
+  return table;
+}
+
+std::string numbered_rows(std::size_t rows) {
+  std::string text = "a,b\n";
+  for (std::size_t r = 0; r < rows; ++r) text += std::to_string(r) + "," + std::to_string(r % 7) + ".5\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("csv reader: any chunk size reads the same table as parse_csv") {
+  std::string text = numbered_rows(10) + "\n\n";
+  CsvTable whole = parse_csv(text, "s.csv");
+  REQUIRE(whole.values.shape()[0] == 10);
+  for (std::size_t chunk : {1, 3, 10, 11, 4096}) {
+    CAPTURE(chunk);
+    CsvTable t = read_in_chunks(text, chunk);
+    CHECK(t.header == whole.header);
+    CHECK(t.values == whole.values);
+  }
+  std::istringstream in(text);
+  CsvReader reader(in, "s.csv");
+  CHECK(reader.first_data_line() == 2);
+  CHECK(reader.read(4).shape()[0] == 4);
+  CHECK(reader.read(100).shape()[0] == 6);
+  CHECK(reader.read(100).shape()[0] == 0);  // and stays done
+  CHECK(reader.read(100).shape()[0] == 0);
+  CHECK_THROWS_AS(reader.read(0), std::invalid_argument);
+}
+
+TEST_CASE("csv reader: errors keep their exact line numbers in any chunk") {
+  std::string text = numbered_rows(5000);
+  std::string ragged = text + "1,2,3\n";  // line 5002
+  std::string blank = text + "\n\n7,8\n";  // the first blank line is 5002
+  std::string word = text + "1,two\n";
+  for (std::size_t chunk : {1, 7, 4096}) {
+    CAPTURE(chunk);
+    CHECK_THROWS_WITH_AS(read_in_chunks(ragged, chunk), "s.csv:5002:1: expected 2 columns (as on line 2), got 3",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(read_in_chunks(blank, chunk), "s.csv:5002:1: the line is empty", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(read_in_chunks(word, chunk), "s.csv:5002:2: 'two' is not a number", std::invalid_argument);
+  }
+}
+
+TEST_CASE("csv: a header of numbers, when the caller says there is a header") {
+  CsvOptions header;
+  header.require_header = true;
+  CsvTable t = parse_csv("1,2,3\n4,5,6\n", "h.csv", header);
+  CHECK(t.header == std::vector<std::string>{"1", "2", "3"});
+  CHECK(t.values == Array{{4, 5, 6}});
+  // Without it, the same first line is data (the rule `--header auto` documents).
+  CHECK(parse_csv("1,2,3\n4,5,6\n", "h.csv").values.shape()[0] == 2);
+  CHECK_THROWS_WITH_AS(parse_csv("1,2,3\n", "h.csv", header), "h.csv: there are no data rows after the header",
+                       std::invalid_argument);
+}
+
+TEST_CASE("csv: an error shows a hostile cell short and with control bytes escaped") {
+  std::string long_cell(100, 'z');
+  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3," + long_cell + "\n", "c.csv"),
+                       ("c.csv:2:2: '" + std::string(40, 'z') + "...' is not a number").c_str(), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,\x1b[2J\n", "c.csv"), "c.csv:2:2: '\\x1b[2J' is not a number",
+                       std::invalid_argument);
+}
