@@ -23,9 +23,7 @@ bool multiclass() {
   ClassLossOptions options;        // PyTorch's CrossEntropyLoss options
   options.label_smoothing = 0.05;  // also: weight, ignore_index, reduction
   CrossEntropyLoss loss_fn(options);
-  AdamOptions adam;
-  adam.lr = 0.02;
-  Adam optimizer(model.parameters(), adam);
+  Adam optimizer(model.parameters(), AdamOptions(0.02));
   for (int step = 0; step < 300; ++step) {
     optimizer.zero_grad();
     Tensor loss = loss_fn(model(x), labels);  // logits [300, 3], labels [300]
