@@ -5,7 +5,7 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <stdexcept>
 
