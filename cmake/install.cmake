@@ -8,8 +8,14 @@ foreach(dir core layers losses optim io)
           FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)
 endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/xtgrad.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
+set(xtgrad_installed_targets xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim xtgrad_io xtgrad_cli)
+if(TARGET xtgrad_distributed)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/distributed/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/distributed
+          FILES_MATCHING PATTERN "*.hpp")
+  list(APPEND xtgrad_installed_targets xtgrad_distributed)
+endif()
 
-install(TARGETS xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim xtgrad_io xtgrad_cli
+install(TARGETS ${xtgrad_installed_targets}
         EXPORT xtgradTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -17,6 +23,7 @@ install(EXPORT xtgradTargets NAMESPACE xtgrad:: DESTINATION ${CMAKE_INSTALL_LIBD
 
 set(XTGRAD_CONFIG_GEMM ${XTGRAD_GEMM})
 set(XTGRAD_CONFIG_OPENMP ${XTGRAD_OPENMP})
+set(XTGRAD_CONFIG_MPI ${XTGRAD_WITH_MPI})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/xtgradConfig.cmake.in
   ${PROJECT_BINARY_DIR}/xtgradConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/xtgradConfigVersion.cmake

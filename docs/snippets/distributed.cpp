@@ -1,0 +1,75 @@
+// Guide snippets: data-parallel training over MPI. Built only when xtgrad::distributed is
+// (MPI found); CTest runs it under `mpirun -np 2`. tools/check_docs.py reads it either way.
+#include <cstdio>
+#include <filesystem>
+
+#include <xtgrad/distributed/distributed.hpp>
+#include <xtensor/xview.hpp>
+#include <xtgrad/xtgrad.hpp>
+
+using namespace xtgrad;
+
+namespace {
+
+/// Rows `rows[first, first + count)` of a [N, width] array, as one batch.
+Tensor take(const Array& a, const std::vector<std::size_t>& rows, std::size_t first, std::size_t count) {
+  std::size_t width = a.size() / a.shape()[0];
+  Array out = Array::from_shape({count, width});
+  for (std::size_t i = 0; i < count; ++i) std::copy_n(a.data() + rows[first + i] * width, width, out.data() + i * width);
+  return Tensor(std::move(out));
+}
+
+}  // namespace
+
+int main() {
+  std::string path = (std::filesystem::temp_directory_path() / "xtgrad-docs-ddp.json").string();
+  Generator data_gen(7);
+  Array x = randn({1000, 4}, data_gen).value();  // every rank reads the same data set
+  Array y = xt::cast<float>(xt::view(x, xt::all(), xt::range(0, 1)) > 0.0f);
+  // [snippet:setup]
+  ProcessGroup group;  // MPI_Init here (or joins the application's MPI); MPI_Finalize at the end
+  Generator gen(0);
+  Sequential model{std::make_shared<Linear>(4, 16, true, gen), std::make_shared<ReLU>(),
+                   std::make_shared<Linear>(16, 1, true, gen)};
+  DistributedDataParallel ddp(group, model);  // checks every rank built this model; copies rank 0's weights
+  AdamOptions options;
+  options.lr = 1e-2;
+  Adam optimizer(model.parameters(), options);
+  BCEWithLogitsLoss loss_fn;
+  DistributedSampler sampler(/*dataset_size=*/1000, group.world_size(), group.rank(), /*shuffle=*/true, /*seed=*/0);
+  // [end-snippet]
+  double mean_loss = 0;
+  // [snippet:loop]
+  std::size_t batch = 64 / static_cast<std::size_t>(group.world_size());  // global batch 64
+  for (int epoch = 0; epoch < 5; ++epoch) {
+    sampler.set_epoch(epoch);                          // a new shuffle, the same on every rank
+    std::vector<std::size_t> rows = sampler.indices();  // this rank's shard: 1000 / world_size rows
+    double loss_sum = 0;
+    for (std::size_t first = 0; first < rows.size(); first += batch) {
+      std::size_t count = std::min(batch, rows.size() - first);
+      optimizer.zero_grad();
+      Tensor loss = loss_fn(model(take(x, rows, first, count)), take(y, rows, first, count));
+      loss.backward();
+      ddp.average_gradients();  // every rank now holds the mean of all ranks' gradients
+      optimizer.step();         // the same update everywhere: parameters stay identical
+      loss_sum += loss.item() * static_cast<double>(count);
+    }
+    std::vector<double> totals = group.all_reduce_sum({loss_sum, static_cast<double>(rows.size())});
+    mean_loss = totals[0] / totals[1];  // the same number on every rank
+    if (group.is_root()) std::printf("epoch %d  loss %.4f\n", epoch + 1, mean_loss);
+  }
+  // [end-snippet]
+  // [snippet:save]
+  sampler.set_epoch(5);  // the next epoch: where a resumed run starts
+  if (group.is_root())   // the weights are the same on every rank: one writer
+    save_weights(model, path, {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()}});
+  group.barrier();       // the file is complete before any rank goes on to read it
+
+  // Resuming, with this or any other number of ranks:
+  Json metadata = read_json_file(path)["metadata"];
+  sampler.load_state(sampler_state_from_value(value_from_json(metadata["sampler"], path)));
+  // [end-snippet]
+  group.barrier();
+  if (group.is_root()) std::filesystem::remove(path);
+  return mean_loss < 0.3 && sampler.state().epoch == 5 ? 0 : 1;
+}

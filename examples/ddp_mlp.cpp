@@ -1,0 +1,153 @@
+// ddp_mlp: data-parallel training over MPI. Every rank holds the whole MLP, trains on its own
+// shard of each batch (DistributedSampler), and averages gradients before each Adam step
+// (DistributedDataParallel); rank 0 prints the metrics every rank agrees on and saves.
+//   mpirun -np 2 build/examples/ddp_mlp [--epochs 8] [--rows 65536] [--out runs/ddp_mlp]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+
+#include <CLI/CLI.hpp>
+#include <xtgrad/distributed/distributed.hpp>
+#include <xtgrad/xtgrad.hpp>
+
+using namespace xtgrad;
+
+namespace {
+
+struct Options {
+  std::size_t rows = 65536, features = 32, hidden = 256, batch_size = 512;  // global batch
+  int epochs = 8, threads = 1;
+  double lr = 1e-3;
+  std::uint64_t seed = 0;
+  std::string out = "runs/ddp_mlp", resume;
+};
+
+/// The same rows on every rank: x ~ N(0, 1) [rows, features], y = 1 where a fixed random tanh
+/// network (the "teacher") is positive. A real job would read only its shard from shared storage.
+std::pair<Array, Array> make_data(const Options& o) {
+  Generator gen(o.seed + 1000);
+  Array x = randn({o.rows, o.features}, gen).value();
+  Array w1 = randn({o.features, 32}, gen).value(), w2 = randn({32, 1}, gen).value();
+  NoGrad no_grad;
+  Array logits = matmul(tanh(matmul(Tensor(x), Tensor(w1)) * 0.3f), Tensor(w2)).value();
+  Array y = xt::cast<float>(logits > 0.0f);
+  return {x, y};
+}
+
+/// The given rows of a [N, ...] array, as a batch.
+Tensor rows_of(const Array& a, const std::vector<std::size_t>& rows, std::size_t first, std::size_t count) {
+  std::size_t width = a.size() / a.shape()[0];
+  Array out = Array::from_shape({count, width});
+  for (std::size_t i = 0; i < count; ++i)
+    std::copy_n(a.data() + rows[first + i] * width, width, out.data() + i * width);
+  return Tensor(std::move(out));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"ddp_mlp: data-parallel MLP training; run with mpirun -np N"};
+  app.add_option("--rows", o.rows, "synthetic rows (80% train, 20% test)");
+  app.add_option("--hidden", o.hidden, "hidden units per layer");
+  app.add_option("--epochs", o.epochs, "epochs in all (a resumed run continues to this epoch)");
+  app.add_option("--batch-size", o.batch_size, "global batch: each of N ranks takes batch-size / N rows");
+  app.add_option("--lr", o.lr, "Adam's learning rate");
+  app.add_option("--seed", o.seed, "seed of the data, the model and the shuffles");
+  app.add_option("--threads", o.threads, "threads per rank (set_num_threads)");
+  app.add_option("--out", o.out, "rank 0 writes model.json here");
+  app.add_option("--resume", o.resume, "a model.json this example wrote, with any number of ranks");
+  CLI11_PARSE(app, argc, argv);
+
+  ProcessGroup group;  // MPI_Init; MPI_Finalize when main returns
+  set_num_threads(o.threads);
+  auto [x, y] = make_data(o);
+  std::size_t train_rows = o.rows * 4 / 5, world = static_cast<std::size_t>(group.world_size());
+  if (o.batch_size % world != 0) {  // every rank sees the same options, so every rank stops here
+    if (group.is_root()) std::fprintf(stderr, "ddp_mlp: --batch-size %zu must be a multiple of the %zu ranks\n", o.batch_size, world);
+    return 2;
+  }
+
+  Generator gen(o.seed);  // every rank draws the same initial weights; DDP broadcasts rank 0's anyway
+  Sequential model{std::make_shared<Linear>(o.features, o.hidden, true, gen), std::make_shared<ReLU>(),
+                   std::make_shared<Linear>(o.hidden, o.hidden, true, gen), std::make_shared<ReLU>(),
+                   std::make_shared<Linear>(o.hidden, 1, true, gen)};
+  DistributedSampler sampler(train_rows, group.world_size(), group.rank(), /*shuffle=*/true, o.seed);
+  std::string error;
+  if (!o.resume.empty() && group.is_root()) {
+    // Only rank 0 reads the file: the DistributedDataParallel below broadcasts its weights.
+    // The sampler state is in the metadata; Adam's moments are not in a weights file, so they restart.
+    try {
+      Json metadata = read_json_file(o.resume)["metadata"];
+      load_weights(model, o.resume);
+      sampler.load_state(sampler_state_from_value(value_from_json(metadata["sampler"], o.resume)));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  // One rank's error must stop every rank, or the others would wait for it in the next collective.
+  if (group.all_reduce_sum(static_cast<std::int64_t>(!error.empty())) > 0) {
+    if (group.is_root()) std::fprintf(stderr, "ddp_mlp: %s\n", error.c_str());
+    return 1;
+  }
+  SamplerState state = sampler.state();  // every rank continues from rank 0's seed and epoch
+  state.seed = group.all_gather(state.seed)[0];
+  state.epoch = static_cast<std::int64_t>(group.all_gather(static_cast<std::uint64_t>(state.epoch))[0]);
+  sampler.load_state(state);
+  DistributedDataParallel ddp(group, model);  // same model everywhere? then rank 0's values to all
+  AdamOptions options;
+  options.lr = o.lr;
+  Adam optimizer(model.parameters(), options);
+  BCEWithLogitsLoss loss_fn;
+  if (group.is_root())
+    std::printf("%d ranks, %zu training rows, global batch %zu (%zu per rank), %zu parameters\n", group.world_size(),
+                train_rows, o.batch_size, o.batch_size / world, model.parameters().size());
+
+  std::size_t local_batch = o.batch_size / world;
+  for (std::int64_t epoch = state.epoch; epoch < o.epochs; ++epoch) {
+    auto start = std::chrono::steady_clock::now();
+    sampler.set_epoch(epoch);  // a new shuffle, cut into the same shards on every rank
+    std::vector<std::size_t> mine = sampler.indices();
+    double loss_sum = 0, all_reduce_ms = 0;
+    // Every rank has num_samples() rows, so every rank runs the same number of steps.
+    for (std::size_t first = 0; first < mine.size(); first += local_batch) {
+      std::size_t count = std::min(local_batch, mine.size() - first);
+      optimizer.zero_grad();
+      Tensor loss = loss_fn(model(rows_of(x, mine, first, count)), rows_of(y, mine, first, count));
+      loss.backward();
+      ddp.average_gradients();
+      optimizer.step();
+      loss_sum += loss.item() * static_cast<double>(count);
+      all_reduce_ms += ddp.last_times().all_reduce_ms;
+    }
+    // Test rows split contiguously between ranks; sums of loss and hits gathered to every rank.
+    std::size_t test_rows = o.rows - train_rows, per_rank = (test_rows + world - 1) / world;
+    std::size_t begin = train_rows + std::min(test_rows, per_rank * static_cast<std::size_t>(group.rank()));
+    std::size_t end = std::min(o.rows, begin + per_rank);
+    std::vector<std::size_t> test(end - begin);
+    std::iota(test.begin(), test.end(), begin);
+    double hits = 0;
+    if (!test.empty()) {
+      NoGrad no_grad;
+      Array p = sigmoid(model(rows_of(x, test, 0, test.size()))).value();
+      hits = accuracy(p, rows_of(y, test, 0, test.size()).value()) * static_cast<double>(test.size());
+    }
+    std::vector<double> sums = group.all_reduce_sum({loss_sum, static_cast<double>(mine.size()), hits});
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (group.is_root())
+      std::printf("epoch %2lld  train loss %.4f  test accuracy %.2f%%  %.2f s (%.0f ms of it in all-reduce on rank 0)\n",
+                  static_cast<long long>(epoch + 1), sums[0] / sums[1], 100.0 * sums[2] / static_cast<double>(test_rows),
+                  seconds, all_reduce_ms);
+  }
+
+  sampler.set_epoch(o.epochs);  // where a resumed run starts
+  if (group.is_root()) {  // every rank holds the same weights: one writer is enough
+    std::filesystem::create_directories(o.out);
+    Json metadata = {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()},
+                     {"global_batch", o.batch_size}};
+    save_weights(model, o.out + "/model.json", metadata);
+    std::printf("saved %s/model.json (resume with --resume, with any number of ranks)\n", o.out.c_str());
+  }
+}

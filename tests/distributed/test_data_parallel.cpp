@@ -1,0 +1,169 @@
+// Data parallelism against one process: averaged gradients, 20-step trajectories, identical
+// parameters on every rank, unused parameters, the broadcast and the metric reductions.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include <xtensor/xview.hpp>
+#include <xtgrad/xtgrad.hpp>
+
+#include "group.hpp"
+
+using namespace xtgrad;
+
+namespace {
+
+constexpr std::size_t kBatch = 48;  // divisible by 1, 2, 3, 4, 6 and 8 ranks
+
+std::shared_ptr<Sequential> small_mlp(std::uint64_t seed, std::size_t hidden = 16) {
+  Generator gen(seed);
+  return std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
+      std::make_shared<Linear>(8, hidden, true, gen), std::make_shared<Tanh>(),
+      std::make_shared<Linear>(hidden, hidden, true, gen), std::make_shared<ReLU>(),
+      std::make_shared<Linear>(hidden, 1, true, gen)});
+}
+
+/// The whole batch, identical on every rank: x [kBatch, 8], y [kBatch, 1] in {0, 1}.
+std::pair<Array, Array> batch(std::uint64_t seed) {
+  Generator gen(seed);
+  Array x = randn({kBatch, 8}, gen).value();
+  Array y = Array::from_shape({kBatch, 1});
+  for (std::size_t i = 0; i < kBatch; ++i) y(i, 0) = x(i, 0) + 0.5f * x(i, 1) > 0.0f ? 1.0f : 0.0f;
+  return {x, y};
+}
+
+/// This rank's contiguous rows of `a`: B / N of them.
+Tensor shard(const Array& a) {
+  const ProcessGroup& group = test_group();
+  std::size_t rows = a.shape()[0] / static_cast<std::size_t>(group.world_size());
+  std::size_t first = rows * static_cast<std::size_t>(group.rank());
+  return Tensor(Array(xt::view(a, xt::range(first, first + rows), xt::all())));
+}
+
+/// FNV-1a over the bytes of every parameter: equal hashes mean bit-identical parameters.
+std::uint64_t values_hash(const Module& module) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const auto& [name, p] : module.named_parameters()) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(p.value().data());
+    for (std::size_t i = 0; i < p.numel() * sizeof(float); ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
+  }
+  return hash;
+}
+
+bool same_on_every_rank(std::uint64_t value) {
+  std::vector<std::uint64_t> all = test_group().all_gather(value);
+  for (std::uint64_t v : all)
+    if (v != all[0]) return false;
+  return true;
+}
+
+float max_abs_diff(const Array& a, const Array& b) {
+  REQUIRE(a.shape() == b.shape());
+  float worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("broadcast_parameters: every rank starts from rank 0's values") {
+  const ProcessGroup& group = test_group();
+  auto model = small_mlp(100 + static_cast<std::uint64_t>(group.rank()));  // different values per rank
+  broadcast_parameters(group, *model);
+  CHECK(same_on_every_rank(values_hash(*model)));
+  CHECK(values_hash(*model) == values_hash(*small_mlp(100)));
+}
+
+TEST_CASE("average_gradients: N ranks on B/N rows each equal one process on all B rows") {
+  const ProcessGroup& group = test_group();
+  auto [x, y] = batch(1);
+  BCEWithLogitsLoss loss_fn;
+  auto reference = small_mlp(3);
+  loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
+
+  double bucket_cap_mb = 25.0;
+  SUBCASE("one bucket") {}
+  SUBCASE("three buckets") { bucket_cap_mb = 1e-4; }  // 26 floats: [4.*, 2.bias] [2.weight] [0.*]
+  auto model = small_mlp(3);
+  DistributedDataParallel ddp(group, *model, bucket_cap_mb);
+  CHECK(ddp.bucket_count() == (bucket_cap_mb < 1 ? 3u : 1u));
+  // The mean over this rank's rows; the average of equal-sized shards' means is the batch mean.
+  loss_fn((*model)(shard(x)), shard(y)).backward();
+  ddp.average_gradients();
+  NamedTensors expected = reference->named_parameters(), got = model->named_parameters();
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    CAPTURE(got[k].first);
+    CHECK(max_abs_diff(got[k].second.grad(), expected[k].second.grad()) < 1e-6f);
+  }
+}
+
+TEST_CASE("DistributedDataParallel: 20 Adam steps match one process, parameters identical on every rank") {
+  const ProcessGroup& group = test_group();
+  auto [x, y] = batch(2);
+  BCEWithLogitsLoss loss_fn;
+  auto reference = small_mlp(4);
+  auto model = small_mlp(4);
+  AdamOptions options;
+  options.lr = 1e-2;
+  Adam reference_optimizer(reference->parameters(), options);
+  Adam optimizer(model->parameters(), options);
+  DistributedDataParallel ddp(group, *model);
+  for (int step = 1; step <= 20; ++step) {
+    reference_optimizer.zero_grad();
+    loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
+    reference_optimizer.step();
+
+    optimizer.zero_grad();
+    loss_fn((*model)(shard(x)), shard(y)).backward();
+    ddp.average_gradients();
+    optimizer.step();
+
+    CAPTURE(step);
+    REQUIRE(same_on_every_rank(values_hash(*model)));
+    NamedTensors expected = reference->named_parameters(), got = model->named_parameters();
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      CAPTURE(got[k].first);
+      REQUIRE(max_abs_diff(got[k].second.value(), expected[k].second.value()) <= 1e-5f);
+    }
+  }
+}
+
+namespace {
+// Two parameters: `used` is in every rank's loss, `rank0_only` only in rank 0's, `never` in none.
+struct PartlyUsed : Module {
+  Tensor used = register_parameter("used", tensor({1.0f, 2.0f}));
+  Tensor rank0_only = register_parameter("rank0_only", tensor({3.0f}));
+  Tensor never = register_parameter("never", tensor({4.0f}));
+  std::string type_name() const override { return "PartlyUsed"; }
+};
+}  // namespace
+
+TEST_CASE("average_gradients: a rank without a gradient contributes zeros; unused everywhere stays without") {
+  const ProcessGroup& group = test_group();
+  PartlyUsed model;
+  DistributedDataParallel ddp(group, model);
+  float r = static_cast<float>(group.rank());
+  Tensor loss = sum(model.used * (r + 1.0f));  // d/dused = r + 1 on rank r
+  if (group.rank() == 0) loss = loss + 5.0f * sum(model.rank0_only);
+  loss.backward();
+  ddp.average_gradients();
+  float n = static_cast<float>(group.world_size());
+  CHECK(model.used.grad()(0) == doctest::Approx((n + 1.0f) / 2.0f));  // mean of 1..N
+  REQUIRE(model.rank0_only.has_grad());
+  CHECK(model.rank0_only.grad()(0) == doctest::Approx(5.0f / n));
+  CHECK_FALSE(model.never.has_grad());
+}
+
+TEST_CASE("ProcessGroup: metric reductions give every rank the same numbers") {
+  const ProcessGroup& group = test_group();
+  int n = group.world_size();
+  double r = group.rank();
+  CHECK(group.all_reduce_sum(r + 1.0) == doctest::Approx(n * (n + 1) / 2.0));
+  CHECK(group.all_reduce_mean(r) == doctest::Approx((n - 1) / 2.0));
+  CHECK(group.all_reduce_sum(static_cast<std::int64_t>(10)) == 10 * n);
+  std::vector<double> loss_and_count = group.all_reduce_sum(std::vector<double>{0.5 * (r + 1), 3.0});
+  CHECK(loss_and_count[0] == doctest::Approx(0.25 * n * (n + 1)));
+  CHECK(loss_and_count[1] == 3.0 * n);
+  group.barrier();
+}
