@@ -55,9 +55,7 @@ int main(int argc, char** argv) {
   Tensor y(Array(xt::view(y_all, xt::range(first, first + local), xt::all())));
 
   DistributedDataParallel ddp(group, *net);
-  AdamOptions options;
-  options.lr = 1e-3;
-  Adam optimizer(net->parameters(), options);
+  Adam optimizer(net->parameters(), AdamOptions(1e-3));
   BCEWithLogitsLoss loss_fn;
   Split split;
   auto step = [&] {

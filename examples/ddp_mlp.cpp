@@ -97,9 +97,7 @@ int main(int argc, char** argv) {
   state.epoch = static_cast<std::int64_t>(group.all_gather(static_cast<std::uint64_t>(state.epoch))[0]);
   sampler.load_state(state);
   DistributedDataParallel ddp(group, model);  // same model everywhere? then rank 0's values to all
-  AdamOptions options;
-  options.lr = o.lr;
-  Adam optimizer(model.parameters(), options);
+  Adam optimizer(model.parameters(), AdamOptions(o.lr));
   BCEWithLogitsLoss loss_fn;
   if (group.is_root())
     std::printf("%d ranks, %zu training rows, global batch %zu (%zu per rank), %zu parameters\n", group.world_size(),

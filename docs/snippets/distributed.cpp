@@ -32,9 +32,7 @@ int main() {
   Sequential model{std::make_shared<Linear>(4, 16, true, gen), std::make_shared<ReLU>(),
                    std::make_shared<Linear>(16, 1, true, gen)};
   DistributedDataParallel ddp(group, model);  // checks every rank built this model; copies rank 0's weights
-  AdamOptions options;
-  options.lr = 1e-2;
-  Adam optimizer(model.parameters(), options);
+  Adam optimizer(model.parameters(), AdamOptions(1e-2));
   BCEWithLogitsLoss loss_fn;
   DistributedSampler sampler(/*dataset_size=*/1000, group.world_size(), group.rank(), /*shuffle=*/true, /*seed=*/0);
   // [end-snippet]

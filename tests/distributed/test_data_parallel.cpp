@@ -104,10 +104,8 @@ TEST_CASE("DistributedDataParallel: 20 Adam steps match one process, parameters 
   BCEWithLogitsLoss loss_fn;
   auto reference = small_mlp(4);
   auto model = small_mlp(4);
-  AdamOptions options;
-  options.lr = 1e-2;
-  Adam reference_optimizer(reference->parameters(), options);
-  Adam optimizer(model->parameters(), options);
+  Adam reference_optimizer(reference->parameters(), AdamOptions(1e-2));
+  Adam optimizer(model->parameters(), AdamOptions(1e-2));
   DistributedDataParallel ddp(group, *model);
   for (int step = 1; step <= 20; ++step) {
     reference_optimizer.zero_grad();
