@@ -35,6 +35,11 @@ Outcome load(const Json& weights, bool strict, std::vector<Array>& loaded) {
       FUZZ_CHECK(same_bits(tensor.value(), before[k]), "a failed load changed '" + name + "'");
       continue;
     }
+    if (!weights["parameters"].contains(name)) {  // non-strict, as PyTorch: a missing key is left alone
+      FUZZ_CHECK(!strict, "a strict load accepted a file without '" + name + "'");
+      FUZZ_CHECK(same_bits(tensor.value(), before[k]), "a load without '" + name + "' changed it");
+      continue;
+    }
     const Json& data = weights["parameters"][name]["data"];
     FUZZ_CHECK(data.size() == tensor.numel(), "'" + name + "' loaded with the wrong number of values");
     for (std::size_t i = 0; i < data.size(); ++i) {
