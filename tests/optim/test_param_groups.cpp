@@ -195,7 +195,10 @@ TEST_CASE("state_dict: corrupt optimizer state is refused with every problem nam
     inf(3) = INFINITY;
     state(sd, "2")["exp_avg"] = inf;
   }, {"state.2.exp_avg: holds a non-finite value"});
-  corrupt([&](Value& sd) { sd["state"]["99"] = state(sd, "0"); }, {"state.99: no parameter in \"param_groups\" has this index"});
+  corrupt([&](Value& sd) {
+    Value copy = state(sd, "0");  // a copy first: inserting "99" may move the entry a reference points to
+    sd["state"]["99"] = copy;
+  }, {"state.99: no parameter in \"param_groups\" has this index"});
   // Several problems at once, all listed.
   corrupt([&](Value& sd) {
     group(sd, 0)["lr"] = -0.5;
