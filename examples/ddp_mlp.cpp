@@ -1,12 +1,16 @@
 // ddp_mlp: data-parallel training over MPI. Every rank holds the whole MLP, trains on its own
 // shard of each batch (DistributedSampler), and averages gradients before each Adam step
-// (DistributedDataParallel); rank 0 prints the metrics every rank agrees on and saves.
+// (DistributedDataParallel); rank 0 prints the metrics every rank agrees on and saves the weights
+// and a checkpoint (weights, Adam's moments, the sampler's seed and epoch) to resume from.
 //   mpirun -np 2 build/examples/ddp_mlp [--epochs 8] [--rows 65536] [--out runs/ddp_mlp]
+//   mpirun -np 1 build/examples/ddp_mlp --epochs 10 --resume runs/ddp_mlp/checkpoint.json
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <xtgrad/distributed/distributed.hpp>
@@ -36,6 +40,17 @@ std::pair<Array, Array> make_data(const Options& o) {
   return {x, y};
 }
 
+/// FNV-1a of a file's bytes (0 if it cannot be read): ranks compare it to know they resumed from
+/// the same checkpoint, since each reads the file itself.
+std::uint64_t file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes.str()) h = (h ^ c) * 1099511628211ull;
+  return in ? h : 0;
+}
+
 /// The given rows of a [N, ...] array, as a batch.
 Tensor rows_of(const Array& a, const std::vector<std::size_t>& rows, std::size_t first, std::size_t count) {
   std::size_t width = a.size() / a.shape()[0];
@@ -57,8 +72,10 @@ int main(int argc, char** argv) {
   app.add_option("--lr", o.lr, "Adam's learning rate");
   app.add_option("--seed", o.seed, "seed of the data, the model and the shuffles");
   app.add_option("--threads", o.threads, "threads per rank (set_num_threads)");
-  app.add_option("--out", o.out, "rank 0 writes model.json here");
-  app.add_option("--resume", o.resume, "a model.json this example wrote, with any number of ranks");
+  app.add_option("--out", o.out, "rank 0 writes model.json and checkpoint.json here");
+  app.add_option("--resume", o.resume,
+                 "a checkpoint.json this example wrote, with any number of ranks (every rank reads it: "
+                 "the same path on every machine)");
   CLI11_PARSE(app, argc, argv);
 
   ProcessGroup group;  // MPI_Init; MPI_Finalize when main returns
@@ -75,29 +92,35 @@ int main(int argc, char** argv) {
                    std::make_shared<Linear>(o.hidden, o.hidden, true, gen), std::make_shared<ReLU>(),
                    std::make_shared<Linear>(o.hidden, 1, true, gen)};
   DistributedSampler sampler(train_rows, group.world_size(), group.rank(), /*shuffle=*/true, o.seed);
-  std::string error;
-  if (!o.resume.empty() && group.is_root()) {
-    // Only rank 0 reads the file: the DistributedDataParallel below broadcasts its weights.
-    // The sampler state is in the metadata; Adam's moments are not in a weights file, so they restart.
+  Adam optimizer(model.parameters(), AdamOptions(o.lr));
+  if (!o.resume.empty()) {
+    // Every rank restores the model, Adam's moments and the sampler, so every rank steps from the
+    // same state. The global batch is what the math depends on, not the number of ranks, so a
+    // checkpoint resumes with any number of them.
+    std::string error;
     try {
-      Json metadata = read_json_file(o.resume)["metadata"];
-      load_weights(model, o.resume);
-      sampler.load_state(sampler_state_from_value(value_from_json(metadata["sampler"], o.resume)));
+      Checkpoint checkpoint{&model, &optimizer};
+      load_checkpoint(o.resume, checkpoint);
+      if (!checkpoint.metadata.contains("sampler") || !checkpoint.metadata.contains("global_batch"))
+        throw std::invalid_argument(o.resume + ": not a ddp_mlp checkpoint (metadata has no sampler or global_batch)");
+      sampler.load_state(sampler_state_from_value(value_from_json(checkpoint.metadata["sampler"], o.resume)));
+      if (checkpoint.metadata["global_batch"] != o.batch_size)
+        throw std::invalid_argument(o.resume + " was trained with --batch-size " +
+                                    checkpoint.metadata["global_batch"].dump() + "; resume with the same");
     } catch (const std::exception& e) {
       error = e.what();
     }
+    // One rank's error must stop every rank, or the others would wait for it in the next collective.
+    if (!error.empty()) std::fprintf(stderr, "ddp_mlp: rank %d: %s\n", group.rank(), error.c_str());
+    if (group.all_reduce_sum(static_cast<std::int64_t>(!error.empty())) > 0) return 1;
+    std::vector<std::uint64_t> hashes = group.all_gather(file_hash(o.resume));
+    if (std::any_of(hashes.begin(), hashes.end(), [&](std::uint64_t h) { return h != hashes[0]; })) {
+      if (group.is_root()) std::fprintf(stderr, "ddp_mlp: the ranks read different files at %s\n", o.resume.c_str());
+      return 1;
+    }
   }
-  // One rank's error must stop every rank, or the others would wait for it in the next collective.
-  if (group.all_reduce_sum(static_cast<std::int64_t>(!error.empty())) > 0) {
-    if (group.is_root()) std::fprintf(stderr, "ddp_mlp: %s\n", error.c_str());
-    return 1;
-  }
-  SamplerState state = sampler.state();  // every rank continues from rank 0's seed and epoch
-  state.seed = group.all_gather(state.seed)[0];
-  state.epoch = static_cast<std::int64_t>(group.all_gather(static_cast<std::uint64_t>(state.epoch))[0]);
-  sampler.load_state(state);
+  SamplerState state = sampler.state();
   DistributedDataParallel ddp(group, model);  // same model everywhere? then rank 0's values to all
-  Adam optimizer(model.parameters(), AdamOptions(o.lr));
   BCEWithLogitsLoss loss_fn;
   if (group.is_root())
     std::printf("%d ranks, %zu training rows, global batch %zu (%zu per rank), %zu parameters\n", group.world_size(),
@@ -141,11 +164,13 @@ int main(int argc, char** argv) {
   }
 
   sampler.set_epoch(o.epochs);  // where a resumed run starts
-  if (group.is_root()) {  // every rank holds the same weights: one writer is enough
+  if (group.is_root()) {  // every rank holds the same weights and moments: one writer is enough
     std::filesystem::create_directories(o.out);
     Json metadata = {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()},
                      {"global_batch", o.batch_size}};
     save_weights(model, o.out + "/model.json", metadata);
-    std::printf("saved %s/model.json (resume with --resume, with any number of ranks)\n", o.out.c_str());
+    save_checkpoint(o.out + "/checkpoint.json", {&model, &optimizer, {}, nullptr, o.epochs, 0, metadata});
+    std::printf("saved %s/model.json and %s/checkpoint.json (resume with --resume %s/checkpoint.json, with any "
+                "number of ranks)\n", o.out.c_str(), o.out.c_str(), o.out.c_str());
   }
 }

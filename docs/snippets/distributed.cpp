@@ -59,13 +59,16 @@ int main() {
   // [end-snippet]
   // [snippet:save]
   sampler.set_epoch(5);  // the next epoch: where a resumed run starts
-  if (group.is_root())   // the weights are the same on every rank: one writer
-    save_weights(model, path, {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()}});
+  if (group.is_root())   // weights and Adam's moments are the same on every rank: one writer
+    save_checkpoint(path, {&model, &optimizer, {}, nullptr, /*epoch=*/5, /*step=*/0,
+                           {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()}}});
   group.barrier();       // the file is complete before any rank goes on to read it
 
-  // Resuming, with this or any other number of ranks:
-  Json metadata = read_json_file(path)["metadata"];
-  sampler.load_state(sampler_state_from_value(value_from_json(metadata["sampler"], path)));
+  // Resuming, with this or any other number of ranks: every rank restores the model, the
+  // optimizer and the sampler from the same file, so every rank steps from the same state.
+  Checkpoint resumed{&model, &optimizer};
+  load_checkpoint(path, resumed);
+  sampler.load_state(sampler_state_from_value(value_from_json(resumed.metadata["sampler"], path)));
   // [end-snippet]
   group.barrier();
   if (group.is_root()) std::filesystem::remove(path);
