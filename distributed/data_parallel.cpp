@@ -70,6 +70,10 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
   auto cap = static_cast<std::size_t>(bucket_cap_mb * 1024 * 1024 / sizeof(float));
   std::size_t floats = 0;
   for (std::size_t k = params_.size(); k-- > 0;) {
+    if (params_[k].numel() >= kInPlaceMinFloats) {
+      in_place_.push_back(k);
+      continue;
+    }
     if (buckets_.empty() || floats >= cap) {
       buckets_.emplace_back();
       floats = 0;
@@ -82,6 +86,7 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
     for (std::size_t k : bucket.params) size += params_[k].numel();
     bucket.buffer.assign(size, 0.0f);
   }
+  in_place_flags_.assign(in_place_.size(), 0.0f);
 }
 
 void DistributedDataParallel::average_gradients() {
@@ -120,6 +125,31 @@ void DistributedDataParallel::average_gradients() {
     }
     times_.unpack_ms += ms_since(start);
   }
+  average_in_place(scale);
+}
+
+void DistributedDataParallel::average_in_place(float scale) {
+  if (in_place_.empty()) return;
+  // First which ranks have each gradient (one small message), so that a rank without one joins
+  // with zeros only when another rank has it.
+  auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < in_place_.size(); ++i) in_place_flags_[i] = params_[in_place_[i]].has_grad() ? 1.0f : 0.0f;
+  group_.all_reduce_sum(in_place_flags_.data(), in_place_flags_.size());
+  for (std::size_t i = 0; i < in_place_.size(); ++i) {
+    if (in_place_flags_[i] == 0.0f) continue;  // no rank has it: it stays without one everywhere
+    Array& grad = params_[in_place_[i]].mutable_grad();  // zeros on a rank that had none
+    group_.all_reduce_sum(grad.data(), grad.size());
+  }
+  times_.all_reduce_ms += ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < in_place_.size(); ++i) {
+    if (in_place_flags_[i] == 0.0f) continue;
+    Array& grad = params_[in_place_[i]].mutable_grad();
+    float* g = grad.data();
+    for (std::size_t j = 0; j < grad.size(); ++j) g[j] *= scale;
+  }
+  times_.unpack_ms += ms_since(start);
 }
 
 }  // namespace xtgrad

@@ -26,9 +26,9 @@ void broadcast_parameters(const ProcessGroup& group, Module& module, int root = 
 
 /// Where the time of the last average_gradients() went, in milliseconds.
 struct AllReduceTimes {
-  double pack_ms = 0;        ///< copying gradients into the flat buckets
+  double pack_ms = 0;        ///< copying small gradients into the flat buckets
   double all_reduce_ms = 0;  ///< MPI_Allreduce: the transfer, and waiting for slower ranks
-  double unpack_ms = 0;      ///< scaling by 1/world_size and copying back
+  double unpack_ms = 0;      ///< scaling by 1/world_size (and copying the buckets back)
 };
 
 /// Wraps a module for data-parallel training; the module stays the user's (its lifetime
@@ -39,26 +39,35 @@ struct AllReduceTimes {
 ///   ddp.average_gradients();  // every rank now holds the mean of all ranks' gradients
 ///   optimizer.step();         // identical on every rank, so parameters stay identical
 ///
-/// Gradients travel in buckets of about bucket_cap_mb (PyTorch's default, 25 MB): each bucket
-/// is one contiguous buffer, reduced in place by one MPI_Allreduce, so W3's 7.4 MB of
-/// gradients is one message, not six. Parameters without a gradient are handled as DDP with
+/// Gradients of at least kInPlaceMinFloats values are reduced where they are, one message each
+/// (as DDP's gradient_as_bucket_view: no copy into a bucket and back); the smaller ones travel
+/// in buckets of about bucket_cap_mb (PyTorch's default, 25 MB), each one contiguous buffer
+/// reduced by one MPI_Allreduce. W3's 7.4 MB of gradients is three messages (its two weight
+/// matrices, then one bucket of the 2,049 values of its biases and last layer), not six. Parameters without a gradient are handled as DDP with
 /// find_unused_parameters=True: a rank that has none for a parameter contributes zeros, and
 /// all ranks then hold the average over world_size; a parameter no rank has a gradient for
 /// keeps none on every rank (so the optimizer skips it everywhere). Every bucket carries one
-/// flag per parameter for this, so it costs no extra message.
+/// flag per parameter for this; the large gradients' flags are one small message before them.
 class DistributedDataParallel {
  public:
   DistributedDataParallel(const ProcessGroup& group, Module& module, double bucket_cap_mb = 25.0);
+
+  /// 256 KB: copying that much into a bucket and back costs more (~50 us) than one more message
+  /// does (a few us through shared memory, ~25 us over TCP).
+  static constexpr std::size_t kInPlaceMinFloats = std::size_t{1} << 16;
 
   /// Collective: every rank calls it after backward() and before optimizer.step(). With one
   /// rank it does nothing.
   void average_gradients();
 
   Module& module() { return module_; }
-  std::size_t bucket_count() const { return buckets_.size(); }
+  std::size_t bucket_count() const { return buckets_.size(); }         ///< buckets of small gradients
+  std::size_t in_place_count() const { return in_place_.size(); }      ///< gradients reduced where they are
   const AllReduceTimes& last_times() const { return times_; }
 
  private:
+  void average_in_place(float scale);
+
   struct Bucket {
     std::vector<std::size_t> params;  // indices into params_, in reverse registration order
     std::vector<float> buffer;        // the gradients, flattened, then one flag per parameter
@@ -67,6 +76,8 @@ class DistributedDataParallel {
   Module& module_;
   std::vector<Tensor> params_;
   std::vector<Bucket> buckets_;
+  std::vector<std::size_t> in_place_;  // indices into params_ of the large gradients, reverse order
+  std::vector<float> in_place_flags_;  // how many ranks have each of them, summed in one message
   AllReduceTimes times_;
 };
 

@@ -79,15 +79,17 @@ TEST_CASE("average_gradients: N ranks on B/N rows each equal one process on all 
   const ProcessGroup& group = test_group();
   auto [x, y] = batch(1);
   BCEWithLogitsLoss loss_fn;
-  auto reference = small_mlp(3);
-  loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
-
   double bucket_cap_mb = 25.0;
+  std::size_t hidden = 16;
   SUBCASE("one bucket") {}
   SUBCASE("three buckets") { bucket_cap_mb = 1e-4; }  // 26 floats: [4.*, 2.bias] [2.weight] [0.*]
-  auto model = small_mlp(3);
+  SUBCASE("a large gradient reduced where it is") { hidden = 256; }  // 2.weight: 65,536 floats
+  auto reference = small_mlp(3, hidden);
+  loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
+  auto model = small_mlp(3, hidden);
   DistributedDataParallel ddp(group, *model, bucket_cap_mb);
   CHECK(ddp.bucket_count() == (bucket_cap_mb < 1 ? 3u : 1u));
+  CHECK(ddp.in_place_count() == (hidden == 256 ? 1u : 0u));
   // The mean over this rank's rows; the average of equal-sized shards' means is the batch mean.
   loss_fn((*model)(shard(x)), shard(y)).backward();
   ddp.average_gradients();
@@ -128,28 +130,37 @@ TEST_CASE("DistributedDataParallel: 20 Adam steps match one process, parameters 
 }
 
 namespace {
-// Two parameters: `used` is in every rank's loss, `rank0_only` only in rank 0's, `never` in none.
+// Three parameters of n values: `used` is in every rank's loss, `rank0_only` only in rank 0's,
+// `never` in none.
 struct PartlyUsed : Module {
-  Tensor used = register_parameter("used", tensor({1.0f, 2.0f}));
-  Tensor rank0_only = register_parameter("rank0_only", tensor({3.0f}));
-  Tensor never = register_parameter("never", tensor({4.0f}));
+  explicit PartlyUsed(std::size_t n)
+      : used(register_parameter("used", full({n}, 1.0f))),
+        rank0_only(register_parameter("rank0_only", full({n}, 3.0f))),
+        never(register_parameter("never", full({n}, 4.0f))) {}
+  Tensor used, rank0_only, never;
   std::string type_name() const override { return "PartlyUsed"; }
 };
 }  // namespace
 
 TEST_CASE("average_gradients: a rank without a gradient contributes zeros; unused everywhere stays without") {
   const ProcessGroup& group = test_group();
-  PartlyUsed model;
+  std::size_t n = 3;
+  SUBCASE("in a bucket") {}
+  SUBCASE("reduced where they are") { n = DistributedDataParallel::kInPlaceMinFloats; }
+  PartlyUsed model(n);
   DistributedDataParallel ddp(group, model);
+  CHECK(ddp.in_place_count() == (n > 3 ? 3u : 0u));
   float r = static_cast<float>(group.rank());
   Tensor loss = sum(model.used * (r + 1.0f));  // d/dused = r + 1 on rank r
   if (group.rank() == 0) loss = loss + 5.0f * sum(model.rank0_only);
   loss.backward();
   ddp.average_gradients();
-  float n = static_cast<float>(group.world_size());
-  CHECK(model.used.grad()(0) == doctest::Approx((n + 1.0f) / 2.0f));  // mean of 1..N
-  REQUIRE(model.rank0_only.has_grad());
-  CHECK(model.rank0_only.grad()(0) == doctest::Approx(5.0f / n));
+  float ranks = static_cast<float>(group.world_size());
+  for (std::size_t i : {std::size_t{0}, n - 1}) {
+    CHECK(model.used.grad()(i) == doctest::Approx((ranks + 1.0f) / 2.0f));  // mean of 1..N
+    REQUIRE(model.rank0_only.has_grad());
+    CHECK(model.rank0_only.grad()(i) == doctest::Approx(5.0f / ranks));
+  }
   CHECK_FALSE(model.never.has_grad());
 }
 
