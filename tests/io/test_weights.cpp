@@ -155,8 +155,10 @@ TEST_CASE("load_model: unknown types, bad options and oversized architectures ar
   CHECK_THROWS_WITH_AS(load_model(arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),
                        // (other tests in this process may have registered types of their own after Tanh)
                        doctest::Contains((dir.file("unknown.json") +
-                                          ": model: layers[0]: unknown module type 'Conv2d' (registered: LSTM, LSTMCell, "
-                                          "LSTMClassifier, Linear, ReLU, Sequential, Sigmoid, Tanh").c_str()),
+                                          ": model: layers[0]: unknown module type 'Conv2d' (registered: BatchNorm1d, Dropout, "
+                                          "ELU, Embedding, Flatten, GELU, Hardtanh, Identity, LSTM, LSTMCell, "
+                                          "LSTMClassifier, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, "
+                                          "SiLU, Sigmoid, Softmax, Softplus, Tanh").c_str()),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(load_model(arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),
                        doctest::Contains("; a module of your own is registered once before loading with "
