@@ -2,8 +2,8 @@
 // (and so on loading a file) and round-trip through config().
 #include "activation.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "../core/ops.hpp"
@@ -16,17 +16,11 @@ double finite(const char* type, const char* name, double v) {
   return v;
 }
 
-// "negative_slope=0.01": the shortest form that reads back, as Python prints floats.
+// "negative_slope=0.01": the shortest form that reads back (10, not 1e+01).
 std::string option(const char* name, double v) {
-  std::ostringstream os;
-  os.precision(17);
-  for (int digits = 1; digits <= 17; ++digits) {
-    os.str("");
-    os.precision(digits);
-    os << v;
-    if (std::stod(os.str()) == v) break;
-  }
-  return std::string(name) + "=" + os.str();
+  char text[32];
+  *std::to_chars(text, text + sizeof text - 1, v).ptr = '\0';
+  return std::string(name) + "=" + text;
 }
 
 Value dict_of(std::initializer_list<std::pair<const char*, Value>> entries) {

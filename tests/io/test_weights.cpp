@@ -12,19 +12,7 @@ using namespace xtgrad::testing;
 
 namespace {
 
-bool same_bits(const Array& a, const Array& b) {
-  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-void check_same_parameters(const Module& a, const Module& b) {
-  auto pa = a.named_parameters(), pb = b.named_parameters();
-  REQUIRE(pa.size() == pb.size());
-  for (std::size_t i = 0; i < pa.size(); ++i) {
-    CAPTURE(pa[i].first);
-    CHECK(pa[i].first == pb[i].first);
-    CHECK(same_bits(pa[i].second.value(), pb[i].second.value()));
-  }
-}
+void check_same_parameters(const Module& a, const Module& b) { check_same_tensors(a.named_parameters(), b.named_parameters()); }
 
 std::shared_ptr<Sequential> small_mlp() {
   return std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(3, 5), std::make_shared<ReLU>(),
