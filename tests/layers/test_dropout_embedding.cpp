@@ -43,7 +43,7 @@ TEST_CASE("dropout: eval mode, p = 0 and p = 1 are exact") {
   CHECK(to_json(describe(Dropout(0.1))) == Json{{"type", "Dropout"}, {"p", 0.1}});
 }
 
-TEST_CASE("embedding: lookups and scatter-added gradients match PyTorch; the padding row gets none") {
+TEST_CASE("embedding: lookups and scatter-added gradients match PyTorch, and the padding row gets none") {
   for (const Json& c : layer_cases("embedding")) {
     std::string config = c.at("module").dump();
     CAPTURE(config);
