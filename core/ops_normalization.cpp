@@ -7,6 +7,7 @@
 
 #include "autograd.hpp"
 #include "detail/check.hpp"
+#include "detail/simd.hpp"
 #include "ops.hpp"
 
 namespace xtgrad {
@@ -25,6 +26,21 @@ AffineSlots collect(std::vector<Tensor>& inputs, const std::optional<Tensor>& we
   if (weight) slots.weight = static_cast<int>(inputs.size()), inputs.push_back(*weight);
   if (bias) slots.bias = static_cast<int>(inputs.size()), inputs.push_back(*bias);
   return slots;
+}
+
+// Σ_j f(a[j], b[j]) over one row: full SIMD batches with lane-wise partial sums (the rows are
+// short, so float partials lose nothing that matters), the tail one by one. f takes floats and
+// FloatBatches alike.
+template <class F>
+float row_sum(const float* a, const float* b, std::size_t n, F f) {
+  using detail::FloatBatch;
+  constexpr std::size_t width = FloatBatch::size;
+  FloatBatch partial(0.0f);
+  std::size_t j = 0;
+  for (; j + width <= n; j += width) partial += f(FloatBatch::load_unaligned(a + j), FloatBatch::load_unaligned(b + j));
+  float total = xsimd::hadd(partial);
+  for (; j < n; ++j) total += f(a[j], b[j]);
+  return total;
 }
 
 void check_affine(const char* op, const char* what, const std::optional<Tensor>& t, const Shape& expected) {
@@ -57,17 +73,19 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
   const float* beta = bias ? bias->value().data() : nullptr;
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = px + r * width;
-    double sum = 0.0, squares = 0.0;
-    for (std::size_t j = 0; j < width; ++j) sum += row[j];
-    double mean = sum / static_cast<double>(width);
-    for (std::size_t j = 0; j < width; ++j) squares += (row[j] - mean) * (row[j] - mean);
-    means[r] = static_cast<float>(mean);
-    rstds[r] = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(width) + eps));
+    const float mean = row_sum(row, row, width, [](auto v, auto) { return v; }) / static_cast<float>(width);
+    const float var = row_sum(row, row, width, [mean](auto v, auto) { return (v - mean) * (v - mean); }) /
+                      static_cast<float>(width);
+    const float rstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var) + eps));
+    means[r] = mean;
+    rstds[r] = rstd;
     float* out = y.data() + r * width;
-    for (std::size_t j = 0; j < width; ++j) {
-      float v = (row[j] - means[r]) * rstds[r];
-      out[j] = (gamma ? v * gamma[j] : v) + (beta ? beta[j] : 0.0f);
-    }
+    // Branches hoisted out of the loops, so each one vectorises.
+    for (std::size_t j = 0; j < width; ++j) out[j] = (row[j] - mean) * rstd;
+    if (gamma)
+      for (std::size_t j = 0; j < width; ++j) out[j] *= gamma[j];
+    if (beta)
+      for (std::size_t j = 0; j < width; ++j) out[j] += beta[j];
   }
   std::vector<Tensor> inputs{x};
   AffineSlots slots = collect(inputs, weight, bias);
@@ -81,27 +99,23 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
     bool want_w = slots.weight >= 0 && ctx.wants(slots.weight), want_b = slots.bias >= 0 && ctx.wants(slots.bias);
     Array dx = want_x ? Array::from_shape(ctx.input(0).shape()) : Array();
     Array dw = xt::zeros<float>({width}), db = xt::zeros<float>({width});
+    std::vector<float> d(width), xhat(width);
     for (std::size_t r = 0; r < rows; ++r) {
       const float* gr = g + r * width;
       const float* xr = xv + r * width;
-      double sum_d = 0.0, sum_dx = 0.0;
-      for (std::size_t j = 0; j < width; ++j) {
-        float xhat = (xr[j] - means[r]) * rstds[r];
-        float d = gm ? gr[j] * gm[j] : gr[j];
-        sum_d += d;
-        sum_dx += d * xhat;
-        if (want_w) dw(j) += gr[j] * xhat;
-        if (want_b) db(j) += gr[j];
-      }
+      const float mean = means[r], rstd = rstds[r];
+      for (std::size_t j = 0; j < width; ++j) xhat[j] = (xr[j] - mean) * rstd;
+      if (want_w)
+        for (std::size_t j = 0; j < width; ++j) dw(j) += gr[j] * xhat[j];
+      if (want_b)
+        for (std::size_t j = 0; j < width; ++j) db(j) += gr[j];
       if (!want_x) continue;
-      float mean_d = static_cast<float>(sum_d / static_cast<double>(width));
-      float mean_dx = static_cast<float>(sum_dx / static_cast<double>(width));
+      for (std::size_t j = 0; j < width; ++j) d[j] = gm ? gr[j] * gm[j] : gr[j];
+      const float mean_d = row_sum(d.data(), d.data(), width, [](auto v, auto) { return v; }) / static_cast<float>(width);
+      const float mean_dx = row_sum(d.data(), xhat.data(), width, [](auto u, auto v) { return u * v; }) /
+                            static_cast<float>(width);
       float* out = dx.data() + r * width;
-      for (std::size_t j = 0; j < width; ++j) {
-        float xhat = (xr[j] - means[r]) * rstds[r];
-        float d = gm ? gr[j] * gm[j] : gr[j];
-        out[j] = rstds[r] * (d - mean_d - xhat * mean_dx);
-      }
+      for (std::size_t j = 0; j < width; ++j) out[j] = rstd * (d[j] - mean_d - xhat[j] * mean_dx);
     }
     if (want_x) ctx.add(0, std::move(dx));
     // Summed flat over the normalized dims; reshaped to weight's (and bias's) shape.
