@@ -142,45 +142,68 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, co
   for (const auto* t : {&running_mean, &running_var, &weight, &bias}) check_affine(op, "per-channel tensors", *t, {channels});
   XTGRAD_CHECK(!running_mean || !running_mean->requires_grad(), op, "running statistics must not require grad");
 
+  // x is N rows of `features` = C·L values; every loop walks a row in memory order, keeping one
+  // accumulator per (c, l) that is folded over l at the end, so the inner loops vectorise.
+  const std::size_t features = channels * length;
+  auto fold = [channels, length](const std::vector<double>& flat) {
+    std::vector<double> out(channels, 0.0);
+    for (std::size_t k = 0; k < flat.size(); ++k) out[k / length] += flat[k];
+    return out;
+  };
+  auto expand = [channels, length](const std::vector<float>& per_channel) {
+    std::vector<float> flat(channels * length);
+    for (std::size_t k = 0; k < flat.size(); ++k) flat[k] = per_channel[k / length];
+    return flat;
+  };
   // The statistics used: the batch's (biased variance) in training, the running ones otherwise.
   std::vector<float> means(channels), rstds(channels);
   const float* px = x.value().data();
-  // The running statistics are updated in place (a handle copy shares their storage).
-  float* run_mean = running_mean && training ? Tensor(*running_mean).mutable_value().data() : nullptr;
-  float* run_var = running_var && training ? Tensor(*running_var).mutable_value().data() : nullptr;
-  auto at = [channels, length](std::size_t n, std::size_t c, std::size_t l) { return (n * channels + c) * length + l; };
-  for (std::size_t c = 0; c < channels; ++c) {
-    double mean, var;
-    if (training) {
-      double sum = 0.0, squares = 0.0;
-      for (std::size_t n = 0; n < batch; ++n)
-        for (std::size_t l = 0; l < length; ++l) sum += px[at(n, c, l)];
-      mean = sum / static_cast<double>(count);
-      for (std::size_t n = 0; n < batch; ++n)
-        for (std::size_t l = 0; l < length; ++l) squares += (px[at(n, c, l)] - mean) * (px[at(n, c, l)] - mean);
-      var = squares / static_cast<double>(count);
+  if (training) {
+    std::vector<double> acc(features, 0.0);
+    for (std::size_t n = 0; n < batch; ++n)
+      for (std::size_t k = 0; k < features; ++k) acc[k] += px[n * features + k];
+    std::vector<double> sums = fold(acc);
+    std::vector<double> mean_flat(features);
+    for (std::size_t k = 0; k < features; ++k) mean_flat[k] = sums[k / length] / static_cast<double>(count);
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (std::size_t n = 0; n < batch; ++n)
+      for (std::size_t k = 0; k < features; ++k) {
+        double v = px[n * features + k] - mean_flat[k];
+        acc[k] += v * v;
+      }
+    std::vector<double> squares = fold(acc);
+    // The running statistics are updated in place (a handle copy shares their storage).
+    float* run_mean = running_mean ? Tensor(*running_mean).mutable_value().data() : nullptr;
+    float* run_var = running_var ? Tensor(*running_var).mutable_value().data() : nullptr;
+    for (std::size_t c = 0; c < channels; ++c) {
+      double mean = sums[c] / static_cast<double>(count), var = squares[c] / static_cast<double>(count);
+      means[c] = static_cast<float>(mean);
+      rstds[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
       if (run_mean) {
         // running = (1 − momentum)·running + momentum·batch, with the unbiased variance (as PyTorch).
-        double unbiased = squares / static_cast<double>(count - 1);
+        double unbiased = squares[c] / static_cast<double>(count - 1);
         run_mean[c] = static_cast<float>((1.0 - momentum) * run_mean[c] + momentum * mean);
         run_var[c] = static_cast<float>((1.0 - momentum) * run_var[c] + momentum * unbiased);
       }
-    } else {
-      mean = running_mean->value().data()[c];
-      var = running_var->value().data()[c];
     }
-    means[c] = static_cast<float>(mean);
-    rstds[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
+  } else {
+    for (std::size_t c = 0; c < channels; ++c) {
+      means[c] = running_mean->value().data()[c];
+      rstds[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var->value().data()[c]) + eps));
+    }
   }
+  // y = (x − mean)·rstd·γ + β, per feature.
+  std::vector<float> mean_f = expand(means), rstd_f = expand(rstds);
+  std::vector<float> gamma_f = weight ? expand(std::vector<float>(weight->value().begin(), weight->value().end()))
+                                      : std::vector<float>(features, 1.0f);
+  std::vector<float> beta_f = bias ? expand(std::vector<float>(bias->value().begin(), bias->value().end()))
+                                   : std::vector<float>(features, 0.0f);
   Array y = Array::from_shape(shape);
-  const float* gamma = weight ? weight->value().data() : nullptr;
-  const float* beta = bias ? bias->value().data() : nullptr;
-  for (std::size_t n = 0; n < batch; ++n)
-    for (std::size_t c = 0; c < channels; ++c)
-      for (std::size_t l = 0; l < length; ++l) {
-        float v = (px[at(n, c, l)] - means[c]) * rstds[c];
-        y.data()[at(n, c, l)] = (gamma ? v * gamma[c] : v) + (beta ? beta[c] : 0.0f);
-      }
+  for (std::size_t n = 0; n < batch; ++n) {
+    const float* xr = px + n * features;
+    float* yr = y.data() + n * features;
+    for (std::size_t k = 0; k < features; ++k) yr[k] = (xr[k] - mean_f[k]) * rstd_f[k] * gamma_f[k] + beta_f[k];
+  }
 
   std::vector<Tensor> inputs{x};
   AffineSlots slots = collect(inputs, weight, bias);
@@ -189,27 +212,28 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, co
     // variance depend on x: dx = γ·rstd/n·(n·g − Σg − x̂·Σ g·x̂); otherwise dx = γ·rstd·g.
     const float* g = ctx.grad().data();
     const float* xv = ctx.input(0).data();
-    const float* gm = slots.weight_values(ctx);
-    std::vector<double> sum_g(channels, 0.0), sum_gx(channels, 0.0);
+    std::vector<double> acc_g(features, 0.0), acc_gx(features, 0.0);
     for (std::size_t n = 0; n < batch; ++n)
-      for (std::size_t c = 0; c < channels; ++c)
-        for (std::size_t l = 0; l < length; ++l) {
-          std::size_t i = at(n, c, l);
-          sum_g[c] += g[i];
-          sum_gx[c] += g[i] * ((xv[i] - means[c]) * rstds[c]);
-        }
+      for (std::size_t k = 0; k < features; ++k) {
+        std::size_t i = n * features + k;
+        acc_g[k] += g[i];
+        acc_gx[k] += g[i] * ((xv[i] - mean_f[k]) * rstd_f[k]);
+      }
+    std::vector<double> sum_g = fold(acc_g), sum_gx = fold(acc_gx);
     if (ctx.wants(0)) {
+      // Per feature: scale = γ·rstd, and in training the two means the statistics feed back.
+      std::vector<float> scale(features), mean_g(features, 0.0f), mean_gx(features, 0.0f);
+      for (std::size_t k = 0; k < features; ++k) {
+        scale[k] = gamma_f[k] * rstd_f[k];
+        if (training) mean_g[k] = static_cast<float>(sum_g[k / length] / static_cast<double>(count));
+        if (training) mean_gx[k] = static_cast<float>(sum_gx[k / length] / static_cast<double>(count));
+      }
       Array dx = Array::from_shape(ctx.input(0).shape());
       for (std::size_t n = 0; n < batch; ++n)
-        for (std::size_t c = 0; c < channels; ++c) {
-          float scale = (gm ? gm[c] : 1.0f) * rstds[c];
-          float mean_g = static_cast<float>(sum_g[c] / static_cast<double>(count));
-          float mean_gx = static_cast<float>(sum_gx[c] / static_cast<double>(count));
-          for (std::size_t l = 0; l < length; ++l) {
-            std::size_t i = at(n, c, l);
-            float xhat = (xv[i] - means[c]) * rstds[c];
-            dx.data()[i] = training ? scale * (g[i] - mean_g - xhat * mean_gx) : scale * g[i];
-          }
+        for (std::size_t k = 0; k < features; ++k) {
+          std::size_t i = n * features + k;
+          float xhat = (xv[i] - mean_f[k]) * rstd_f[k];
+          dx.data()[i] = scale[k] * (g[i] - mean_g[k] - xhat * mean_gx[k]);
         }
       ctx.add(0, std::move(dx));
     }
