@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tensor.hpp"
@@ -53,6 +54,20 @@ Tensor tanh(const Tensor& a);        ///< gradient (1 − tanh²)·g from the sa
 Tensor relu(const Tensor& a);        ///< gradient g where a > 0
 Tensor softplus(const Tensor& a);    ///< log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|); gradient σ(z)·g
 Tensor log_sigmoid(const Tensor& a); ///< log σ(z) = −softplus(−z); gradient σ(−z)·g
+/// x where x > 0, negative_slope·x elsewhere; gradient g or negative_slope·g.
+Tensor leaky_relu(const Tensor& a, float negative_slope = 0.01f);
+/// x where x > 0, α(eˣ − 1) elsewhere; gradient g or α·eˣ·g.
+Tensor elu(const Tensor& a, float alpha = 1.0f);
+/// GELU: the exact x·Φ(x) (Φ the standard normal CDF, through erf), or PyTorch's
+/// approximate='tanh' form x/2·(1 + tanh(√(2/π)(x + 0.044715x³))); gradient from the input.
+enum class GeluApproximation { None, Tanh };
+Tensor gelu(const Tensor& a, GeluApproximation approximate = GeluApproximation::None);
+Tensor silu(const Tensor& a);        ///< x·σ(x); gradient σ(x)(1 + x(1 − σ(x)))·g
+/// log(1 + e^(βx))/β, and x itself where βx > threshold (as PyTorch); gradient σ(βx)·g (g past
+/// the threshold).
+Tensor softplus(const Tensor& a, float beta, float threshold = 20.0f);
+/// Clamps to [min_val, max_val]; gradient g strictly inside, 0 at and beyond the bounds.
+Tensor hardtanh(const Tensor& a, float min_val = -1.0f, float max_val = 1.0f);
 
 // Reductions (ops_reduce.cpp). `axis` may be negative (counts from the end).
 Tensor sum(const Tensor& a);                                       ///< 0-d result
@@ -143,6 +158,8 @@ Tensor index_select(const Tensor& a, std::int64_t dim, const Tensor& index);
 Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index);
 /// Row lookup as nn.Embedding: weight [V, D], indices of any shape -> indices.shape + [D].
 Tensor embedding(const Tensor& indices, const Tensor& weight);
+/// The same, where row padding_idx receives no gradient (nn.Embedding's padding_idx).
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::size_t> padding_idx);
 
 // Views and copies that change the shape only (ops_view.cpp); each backward undoes it.
 Tensor unsqueeze(const Tensor& a, std::int64_t dim);  ///< inserts a 1 at dim in [−rank−1, rank]
@@ -154,6 +171,25 @@ Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims);
 Tensor flatten(const Tensor& a, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
 /// Broadcasts to `shape` (−1 keeps an extent; new leading dims allowed); backward sums back.
 Tensor expand(const Tensor& a, const std::vector<std::int64_t>& shape);
+
+// Normalisation (ops_normalization.cpp), each one fused op whose forward saves the mean and
+// 1/√(var + eps) of every normalised group for a one-pass backward.
+/// Normalises over the trailing dims `normalized_shape` of x (biased variance), then scales by
+/// weight and shifts by bias (each of shape normalized_shape, either may be absent).
+/// Gradients: dx = rstd·(d − mean(d) − x̂·mean(d·x̂)) with d = g·weight, x̂ the normalised x;
+/// dweight = Σ g·x̂, dbias = Σ g over the leading dims.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::optional<Tensor>& weight = std::nullopt,
+                  const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+/// Batch normalisation of x [N, C] or [N, C, L] per channel C, as torch.nn.functional.batch_norm:
+/// with `training`, the batch's mean and biased variance over N (and L) normalise, and the
+/// running statistics, when given, are updated in place as running = (1 − momentum)·running +
+/// momentum·batch (the unbiased variance); without, running_mean and running_var normalise
+/// (they are required then). Then weight and bias [C] (optional) scale and shift. Gradients:
+/// in training dx = weight·rstd/n·(n·g − Σg − x̂·Σ g·x̂) (n = N·L per channel), else
+/// weight·rstd·g; dweight = Σ g·x̂, dbias = Σ g. Running statistics get no gradient.
+Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
+                  const std::optional<Tensor>& weight, const std::optional<Tensor>& bias, bool training,
+                  double momentum = 0.1, double eps = 1e-5);
 
 // Dropout (ops_dropout.cpp): in training, zeroes each element with probability p and scales the
 // rest by 1/(1 − p), so the expectation is unchanged; p = 0 (or not training) returns x itself,

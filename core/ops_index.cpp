@@ -1,6 +1,8 @@
 // Indexing ops: index_select, gather, embedding. Each is y[k] = a[offset[k]] for a list of flat
 // offsets into a, so one op records them all; its backward scatter-adds g into a's shape, and a
 // repeated index accumulates every gradient that reaches it.
+#include <algorithm>
+
 #include "autograd.hpp"
 #include "detail/axis.hpp"
 #include "detail/index.hpp"
@@ -9,12 +11,19 @@
 namespace xtgrad {
 namespace {
 
-Tensor take(const char* op, const Tensor& a, std::vector<std::size_t> offsets, const Shape& out_shape) {
+// Flat offsets [begin, end) of a whose gradient stays zero (an embedding's padding row).
+struct Frozen {
+  std::size_t begin = 0, end = 0;
+};
+
+Tensor take(const char* op, const Tensor& a, std::vector<std::size_t> offsets, const Shape& out_shape,
+            Frozen frozen = {}) {
   Array y = Array::from_shape(out_shape);
   for (std::size_t k = 0; k < offsets.size(); ++k) y.data()[k] = a.value().data()[offsets[k]];
-  return record(op, std::move(y), {a}, [offsets = std::move(offsets)](BackwardContext& ctx) {
+  return record(op, std::move(y), {a}, [offsets = std::move(offsets), frozen](BackwardContext& ctx) {
     Array grad = xt::zeros<float>(ctx.input(0).shape());
     for (std::size_t k = 0; k < offsets.size(); ++k) grad.data()[offsets[k]] += ctx.grad().data()[k];
+    std::fill(grad.data() + frozen.begin, grad.data() + frozen.end, 0.0f);
     ctx.add(0, std::move(grad));
   });
 }
@@ -68,12 +77,16 @@ Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index) {
   return take(op, a, std::move(offsets), ishape);
 }
 
-Tensor embedding(const Tensor& indices, const Tensor& weight) {
+Tensor embedding(const Tensor& indices, const Tensor& weight) { return embedding(indices, weight, std::nullopt); }
+
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::size_t> padding_idx) {
   const char* op = "embedding";
   check_index(op, indices);
   XTGRAD_CHECK(weight.dim() == 2, op, "expected weight [num_embeddings, embedding_dim], got shape ",
                shape_str(weight.shape()));
   std::size_t rows = weight.shape()[0], width = weight.shape()[1];
+  XTGRAD_CHECK(!padding_idx || *padding_idx < rows, op, "padding_idx ", padding_idx.value_or(0),
+               " is out of range for ", rows, " embeddings");
   std::vector<std::size_t> picked = detail::to_indices(op, "index", indices.value(), rows);
   std::vector<std::size_t> offsets;
   offsets.reserve(picked.size() * width);
@@ -81,7 +94,10 @@ Tensor embedding(const Tensor& indices, const Tensor& weight) {
     for (std::size_t j = 0; j < width; ++j) offsets.push_back(row * width + j);
   Shape out_shape = indices.shape();
   out_shape.push_back(width);
-  return take(op, weight, std::move(offsets), out_shape);
+  // The padding row's lookups give its values, but it receives no gradient (as PyTorch).
+  Frozen frozen;
+  if (padding_idx) frozen = {*padding_idx * width, (*padding_idx + 1) * width};
+  return take(op, weight, std::move(offsets), out_shape, frozen);
 }
 
 }  // namespace xtgrad

@@ -131,6 +131,9 @@ std::int64_t Value::get_int_in(const std::string& key, std::int64_t min, std::in
 bool Value::get_bool_or(const std::string& key, bool fallback) const {
   return contains(key) ? get_bool(key) : fallback;
 }
+double Value::get_real_or(const std::string& key, double fallback) const {
+  return contains(key) ? get_real(key) : fallback;
+}
 
 std::size_t Value::size() const {
   if (auto* v = std::get_if<List>(&data_)) return v->size();

@@ -72,6 +72,7 @@ class Value {
   std::int64_t get_int_in(const std::string& key, std::int64_t min, std::int64_t max) const;
   /// The field when present, `fallback` otherwise.
   bool get_bool_or(const std::string& key, bool fallback) const;
+  double get_real_or(const std::string& key, double fallback) const;
 
   // Lists and dicts.
   std::size_t size() const;

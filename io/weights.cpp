@@ -121,6 +121,7 @@ LoadedModel load_model_json(const Json& weights, const std::string& source) {
     reject(source, std::string("model: ") + e.what());
   }
   load_weights_json(*loaded.module, weights, true, source);
+  loaded.module->eval();  // for inference, as torch_json.py's from_xtgrad: Dropout off, BatchNorm's running statistics
   loaded.architecture = weights["model"];
   loaded.metadata = weights.contains("metadata") ? weights["metadata"] : Json::object();
   if (!loaded.metadata.is_object()) reject(source, "\"metadata\" must be an object");

@@ -46,6 +46,8 @@ struct LoadedModel {
 /// registry and fills its weights. An unknown type is an error naming it and how to register
 /// it; options are checked by each type; building may allocate at most twice the file's own
 /// numbers (plus 1 MiB), so a small file declaring a huge model is refused before it allocates.
+/// The module comes back in eval mode (as a model loaded for predictions is used); call
+/// train() on it to train it further.
 LoadedModel load_model(const std::string& path);
 LoadedModel load_model_json(const Json& weights, const std::string& source = "weights");
 

@@ -8,9 +8,13 @@
 #include <stdexcept>
 
 #include "activation.hpp"
+#include "dropout.hpp"
+#include "embedding.hpp"
 #include "linear.hpp"
 #include "lstm.hpp"
+#include "normalization.hpp"
 #include "sequential.hpp"
+#include "shape_modules.hpp"
 
 namespace xtgrad {
 namespace {
@@ -24,6 +28,20 @@ struct Registry {
     factories["ReLU"] = [](const Value&) { return std::make_shared<ReLU>(); };
     factories["Tanh"] = [](const Value&) { return std::make_shared<Tanh>(); };
     factories["Sigmoid"] = [](const Value&) { return std::make_shared<Sigmoid>(); };
+    factories["SiLU"] = [](const Value&) { return std::make_shared<SiLU>(); };
+    factories["LeakyReLU"] = [](const Value& d) { return LeakyReLU::from_config(d); };
+    factories["ELU"] = [](const Value& d) { return ELU::from_config(d); };
+    factories["GELU"] = [](const Value& d) { return GELU::from_config(d); };
+    factories["Softplus"] = [](const Value& d) { return Softplus::from_config(d); };
+    factories["Hardtanh"] = [](const Value& d) { return Hardtanh::from_config(d); };
+    factories["Softmax"] = [](const Value& d) { return Softmax::from_config(d); };
+    factories["LogSoftmax"] = [](const Value& d) { return LogSoftmax::from_config(d); };
+    factories["Identity"] = [](const Value&) { return std::make_shared<Identity>(); };
+    factories["Flatten"] = [](const Value& d) { return Flatten::from_config(d); };
+    factories["Dropout"] = [](const Value& d) { return Dropout::from_config(d); };
+    factories["LayerNorm"] = [](const Value& d) { return LayerNorm::from_config(d); };
+    factories["BatchNorm1d"] = [](const Value& d) { return BatchNorm1d::from_config(d); };
+    factories["Embedding"] = [](const Value& d) { return Embedding::from_config(d); };
     factories["Sequential"] = [](const Value& d) { return Sequential::from_config(d); };
     factories["LSTMCell"] = [](const Value& d) { return LSTMCell::from_config(d); };
     factories["LSTM"] = [](const Value& d) { return LSTM::from_config(d); };

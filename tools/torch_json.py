@@ -17,7 +17,11 @@ As a module:
     describe(module) -> description;  build_module(description, device) -> module
 
 Types convert through a registry, as in xtgrad (layers/registry.hpp). Built in: Sequential,
-Linear, ReLU, Tanh, Sigmoid, LSTM, LSTMCell and LSTMClassifier (defined below). Register a
+Linear, ReLU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax,
+Flatten, Identity, Dropout, LayerNorm, BatchNorm1d, Embedding, LSTM, LSTMCell and LSTMClassifier
+(defined below). xtgrad holds float32 only: an integer buffer (BatchNorm's num_batches_tracked,
+an int64) is written as float32 and converted back to its dtype on reading, both exact for whole
+numbers up to 2^24 and refused otherwise. Register a
 module of your own once, under the name its xtgrad type_name() returns, before converting:
 
     register_type("Outer", Outer,
@@ -153,6 +157,21 @@ def get_bool_or(description, key, default):
     return value
 
 
+def get_number_or(description, key, default):
+    """description[key] (or `default` when absent), checked to be a finite number."""
+    value = description.get(key, default)
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ValueError(f"'{key}' must be a finite number, got {value!r}")
+    return float(value)
+
+
+def get_optional(description, key, read, default=None):
+    """None when description[key] is null (or absent with no default), else read(description, key)."""
+    if description.get(key, default) is None:
+        return None
+    return read(description, key)
+
+
 # ---------------------------------------------------------------------------------------------
 # The built-in types, with the options xtgrad's config() writes
 
@@ -208,6 +227,86 @@ register_type("Linear", nn.Linear,
                          "bias": m.bias is not None})
 for _activation in (nn.ReLU, nn.Tanh, nn.Sigmoid):
     register_type(_activation.__name__, _activation, lambda d, device, cls=_activation: cls(), lambda m: {})
+# Activations with options, and the shape modules: each option under PyTorch's name.
+_OPTIONS = {nn.LeakyReLU: {"negative_slope": 0.01}, nn.ELU: {"alpha": 1.0},
+            nn.Softplus: {"beta": 1.0, "threshold": 20.0}, nn.Hardtanh: {"min_val": -1.0, "max_val": 1.0},
+            nn.Dropout: {"p": 0.5}}
+for _activation, _defaults in _OPTIONS.items():
+    register_type(_activation.__name__, _activation,
+                  lambda d, device, cls=_activation, defaults=_defaults:
+                  cls(**{k: get_number_or(d, k, v) for k, v in defaults.items()}),
+                  lambda m, defaults=_defaults: {k: float(getattr(m, k)) for k in defaults})
+for _plain in (nn.SiLU, nn.Identity):
+    register_type(_plain.__name__, _plain, lambda d, device, cls=_plain: cls(), lambda m: {})
+
+
+def _build_gelu(d, device):
+    approximate = d.get("approximate", "none")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"'approximate' must be \"none\" or \"tanh\", got {approximate!r}")
+    return nn.GELU(approximate=approximate)
+
+
+def _describe_softmax(m):
+    if m.dim is None:
+        raise ValueError(f"{type(m).__name__} needs an explicit dim (xtgrad has no implicit one)")
+    return {"dim": m.dim}
+
+
+register_type("GELU", nn.GELU, _build_gelu, lambda m: {"approximate": m.approximate})
+for _softmax in (nn.Softmax, nn.LogSoftmax):
+    register_type(_softmax.__name__, _softmax,
+                  lambda d, device, cls=_softmax: cls(dim=get_int_in(d, "dim", -64, 64)), _describe_softmax)
+register_type("Flatten", nn.Flatten,
+              lambda d, device: nn.Flatten(get_int_in(d, "start_dim", -64, 64, 1), get_int_in(d, "end_dim", -64, 64, -1)),
+              lambda m: {"start_dim": m.start_dim, "end_dim": m.end_dim})
+
+
+def _build_layer_norm(d, device):
+    shape = d.get("normalized_shape")
+    if not (isinstance(shape, list) and 1 <= len(shape) <= 8
+            and all(type(n) is int and 1 <= n <= MAX_SIZE for n in shape)):
+        raise ValueError(f"'normalized_shape' must be a list of 1 to 8 sizes from 1 to {MAX_SIZE}, got {shape!r}")
+    affine = get_bool_or(d, "elementwise_affine", True)
+    m = nn.LayerNorm(shape, eps=get_number_or(d, "eps", 1e-5), elementwise_affine=affine, device=device)
+    if affine and not get_bool_or(d, "bias", True):
+        m.bias = None  # what LayerNorm(bias=False) of torch >= 2.1 holds
+    return m
+
+
+register_type("LayerNorm", nn.LayerNorm, _build_layer_norm,
+              lambda m: {"normalized_shape": list(m.normalized_shape), "eps": m.eps,
+                         "elementwise_affine": m.elementwise_affine,
+                         "bias": m.bias is not None or not m.elementwise_affine})
+register_type("BatchNorm1d", nn.BatchNorm1d,
+              lambda d, device: nn.BatchNorm1d(get_int_in(d, "num_features"), eps=get_number_or(d, "eps", 1e-5),
+                                               momentum=get_optional(d, "momentum", lambda d, k: get_number_or(d, k, 0),
+                                                                     default=0.1),
+                                               affine=get_bool_or(d, "affine", True),
+                                               track_running_stats=get_bool_or(d, "track_running_stats", True),
+                                               device=device),
+              lambda m: {"num_features": m.num_features, "eps": m.eps, "momentum": m.momentum, "affine": m.affine,
+                         "track_running_stats": m.track_running_stats})
+
+
+def _build_embedding(d, device):
+    n = get_int_in(d, "num_embeddings")
+    m = nn.Embedding(n, get_int_in(d, "embedding_dim"),
+                     padding_idx=get_optional(d, "padding_idx", lambda d, k: get_int_in(d, k, -n, n - 1)),
+                     device=device)
+    m.weight.requires_grad_(not get_bool_or(d, "freeze", False))
+    return m
+
+
+def _describe_embedding(m):
+    if m.max_norm is not None or m.scale_grad_by_freq or m.sparse:
+        raise ValueError("xtgrad's Embedding has no max_norm, scale_grad_by_freq or sparse "
+                         f"(got {m.max_norm}, {m.scale_grad_by_freq}, {m.sparse})")
+    return {"num_embeddings": m.num_embeddings, "embedding_dim": m.embedding_dim, "padding_idx": m.padding_idx,
+            "freeze": not m.weight.requires_grad}
+
+
+register_type("Embedding", nn.Embedding, _build_embedding, _describe_embedding)
 register_type("LSTM", nn.LSTM,
               lambda d, device: nn.LSTM(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
                                         get_int_in(d, "num_layers", high=1024, default=1),
@@ -263,7 +362,8 @@ def _problems(expected, stored, check):
 
 def _meta_state(description):
     """{key: shape} of the state_dict the description builds, and the numbers the whole module
-    holds (non-persistent buffers too), from a build on the meta device: no memory is used."""
+    holds (non-persistent buffers too), from a build on the meta device: no memory is used.
+    Also {key: dtype} of its entries that are not float32 (BatchNorm's int64 num_batches_tracked)."""
     try:
         meta = build_module(description, device="meta")
     except ValueError as e:
@@ -273,16 +373,19 @@ def _meta_state(description):
     if real:
         raise TypeError(f"a build function ignored its device argument: {', '.join(real)} "
                         "were allocated when building on the meta device")
-    return ({k: list(t.shape) for k, t in meta.state_dict().items()},
-            sum(t.numel() for _, t in tensors))
+    state = meta.state_dict()
+    return ({k: list(t.shape) for k, t in state.items()}, sum(t.numel() for _, t in tensors),
+            {k: t.dtype for k, t in state.items() if t.dtype != torch.float32})
 
 
 def _build_and_load(description, stored, check, to_tensor):
     """The module `description` describes, holding `stored` (strict): the description is built on
     the meta device first, so that one that does not fit the state, or that needs more memory than
     the state holds, is refused (every problem listed) before anything is allocated."""
-    expected, numbers = _meta_state(description)
+    expected, numbers, dtypes = _meta_state(description)
     problems = _problems(expected, stored, check)
+    if not problems:  # entries well-formed: integer buffers must also hold whole numbers
+        problems = [p for p in (_integral_problem(k, to_tensor(stored[k], expected[k])) for k in dtypes) if p]
     if problems:
         raise ValueError("; ".join(problems))
     held = sum(math.prod(shape) for shape in expected.values())
@@ -290,8 +393,22 @@ def _build_and_load(description, stored, check, to_tensor):
         raise ValueError(f"model: it holds {numbers} numbers, {numbers - held} more than its state "
                          f"dict; refused before allocating")
     model = build_module(description, device="cpu")
-    model.load_state_dict({k: to_tensor(stored[k], shape) for k, shape in expected.items()}, strict=True)
+    model.load_state_dict({k: to_tensor(stored[k], shape).to(dtypes.get(k, torch.float32))
+                           for k, shape in expected.items()}, strict=True)
     return model
+
+
+# An integer buffer travels as float32 (xtgrad's one dtype), which holds every whole number up to
+# 2^24 exactly: anything else could not make the round trip, so it is refused.
+EXACT_INTEGERS = 1 << 24
+
+
+def _integral_problem(name, tensor):
+    """None, or why `tensor` cannot be an integer buffer stored as float32 without loss."""
+    t = tensor.detach().to("cpu")
+    whole = bool((t == t.round()).all()) if t.is_floating_point() else True
+    if not whole or bool((t.abs() > EXACT_INTEGERS).any()):
+        return f"parameter '{name}': an integer buffer must hold whole numbers up to 2^24 in magnitude"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,6 +446,7 @@ def to_xtgrad(model, path=None, metadata=None):
     description, state = describe(model), model.state_dict()
     # The description must rebuild exactly this state dict, or the file could not be loaded.
     problems = _problems(_meta_state(description)[0], state, _check_tensor)
+    problems += [p for k, t in state.items() if not t.is_floating_point() for p in [_integral_problem(k, t)] if p]
     if problems:
         raise ValueError(f"{type(model).__name__}: its description {json.dumps(description)} "
                          f"does not rebuild its state_dict: {'; '.join(problems)}")

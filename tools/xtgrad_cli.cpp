@@ -21,6 +21,10 @@ int inspect(const std::string& path) {
     total += tensor.numel();
   }
   std::printf("  total: %zu\n", total);
+  NamedTensors buffers = model.module->named_buffers();  // running statistics and the like
+  if (!buffers.empty()) std::cout << "\nbuffers:\n";
+  for (const auto& [name, tensor] : buffers)
+    std::printf("  %-28s %-14s %zu\n", name.c_str(), shape_str(tensor.shape()).c_str(), tensor.numel());
   std::cout << "\nmetadata:\n" << (model.metadata.empty() ? "  (none)" : model.metadata.dump(2)) << "\n";
   return 0;
 }

@@ -61,6 +61,19 @@ int main(int argc, char** argv) {
   outer.block->calls.mutable_value().fill(7.0f);  // not persistent: not in the file
   outer.offset.mutable_value().fill(-0.75f);
   export_model(folder, "user_outer_buffers", outer, Json::object(), randn({12, 4}, gen).value());
-  std::printf("wrote 4 models to %s\n", folder.c_str());
+
+  // The layers of issue 15, BatchNorm's running statistics moved by a few batches in training
+  // mode: PyTorch must load them (num_batches_tracked as its int64) and predict in eval mode.
+  Sequential layers{std::make_shared<Linear>(4, 6, true, gen), std::make_shared<BatchNorm1d>(BatchNormOptions(6)),
+                    std::make_shared<GELU>("tanh"), std::make_shared<LayerNorm>(LayerNormOptions({6})),
+                    std::make_shared<Dropout>(0.3), std::make_shared<LeakyReLU>(0.1), std::make_shared<ELU>(0.5),
+                    std::make_shared<SiLU>(), std::make_shared<Softplus>(2.0, 10.0), std::make_shared<Hardtanh>(-2.0, 2.0),
+                    std::make_shared<Identity>(), std::make_shared<GELU>(), std::make_shared<Linear>(6, 1, true, gen)};
+  {
+    NoGrad no_grad;
+    for (int i = 0; i < 3; ++i) layers(randn({16, 4}, gen) * 2.0f + 1.0f);
+  }
+  export_model(folder, "layers_issue15", layers, Json::object(), randn({10, 4}, gen).value());
+  std::printf("wrote 5 models to %s\n", folder.c_str());
   return 0;
 }

@@ -29,6 +29,7 @@ def check_round_trips(torch, nn, tj, user_modules):
                             nn.Linear(2, 1), nn.Sigmoid()),
               nn.LSTM(3, 4, 2, batch_first=True), nn.LSTM(2, 3, bias=False), nn.LSTMCell(3, 2),
               tj.LSTMClassifier(3, 4, 2), outer, nn.Sequential(user_modules.TestBlock(2, 3), nn.Linear(3, 1))]
+    models += layer_models(torch, nn)
     for model in models:
         doc = json.loads(json.dumps(tj.to_xtgrad(model)))  # through JSON text, as a file
         assert doc["version"] == 2 and list(doc["parameters"]) == list(model.state_dict()), doc["parameters"].keys()
@@ -39,6 +40,39 @@ def check_round_trips(torch, nn, tj, user_modules):
     assert list(outer.state_dict()) == ["offset", "block.scale", "block.fc.weight", "block.fc.bias",
                                         "head.0.weight", "head.0.bias"]
     return f"{len(models)} models, buffers included, non-persistent ones left out"
+
+
+def layer_models(torch, nn):
+    """Every layer type of issue 15, BatchNorm's running statistics away from their defaults."""
+    torch.manual_seed(2)
+    bn, cumulative = nn.BatchNorm1d(6), nn.BatchNorm1d(3, momentum=None, affine=False)
+    for _ in range(3):
+        bn(torch.randn(5, 6))
+        cumulative(torch.randn(4, 3, 2))
+    no_bias = nn.LayerNorm([2, 3], eps=1e-3)
+    no_bias.bias = None
+    frozen = nn.Embedding(7, 3, padding_idx=2)
+    frozen.weight.requires_grad_(False)
+    mlp = nn.Sequential(nn.Linear(4, 6), bn, nn.GELU(approximate="tanh"), nn.LayerNorm(6), nn.Dropout(0.2),
+                        nn.LeakyReLU(0.2), nn.ELU(0.5), nn.SiLU(), nn.Softplus(2.0, 10.0), nn.Hardtanh(-2.0, 2.0),
+                        nn.Identity(), nn.GELU(), nn.Linear(6, 3), nn.LogSoftmax(dim=1))
+    tokens = nn.Sequential(nn.Embedding(5, 4), nn.Flatten(0, 1), nn.Softmax(dim=-1))
+    return [mlp, cumulative, no_bias, frozen, tokens, nn.LayerNorm(4, elementwise_affine=False)]
+
+
+def check_integer_buffers(torch, nn, tj, user_modules):
+    """num_batches_tracked (int64) goes to float32 and back exactly, and only when it can."""
+    bn = nn.BatchNorm1d(2)
+    bn.num_batches_tracked.fill_((1 << 24) - 1)
+    doc = tj.to_xtgrad(bn)
+    assert doc["parameters"]["num_batches_tracked"] == {"shape": [], "dtype": "float32", "data": [16777215.0]}
+    back = tj.from_xtgrad(doc)[0].num_batches_tracked
+    assert back.dtype == torch.int64 and int(back) == (1 << 24) - 1, back
+    bn.num_batches_tracked.fill_((1 << 24) + 1)
+    expect_error(ValueError, lambda: tj.to_xtgrad(bn), "'num_batches_tracked': an integer buffer must hold whole numbers")
+    doc["parameters"]["num_batches_tracked"]["data"] = [2.5]
+    expect_error(ValueError, lambda: tj.from_xtgrad(doc), "'num_batches_tracked': an integer buffer must hold whole numbers")
+    return "int64 as float32 both ways, exact to 2^24, refused beyond or when not whole"
 
 
 def check_version_1(torch, nn, tj, user_modules):
@@ -71,10 +105,14 @@ def weights(model, parameters):
 def check_registry_errors(torch, nn, tj, user_modules):
     """Unknown types name themselves and say how to register; builders' options are checked."""
     expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "Sequential", "layers": [
-        {"type": "Linear", "in_features": 2, "out_features": 1}, {"type": "Dropout"}]}, {})),
-        "weights: model: layers[1]: unknown module type 'Dropout'", "torch_json.register_type('Dropout'")
-    expect_error(ValueError, lambda: tj.to_xtgrad(nn.Sequential(nn.Linear(2, 2), nn.Dropout())),
-                 "Sequential layer 1: no xtgrad type is registered for Dropout", "register_type('Dropout', Dropout")
+        {"type": "Linear", "in_features": 2, "out_features": 1}, {"type": "PReLU"}]}, {})),
+        "weights: model: layers[1]: unknown module type 'PReLU'", "torch_json.register_type('PReLU'")
+    expect_error(ValueError, lambda: tj.to_xtgrad(nn.Sequential(nn.Linear(2, 2), nn.PReLU())),
+                 "Sequential layer 1: no xtgrad type is registered for PReLU", "register_type('PReLU', PReLU")
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "GELU", "approximate": "fast"}, {})),
+                 "'approximate' must be \"none\" or \"tanh\"")
+    expect_error(ValueError, lambda: tj.to_xtgrad(nn.Softmax()), "Softmax needs an explicit dim")
+    expect_error(ValueError, lambda: tj.to_xtgrad(nn.Embedding(3, 2, max_norm=1.0)), "no max_norm")
     expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "LSTM", "input_size": 0, "hidden_size": 2}, {})),
                  "weights: model: 'input_size' must be an integer from 1 to 16777216, got 0")
     expect_error(ValueError, lambda: tj.to_xtgrad(nn.LSTM(2, 3, bidirectional=True)), "unidirectional")
@@ -155,7 +193,7 @@ def main():
     import torch_json
     import user_modules
     user_modules.register()
-    checks = (check_round_trips, check_version_1, check_registry_errors, check_validation, check_command_line)
+    checks = (check_round_trips, check_integer_buffers, check_version_1, check_registry_errors, check_validation, check_command_line)
     failed = 0
     for check in checks:
         try:

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -33,6 +34,21 @@ inline bool all_close(const Array& a, const Array& b, std::string* why, double r
     }
   }
   return true;
+}
+
+/// Equal shapes and identical bits (for round trips through files, which must be exact).
+inline bool same_bits(const Array& a, const Array& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+/// The same names in the same order, each tensor bit-identical.
+inline void check_same_tensors(const NamedTensors& a, const NamedTensors& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(a[i].first);
+    CHECK(a[i].first == b[i].first);
+    CHECK(same_bits(a[i].second.value(), b[i].second.value()));
+  }
 }
 
 #define CHECK_ALL_CLOSE(a, b, ...)                                         \

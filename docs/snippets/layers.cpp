@@ -1,0 +1,62 @@
+// Guide snippets: normalisation, dropout, embeddings and the activations, as modules and as
+// functions; train and eval modes. Compiled and run by CTest.
+#include <cstdio>
+
+#include <xtgrad/xtgrad.hpp>
+
+using namespace xtgrad;
+
+bool dense() {
+  // [snippet:layers]
+  manual_seed(0);
+  Sequential model{std::make_shared<Linear>(16, 64),
+                   std::make_shared<BatchNorm1d>(BatchNormOptions(64)),  // momentum 0.1; .momentum(std::nullopt): cumulative
+                   std::make_shared<GELU>(),                             // GELU("tanh") for the approximation
+                   std::make_shared<Dropout>(0.1),
+                   std::make_shared<Linear>(64, 64),
+                   std::make_shared<LayerNorm>(LayerNormOptions({64})),
+                   std::make_shared<LeakyReLU>(0.01),
+                   std::make_shared<Linear>(64, 10)};
+  Tensor x = randn({32, 16});
+
+  model.train();             // the default: Dropout drops, BatchNorm uses (and tracks) batch statistics
+  Tensor logits = model(x);  // [32, 10]
+  model.eval();              // Dropout is the identity, BatchNorm uses running_mean and running_var
+  Tensor same_each_time = model(x);
+  // model.state_dict() holds "1.running_mean", "1.running_var", "1.num_batches_tracked" beside
+  // the parameters: save_weights, checkpoints and tools/torch_json.py carry them.
+  // [end-snippet]
+  return logits.shape() == Shape{32, 10} && model.state_dict().size() == 13 &&
+         same_each_time.value() == model(x).value();
+}
+
+bool tokens() {
+  // [snippet:embedding]
+  // Token ids are float tensors holding whole numbers, of any shape: [batch, steps] here.
+  Embedding embed(EmbeddingOptions(/*num_embeddings=*/100, /*embedding_dim=*/8).padding_idx(0));
+  Tensor ids = tensor({{5.0f, 17.0f, 0.0f}, {42.0f, 0.0f, 0.0f}});
+  Tensor vectors = embed(ids);  // [2, 3, 8]; row 0 (padding) is zeros and receives no gradient
+
+  Tensor pretrained = randn({100, 8});
+  auto frozen = Embedding::from_pretrained(pretrained);  // freeze = true: weight needs no grad
+  // [end-snippet]
+  return vectors.shape() == Shape{2, 3, 8} && !frozen->weight.requires_grad();
+}
+
+bool functions() {
+  // [snippet:functions]
+  Tensor x = randn({4, 6}, /*requires_grad=*/true);
+  Tensor y = layer_norm(gelu(x, GeluApproximation::Tanh), /*normalized_shape=*/{6});
+  Tensor z = dropout(silu(y), /*p=*/0.2f, /*training=*/true);
+  Tensor p = softmax(hardtanh(z, -2.0f, 2.0f), /*dim=*/1);
+  sum(p * p).backward();  // every one is an op on the tape
+  // Also: leaky_relu, elu, softplus(x, beta, threshold), log_softmax, flatten, batch_norm, embedding.
+  // [end-snippet]
+  return x.has_grad();
+}
+
+int main() {
+  bool ok = dense() && tokens() && functions();
+  std::printf("%s\n", ok ? "ok" : "FAILED");
+  return ok ? 0 : 1;
+}
