@@ -61,7 +61,7 @@ TEST_CASE("cli predict: one probability per row, equal to predict_proba, for MLP
   dir.write("seq.csv", csv_rows(seq));
   Array seq_raw = read_csv(dir.file("seq.csv")).values;
   Array lstm_expected = sigmoid(lstm(reshape(Tensor(seq_raw), {3, 5, 2}))).value();
-  Result lr = run_cli(dir, "predict --model " + dir.file("lstm.json") + " --input " + dir.file("seq.csv"));
+  Result lr = run_cli(dir, "predict --model " + dir.file("lstm.json") + " --input " + dir.file("seq.csv") + " --steps 5");
   CHECK(lr.exit_code == 0);
   std::vector<float> lstm_got = numbers(lr.out);
   REQUIRE(lstm_got.size() == 3);
