@@ -3,6 +3,7 @@
 // SVGs, one metrics row per epoch, seeded reproducibility and rejected flags.
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "examples/xml_check.hpp"
 #include "support/temp_dir.hpp"
@@ -216,6 +217,29 @@ TEST_CASE("diabetes: a short run compares the MLP with least squares and saves b
     REQUIRE(at != std::string::npos);
     CHECK(std::stod(again.out.substr(at + 4)) == doctest::Approx(model.metadata["test_r2"].get<double>()).epsilon(1e-4));
   }
+}
+
+TEST_CASE("diabetes: least squares recovers a target that is exactly linear in the features (R^2 = 1)") {
+  TempDir dir;
+  // The shipped features, with progression replaced by 3·age − 2·bmi + 0.5·bp + 50.
+  Array table = read_csv(std::string(XTGRAD_SOURCE_DIR) + "/data/diabetes.csv").values;
+  std::ostringstream csv;
+  csv << "age,sex,bmi,bp,s1_tc,s2_ldl,s3_hdl,s4_tch,s5_ltg,s6_glu,progression\n";
+  csv.precision(9);
+  for (std::size_t r = 0; r < table.shape()[0]; ++r) {
+    for (std::size_t c = 0; c < 10; ++c) csv << table(r, c) << ",";
+    csv << 3.0 * table(r, 0) - 2.0 * table(r, 2) + 0.5 * table(r, 3) + 50.0 << "\n";
+  }
+  dir.write("linear.csv", csv.str());
+  Result r = run(dir, XTGRAD_EXAMPLE_DIABETES, "--epochs 2 --quiet --out out --data " + dir.file("linear.csv"));
+  CHECK_RUN_OK(r);
+  std::size_t at = r.out.find("R^2");
+  REQUIRE(at != std::string::npos);
+  std::istringstream row(r.out.substr(at + 3));
+  double mlp_r2 = 0, ols_r2 = 0;
+  row >> mlp_r2 >> ols_r2;
+  CHECK(ols_r2 == doctest::Approx(1.0).epsilon(1e-4));  // float32 weights: R^2 to 4 decimals
+  CHECK(mlp_r2 < ols_r2);
 }
 
 TEST_CASE("examples: --help works and bad flags are rejected") {
