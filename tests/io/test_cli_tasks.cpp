@@ -173,6 +173,10 @@ TEST_CASE("cli predict: a task, classes, targets or labels that do not fit give 
   TempDir dir;
   Sequential three = three_class_model();
   Sequential one{std::make_shared<Linear>(2, 1)};
+  auto steep = std::make_shared<Linear>(2, 3);  // logits [1e30·x0, x1, 0]: x0 = 1e30 overflows to inf
+  steep->weight.mutable_value() = Array{{1e30f, 0}, {0, 1}, {0, 0}};
+  steep->bias.mutable_value() = Array{0, 0, 0};
+  Sequential overflowing{steep};
   struct Case {
     std::string name;
     const Module& model;
@@ -196,6 +200,8 @@ TEST_CASE("cli predict: a task, classes, targets or labels that do not fit give 
       {"label_fraction", three, {{"task", "multiclass"}}, "1,2,1.5\n", " --labels-last",
        "label_fraction.csv:1:3: row 1 has label 1.5 in its last column; labels must be class indices 0 to 2"},
       {"label_negative", three, {{"task", "multiclass"}}, "1,2,-1\n", " --labels-last", "row 1 has label -1"},
+      {"nan", overflowing, {{"task", "multiclass"}}, "1,0,0\n1e30,0,1\n", " --labels-last",
+       "nan.csv:2:1: the model gives NaN for this row, so no metrics can be computed"},
       {"target_std", one, {{"task", "regression"}, {"target_standardize", {{"mean", 0}, {"std", 0}}}}, "1,2\n", "",
        "metadata.target_standardize.std[0] must be a positive finite number"},
       {"target_count", one, {{"task", "regression"}, {"target_standardize", {{"mean", {0, 1}}, {"std", {1, 1}}}}},
