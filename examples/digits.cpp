@@ -204,7 +204,7 @@ int run(const Options& o) {
     wrong.push_back({image, "true " + std::to_string(truth) + ", said " + std::to_string(predicted)});
   }
   out.write("misclassified.svg",
-            render_image_grid("MLP: the " + std::to_string(wrong.size()) + " misclassified test digits", wrong, 8, 7.0),
+            render_image_grid("MLP: the " + std::to_string(wrong.size()) + " misclassified test digits", wrong, 8, 8.0),
             "misclassified test digits, true and predicted label");
   out.write("metrics.csv", mlp_log.to_csv(), "MLP per-epoch metrics");
   out.write("metrics_logistic.csv", logistic_log.to_csv(), "logistic regression per-epoch metrics");
