@@ -68,6 +68,26 @@ void unstandardize_targets(Array& values, const Json& stats) {
 Tensor run_model(const LoadedModel& model, const Array& raw, std::optional<std::size_t> steps) {
   if (raw.dimension() != 2 || raw.shape()[0] == 0) reject("expected at least one row of features");
   const std::size_t rows = raw.shape()[0], columns = raw.shape()[1];
+  const InputSpec spec = check_row_width(model, columns, steps);
+  const std::size_t features = spec.features;
+  Array values = raw;
+  if (model.metadata.contains("standardize")) standardize(values, model.metadata["standardize"], features);
+  Tensor input(std::move(values));
+  if (spec.sequence)
+    input = reshape(input, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(columns / features),
+                            static_cast<std::int64_t>(features)});
+  NoGrad no_grad;
+  Tensor output = (*model.module)(input);
+  bool one_per_row = output.dim() >= 1 && output.size(0) == static_cast<std::int64_t>(rows);
+  if (!one_per_row || output.dim() > 2)
+    reject("the model gives " + shape_str(output.shape()) + " outputs for " + std::to_string(rows) +
+           " rows; predict needs [rows] or [rows, outputs]");
+  return output;
+}
+
+}  // namespace
+
+InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::optional<std::size_t> steps) {
   std::optional<InputSpec> spec = model.module->input_spec();
   if (!spec) reject("the model (" + model.module->type_name() + ") does not say what input it takes");
   const std::size_t features = spec->features;
@@ -83,22 +103,8 @@ Tensor run_model(const LoadedModel& model, const Array& raw, std::optional<std::
   } else if (columns != features) {
     reject("the model takes " + std::to_string(features) + " features per row, got " + std::to_string(columns));
   }
-  Array values = raw;
-  if (model.metadata.contains("standardize")) standardize(values, model.metadata["standardize"], features);
-  Tensor input(std::move(values));
-  if (spec->sequence)
-    input = reshape(input, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(columns / features),
-                            static_cast<std::int64_t>(features)});
-  NoGrad no_grad;
-  Tensor output = (*model.module)(input);
-  bool one_per_row = output.dim() >= 1 && output.size(0) == static_cast<std::int64_t>(rows);
-  if (!one_per_row || output.dim() > 2)
-    reject("the model gives " + shape_str(output.shape()) + " outputs for " + std::to_string(rows) +
-           " rows; predict needs [rows] or [rows, outputs]");
-  return output;
+  return *spec;
 }
-
-}  // namespace
 
 Task model_task(const Json& metadata) {
   if (!metadata.is_object() || !metadata.contains("task")) return Task::binary;

@@ -31,6 +31,11 @@ std::vector<std::string> class_names(const Json& metadata, std::size_t classes);
 /// throws std::invalid_argument for any other value.
 std::optional<std::size_t> recorded_steps(const Json& metadata);
 
+/// Checks that rows of `columns` numbers fit the model: its input width, or for a sequence model
+/// T·input_size (T = `steps`, else metadata.steps, else any whole number of steps). Returns what
+/// the model takes; throws std::invalid_argument saying what was expected.
+InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::optional<std::size_t> steps = std::nullopt);
+
 struct Prediction {
   Task task = Task::binary;
   /// binary: [N] probabilities; multiclass: [N, C] class probabilities (rows sum to 1);

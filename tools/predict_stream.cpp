@@ -149,6 +149,13 @@ int predict(const PredictArgs& args) {
 
   Task task = model_task(model.metadata);
   std::optional<std::size_t> steps = sequence_steps(model, args.steps);
+  // Every row has the first's width (the reader checks), so the width is checked once, here,
+  // where the error can name the file and line.
+  try {
+    check_row_width(model, reader.columns() - (args.labels_last ? 1 : 0), steps);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(source + ":" + std::to_string(reader.first_data_line()) + ": " + e.what());
+  }
   Sink sink(args.output);
   std::unique_ptr<StreamingMetrics> metrics;
   std::string text;
