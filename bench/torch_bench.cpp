@@ -87,6 +87,25 @@ std::function<void()> lstm_training_step() {
   return training_step([net](const torch::Tensor& in) { return net->forward(in); }, net->parameters(), x, y);
 }
 
+/// W6: MLP 64 → 128 → 10 (ReLU), batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> multiclass_step() {
+  torch::nn::Sequential net;
+  net->push_back(torch::nn::Linear(64, 128));
+  net->push_back(torch::nn::ReLU());
+  net->push_back(torch::nn::Linear(128, 10));
+  torch::Tensor x = torch::randn({128, 64});
+  torch::Tensor y = torch::randint(0, 10, {128}, torch::kLong);
+  auto optimizer = std::make_shared<torch::optim::AdamW>(net->parameters(),
+                                                         torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
+  return [net, optimizer, x, y]() mutable {
+    optimizer->zero_grad();
+    torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+    loss.backward();
+    optimizer->step();
+  };
+}
+
 /// Inference: forward without recording, then σ of the logits.
 std::function<void()> inference_step(const MlpSpec& spec) {
   torch::nn::Sequential net = mlp(spec.in, spec.hidden, spec.use_tanh);
@@ -120,6 +139,7 @@ std::function<void()> make_step(const std::string& workload) {
   if (workload == "W4") return lstm_training_step();
   if (workload == "W5") return sigmoid_step(1000000);
   if (workload == "W5s") return sigmoid_step(50000);
+  if (workload == "W6") return multiclass_step();
   if (workload == "I1") return inference_step(kSmall);
   return inference_step(kLarge);  // I3
 }

@@ -46,25 +46,23 @@ struct MlpSpec {
   bool use_tanh;
 };
 
-/// One training step of any model: zero_grad, forward, BCE-with-logits loss, backward, Adam (lr 1e-3).
-std::function<void()> training_step(std::shared_ptr<Module> model, Tensor x, Tensor y) {
-  struct State {
-    std::shared_ptr<Module> model;
-    Tensor x, y;
-    BCEWithLogitsLoss loss_fn;
-    std::unique_ptr<Adam> optimizer;
-  };
-  auto s = std::make_shared<State>();
-  s->model = std::move(model);
-  s->x = std::move(x);
-  s->y = std::move(y);
-  s->optimizer = std::make_unique<Adam>(s->model->parameters(), AdamOptions(1e-3));
-  return [s] {
-    s->optimizer->zero_grad();
-    Tensor loss = s->loss_fn(s->model->forward(s->x), s->y);
+using LossFn = std::function<Tensor(const Tensor& output, const Tensor& target)>;
+
+/// One training step of any model: zero_grad, forward, loss, backward, optimizer step.
+std::function<void()> training_step(std::shared_ptr<Module> model, Tensor x, Tensor y, LossFn loss_fn,
+                                    std::shared_ptr<Optimizer> optimizer) {
+  return [model, x, y, loss_fn, optimizer] {
+    optimizer->zero_grad();
+    Tensor loss = loss_fn(model->forward(x), y);
     loss.backward();
-    s->optimizer->step();
+    optimizer->step();
   };
+}
+
+/// ... with the BCE-with-logits loss and Adam (lr 1e-3) of W1-W4.
+std::function<void()> training_step(std::shared_ptr<Module> model, Tensor x, Tensor y) {
+  auto optimizer = std::make_shared<Adam>(model->parameters(), AdamOptions(1e-3));
+  return training_step(model, x, y, BCEWithLogitsLoss(), optimizer);
 }
 
 std::function<void()> training_step(const MlpSpec& spec) {
@@ -102,6 +100,21 @@ const MlpSpec kSmall{2, 16, 64, false};
 const MlpSpec kMedium{30, 128, 256, true};
 const MlpSpec kLarge{784, 1024, 512, false};
 
+/// W6: MLP 64 → 128 → 10 (ReLU), batch 128, CrossEntropyLoss on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2): a small multi-class classifier (the digits example's shape).
+std::function<void()> multiclass_step() {
+  Generator gen(kSeed);
+  auto net = std::make_shared<Sequential>();
+  net->push_back(std::make_shared<Linear>(64, 128, true, gen));
+  net->push_back(std::make_shared<ReLU>());
+  net->push_back(std::make_shared<Linear>(128, 10, true, gen));
+  Tensor x = randn({128, 64}, gen);
+  Array classes = Array::from_shape({128});
+  for (float& c : classes) c = static_cast<float>(gen.below(10));
+  auto optimizer = std::make_shared<AdamW>(net->parameters(), AdamOptions(1e-3).weight_decay(1e-2));
+  return training_step(net, x, Tensor(std::move(classes)), CrossEntropyLoss(), optimizer);
+}
+
 /// W4: LSTM(8, 64) over 32 steps, batch 32, last hidden state -> Linear(64, 1), BCEWithLogits, Adam.
 std::function<void()> lstm_step() {
   Generator gen(kSeed);
@@ -120,6 +133,7 @@ std::function<void()> make_step(const std::string& workload) {
   if (workload == "I1") return inference_step(kSmall);
   if (workload == "I3") return inference_step(kLarge);
   if (workload == "W4") return lstm_step();
+  if (workload == "W6") return multiclass_step();
   return nullptr;
 }
 

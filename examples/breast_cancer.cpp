@@ -4,7 +4,6 @@
 //
 //   build/examples/breast_cancer --hidden 32 --lr 0.003
 #include <iostream>
-#include <limits>
 
 #include <xtensor/xview.hpp>
 
@@ -34,23 +33,20 @@ struct FitResult {
 FitResult fit(Module& model, const Options& o, const Dataset& train, const Dataset& val, Generator& gen) {
   std::unique_ptr<Optimizer> optimizer = make_optimizer(o.common.optimizer, model.parameters(), o.common.lr);
   FitResult result;
-  Snapshot best(model);
-  double best_loss = std::numeric_limits<double>::infinity();
+  EarlyStopping stopping(model, o.patience);
   Progress progress(o.common.epochs, o.common.quiet);
-  for (int epoch = 1; epoch <= o.common.epochs && epoch - result.best_epoch <= o.patience; ++epoch) {
+  for (int epoch = 1; epoch <= o.common.epochs && stopping.keep_going(epoch); ++epoch) {
     EpochResult trained = train_epoch(model, *optimizer, train, o.common.batch_size, gen, 0.0, epoch);
     Evaluation on_val = evaluate(model, val);
     result.log.add({static_cast<double>(epoch), trained.loss, trained.accuracy, on_val.loss, on_val.accuracy});
     progress.update(epoch, epoch_summary(trained, "val", on_val));
-    if (on_val.loss < best_loss) {
-      best_loss = on_val.loss;
-      result.best_epoch = epoch;
-      best = Snapshot(model);
-    }
+    stopping.observe(model, epoch, on_val.loss);
   }
-  best.restore(model);
-  progress.finish("best validation loss " + fixed(best_loss) + " at epoch " + std::to_string(result.best_epoch) +
-                  " of " + std::to_string(result.log.rows()) + "; restored its weights");
+  stopping.restore_best(model);
+  result.best_epoch = stopping.best_epoch();
+  progress.finish("best validation loss " + fixed(stopping.best_loss()) + " at epoch " +
+                  std::to_string(result.best_epoch) + " of " + std::to_string(result.log.rows()) +
+                  "; restored its weights");
   return result;
 }
 

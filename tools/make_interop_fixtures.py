@@ -79,7 +79,7 @@ def make_mlp():
     check = z_check * scale + shift
     check[-3] = mean  # standardizes to exactly zero
     metadata = {
-        "task": "binary: z0*z1 + z2 > 0, z ~ N(0, 1), raw features x = z * [2, 0.5, 3, 1] + "
+        "about": "binary: z0*z1 + z2 > 0, z ~ N(0, 1), raw features x = z * [2, 0.5, 3, 1] + "
                 "[1, -3, 10, 0], 10% of the training labels flipped; the model expects raw features (standardize is applied first)",
         "standardize": {"mean": floats(mean), "std": floats(std)},
         **trained,
@@ -102,7 +102,7 @@ def make_lstm():
     check = torch.randn(N_CHECK, 6, 3)
     check[-1] *= 5
     metadata = {
-        "task": "binary: sum over the 6 time steps of feature 0 > 0, x ~ N(0, 1) [B, 6, 3]; "
+        "about": "binary: sum over the 6 time steps of feature 0 > 0, x ~ N(0, 1) [B, 6, 3]; "
                 "each check input row is one sequence flattened step by step (18 values)",
         **trained,
     }
@@ -129,7 +129,7 @@ def make_user_module():
     torch.manual_seed(22)
     check = torch.randn(N_CHECK, 3)
     metadata = {
-        "task": "binary: x0 - x1 > 0, x ~ N(0, 1) [B, 3], 15% of the training labels flipped; a user's own module (TestOuter of "
+        "about": "binary: x0 - x1 > 0, x ~ N(0, 1) [B, 3], 15% of the training labels flipped; a user's own module (TestOuter of "
                 "tests/support/user_modules.hpp and tests/interop/user_modules.py) with buffers",
         **trained,
     }

@@ -1,5 +1,5 @@
-// `xtgrad predict`, streaming: read a chunk of rows, score it, write its probabilities, repeat.
-// Memory is one chunk plus, with --labels-last, one float per row for ROC-AUC.
+// `xtgrad predict`, streaming: read a chunk of rows, score it, write its predictions, repeat.
+// Memory is one chunk plus, with --labels-last, what the task's metrics keep (predict_metrics.hpp).
 #include "predict_stream.hpp"
 
 #include <algorithm>
@@ -21,87 +21,73 @@
 #include <xtgrad/xtgrad.hpp>
 
 #include "../core/detail/check.hpp"
+#include "predict_metrics.hpp"
 
 namespace xtgrad::cli {
 namespace {
 
-// Metrics over every chunk. Counts and the log-loss sum are exact across chunks; ROC-AUC needs
-// all scores at once, so each row's probability is kept (4 bytes a row, in two lists by label:
-// the label is implied, and AUC then needs no index array to sort).
-class StreamingMetrics {
- public:
-  void add(const Array& p, const Array& labels) {
-    ConfusionMatrix m = confusion_matrix(p, labels);
-    counts_.true_negatives += m.true_negatives;
-    counts_.false_positives += m.false_positives;
-    counts_.false_negatives += m.false_negatives;
-    counts_.true_positives += m.true_positives;
-    log_loss_sum_ += log_loss(p, labels) * static_cast<double>(p.size());
-    for (std::size_t i = 0; i < p.size(); ++i) (labels(i) == 1.0f ? positives_ : negatives_).push_back(p(i));
-    rows_ += p.size();
-  }
-
-  std::string report() {
-    std::ostringstream out;
-    const ConfusionMatrix& m = counts_;
-    out << "rows: " << rows_ << "\naccuracy: "
-        << static_cast<double>(m.true_positives + m.true_negatives) / static_cast<double>(rows_) << "\n";
-    out << "confusion: tn " << m.true_negatives << " fp " << m.false_positives << " fn " << m.false_negatives
-        << " tp " << m.true_positives << " (threshold 0.5)\n";
-    if (!positives_.empty() && !negatives_.empty()) out << "roc_auc: " << roc_auc() << "\n";
-    else out << "roc_auc: undefined (only one class among the labels)\n";
-    out << "log_loss: " << log_loss_sum_ / static_cast<double>(rows_) << "\n";
-    return out.str();
-  }
-
- private:
-  // Mann-Whitney U, as xtgrad::roc_auc: each positive counts the negatives scored below it, and
-  // half of those tied with it.
-  double roc_auc() {
-    std::sort(positives_.begin(), positives_.end());
-    std::sort(negatives_.begin(), negatives_.end());
-    double u = 0.0;
-    std::size_t below = 0;
-    for (std::size_t i = 0; i < positives_.size();) {
-      float score = positives_[i];
-      std::size_t same = i;
-      while (same < positives_.size() && positives_[same] == score) ++same;
-      while (below < negatives_.size() && negatives_[below] < score) ++below;
-      std::size_t tied = below;
-      while (tied < negatives_.size() && negatives_[tied] == score) ++tied;
-      u += static_cast<double>(same - i) * (static_cast<double>(below) + 0.5 * static_cast<double>(tied - below));
-      i = same;
-    }
-    return u / (static_cast<double>(positives_.size()) * static_cast<double>(negatives_.size()));
-  }
-
-  ConfusionMatrix counts_;
-  double log_loss_sum_ = 0.0;
-  std::vector<float> positives_, negatives_;
-  std::size_t rows_ = 0;
-};
-
-std::string where(const std::string& source, std::size_t line, std::size_t column) {
-  return source + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-// Splits the last column off as labels, checking each is 0 or 1; `first_line` is the chunk's
-// first line in the file, so errors point at the line whatever chunk it falls in.
-Array split_labels(Array& chunk, const std::string& source, std::size_t first_line, std::size_t first_row) {
-  std::size_t rows = chunk.shape()[0], columns = chunk.shape()[1];
+// Splits the last column off as labels.
+Array split_labels(Array& chunk) {
+  std::size_t columns = chunk.shape()[1];
   Array labels = xt::view(chunk, xt::all(), columns - 1);
-  for (std::size_t r = 0; r < rows; ++r)
-    XTGRAD_CHECK(labels(r) == 0.0f || labels(r) == 1.0f, where(source, first_line + r, columns).c_str(), "row ",
-                 first_row + r + 1, " has label ", std::to_string(labels(r)), " in its last column; labels must be 0 or 1");
   Array features = xt::view(chunk, xt::all(), xt::range(0, columns - 1));
   chunk = std::move(features);
   return labels;
 }
 
-void check_no_nan(const Array& p, const std::string& source, std::size_t first_line) {
-  for (std::size_t r = 0; r < p.size(); ++r)
-    XTGRAD_CHECK(!std::isnan(p(r)), where(source, first_line + r, 1).c_str(),
-                 "the model gives NaN for this row, so no metrics can be computed");
+void check_no_nan(const Array& values, const ChunkPlace& place) {
+  const std::size_t per_row = values.size() / values.shape()[0];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isnan(values.data()[i])) continue;
+    std::string line = place.source + ":" + std::to_string(place.first_line + i / per_row) + ":1";
+    detail::fail(line.c_str(), "the model gives NaN for this row, so no metrics can be computed");
+  }
+}
+
+// A CSV cell: quoted (with "" for ") when it holds a comma, a quote or a line break.
+std::string csv_cell(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// The output's header line: none for binary (one probability a line, as always); "p_<class>"
+// per class then "class" for multiclass; "prediction" (or "prediction_<k>" per output) for regression.
+std::string header_line(Task task, const std::vector<std::string>& names, std::size_t outputs) {
+  std::string line;
+  if (task == Task::multiclass) {
+    for (const std::string& name : names) line += csv_cell("p_" + name) + ",";
+    line += "class";
+  } else if (task == Task::regression) {
+    if (outputs == 1) line = "prediction";
+    else
+      for (std::size_t k = 0; k < outputs; ++k) line += (k ? ",prediction_" : "prediction_") + std::to_string(k);
+  }
+  return line.empty() ? line : line + "\n";
+}
+
+// One line per row: its values with 9 significant digits, comma-separated, and for multiclass
+// the predicted class index (the first largest probability) last.
+void format_rows(const Prediction& prediction, std::string& text) {
+  const Array& v = prediction.values;
+  const std::size_t rows = v.shape()[0], per_row = v.size() / rows;
+  char number[32];
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = v.data() + r * per_row;
+    for (std::size_t k = 0; k < per_row; ++k) {
+      // Exactly printf's "%.9g" (std::to_chars with a precision is specified so; checked on
+      // 20 million floats), at about a third of its cost.
+      char* end = std::to_chars(number, number + sizeof number - 1, row[k], std::chars_format::general, 9).ptr;
+      *end++ = k + 1 < per_row ? ',' : '\n';
+      text.append(number, end);
+    }
+    if (prediction.task == Task::multiclass) {
+      text.back() = ',';
+      text += std::to_string(std::max_element(row, row + per_row) - row);
+      text += '\n';
+    }
+  }
 }
 
 // Where the probabilities go: stdout, or a file that replaces --output only when all is written.
@@ -127,6 +113,19 @@ class Sink {
   std::optional<AtomicFileWriter> file_;
 };
 
+// T for a sequence model: --steps, else the file's metadata.steps; one of them must say it, or a
+// row a step short would be read as a shorter sequence and give plausible numbers.
+std::optional<std::size_t> sequence_steps(const LoadedModel& model, std::optional<std::size_t> flag) {
+  std::optional<InputSpec> spec = model.module->input_spec();
+  if (!spec || !spec->sequence) return std::nullopt;
+  std::optional<std::size_t> recorded = recorded_steps(model.metadata);
+  XTGRAD_CHECK(!flag || !recorded || *flag == *recorded, "predict", "--steps ", *flag,
+               " differs from the sequence length the model file records (metadata.steps = ", recorded.value_or(0), ")");
+  XTGRAD_CHECK(flag || recorded, "predict", "this ", model.module->type_name(),
+               " reads rows of T time steps, and its file records no metadata.steps: pass --steps T");
+  return flag ? flag : recorded;
+}
+
 }  // namespace
 
 int predict(const PredictArgs& args) {
@@ -148,38 +147,50 @@ int predict(const PredictArgs& args) {
   CsvReader reader(from_stdin ? std::cin : file, source, options);
   XTGRAD_CHECK(!args.labels_last || reader.columns() >= 2, source.c_str(), "--labels-last needs at least two columns");
 
+  Task task = model_task(model.metadata);
+  std::optional<std::size_t> steps = sequence_steps(model, args.steps);
+  // Every row has the first's width (the reader checks), so the width is checked once, here,
+  // where the error can name the file and line.
+  try {
+    check_row_width(model, reader.columns() - (args.labels_last ? 1 : 0), steps);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(source + ":" + std::to_string(reader.first_data_line()) + ": " + e.what());
+  }
   Sink sink(args.output);
-  StreamingMetrics metrics;
+  std::unique_ptr<StreamingMetrics> metrics;
   std::string text;
   std::size_t rows = 0;
-  char number[32];
   for (Array chunk = reader.read(args.chunk_rows); chunk.shape()[0] > 0; chunk = reader.read(args.chunk_rows)) {
-    std::size_t first_line = reader.first_data_line() + rows;
+    ChunkPlace place{source, reader.first_data_line() + rows, rows, reader.columns()};
     Array labels;
-    if (args.labels_last) labels = split_labels(chunk, source, first_line, rows);
-    Array p = predict_proba(model, chunk);
+    if (args.labels_last) labels = split_labels(chunk);
+    Prediction prediction = predict_rows(model, chunk, steps);
     text.clear();
-    for (float v : p) {
-      // Exactly printf's "%.9g" (std::to_chars with a precision is specified so; checked on
-      // 20 million floats), at about a third of its cost.
-      char* end = std::to_chars(number, number + sizeof number - 1, v, std::chars_format::general, 9).ptr;
-      *end++ = '\n';
-      text.append(number, end);
+    const std::size_t outputs = prediction.values.size() / prediction.values.shape()[0];
+    if (rows == 0) {
+      std::vector<std::string> names;
+      if (task == Task::multiclass) names = class_names(model.metadata, outputs);
+      text = header_line(task, names, outputs);
+      if (args.labels_last) metrics = make_metrics(task, names);
     }
+    if (args.labels_last) metrics->check_labels(labels, place);
+    format_rows(prediction, text);
     sink.write(text);
     if (args.labels_last) {
-      check_no_nan(p, source, first_line);
-      metrics.add(p, labels);
+      check_no_nan(prediction.values, place);
+      metrics->add(prediction.values, labels);
     }
-    rows += p.size();
+    rows += chunk.shape()[0];
   }
   sink.finish();
 
   bool to_stdout = args.output == "-";
-  // Metrics go to stderr when the probabilities go to stdout, so both stay parseable.
+  // Metrics go to stderr when the predictions go to stdout, so both stay parseable.
   std::FILE* report = to_stdout ? stderr : stdout;
-  if (args.labels_last) std::fputs(metrics.report().c_str(), report);
-  if (!to_stdout) std::fprintf(stdout, "wrote %zu probabilities to %s\n", rows, args.output.c_str());
+  if (metrics) std::fputs(metrics->report().c_str(), report);
+  if (!to_stdout)
+    std::fprintf(stdout, "wrote %zu %s to %s\n", rows, task == Task::binary ? "probabilities" : "predictions",
+                 args.output.c_str());
   return 0;
 }
 

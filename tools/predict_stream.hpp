@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace xtgrad::cli {
@@ -12,12 +13,16 @@ struct PredictArgs {
   std::string output = "-";   ///< "-" for standard output, else written atomically
   std::string header = "auto";  ///< auto (a first line of numbers is data), yes, no
   bool labels_last = false;
+  std::optional<std::size_t> steps;   ///< T for a sequence model, when its file records no metadata.steps
   std::size_t chunk_rows = 4096;
 };
 
-/// Writes one probability per row ("%.9g") as each chunk is scored; with labels_last, reports
-/// rows, accuracy, confusion counts, ROC-AUC and log-loss at the end (to stderr when the
-/// probabilities go to stdout). Throws on bad input; an --output file is then left as it was.
+/// Writes each row's prediction ("%.9g") as each chunk is scored, as the file's metadata.task
+/// says: binary, one probability a line (no header); multiclass, a header "p_<class>,...,class"
+/// then the C class probabilities and the predicted class index; regression, a header
+/// "prediction" then the value(s). With labels_last, reports the task's metrics at the end
+/// (predict_metrics.hpp; to stderr when the predictions go to stdout). Throws on bad input; an
+/// --output file is then left as it was.
 int predict(const PredictArgs& args);
 
 }  // namespace xtgrad::cli

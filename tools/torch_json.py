@@ -4,16 +4,23 @@
 Needs python3-torch, so run it with Debian's /usr/bin/python3:
     /usr/bin/python3 tools/torch_json.py to-xtgrad model.pt model.json [--arch '{...}'] [--metadata '{...}']
     /usr/bin/python3 tools/torch_json.py to-torch model.json state_dict.pt
+    /usr/bin/python3 tools/torch_json.py predict model.json rows.csv [--header yes] [--labels-last]
 
 The file's "model" is the module's description, {"type": name, ...options}, as xtgrad's
 describe() writes it; its "parameters" are the module's state_dict() one to one: parameters and
 persistent buffers, under PyTorch's keys and in its order (non-persistent buffers are in
-neither). Version-1 files, written before buffers were saved, read the same way.
+neither). Version-1 files, written before buffers were saved, read the same way. The
+"metadata" may say what the output means: "task" is "binary" (one logit; the default),
+"multiclass" (C logits, with optional "classes" names) or "regression" (the values, with
+optional "target_standardize" {mean, std} to undo); "standardize" scales the inputs, "steps"
+is a sequence model's T.
 
 As a module:
     to_xtgrad(model, path=None, metadata=None) -> the document, also written to `path`
     from_xtgrad(path_or_dict) -> (model in eval mode, metadata)
-    predict_proba(model, metadata, x) -> P(class 1) per row of raw features
+    predict_proba(model, metadata, x) -> P(class 1) per row of raw features (binary files)
+    predict(model, metadata, x) -> as metadata["task"] says: P(class 1) [B], class probabilities
+        [B, C] (softmax) or values [B, K] (target_standardize undone); prediction_csv() formats them
     describe(module) -> description;  build_module(description, device) -> module
 
 Types convert through a registry, as in xtgrad (layers/registry.hpp). Built in: Sequential,
@@ -465,16 +472,46 @@ def to_xtgrad(model, path=None, metadata=None):
     return doc
 
 
+TASKS = ("binary", "multiclass", "regression")
+
+
+def _is_stats(st, count=None):
+    """{"mean", "std"} of equal non-zero lengths (or two numbers), finite, every std > 0."""
+    if not isinstance(st, dict):
+        return False
+    mean, std = st.get("mean"), st.get("std")
+    if _finite_numbers([mean]) and _finite_numbers([std]):
+        mean, std = [mean], [std]
+    return (_finite_numbers(mean) and _finite_numbers(std) and len(mean) == len(std) and len(std) > 0
+            and min(std) > 0 and (count is None or len(std) == count))
+
+
 def _check_metadata(metadata):
     if not isinstance(metadata, dict):
         raise ValueError("'metadata' must be an object")
     st = metadata.get("standardize")
-    if st is not None and not (isinstance(st, dict) and _finite_numbers(st.get("mean"))
-                               and _finite_numbers(st.get("std")) and len(st["mean"]) == len(st["std"])
-                               and st["std"] and min(st["std"]) > 0):
+    if st is not None and not (_is_stats(st) and isinstance(st["mean"], list)):
         raise ValueError("metadata.standardize must be {\"mean\": [...], \"std\": [...]}: "
                          "finite numbers, equal non-zero lengths, every std > 0")
+    task = metadata.get("task", "binary")
+    if task not in TASKS:
+        raise ValueError(f"metadata.task must be \"binary\", \"multiclass\" or \"regression\", got {json.dumps(task)}")
+    classes = metadata.get("classes")
+    if classes is not None and not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)):
+        raise ValueError("metadata.classes must be a list of class names (strings)")
+    st = metadata.get("target_standardize")
+    if st is not None and not _is_stats(st):
+        raise ValueError("metadata.target_standardize must be {\"mean\": [...], \"std\": [...]} (or two numbers): "
+                         "finite numbers, equal non-zero lengths, every std > 0")
+    steps = metadata.get("steps")
+    if steps is not None and not (type(steps) is int and steps > 0):
+        raise ValueError(f"metadata.steps (the sequence length T) must be a positive integer, got {json.dumps(steps)}")
     return metadata
+
+
+def task_of(metadata):
+    """metadata["task"]: "binary" when absent (files older than the key), else as written."""
+    return _check_metadata(dict(metadata or {})).get("task", "binary")
 
 
 def from_xtgrad(path_or_dict):
@@ -507,11 +544,10 @@ def from_xtgrad(path_or_dict):
     return model.eval(), metadata
 
 
-def predict_proba(model, metadata, x):
-    """P(class 1) per row of raw features x [B, F] (array, tensor or list), as a float32 tensor:
-    the model's output through a sigmoid, unless the model is a Sequential ending in Sigmoid.
-    An LSTMClassifier's rows hold T*I values, step by step ([B, T, I] is also accepted).
-    metadata["standardize"] (mean and std of length F, or I for an LSTM: per step) applies first."""
+def _forward(model, metadata, x):
+    """The model's output [B, K] on raw rows x [B, F] (array, tensor or list), standardised as
+    metadata["standardize"] says. An LSTMClassifier's rows hold T*I values, step by step ([B, T, I]
+    is also accepted); metadata["steps"], when present, must be T."""
     x = torch.as_tensor(x).to(torch.float32)
     lstm = type(model).__name__ == "LSTMClassifier"
     n_in = model.lstm.input_size if lstm else None
@@ -520,6 +556,9 @@ def predict_proba(model, metadata, x):
         raise ValueError(f"inputs must be [rows, features], got shape {list(x.shape)}")
     if lstm and x.shape[1] % n_in:
         raise ValueError(f"row width {x.shape[1]} is not a multiple of input_size {n_in}")
+    steps = (metadata or {}).get("steps")
+    if lstm and steps is not None and x.shape[1] != steps * n_in:
+        raise ValueError(f"each row must hold T x input_size = {steps} x {n_in} numbers, got {x.shape[1]}")
     st = (metadata or {}).get("standardize")
     if st is not None:
         mean, std = (torch.tensor(st[k], dtype=torch.float32) for k in ("mean", "std"))
@@ -528,9 +567,71 @@ def predict_proba(model, metadata, x):
             raise ValueError(f"standardize has {mean.numel()} values, the model takes {width} features")
         x = ((x.reshape(x.shape[0], -1, width) - mean) / std).reshape(x.shape[0], -1)
     with torch.no_grad():
-        out = model.eval()(x.reshape(x.shape[0], -1, n_in) if lstm else x).reshape(-1)
-    sigmoid_last = isinstance(model, nn.Sequential) and isinstance(model[-1], nn.Sigmoid)
-    return out if sigmoid_last else torch.sigmoid(out)
+        out = model.eval()(x.reshape(x.shape[0], -1, n_in) if lstm else x)
+    return out.reshape(x.shape[0], -1)
+
+
+def _outputs_probabilities(model):
+    return isinstance(model, nn.Sequential) and isinstance(model[-1], nn.Sigmoid)
+
+
+def predict_proba(model, metadata, x):
+    """P(class 1) per row of raw features x [B, F], as a float32 tensor [B]: the model's output
+    through a sigmoid, unless the model is a Sequential ending in Sigmoid. For binary files only
+    (metadata.task absent or "binary"); see _forward for the rows and metadata["standardize"]."""
+    if task_of(metadata) != "binary":
+        raise ValueError(f"predict_proba is for binary models, this file's metadata.task is {task_of(metadata)!r}: "
+                         "use predict()")
+    out = _forward(model, metadata, x)
+    if out.shape[1] != 1:
+        raise ValueError(f"a binary model gives one output per row, this one gives {out.shape[1]}")
+    out = out.reshape(-1)
+    return out if _outputs_probabilities(model) else torch.sigmoid(out)
+
+
+def predict(model, metadata, x):
+    """What `xtgrad predict` writes, as metadata["task"] says: binary, P(class 1) [B]; multiclass,
+    the softmax of the [B, C] logits (as is when the model ends in Sigmoid); regression, the [B, K]
+    output times metadata["target_standardize"]["std"] plus its mean, when present."""
+    task = task_of(metadata)
+    if task == "binary":
+        return predict_proba(model, metadata, x)
+    out = _forward(model, metadata, x)
+    if task == "multiclass":
+        if out.shape[1] < 2:
+            raise ValueError(f"a multiclass model gives C >= 2 scores per row, this one gives {out.shape[1]}")
+        classes = metadata.get("classes")
+        if classes is not None and len(classes) != out.shape[1]:
+            raise ValueError(f"metadata.classes names {len(classes)} classes, the model gives {out.shape[1]} scores")
+        return out if _outputs_probabilities(model) else torch.softmax(out, dim=1)
+    st = metadata.get("target_standardize")
+    if st is not None:
+        mean, std = (torch.tensor(st[k], dtype=torch.float32).reshape(-1) for k in ("mean", "std"))
+        if mean.numel() != out.shape[1]:
+            raise ValueError(f"target_standardize has {mean.numel()} values, the model gives {out.shape[1]} outputs")
+        out = out * std + mean
+    return out
+
+
+def prediction_csv(metadata, values):
+    """The CSV `xtgrad predict` writes for predict()'s values (9 significant digits): binary, one
+    probability a line; multiclass, a header "p_<class>,...,class" then the probabilities and the
+    first most probable class; regression, a header "prediction" (or "prediction_<k>") then the values."""
+    task, lines = task_of(metadata), []
+    fmt = lambda v: f"{v:.9g}"
+    if task == "binary":
+        return "".join(fmt(v) + "\n" for v in values.tolist())
+    rows = values.tolist()
+    if task == "multiclass":
+        names = metadata.get("classes") or [str(c) for c in range(values.shape[1])]
+        cell = lambda t: '"' + t.replace('"', '""') + '"' if any(ch in t for ch in ',"\r\n') else t
+        lines.append(",".join(cell("p_" + n) for n in names) + ",class")
+        lines += [",".join(map(fmt, r)) + f",{max(range(len(r)), key=lambda c: (r[c], -c))}" for r in rows]
+    else:
+        k = values.shape[1]
+        lines.append("prediction" if k == 1 else ",".join(f"prediction_{i}" for i in range(k)))
+        lines += [",".join(map(fmt, r)) for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,7 +652,20 @@ def _cmd_to_xtgrad(args):
     else:
         raise ValueError(f"{args.input} holds a {type(obj).__name__}: expected a state_dict "
                          "(with --arch) or a whole module (without)")
-    to_xtgrad(model, args.output, json.loads(args.metadata) if args.metadata else None)
+    metadata = json.loads(args.metadata) if args.metadata else {}
+    if args.task:
+        metadata["task"] = args.task
+    to_xtgrad(model, args.output, _check_metadata(metadata))
+
+
+def _cmd_predict(args):
+    import numpy as np
+    model, metadata = from_xtgrad(args.model)
+    rows = np.loadtxt(args.input, delimiter=",", ndmin=2, dtype=np.float32,
+                      skiprows=1 if args.header == "yes" else 0)
+    if args.labels_last:
+        rows = rows[:, :-1]
+    sys.stdout.write(prediction_csv(metadata, predict(model, metadata, rows)))
 
 
 def _cmd_to_torch(args):
@@ -569,7 +683,13 @@ def main(argv=None):
     p.add_argument("--arch", help="architecture JSON, e.g. '{\"type\": \"LSTMClassifier\", "
                    "\"input_size\": 8, \"hidden_size\": 64, \"num_layers\": 1}'")
     p.add_argument("--metadata", help="JSON object stored as the file's metadata")
+    p.add_argument("--task", choices=TASKS, help="what the output means (metadata.task; default binary)")
     p.set_defaults(run=_cmd_to_xtgrad)
+    p = sub.add_parser("predict", help="rows of a CSV -> what `xtgrad predict` writes, computed in PyTorch")
+    p.add_argument("model", help="IN.json"), p.add_argument("input", help="ROWS.csv (numbers only)")
+    p.add_argument("--header", choices=("yes", "no"), default="no", help="the first line is a header")
+    p.add_argument("--labels-last", action="store_true", help="drop the last column (the labels)")
+    p.set_defaults(run=_cmd_predict)
     p = sub.add_parser("to-torch", help="xtgrad JSON -> torch.save'd state_dict")
     p.add_argument("input", help="IN.json"), p.add_argument("output", help="OUT.pt")
     p.set_defaults(run=_cmd_to_torch)

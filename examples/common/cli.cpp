@@ -117,7 +117,8 @@ std::string labelled_rows_csv(const Array& x, const Array& y, const std::string&
       std::snprintf(number, sizeof number, "%.9g,", x.data()[r * row_size + k]);
       out += number;
     }
-    out += std::to_string(static_cast<int>(y.data()[r])) + "\n";
+    std::snprintf(number, sizeof number, "%.9g\n", y.data()[r]);  // a class index, or a regression target
+    out += number;
   }
   return out;
 }

@@ -62,8 +62,9 @@ class OutputDir {
   std::vector<std::pair<std::string, std::string>> written_;
 };
 
-/// CSV text of the rows of x [N, ...] (each row flattened) with the label y [N, 1] as last
-/// column, under `header` (may be empty): the input `xtgrad predict --labels-last` takes.
+/// CSV text of the rows of x [N, ...] (each row flattened) with the label y [N] or [N, 1] (0/1,
+/// a class index or a target value) as last column, under `header` (may be empty): the input
+/// `xtgrad predict --labels-last` takes.
 std::string labelled_rows_csv(const Array& x, const Array& y, const std::string& header);
 
 /// An example's last lines: unless quiet, the files written and the `xtgrad predict` command

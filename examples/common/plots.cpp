@@ -1,4 +1,4 @@
-// Line charts and decision-boundary maps drawn with the Svg writer. Data coordinates map to
+// Line charts, decision-boundary maps and scatter plots drawn with the Svg writer. Data coordinates map to
 // pixels through a linear Axis; the y axis points up, so its pixel range runs backwards.
 #include "plots.hpp"
 
@@ -223,6 +223,43 @@ std::string render_decision_boundary(const std::string& title, const Probability
   svg.text(left + 174, ly, "test point (outlined)", 12);
   svg.line(left + 320, ly - 4, left + 346, ly - 4, "#222", 2.0);
   svg.text(left + 352, ly, "p = 0.5; shading: p(class 1)", 12);
+  return svg.str();
+}
+
+}  // namespace xtgrad::examples
+
+namespace xtgrad::examples {
+
+std::string render_scatter(const ScatterPlot& plot) {
+  const double size = 560, left = 70, right = 24, top = 40, bottom = 55;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const ScatterSeries& s : plot.series)
+    for (const auto& [x, y] : s.points)
+      if (std::isfinite(x) && std::isfinite(y)) lo = std::min({lo, x, y}), hi = std::max({hi, x, y});
+  if (!std::isfinite(lo)) lo = 0.0, hi = 1.0;
+  if (!(hi > lo)) hi = lo + 1.0;
+  double step = nice_step(hi - lo);
+  lo = std::floor(lo / step + 1e-9) * step;
+  hi = std::ceil(hi / step - 1e-9) * step;
+  const double legend = 22.0 * static_cast<double>(plot.series.size());
+  Svg svg(size, size + legend);
+  Axis ax{lo, hi, left, size - right};
+  Axis ay{lo, hi, size - bottom, top};
+  svg.text(left, 24, plot.title, 15, "start", 0, "bold");
+  draw_ticks(svg, ax, true, size - bottom, top, size - bottom, step);
+  draw_ticks(svg, ay, false, left, left, size - right, step);
+  svg.rect(left, top, size - left - right, size - top - bottom, "none", "#444");
+  svg.line(ax(lo), ay(lo), ax(hi), ay(hi), "#777", 1.2, "5,4");  // y = x: a perfect prediction
+  svg.text((left + size - right) / 2, size - 14, plot.x_label, 12, "middle");
+  svg.text(18, (top + size - bottom) / 2, plot.y_label, 12, "middle", -90);
+  for (std::size_t k = 0; k < plot.series.size(); ++k) {
+    const ScatterSeries& s = plot.series[k];
+    for (const auto& [x, y] : s.points)
+      if (std::isfinite(x) && std::isfinite(y)) svg.circle(ax(x), ay(y), 3.2, s.colour, "#ffffff", 0.6);
+    double ly = size + 14 + 22 * static_cast<double>(k);
+    svg.circle(left + 6, ly - 4, 4, s.colour);
+    svg.text(left + 16, ly, s.name, 12);
+  }
   return svg.str();
 }
 

@@ -1,8 +1,9 @@
-// The examples' two kinds of plot, as SVG text: metric curves over epochs, and a 2-D
-// classifier's probability map with its decision boundary and the data points.
+// The examples' plots, as SVG text: metric curves over epochs, a 2-D classifier's probability
+// map with its decision boundary and the data points, and predicted against actual values.
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,20 @@ ProbabilityGrid predict_grid(Module& model, const Array& x, std::size_t n = 121,
 /// dots with a dark outline, coloured by their true class, and a legend.
 std::string render_decision_boundary(const std::string& title, const ProbabilityGrid& grid, const Dataset& train,
                                      const Dataset& test);
+
+struct ScatterSeries {
+  std::string name;
+  std::string colour;
+  std::vector<std::pair<double, double>> points;   ///< (x, y) in data units
+};
+
+/// Points on equal x and y axes (e.g. actual against predicted values), with the y = x line.
+struct ScatterPlot {
+  std::string title, x_label, y_label;
+  std::vector<ScatterSeries> series;
+};
+
+/// A 560 × 560 plot (plus a legend line per series below it), both axes over the same range.
+std::string render_scatter(const ScatterPlot& plot);
 
 }  // namespace xtgrad::examples

@@ -17,13 +17,16 @@ Split stratified_split(const Array& labels, double test_fraction, Generator& gen
   if (!(test_fraction > 0.0 && test_fraction < 1.0))
     throw std::invalid_argument("stratified_split: expected 0 < test_fraction < 1, got " +
                                 std::to_string(test_fraction));
-  std::vector<std::size_t> by_class[2];
+  // Classes in index order (0 first, then 1, ...), so a 0/1 split draws as it always has.
+  std::vector<std::vector<std::size_t>> by_class(2);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     float y = labels.data()[i];
-    if (y != 0.0f && y != 1.0f)
-      throw std::invalid_argument("stratified_split: labels must be 0 or 1, got " + std::to_string(y) + " at row " +
-                                  std::to_string(i));
-    by_class[y == 1.0f].push_back(i);
+    if (!(y >= 0.0f && y < 65536.0f) || std::floor(y) != y)
+      throw std::invalid_argument("stratified_split: labels must be class indices (whole numbers from 0), got " +
+                                  std::to_string(y) + " at row " + std::to_string(i));
+    auto c = static_cast<std::size_t>(y);
+    if (c >= by_class.size()) by_class.resize(c + 1);
+    by_class[c].push_back(i);
   }
   Split split;
   for (auto& rows : by_class) {

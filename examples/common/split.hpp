@@ -19,7 +19,8 @@ struct Split {
 /// Fisher–Yates shuffle driven by gen.
 void shuffle(std::vector<std::size_t>& indices, Generator& gen);
 
-/// Stratified split of rows by their 0/1 labels [N] or [N, 1]: from each class, a seeded random
+/// Stratified split of rows by their class labels [N] or [N, 1] (0/1, or class indices 0, 1, 2, ...:
+/// whole numbers, else std::invalid_argument): from each class, a seeded random
 /// round(test_fraction · class size) rows go to test and the rest to train, so both parts keep
 /// the classes' proportions. Every row lands in exactly one part. Needs 0 < test_fraction < 1.
 Split stratified_split(const Array& labels, double test_fraction, Generator& gen);

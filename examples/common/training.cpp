@@ -21,7 +21,8 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::ve
 }
 
 EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
-                        Generator& gen, double clip_norm, int epoch, bool stop_on_nonfinite) {
+                        Generator& gen, const BatchLoss& loss_of, const BatchHits& hits_of, double clip_norm, int epoch,
+                        bool stop_on_nonfinite) {
   if (batch_size == 0) throw std::invalid_argument("train_epoch: batch_size must be positive");
   std::vector<std::size_t> order(data.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -35,8 +36,8 @@ EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data
         order.begin() + static_cast<std::ptrdiff_t>(std::min(start + batch_size, order.size())));
     Dataset batch = take_rows(data, rows);
     optimizer.zero_grad();
-    Tensor logits = model(Tensor(batch.x));
-    Tensor loss = binary_cross_entropy_with_logits(logits, Tensor(batch.y));  // BCEWithLogitsLoss, mean
+    Tensor output = model(Tensor(batch.x));
+    Tensor loss = loss_of(output, batch.y);
     if (stop_on_nonfinite && !std::isfinite(loss.item()))
       throw std::runtime_error(std::string("training diverged: the loss is ") +
                                (std::isnan(loss.item()) ? "NaN" : loss.item() > 0 ? "+Inf" : "-Inf") + " at epoch " +
@@ -47,10 +48,23 @@ EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data
     optimizer.step();
 
     loss_sum += static_cast<double>(loss.item()) * static_cast<double>(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) hits += (logits.value()(i, 0) > 0.0f) == (batch.y(i, 0) > 0.5f);
+    if (hits_of) hits += hits_of(output.value(), batch.y);
   }
   double n = static_cast<double>(std::max<std::size_t>(order.size(), 1));
   return {loss_sum / n, static_cast<double>(hits) / n};
+}
+
+EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
+                        Generator& gen, double clip_norm, int epoch, bool stop_on_nonfinite) {
+  auto bce = [](const Tensor& logits, const Array& y) {
+    return binary_cross_entropy_with_logits(logits, Tensor(y));  // BCEWithLogitsLoss, mean
+  };
+  auto hits = [](const Array& logits, const Array& y) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < y.shape()[0]; ++i) n += (logits(i, 0) > 0.0f) == (y(i, 0) > 0.5f);
+    return n;
+  };
+  return train_epoch(model, optimizer, data, batch_size, gen, bce, hits, clip_norm, epoch, stop_on_nonfinite);
 }
 
 Evaluation evaluate(Module& model, const Dataset& data) {
@@ -80,6 +94,13 @@ void Snapshot::restore(Module& module) const {
   std::vector<Tensor> params = module.parameters();
   if (params.size() != values_.size()) throw std::logic_error("Snapshot::restore: the module's parameters changed");
   for (std::size_t k = 0; k < params.size(); ++k) params[k].mutable_value() = values_[k];
+}
+
+void EarlyStopping::observe(const Module& model, int epoch, double loss) {
+  if (!(loss < best_loss_)) return;
+  best_loss_ = loss;
+  best_epoch_ = epoch;
+  best_ = Snapshot(model);
 }
 
 MetricsLog::MetricsLog(std::vector<std::string> columns) : columns_(std::move(columns)) {}

@@ -2,6 +2,8 @@
 // mini-batches, evaluation, a copy of the best weights, and the per-epoch metrics log.
 #pragma once
 
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +30,17 @@ struct EpochResult {
 EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
                         Generator& gen, double clip_norm = 0.0, int epoch = 0, bool stop_on_nonfinite = true);
 
+/// A batch's mean loss: the model's output against the batch's rows of data.y.
+using BatchLoss = std::function<Tensor(const Tensor& output, const Array& targets)>;
+/// How many of a batch's rows the output gets right (for EpochResult::accuracy).
+using BatchHits = std::function<std::size_t(const Array& output, const Array& targets)>;
+
+/// The same loop with any loss (cross-entropy for classes, MSE for values...); accuracy counts
+/// `hits` per batch, and stays 0 when hits is empty.
+EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data, std::size_t batch_size,
+                        Generator& gen, const BatchLoss& loss, const BatchHits& hits, double clip_norm = 0.0,
+                        int epoch = 0, bool stop_on_nonfinite = true);
+
 struct Evaluation {
   double loss = 0;
   double accuracy = 0;
@@ -50,6 +63,25 @@ class Snapshot {
 
  private:
   std::vector<Array> values_;
+};
+
+/// Early stopping on a validation loss: keeps the weights of the best epoch so far, says when
+/// `patience` epochs have passed without a better loss, and puts the best weights back.
+class EarlyStopping {
+ public:
+  EarlyStopping(const Module& model, int patience) : best_(model), patience_(patience) {}
+  /// Whether to train epoch `epoch` (1-based): fewer than patience + 1 epochs since the best.
+  bool keep_going(int epoch) const { return epoch - best_epoch_ <= patience_; }
+  /// After epoch `epoch`: remembers the weights when `loss` is the lowest so far.
+  void observe(const Module& model, int epoch, double loss);
+  void restore_best(Module& model) const { best_.restore(model); }
+  int best_epoch() const { return best_epoch_; }
+  double best_loss() const { return best_loss_; }
+
+ private:
+  Snapshot best_;
+  int patience_, best_epoch_ = 0;
+  double best_loss_ = std::numeric_limits<double>::infinity();
 };
 
 /// Numbers per epoch under named columns; the first column is "epoch".

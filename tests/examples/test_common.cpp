@@ -122,8 +122,36 @@ TEST_CASE("stratified_split: class proportions kept, every row in exactly one pa
 
   CHECK_THROWS_AS(stratified_split(y, 0.0, gen), std::invalid_argument);
   CHECK_THROWS_AS(stratified_split(y, 1.0, gen), std::invalid_argument);
-  y(5, 0) = 2.0f;
+  y(5, 0) = 2.5f;
   CHECK_THROWS_AS(stratified_split(y, 0.2, gen), std::invalid_argument);
+  y(5, 0) = -1.0f;
+  CHECK_THROWS_AS(stratified_split(y, 0.2, gen), std::invalid_argument);
+
+  // Class indices: three classes of 30, 50 and 20 rows give 6 + 10 + 4 test rows.
+  Array k = Array::from_shape({100});
+  for (std::size_t i = 0; i < 100; ++i) k(i) = i < 30 ? 0.0f : (i < 80 ? 2.0f : 1.0f);
+  Split three = stratified_split(k, 0.2, gen);
+  Array test_k = take_rows(k, three.test);
+  CHECK(std::count(test_k.begin(), test_k.end(), 0.0f) == 6);
+  CHECK(std::count(test_k.begin(), test_k.end(), 2.0f) == 10);
+  CHECK(std::count(test_k.begin(), test_k.end(), 1.0f) == 4);
+  CHECK(three.train.size() == 80);
+}
+
+TEST_CASE("EarlyStopping: keeps the best epoch's weights and stops after patience epochs without a better loss") {
+  Linear model(1, 1);
+  EarlyStopping stopping(model, 2);
+  CHECK(stopping.keep_going(1));
+  const double losses[] = {0.5, 0.7, 0.6};
+  for (int epoch = 1; epoch <= 3; ++epoch) {
+    model.weight.mutable_value()(0, 0) = static_cast<float>(epoch);
+    stopping.observe(model, epoch, losses[epoch - 1]);
+  }
+  CHECK(stopping.best_epoch() == 1);
+  CHECK(stopping.best_loss() == 0.5);
+  CHECK_FALSE(stopping.keep_going(4));  // epochs 2 and 3 did not improve: patience 2 is spent
+  stopping.restore_best(model);
+  CHECK(model.weight.value()(0, 0) == 1.0f);
 }
 
 TEST_CASE("take_rows: picks whole rows of 2-D and 3-D arrays in the given order") {

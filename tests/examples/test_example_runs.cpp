@@ -3,6 +3,7 @@
 // SVGs, one metrics row per epoch, seeded reproducibility and rejected flags.
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "examples/xml_check.hpp"
 #include "support/temp_dir.hpp"
@@ -62,6 +63,19 @@ LoadedModel check_model(const TempDir& dir, const std::string& weights, const st
   CHECK_RUN_OK(inspected);
   CHECK(inspected.out.find("total: ") != std::string::npos);
   return model;
+}
+
+// The `xtgrad predict` command an example prints at its end ("check with: xtgrad predict ..."),
+// run as printed: it must succeed, writing one line per test row after a header line.
+Result run_printed_predict(const TempDir& dir, const std::string& example_out, std::size_t test_rows) {
+  const std::string marker = "check with: xtgrad predict ";
+  std::size_t at = example_out.find(marker);
+  REQUIRE(at != std::string::npos);
+  std::string args = example_out.substr(at + marker.size(), example_out.find('\n', at) - at - marker.size());
+  Result predicted = run(dir, XTGRAD_CLI, "predict " + args);
+  CHECK_RUN_OK(predicted);
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == static_cast<std::ptrdiff_t>(test_rows + 1));
+  return predicted;
 }
 
 }  // namespace
@@ -149,9 +163,89 @@ TEST_CASE("lstm_sequence: a short run saves the LSTM and the baseline, metrics a
   load_model(dir.file("out/baseline.json"));
 }
 
+TEST_CASE("digits: a short run saves both models as multiclass files, the heat map, the digit grid and metrics") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_DIGITS, "--epochs 2 --out out");
+  CHECK_RUN_OK(r);
+  CHECK(r.out.find("multinomial logistic regression") != std::string::npos);
+  CHECK(r.out.find("MLP per digit") != std::string::npos);
+  for (const char* svg : {"out/loss.svg", "out/confusion.svg", "out/misclassified.svg"}) check_svg(dir.file(svg));
+  CHECK(data_rows(dir.file("out/metrics.csv")) == 2);
+  // round(20%) of each digit's images (178, 182, 177, 183, 181, 182, 181, 179, 174, 180): 359 rows.
+  const std::size_t test_rows = data_rows(dir.file("out/test.csv"));
+  CHECK(test_rows == 359);
+  Result predicted = run_printed_predict(dir, r.out, test_rows);
+  CHECK(predicted.out.rfind("p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9,class\n", 0) == 0);
+  CHECK(predicted.err.find("weighted avg") != std::string::npos);
+  for (const char* weights : {"out/mlp.json", "out/logistic.json"}) {
+    LoadedModel model = load_model(dir.file(weights));
+    CHECK(model.metadata["task"] == "multiclass");
+    CHECK(model.metadata["classes"].size() == 10);
+    CHECK(model.architecture["type"] == "Sequential");
+    // The accuracy the example reports is the one `xtgrad predict` measures from the file.
+    Result again = run(dir, XTGRAD_CLI, "predict --model " + dir.file(weights) + " --input " +
+                                            dir.file("out/test.csv") + " --labels-last --output " + dir.file("p.csv"));
+    CHECK_RUN_OK(again);
+    double reported = model.metadata["test_accuracy"].get<double>();
+    std::size_t at = again.out.find("accuracy: ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stod(again.out.substr(at + 10)) == doctest::Approx(reported).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("diabetes: a short run compares the MLP with least squares and saves both as regression files") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_DIABETES, "--epochs 3 --out out");
+  CHECK_RUN_OK(r);
+  CHECK(r.out.find("least squares") != std::string::npos);
+  CHECK(r.out.find("has the higher test R^2") != std::string::npos);
+  check_svg(dir.file("out/predicted_vs_actual.svg"));
+  check_svg(dir.file("out/loss.svg"));
+  CHECK(data_rows(dir.file("out/metrics.csv")) == 3);
+  const std::size_t test_rows = data_rows(dir.file("out/test.csv"));
+  CHECK(test_rows == 88);  // round(0.2 * 442)
+  Result predicted = run_printed_predict(dir, r.out, test_rows);
+  CHECK(predicted.out.rfind("prediction\n", 0) == 0);
+  for (const char* weights : {"out/mlp.json", "out/least_squares.json"}) {
+    LoadedModel model = load_model(dir.file(weights));
+    CHECK(model.metadata["task"] == "regression");
+    CHECK(model.metadata["target_standardize"]["mean"].size() == 1);
+    Result again = run(dir, XTGRAD_CLI, "predict --model " + dir.file(weights) + " --input " +
+                                            dir.file("out/test.csv") + " --labels-last --output " + dir.file("p.csv"));
+    CHECK_RUN_OK(again);
+    std::size_t at = again.out.find("r2: ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stod(again.out.substr(at + 4)) == doctest::Approx(model.metadata["test_r2"].get<double>()).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("diabetes: least squares recovers a target that is exactly linear in the features (R^2 = 1)") {
+  TempDir dir;
+  // The shipped features, with progression replaced by 3·age − 2·bmi + 0.5·bp + 50.
+  Array table = read_csv(std::string(XTGRAD_SOURCE_DIR) + "/data/diabetes.csv").values;
+  std::ostringstream csv;
+  csv << "age,sex,bmi,bp,s1_tc,s2_ldl,s3_hdl,s4_tch,s5_ltg,s6_glu,progression\n";
+  csv.precision(9);
+  for (std::size_t r = 0; r < table.shape()[0]; ++r) {
+    for (std::size_t c = 0; c < 10; ++c) csv << table(r, c) << ",";
+    csv << 3.0 * table(r, 0) - 2.0 * table(r, 2) + 0.5 * table(r, 3) + 50.0 << "\n";
+  }
+  dir.write("linear.csv", csv.str());
+  Result r = run(dir, XTGRAD_EXAMPLE_DIABETES, "--epochs 2 --quiet --out out --data " + dir.file("linear.csv"));
+  CHECK_RUN_OK(r);
+  std::size_t at = r.out.find("R^2");
+  REQUIRE(at != std::string::npos);
+  std::istringstream row(r.out.substr(at + 3));
+  double mlp_r2 = 0, ols_r2 = 0;
+  row >> mlp_r2 >> ols_r2;
+  CHECK(ols_r2 == doctest::Approx(1.0).epsilon(1e-4));  // float32 weights: R^2 to 4 decimals
+  CHECK(mlp_r2 < ols_r2);
+}
+
 TEST_CASE("examples: --help works and bad flags are rejected") {
   TempDir dir;
-  for (const char* program : {XTGRAD_EXAMPLE_MLP_2D, XTGRAD_EXAMPLE_BREAST_CANCER, XTGRAD_EXAMPLE_LSTM_SEQUENCE}) {
+  for (const char* program : {XTGRAD_EXAMPLE_MLP_2D, XTGRAD_EXAMPLE_BREAST_CANCER, XTGRAD_EXAMPLE_LSTM_SEQUENCE,
+                              XTGRAD_EXAMPLE_DIGITS, XTGRAD_EXAMPLE_DIABETES}) {
     CAPTURE(program);
     Result help = run(dir, program, "--help");
     CHECK_RUN_OK(help);

@@ -36,6 +36,25 @@ bool widths(const Module& module, std::vector<std::size_t>& right, std::vector<s
   return true;
 }
 
+// predict_rows serves every metadata.task: when it returns, the values have the task's shape
+// ([2] or [2, K]), and probabilities lie in [0, 1] (NaN allowed, as for predict_proba).
+void check_predict_rows(const LoadedModel& model, std::size_t columns) {
+  Prediction p;
+  Outcome outcome = run("predict_rows", [&] { p = predict_rows(model, features(2, columns)); });
+  FUZZ_CHECK(outcome != Outcome::runtime_error, "predict_rows threw std::runtime_error at width " + std::to_string(columns));
+  if (outcome != Outcome::returned) return;  // bad task, classes, standardize or target_standardize; a bad width
+  FUZZ_CHECK(p.task == model_task(model.metadata), "predict_rows reported another task than the metadata's");
+  FUZZ_CHECK(p.values.dimension() >= 1 && p.values.shape()[0] == 2, "predict_rows gave no row per input row");
+  if (p.task == Task::binary) FUZZ_CHECK(p.values.dimension() == 1, "binary predictions are not [rows]");
+  else FUZZ_CHECK(p.values.dimension() == 2, "multiclass or regression predictions are not [rows, K]");
+  if (p.task == Task::regression) return;
+  if (p.task == Task::multiclass) {
+    FUZZ_CHECK(p.values.shape()[1] >= 2, "multiclass predictions with fewer than 2 classes");
+    FUZZ_CHECK(class_names(model.metadata, p.values.shape()[1]).size() == p.values.shape()[1], "class names");
+  }
+  for (float v : p.values) FUZZ_CHECK(std::isnan(v) || (v >= 0.0f && v <= 1.0f), "probability " + std::to_string(v));
+}
+
 void check_predict(const LoadedModel& model) {
   std::vector<std::size_t> right, wrong;
   if (!widths(*model.module, right, wrong)) {
@@ -51,6 +70,7 @@ void check_predict(const LoadedModel& model) {
     FUZZ_CHECK(p.dimension() == 1 && p.shape()[0] == 2, "predict_proba gave " + shape_str(Shape(p.shape().begin(), p.shape().end())));
     for (float v : p) FUZZ_CHECK(std::isnan(v) || (v >= 0.0f && v <= 1.0f), "probability " + std::to_string(v));
   }
+  for (std::size_t columns : right) check_predict_rows(model, columns);
   for (std::size_t columns : wrong) {
     Outcome outcome = run("predict_proba", [&] { predict_proba(model, features(2, columns)); });
     FUZZ_CHECK(outcome == Outcome::invalid_argument, "predict_proba did not reject width " + std::to_string(columns));

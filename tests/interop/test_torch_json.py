@@ -182,6 +182,51 @@ def check_command_line(torch, nn, tj, user_modules):
     return "to-xtgrad --arch and to-torch with a registered user type"
 
 
+def check_tasks(torch, nn, tj, user_modules):
+    """metadata.task: softmax for multiclass, identity (target scaling undone) for regression,
+    the CSV `xtgrad predict` writes, --task on the command line, and bad task metadata refused."""
+    torch.manual_seed(2)
+    x = torch.randn(5, 3)
+    net = nn.Sequential(nn.Linear(3, 4))
+    meta = {"task": "multiclass", "classes": ["a", "b,c", "d", "e"], "standardize": {"mean": [1, 2, 3], "std": [2, 1, 4]}}
+    model, back_meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(net, metadata=meta))))
+    z = (x - torch.tensor([1.0, 2, 3])) / torch.tensor([2.0, 1, 4])
+    logits = z.double() @ net[0].weight.double().T + net[0].bias.double()
+    p = tj.predict(model, back_meta, x)
+    assert torch.allclose(p.double(), torch.softmax(logits, 1), atol=1e-6), (p, logits)
+    lines = tj.prediction_csv(back_meta, p).splitlines()
+    assert lines[0] == 'p_a,"p_b,c",p_d,p_e,class', lines[0]
+    assert [int(l.split(",")[-1]) for l in lines[1:]] == logits.argmax(1).tolist(), lines
+    expect_error(ValueError, lambda: tj.predict_proba(model, back_meta, x), "predict_proba is for binary models")
+
+    reg = nn.Sequential(nn.Linear(3, 1))
+    meta = {"task": "regression", "target_standardize": {"mean": [10.0], "std": [3.0]}}
+    model, back_meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(reg, metadata=meta))))
+    y = tj.predict(model, back_meta, x)
+    expected = (x.double() @ reg[0].weight.double().T + reg[0].bias.double()) * 3 + 10
+    assert y.shape == (5, 1) and torch.allclose(y.double(), expected, atol=1e-5), (y, expected)
+    assert tj.prediction_csv(back_meta, y).splitlines()[0] == "prediction"
+    binary = nn.Sequential(nn.Linear(3, 1))
+    model, back_meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(binary))))
+    assert torch.equal(tj.predict(model, back_meta, x), tj.predict_proba(model, back_meta, x))
+
+    for bad, fragment in (({"task": "ranking"}, "metadata.task must be"), ({"task": 1}, "metadata.task must be"),
+                          ({"classes": "abc"}, "metadata.classes must be a list"),
+                          ({"target_standardize": {"mean": [0], "std": [0]}}, "metadata.target_standardize must be"),
+                          ({"steps": 0}, "metadata.steps")):
+        doc = tj.to_xtgrad(reg)
+        doc["metadata"] = bad
+        expect_error(ValueError, lambda: tj.from_xtgrad(doc), fragment)
+    with tempfile.TemporaryDirectory() as tmp:
+        pt, js, rows = (os.path.join(tmp, n) for n in ("m.pt", "m.json", "rows.csv"))
+        torch.save(net.state_dict(), pt)
+        arch = json.dumps({"type": "Sequential", **tj.describe(net)})
+        assert tj.main(["to-xtgrad", pt, js, "--arch", arch, "--task", "multiclass"]) == 0, arch
+        with open(js) as f:
+            assert json.load(f)["metadata"] == {"task": "multiclass"}
+    return "multiclass softmax, regression with target scaling, the CSV layout, --task, bad task metadata"
+
+
 def main():
     try:
         import torch
@@ -193,7 +238,8 @@ def main():
     import torch_json
     import user_modules
     user_modules.register()
-    checks = (check_round_trips, check_integer_buffers, check_version_1, check_registry_errors, check_validation, check_command_line)
+    checks = (check_round_trips, check_integer_buffers, check_version_1, check_registry_errors, check_validation,
+              check_command_line, check_tasks)
     failed = 0
     for check in checks:
         try:

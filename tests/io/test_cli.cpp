@@ -61,7 +61,7 @@ TEST_CASE("cli predict: one probability per row, equal to predict_proba, for MLP
   dir.write("seq.csv", csv_rows(seq));
   Array seq_raw = read_csv(dir.file("seq.csv")).values;
   Array lstm_expected = sigmoid(lstm(reshape(Tensor(seq_raw), {3, 5, 2}))).value();
-  Result lr = run_cli(dir, "predict --model " + dir.file("lstm.json") + " --input " + dir.file("seq.csv"));
+  Result lr = run_cli(dir, "predict --model " + dir.file("lstm.json") + " --input " + dir.file("seq.csv") + " --steps 5");
   CHECK(lr.exit_code == 0);
   std::vector<float> lstm_got = numbers(lr.out);
   REQUIRE(lstm_got.size() == 3);
@@ -102,7 +102,7 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit, never a crash
   std::vector<Case> cases{
       {"ragged", "1,2,3\n4,5,6\n7,8\n", "", "ragged.csv:3:1: expected 3 columns (as on line 1), got 2"},
       {"text", "a,b,c\n1,2,3\n4,x,6\n", "", "text.csv:3:2: 'x' is not a number"},
-      {"width", "1,2,3,4\n", "", "predict: the model takes 3 features per row, got 4"},
+      {"width", "a,b,c,d\n1,2,3,4\n", "", "width.csv:2: predict: the model takes 3 features per row, got 4"},
       {"empty", "", "", "empty.csv: the file has no data (it is empty)"},
       {"labels", "1,2,3,0.5\n", " --labels-last", "row 1 has label 0.500000 in its last column; labels must be 0 or 1"},
   };
