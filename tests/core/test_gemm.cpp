@@ -2,9 +2,11 @@
 // every transpose case, both sides of the crossover, strided operands, alpha and beta, against a
 // double-precision product with the float rounding-error bound as tolerance.
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/detail/gemm.hpp"
@@ -58,6 +60,19 @@ void check_product(const Product& p, float alpha, float beta) {
     for (std::size_t j = p.n; j < ldc; ++j)
       if (!(c[i * ldc + j] == c0[i * ldc + j] || (std::isnan(c[i * ldc + j]) && std::isnan(c0[i * ldc + j])))) ++wrong;
   CHECK(wrong == 0);
+}
+
+/// The process's thread count, from /proc/self/status (Linux).
+int process_threads() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key)
+    if (key == "Threads:") {
+      int n = 0;
+      status >> n;
+      return n;
+    }
+  return -1;
 }
 
 const char* case_name(bool ta, bool tb) { return ta ? (tb ? "TT" : "TN") : (tb ? "NT" : "NN"); }
@@ -128,4 +143,27 @@ TEST_CASE("gemm: two threads give a large product within the same bound") {
     check_product({ta, tb, 512, 256, 256}, 1.0f, 0.0f);
   }
   set_num_threads(1);
+}
+
+TEST_CASE("gemm: one thread unless set_num_threads allows more, and small products never fork") {
+  std::string route = detail::gemm_route(false, true, 512, 256, 256);
+  if (!build_info().openmp || route == "CBLAS") return;  // OpenBLAS keeps its own thread pool
+  // OpenMP (libgomp) gives each thread that forks its own pool of helper threads, which outlives
+  // the fork: a fresh thread shows whether a product forked, whatever earlier tests did.
+  int at_start = 0, after_large_1 = 0, after_small_2 = 0, after_large_2 = 0;
+  std::thread([&] {
+    at_start = process_threads();
+    check_product({false, true, 512, 256, 256}, 1.0f, 0.0f);  // 33.5M multiply-adds, 1 thread set
+    after_large_1 = process_threads();
+    set_num_threads(2);
+    for (auto [ta, tb] : {std::pair{false, true}, {false, false}, {true, false}})
+      check_product({ta, tb, 160, 160, 160}, 1.0f, 0.0f);  // 4.1M: past the oneDNN switch, below the fork
+    after_small_2 = process_threads();
+    check_product({false, true, 512, 256, 256}, 1.0f, 0.0f);
+    after_large_2 = process_threads();
+  }).join();
+  CAPTURE(route);
+  CHECK(after_large_1 == at_start);
+  CHECK(after_small_2 == at_start);
+  CHECK(after_large_2 == at_start + 1);
 }
