@@ -33,21 +33,23 @@ void use_threads_for(std::size_t m, std::size_t n, std::size_t k) {
 
 #ifdef XTGRAD_WITH_ONEDNN
 // From how many multiply-adds (m·n·k) oneDNN beats Eigen, per transpose case. Measured with
-// bench/gemm_shootout.cpp on a Xeon with AVX-512 (one thread, best of 40 interleaved rounds;
-// oneDNN's speed as a multiple of Eigen's, the full table in bench/RESULTS.md):
-//   NT (y = x·Wᵀ): 262144 (64³) 0.93; 131072 0.85-0.93; from 442368 (192·48·48, 48·48·192)
-//                  1.14-1.19; W2's, W3's and W4's shapes 1.10-1.96.
-//   NN (dx = g·W): 32768 (32³) 0.77; 55296 0.94 (24·24·96) or 1.11 (96·24·24); from 110592
-//                  (48³) 1.10-1.41; W3's and W4's shapes 1.13-1.33.
-//   TN (dW = gᵀ·x): 32768 (32³) 0.81; from 55296 1.09-1.19; W2's, W3's, W4's shapes 1.10-2.83.
-// Eigen keeps the smaller products: oneDNN costs a few tenths of a microsecond more per call.
+// bench/gemm_shootout.cpp on a 2-core Xeon with AVX-512 (one thread, best of 2 × 40 interleaved
+// rounds on a machine loaded by other builds; oneDNN's speed as a multiple of Eigen's, the full
+// table in bench/RESULTS.md):
+//   NT (y = x·Wᵀ):  110592 (48³) 0.99, 262144 (64³) 0.93 (above 1 in one run of two);
+//                   from 442368 (192·48·48, 48·48·192) 1.11-1.27; W2-W4's shapes 1.10-1.64.
+//   NN (dx = g·W):  32768 (32³) 0.87; 55296 1.08-1.18 (0.94 in one run); from 110592 (48³)
+//                   1.09-1.38; W2-W4's shapes 1.11-1.33.
+//   TN (dW = gᵀ·x): 32768 (32³) 0.94; from 55296 1.20-1.28; W2-W4's shapes 1.10-2.83.
+// Eigen keeps the smaller products (W1's all run at 0.5-0.8x on oneDNN): oneDNN costs a few
+// tenths of a microsecond more per call.
 constexpr double kOneDnnFrom[2][2] = {
     /* A:  B: N, T */ {100000, 400000},
     /* Aᵀ: B: N, T */ {50000, 1e300},  // TT: xtgrad never multiplies two transposes; not measured
 };
 
 // A matrix times a vector (an output of one row or one column: a layer with one output, one
-// sample) stays on Eigen at any size: oneDNN ran at 0.70-0.73x Eigen at 256 and 0.92-1.00x at 1024.
+// sample) stays on Eigen at any size: oneDNN ran at 0.68-0.73x Eigen at 256 and 0.96-1.02x at 1024.
 bool use_onednn(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
   return m > 1 && n > 1 && work(m, n, k) >= kOneDnnFrom[trans_a][trans_b];
 }
