@@ -7,7 +7,9 @@ namespace xtgrad {
 
 struct BuildInfo {
   std::string version;       ///< e.g. "0.1.0"
-  std::string gemm_backend;  ///< "Eigen 3.4.0" or "CBLAS"
+  /// The matrix-product backends and where the switch between them is, e.g. "oneDNN 2.6.3 from
+  /// m*n*k >= 262144 (NN), ..., Eigen 3.4.0 below", or "Eigen 3.4.0", or "CBLAS".
+  std::string gemm_backend;
   std::string simd;          ///< xsimd's widest instruction set in use, e.g. "avx512bw"
   bool native = false;       ///< built with -march=native (XTGRAD_NATIVE)
   bool openmp = false;       ///< large products and loops can use several threads (XTGRAD_OPENMP)
@@ -15,8 +17,8 @@ struct BuildInfo {
 
 BuildInfo build_info();
 /// Threads for large matrix products and long elementwise loops (sigmoid, tanh, Adam's update)
-/// run on the calling thread (OpenMP; products with the CBLAS backend follow OpenBLAS's
-/// process-wide setting). Small products and short loops stay on one thread whatever the
+/// run on the calling thread (OpenMP, which Eigen's and oneDNN's products follow too; products
+/// with the CBLAS backend follow OpenBLAS's process-wide setting). Small products and short loops stay on one thread whatever the
 /// setting. Default 1. Throws std::invalid_argument for n < 1.
 void set_num_threads(int n);
 int get_num_threads();

@@ -1,4 +1,5 @@
-// The one matrix-product interface; its backend (Eigen or CBLAS) is chosen at configure time.
+// The one matrix-product interface. Its backends are chosen at configure time (XTGRAD_GEMM): Eigen
+// alone, oneDNN for large products with Eigen below a measured size, or a CBLAS.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,10 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
           const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
           std::size_t ldc);
 
+/// The library gemm() hands this product to: "oneDNN", "Eigen" or "CBLAS" (for tests and benchmarks).
+const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k);
+
+/// The backends built in and, with two, where the switch between them is (for build_summary()).
 const char* gemm_backend();
 void gemm_set_threads(int n);
 int gemm_threads();

@@ -16,6 +16,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
 }
 
 const char* gemm_backend() { return "CBLAS"; }
+const char* gemm_route(bool, bool, std::size_t, std::size_t, std::size_t) { return "CBLAS"; }
 
 // OpenBLAS's thread control, when the BLAS is OpenBLAS (weak: other BLAS libraries lack it).
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));

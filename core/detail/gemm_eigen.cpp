@@ -1,36 +1,9 @@
 // GEMM through Eigen 3.4: row-major maps over the caller's buffers, no copies or transposes.
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include <Eigen/Core>
 
-#include "gemm.hpp"
+#include "gemm_backends.hpp"
 
 namespace xtgrad::detail {
-namespace {
-// Per calling thread, like OpenMP's own setting, so threads that each train a model do not race.
-thread_local int requested_threads = 1;
-// Below this many multiply-adds a product stays on one thread: forking and joining cost more
-// than they save (measured: W2's 256x128x128 products ran 8% slower on two threads).
-constexpr double kParallelWork = 3.2e7;
-
-// Eigen reads omp_get_max_threads(), a per-thread value, when Eigen::setNbThreads was never called.
-void use_threads_for(std::size_t m, std::size_t n, std::size_t k) {
-#ifdef _OPENMP
-  int want = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kParallelWork
-                 ? requested_threads
-                 : 1;
-  if (omp_get_max_threads() != want) omp_set_num_threads(want);
-#else
-  (void)m, (void)n, (void)k;
-#endif
-}
-}  // namespace
-
-void gemm_set_threads(int n) { requested_threads = n; }
-int gemm_threads() { return requested_threads; }
-
 namespace {
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -49,17 +22,12 @@ void product_into(MutMap& c, float alpha, const A& a, const B& b, float beta) {
 
 }  // namespace
 
-void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-          std::size_t ldc) {
+// Eigen reads omp_get_max_threads(), a per-thread value, when Eigen::setNbThreads was never called.
+void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                std::size_t ldc) {
   using Index = Eigen::Index;
   MutMap cm(c, Index(m), Index(n), Eigen::OuterStride<>(Index(ldc)));
-  if (m == 0 || n == 0) return;
-  if (k == 0) {  // an empty sum: C = beta * C
-    if (beta == 0.0f) cm.setZero(); else cm *= beta;
-    return;
-  }
-  use_threads_for(m, n, k);
   // A stored [m, k] (or [k, m] when transposed); likewise B.
   ConstMap am(a, Index(trans_a ? k : m), Index(trans_a ? m : k), Eigen::OuterStride<>(Index(lda)));
   ConstMap bm(b, Index(trans_b ? n : k), Index(trans_b ? k : n), Eigen::OuterStride<>(Index(ldb)));
@@ -69,10 +37,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
   else product_into(cm, alpha, am.transpose(), bm.transpose(), beta);
 }
 
-
 #define XTGRAD_STR2(x) #x
 #define XTGRAD_STR(x) XTGRAD_STR2(x)
-const char* gemm_backend() {
+const char* eigen_version() {
   return "Eigen " XTGRAD_STR(EIGEN_WORLD_VERSION) "." XTGRAD_STR(EIGEN_MAJOR_VERSION) "." XTGRAD_STR(EIGEN_MINOR_VERSION);
 }
 

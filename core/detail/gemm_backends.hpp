@@ -1,0 +1,23 @@
+// The products behind gemm() (detail/gemm_dispatch.cpp picks one per call). Same contract as
+// gemm(), except that m, n and k are non-zero; they use the threads OpenMP allows the caller.
+#pragma once
+
+#include <cstddef>
+
+namespace xtgrad::detail {
+
+void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                std::size_t ldc);
+/// e.g. "Eigen 3.4.0".
+const char* eigen_version();
+
+#ifdef XTGRAD_WITH_ONEDNN
+void onednn_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                 const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                 std::size_t ldc);
+/// e.g. "oneDNN 2.6.3", as the library loaded at run time reports itself.
+const char* onednn_version();
+#endif
+
+}  // namespace xtgrad::detail

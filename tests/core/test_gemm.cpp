@@ -1,0 +1,169 @@
+// detail::gemm, whichever backend it routes a product to (oneDNN past the crossover, Eigen below):
+// every transpose case, both sides of the crossover, strided operands, alpha and beta, against a
+// double-precision product with the float rounding-error bound as tolerance.
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/detail/gemm.hpp"
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+
+namespace {
+
+struct Product {
+  bool ta, tb;
+  std::size_t m, n, k;
+  std::size_t pad = 0;  // extra elements at the end of every row of A, B and C
+};
+
+/// Runs C = alpha·op(A)·op(B) + beta·C through detail::gemm and checks every element against the
+/// product in double: any float summation order stays within (k + 2)·u·(|alpha|·|A|·|B| + |beta·C|)
+/// of it (u = 2^-24), while a wrong transpose, stride or beta is off by O(1).
+void check_product(const Product& p, float alpha, float beta) {
+  std::mt19937 gen(static_cast<unsigned>(p.m * 7919 + p.n * 104729 + p.k));
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::size_t a_rows = p.ta ? p.k : p.m, a_cols = p.ta ? p.m : p.k;
+  std::size_t b_rows = p.tb ? p.n : p.k, b_cols = p.tb ? p.k : p.n;
+  std::size_t lda = a_cols + p.pad, ldb = b_cols + p.pad, ldc = p.n + p.pad;
+  std::vector<float> a(a_rows * lda), b(b_rows * ldb), c(p.m * ldc);
+  for (float& x : a) x = u(gen);
+  for (float& x : b) x = u(gen);
+  // beta = 0 must ignore C, NaN included (BLAS semantics).
+  for (float& x : c) x = beta == 0.0f ? std::nanf("") : u(gen);
+  std::vector<float> c0 = c;
+  detail::gemm(p.ta, p.tb, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+
+  auto op_a = [&](std::size_t i, std::size_t q) { return double(p.ta ? a[q * lda + i] : a[i * lda + q]); };
+  auto op_b = [&](std::size_t q, std::size_t j) { return double(p.tb ? b[j * ldb + q] : b[q * ldb + j]); };
+  double unit = std::ldexp(1.0, -24) * double(p.k + 2);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < p.m; ++i)
+    for (std::size_t j = 0; j < p.n; ++j) {
+      double sum = 0, magnitude = 0;
+      for (std::size_t q = 0; q < p.k; ++q) {
+        sum += op_a(i, q) * op_b(q, j);
+        magnitude += std::abs(op_a(i, q) * op_b(q, j));
+      }
+      double old = beta == 0.0f ? 0.0 : double(beta) * c0[i * ldc + j];
+      double expected = double(alpha) * sum + old;
+      double bound = unit * (std::abs(alpha) * magnitude + std::abs(old)) + 1e-30;
+      if (!(std::abs(c[i * ldc + j] - expected) <= bound)) ++wrong;
+    }
+  // The padding past each row of C is not C's: it must be left as it was.
+  for (std::size_t i = 0; i < p.m; ++i)
+    for (std::size_t j = p.n; j < ldc; ++j)
+      if (!(c[i * ldc + j] == c0[i * ldc + j] || (std::isnan(c[i * ldc + j]) && std::isnan(c0[i * ldc + j])))) ++wrong;
+  CHECK(wrong == 0);
+}
+
+/// The process's thread count, from /proc/self/status (Linux).
+int process_threads() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key)
+    if (key == "Threads:") {
+      int n = 0;
+      status >> n;
+      return n;
+    }
+  return -1;
+}
+
+const char* case_name(bool ta, bool tb) { return ta ? (tb ? "TT" : "TN") : (tb ? "NT" : "NN"); }
+
+// Sizes from 1 to well past every crossover in detail/gemm_dispatch.cpp, vectors and outer products
+// included, the shapes of the benchmark workloads among them.
+std::vector<Product> products_for(bool ta, bool tb) {
+  std::vector<Product> list;
+  for (std::size_t s : {1, 3, 8, 16, 24, 32, 48, 64, 80, 96, 128, 160, 256}) list.push_back({ta, tb, s, s, s});
+  for (auto [m, n, k] : {std::tuple<std::size_t, std::size_t, std::size_t>{64, 16, 2}, {256, 128, 30}, {512, 1, 300},
+                         {1, 300, 512}, {300, 200, 1}, {32, 256, 64}, {1024, 256, 8}, {256, 64, 992}, {7, 300, 500}})
+    list.push_back({ta, tb, m, n, k});
+  return list;
+}
+
+}  // namespace
+
+TEST_CASE("gemm: every transpose case on both sides of the backend switch matches a double product") {
+  bool two_backends = build_info().gemm_backend.find("oneDNN") != std::string::npos;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      std::set<std::string> routes;
+      for (const Product& p : products_for(ta, tb)) {
+        std::string route = detail::gemm_route(ta, tb, p.m, p.n, p.k);
+        std::string where = std::string(case_name(ta, tb)) + " m=" + std::to_string(p.m) + " n=" +
+                            std::to_string(p.n) + " k=" + std::to_string(p.k) + " via " + route;
+        CAPTURE(where);
+        routes.insert(route);
+        check_product(p, 1.0f, 0.0f);
+      }
+      // TT is never used by xtgrad's ops and stays on Eigen; the others must reach both backends.
+      std::string routes_seen = std::to_string(routes.size()) + " route(s) for " + case_name(ta, tb);
+      CAPTURE(routes_seen);
+      if (two_backends && !(ta && tb)) CHECK(routes.size() == 2);
+    }
+}
+
+TEST_CASE("gemm: alpha, accumulation into C (beta) and row strides wider than the rows") {
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (std::size_t s : {5, 40, 200}) {
+        Product p{ta, tb, s, s + 3, s + 1, 7};
+        std::string where = std::string(case_name(ta, tb)) + " size " + std::to_string(s) + " via " +
+                            detail::gemm_route(ta, tb, p.m, p.n, p.k);
+        CAPTURE(where);
+        check_product(p, 1.0f, 1.0f);   // a gradient accumulating in place
+        check_product(p, -0.5f, 2.0f);
+        check_product(p, 2.0f, 0.0f);
+      }
+}
+
+TEST_CASE("gemm: k = 0 scales C by beta, and empty outputs are left alone") {
+  std::vector<float> c{1, 2, 3, 4};
+  detail::gemm(false, false, 2, 2, 0, 1.0f, nullptr, 1, nullptr, 2, 0.5f, c.data(), 2);
+  CHECK(c == std::vector<float>{0.5f, 1, 1.5f, 2});
+  c = {std::nanf(""), 2, 3, 4};
+  detail::gemm(true, false, 2, 2, 0, 1.0f, nullptr, 2, nullptr, 2, 0.0f, c.data(), 2);
+  CHECK(c == std::vector<float>{0, 0, 0, 0});
+  detail::gemm(false, true, 0, 2, 3, 1.0f, nullptr, 3, nullptr, 3, 0.0f, nullptr, 2);
+}
+
+TEST_CASE("gemm: two threads give a large product within the same bound") {
+  set_num_threads(2);
+  // 512·256·256 = 33.5M multiply-adds: past the size from which products fork.
+  for (auto [ta, tb] : {std::pair{false, true}, {false, false}, {true, false}}) {
+    std::string where = std::string(case_name(ta, tb)) + " via " + detail::gemm_route(ta, tb, 512, 256, 256);
+    CAPTURE(where);
+    check_product({ta, tb, 512, 256, 256}, 1.0f, 0.0f);
+  }
+  set_num_threads(1);
+}
+
+TEST_CASE("gemm: one thread unless set_num_threads allows more, and small products never fork") {
+  std::string route = detail::gemm_route(false, true, 512, 256, 256);
+  if (!build_info().openmp || route == "CBLAS") return;  // OpenBLAS keeps its own thread pool
+  // OpenMP (libgomp) gives each thread that forks its own pool of helper threads, which outlives
+  // the fork: a fresh thread shows whether a product forked, whatever earlier tests did.
+  int at_start = 0, after_large_1 = 0, after_small_2 = 0, after_large_2 = 0;
+  std::thread([&] {
+    at_start = process_threads();
+    check_product({false, true, 512, 256, 256}, 1.0f, 0.0f);  // 33.5M multiply-adds, 1 thread set
+    after_large_1 = process_threads();
+    set_num_threads(2);
+    for (auto [ta, tb] : {std::pair{false, true}, {false, false}, {true, false}})
+      check_product({ta, tb, 160, 160, 160}, 1.0f, 0.0f);  // 4.1M: past the oneDNN switch, below the fork
+    after_small_2 = process_threads();
+    check_product({false, true, 512, 256, 256}, 1.0f, 0.0f);
+    after_large_2 = process_threads();
+  }).join();
+  CAPTURE(route);
+  CHECK(after_large_1 == at_start);
+  CHECK(after_small_2 == at_start);
+  CHECK(after_large_2 == at_start + 1);
+}
