@@ -30,38 +30,23 @@ struct Options {
   double test_fraction = 0.2;
 };
 
-// An MLP whose hidden ReLUs are followed by dropout while training. The layers live in a plain
-// Sequential (`net`): in eval mode dropout is the identity, so `net` alone is the trained model,
-// and it is what the weights file holds (a type every xtgrad and torch_json.py reader knows).
-class DropoutMLP : public Module {
- public:
-  DropoutMLP(std::size_t in, const std::vector<std::size_t>& hidden, std::size_t out, float p, Generator& gen)
-      : p_(p), gen_(gen) {
-    net = register_module("net", std::make_shared<Sequential>());
-    for (std::size_t h : hidden) {
-      net->push_back(std::make_shared<Linear>(in, h, true, gen));
-      net->push_back(std::make_shared<ReLU>());
-      in = h;
-    }
-    net->push_back(std::make_shared<Linear>(in, out, true, gen));
+// An MLP whose hidden ReLUs are followed by Dropout, active only in training mode: the file holds
+// the Dropout layers too, and `xtgrad predict` and torch_json.py load it in eval mode, where
+// they are the identity. Their masks come from a generator of their own, so the initial weights
+// do not depend on --dropout.
+std::shared_ptr<Sequential> dropout_mlp(std::size_t in, const std::vector<std::size_t>& hidden, std::size_t out,
+                                        float p, Generator& gen, std::uint64_t dropout_seed) {
+  auto masks = std::make_shared<Generator>(dropout_seed);
+  auto net = std::make_shared<Sequential>();
+  for (std::size_t h : hidden) {
+    net->push_back(std::make_shared<Linear>(in, h, true, gen));
+    net->push_back(std::make_shared<ReLU>());
+    net->push_back(std::make_shared<Dropout>(p, masks));
+    in = h;
   }
-
-  Tensor forward(const Tensor& x) override {
-    Tensor h = x;
-    for (const auto& [name, layer] : net->named_children()) {
-      h = (*layer)(h);
-      if (layer->type_name() == "ReLU") h = dropout(h, p_, is_training(), gen_);
-    }
-    return h;
-  }
-  std::string type_name() const override { return "DropoutMLP"; }
-
-  std::shared_ptr<Sequential> net;
-
- private:
-  float p_;
-  Generator& gen_;
-};
+  net->push_back(std::make_shared<Linear>(in, out, true, gen));
+  return net;
+}
 
 std::size_t predicted_class(const Array& scores, std::size_t row) {
   std::size_t best = 0;
@@ -144,15 +129,15 @@ int run(const Options& o) {
               << " (stratified, seed " << o.common.seed << ")\n";
 
   std::vector<std::size_t> hidden = parse_sizes(o.common.hidden);
-  DropoutMLP mlp(kPixels, hidden, kClasses, o.dropout, gen);
+  std::shared_ptr<Sequential> mlp = dropout_mlp(kPixels, hidden, kClasses, o.dropout, gen, o.common.seed + 1);
   Sequential logistic{std::make_shared<Linear>(kPixels, kClasses, true, gen)};  // softmax(Wx + b) in the loss
   std::string mlp_name = "MLP " + layer_sizes(kPixels, o.common.hidden, kClasses);
   if (!o.common.quiet) std::cout << "\n" << mlp_name << ", dropout " << o.dropout << "\n";
-  MetricsLog mlp_log = fit(mlp, o, train, test, gen);
+  MetricsLog mlp_log = fit(*mlp, o, train, test, gen);
   if (!o.common.quiet) std::cout << "\nmultinomial logistic regression\n";
   MetricsLog logistic_log = fit(logistic, o, train, test, gen);
 
-  Scores mlp_test = score(mlp, test), logistic_test = score(logistic, test);
+  Scores mlp_test = score(*mlp, test), logistic_test = score(logistic, test);
   Array mlp_cm = multiclass_confusion_matrix(mlp_test.logits, test.y);
   ClassificationReport mlp_report = classification_report(mlp_cm);
   ClassificationReport logistic_report =
@@ -163,7 +148,7 @@ int run(const Options& o) {
                    .row({"macro F1", fixed(mlp_report.macro_f1), fixed(logistic_report.macro_f1)})
                    .row({"log-loss", fixed(log_loss_of(mlp_test.logits, test.y)),
                          fixed(log_loss_of(logistic_test.logits, test.y))})
-                   .row({"parameters", std::to_string(count_parameters(mlp)), std::to_string(count_parameters(logistic))})
+                   .row({"parameters", std::to_string(count_parameters(*mlp)), std::to_string(count_parameters(logistic))})
                    .str();
   Table per_class({"digit", "precision", "recall", "F1", "support"});
   for (std::size_t c = 0; c < kClasses; ++c)
@@ -179,7 +164,7 @@ int run(const Options& o) {
   Json metadata = {{"example", "digits"}, {"task", "multiclass"}, {"classes", names}, {"standardize", scale},
                    {"options", options_json(o.common)}, {"dropout", o.dropout}};
   metadata["test_accuracy"] = mlp_test.accuracy;
-  out.save_model("mlp.json", *mlp.net, metadata, "MLP weights (dropout is the identity at prediction)");
+  out.save_model("mlp.json", *mlp, metadata, "MLP weights (its Dropout layers are the identity at prediction)");
   metadata["test_accuracy"] = logistic_test.accuracy;
   out.save_model("logistic.json", logistic, metadata, "logistic-regression weights");
 
@@ -220,7 +205,8 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   CLI::App app{"digits: an MLP with dropout and multinomial logistic regression on 8x8 handwritten digits"};
   Options o;
-  // ≥ 97.5% test accuracy for each of seeds 0-13 (97.5-100%; logistic regression 94.7-99.2%).
+  // 97.8% test accuracy with seed 0; over seeds 0-13 96.1-99.7%, 12 of the 14 at 97% or more
+  // (logistic regression 95.0-99.2%): the test set is 360 images, so one image is 0.28%.
   o.common.epochs = 80;
   o.common.lr = 0.002;
   o.common.batch_size = 16;
