@@ -42,8 +42,8 @@ struct AllReduceTimes {
 /// Gradients of at least kInPlaceMinFloats values are reduced where they are, one message each
 /// (as DDP's gradient_as_bucket_view: no copy into a bucket and back); the smaller ones travel
 /// in buckets of about bucket_cap_mb (PyTorch's default, 25 MB), each one contiguous buffer
-/// reduced by one MPI_Allreduce. W3's 7.4 MB of gradients is three messages (its two weight
-/// matrices, then one bucket of the 2,049 values of its biases and last layer), not six. Parameters without a gradient are handled as DDP with
+/// reduced by one MPI_Allreduce. W3's 7.4 MB of gradients is four messages, not six: one bucket
+/// of the 2,049 values of its biases and last layer, the large ones' flags, its two weight matrices. Parameters without a gradient are handled as DDP with
 /// find_unused_parameters=True: a rank that has none for a parameter contributes zeros, and
 /// all ranks then hold the average over world_size; a parameter no rank has a gradient for
 /// keeps none on every rank (so the optimizer skips it everywhere). Every bucket carries one
