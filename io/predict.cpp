@@ -14,6 +14,25 @@ namespace {
 
 [[noreturn]] void reject(const std::string& why) { throw std::invalid_argument("predict: " + why); }
 
+// The longest sequence predict takes (T): far past any real one, and small enough that T times
+// the features per step cannot overflow.
+constexpr std::size_t kMaxSteps = std::size_t{1} << 30;
+
+// A model whose last layer gives probabilities (Softmax over the classes) is taken as it is; one
+// ending in Sigmoid gives a probability per class that need not sum to 1 with the others, which
+// is not a class distribution: refused rather than reported with a wrong log-loss.
+void check_rows_sum_to_one(const Array& p) {
+  const std::size_t rows = p.shape()[0], classes = p.shape()[1];
+  for (std::size_t r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (std::size_t c = 0; c < classes; ++c) sum += p(r, c);
+    if (!(std::abs(sum - 1.0) <= 1e-4 * static_cast<double>(classes)))
+      reject("the model's last layer gives probabilities, but those of row " + std::to_string(r + 1) + " sum to " +
+             std::to_string(sum) + ", not 1 (a Sigmoid?); a multiclass model ends in a Linear (logits) or in "
+             "Softmax(dim=1)");
+  }
+}
+
 // {"mean": m, "std": s} with `count` numbers in each (arrays; a bare number when count is 1),
 // every std positive and finite. `key` names the metadata entry in errors.
 void read_stats(const Json& stats, std::size_t count, const std::string& key, const std::string& what,
@@ -90,9 +109,14 @@ Tensor run_model(const LoadedModel& model, const Array& raw, std::optional<std::
 InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::optional<std::size_t> steps) {
   std::optional<InputSpec> spec = model.module->input_spec();
   if (!spec) reject("the model (" + model.module->type_name() + ") does not say what input it takes");
+  if (spec->token_indices)
+    reject("the model (" + model.module->type_name() + ") takes token indices, not rows of features; "
+           "predict serves models whose input is features");
   const std::size_t features = spec->features;
   if (spec->sequence) {
     if (!steps) steps = recorded_steps(model.metadata);
+    if (steps && (*steps == 0 || *steps > kMaxSteps))
+      reject("T (--steps) must be between 1 and " + std::to_string(kMaxSteps) + ", got " + std::to_string(*steps));
     if (steps && columns != *steps * features)
       reject("each row must hold T x input_size = " + std::to_string(*steps) + " x " + std::to_string(features) +
              " = " + std::to_string(*steps * features) + " numbers (time step by time step) for this " +
@@ -146,7 +170,7 @@ std::vector<std::string> class_names(const Json& metadata, std::size_t classes) 
 std::optional<std::size_t> recorded_steps(const Json& metadata) {
   if (!metadata.is_object() || !metadata.contains("steps")) return std::nullopt;
   const Json& steps = metadata["steps"];
-  if (!steps.is_number_unsigned() || steps.get<std::uint64_t>() == 0 || steps.get<std::uint64_t>() > (1u << 30))
+  if (!steps.is_number_unsigned() || steps.get<std::uint64_t>() == 0 || steps.get<std::uint64_t>() > kMaxSteps)
     reject("metadata.steps (the sequence length T) must be a positive integer, got " + steps.dump());
   return static_cast<std::size_t>(steps.get<std::uint64_t>());
 }
@@ -172,7 +196,12 @@ Prediction predict_rows(const LoadedModel& model, const Array& raw, std::optiona
         reject("the model gives " + shape_str(output.shape()) + " outputs, but a multiclass model gives [rows, C] " +
                "scores with C >= 2 classes");
       class_names(model.metadata, width);  // a bad metadata.classes is refused before any output
-      result.values = model.module->outputs_probabilities() ? output.value() : softmax(output, 1).value();
+      if (model.module->outputs_probabilities()) {
+        result.values = output.value();
+        check_rows_sum_to_one(result.values);
+      } else {
+        result.values = softmax(output, 1).value();
+      }
       break;
     }
     case Task::regression: {

@@ -109,6 +109,9 @@ class Softmax : public Module {
   Tensor forward(const Tensor& input) override;
   std::string type_name() const override { return "Softmax"; }
   Value config() const override;
+  /// Over the class dimension of [N, C] outputs (dim 1 or -1): the model's outputs are already
+  /// class probabilities, which predict must not put through softmax again.
+  bool outputs_probabilities() const override { return dim == 1 || dim == -1; }
   const std::int64_t dim;
 
  protected:

@@ -37,6 +37,9 @@ class Embedding : public Module {
   /// shape + [embedding_dim]. The gradient scatter-adds into the rows used; the padding row gets none.
   Tensor forward(const Tensor& indices) override;
   std::string type_name() const override { return "Embedding"; }
+  /// Token indices, not features: a Sequential starting with an Embedding says so instead of
+  /// giving a later layer's width.
+  std::optional<InputSpec> input_spec() const override { return InputSpec{0, false, true}; }
   Value config() const override;
 
   std::size_t num_embeddings, embedding_dim;

@@ -19,9 +19,12 @@ using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 /// What one sample looks like to a module, for tools that feed it rows of plain numbers
 /// (`xtgrad predict`): `features` numbers per step; a sequence model takes any number of steps.
+/// A module that takes token indices (an Embedding) says so with `token_indices`, so that a
+/// container does not look past it to a later layer's width.
 struct InputSpec {
   std::size_t features = 0;
   bool sequence = false;
+  bool token_indices = false;
 };
 
 class Module {

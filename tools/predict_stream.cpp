@@ -173,13 +173,15 @@ int predict(const PredictArgs& args) {
       text = header_line(task, names, outputs);
       if (args.labels_last) metrics = make_metrics(task, names);
     }
-    if (args.labels_last) metrics->check_labels(labels, place);
-    format_rows(prediction, text);
-    sink.write(text);
+    // Metrics first: a chunk they refuse (a label, a NaN, a regression model of several outputs)
+    // stops the run before its rows are written.
     if (args.labels_last) {
+      metrics->check_labels(labels, place);
       check_no_nan(prediction.values, place);
       metrics->add(prediction.values, labels);
     }
+    format_rows(prediction, text);
+    sink.write(text);
     rows += chunk.shape()[0];
   }
   sink.finish();

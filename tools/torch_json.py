@@ -572,7 +572,12 @@ def _forward(model, metadata, x):
 
 
 def _outputs_probabilities(model):
-    return isinstance(model, nn.Sequential) and isinstance(model[-1], nn.Sigmoid)
+    """Whether the model's outputs are probabilities already, as xtgrad's outputs_probabilities():
+    a Sequential ending in Sigmoid, or in Softmax over the class dimension."""
+    if not isinstance(model, nn.Sequential) or len(model) == 0:
+        return False
+    last = model[-1]
+    return isinstance(last, nn.Sigmoid) or (isinstance(last, nn.Softmax) and last.dim in (1, -1))
 
 
 def predict_proba(model, metadata, x):
@@ -591,7 +596,8 @@ def predict_proba(model, metadata, x):
 
 def predict(model, metadata, x):
     """What `xtgrad predict` writes, as metadata["task"] says: binary, P(class 1) [B]; multiclass,
-    the softmax of the [B, C] logits (as is when the model ends in Sigmoid); regression, the [B, K]
+    the softmax of the [B, C] logits (as is when the model ends in Softmax over the classes; refused
+    when it ends in Sigmoid, whose rows need not sum to 1); regression, the [B, K]
     output times metadata["target_standardize"]["std"] plus its mean, when present."""
     task = task_of(metadata)
     if task == "binary":
@@ -603,7 +609,16 @@ def predict(model, metadata, x):
         classes = metadata.get("classes")
         if classes is not None and len(classes) != out.shape[1]:
             raise ValueError(f"metadata.classes names {len(classes)} classes, the model gives {out.shape[1]} scores")
-        return out if _outputs_probabilities(model) else torch.softmax(out, dim=1)
+        if not _outputs_probabilities(model):
+            return torch.softmax(out, dim=1)
+        sums = out.double().sum(dim=1)
+        bad = torch.nonzero((sums - 1.0).abs() > 1e-4 * out.shape[1])
+        if bad.numel():
+            row = int(bad[0, 0])
+            raise ValueError(f"the model's last layer gives probabilities, but those of row {row + 1} sum to "
+                             f"{float(sums[row]):.6f}, not 1 (a Sigmoid?); a multiclass model ends in a Linear "
+                             "(logits) or in Softmax(dim=1)")
+        return out
     st = metadata.get("target_standardize")
     if st is not None:
         mean, std = (torch.tensor(st[k], dtype=torch.float32).reshape(-1) for k in ("mean", "std"))

@@ -198,6 +198,15 @@ def check_tasks(torch, nn, tj, user_modules):
     assert lines[0] == 'p_a,"p_b,c",p_d,p_e,class', lines[0]
     assert [int(l.split(",")[-1]) for l in lines[1:]] == logits.argmax(1).tolist(), lines
     expect_error(ValueError, lambda: tj.predict_proba(model, back_meta, x), "predict_proba is for binary models")
+    # Ending in Softmax over the classes: its probabilities, not a second softmax of them; ending
+    # in Sigmoid: refused (its rows need not sum to 1).
+    with_softmax = nn.Sequential(net[0], nn.Softmax(dim=1))
+    model, back_meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(with_softmax, metadata=meta))))
+    p = tj.predict(model, back_meta, x)
+    assert torch.allclose(p.double(), torch.softmax(logits, 1), atol=1e-6), (p, logits)
+    with_sigmoid = nn.Sequential(net[0], nn.Sigmoid())
+    model, back_meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(with_sigmoid, metadata=meta))))
+    expect_error(ValueError, lambda: tj.predict(model, back_meta, x), "not 1 (a Sigmoid?)")
 
     reg = nn.Sequential(nn.Linear(3, 1))
     meta = {"task": "regression", "target_standardize": {"mean": [10.0], "std": [3.0]}}

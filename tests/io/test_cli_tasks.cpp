@@ -117,6 +117,22 @@ TEST_CASE("cli predict multiclass: header, softmax probabilities, class, and met
                        std::invalid_argument);
 }
 
+TEST_CASE("predict multiclass: a model ending in Softmax gives its probabilities once, one ending in Sigmoid is refused") {
+  TempDir dir;
+  std::shared_ptr<Module> linear = three_class_model().named_children().front().second;
+  Sequential with_softmax{linear, std::make_shared<Softmax>(1)};
+  save_weights(with_softmax, dir.file("softmax.json"), {{"task", "multiclass"}});
+  Prediction p = predict_rows(load_model(dir.file("softmax.json")), Array{{2, 0}});
+  double z = std::exp(2.0) + std::exp(0.0) + std::exp(0.0);  // logits [2, 0, 0]
+  CHECK(p.values(0, 0) == doctest::Approx(std::exp(2.0) / z).epsilon(1e-6));
+  CHECK(p.values(0, 1) == doctest::Approx(1.0 / z).epsilon(1e-6));
+
+  Sequential with_sigmoid{linear, std::make_shared<Sigmoid>()};
+  save_weights(with_sigmoid, dir.file("sigmoid.json"), {{"task", "multiclass"}});
+  CHECK_THROWS_WITH_AS(predict_rows(load_model(dir.file("sigmoid.json")), Array{{2, 0}}),
+                       doctest::Contains("those of row 1 sum to"), std::invalid_argument);
+}
+
 TEST_CASE("cli predict regression: values in the targets' units, and MSE, RMSE, MAE, R2 as closed forms") {
   TempDir dir;
   auto linear = std::make_shared<Linear>(2, 1);
@@ -167,6 +183,7 @@ TEST_CASE("cli predict regression: values in the targets' units, and MSE, RMSE, 
   CHECK(labelled.exit_code == 1);
   CHECK(labelled.err.find("--labels-last compares one predicted value per row with the last column, but this model "
                           "gives 2 values per row") != std::string::npos);
+  CHECK(labelled.out.empty());  // refused before any row was written
 }
 
 TEST_CASE("cli predict: a task, classes, targets or labels that do not fit give a clear error") {
@@ -250,4 +267,23 @@ TEST_CASE("cli predict: a sequence model needs T from its file or --steps, and e
   CHECK(differs.exit_code == 1);
   CHECK(differs.err.find("--steps 4 differs from the sequence length the model file records (metadata.steps = 5)") !=
         std::string::npos);
+}
+
+TEST_CASE("predict: a model taking token indices, or a T past the limit, is refused with a clear error") {
+  TempDir dir;
+  // Without token_indices, the Sequential would give its Linear's width (12) as the row width.
+  Sequential tokens{std::make_shared<Embedding>(10, 4), std::make_shared<Flatten>(), std::make_shared<Linear>(12, 1)};
+  save_weights(tokens, dir.file("tokens.json"));
+  CHECK_THROWS_WITH_AS(predict_rows(load_model(dir.file("tokens.json")), Array{{1, 2, 3}}),
+                       doctest::Contains("takes token indices, not rows of features"), std::invalid_argument);
+
+  Generator gen(5);
+  LSTMClassifier lstm(2, 3, 1, gen);
+  save_weights(lstm, dir.file("lstm.json"));
+  LoadedModel model = load_model(dir.file("lstm.json"));
+  // (2^62 + 1) x 4 features wraps to 4 in 64 bits: it must be refused, not taken for one step.
+  std::size_t wraps = (std::size_t{1} << 62) + 1;
+  CHECK_THROWS_WITH_AS(check_row_width(model, 4, wraps), doctest::Contains("T (--steps) must be between 1 and"),
+                       std::invalid_argument);
+  CHECK(check_row_width(model, 4, 2).features == 2);
 }
