@@ -114,6 +114,23 @@ std::shared_ptr<BatchNorm1d> BatchNorm1d::from_config(const Value& c) {
                                            .track_running_stats(c.get_bool_or("track_running_stats", true)));
 }
 
+// The buffers may come from a file: a count that is not a whole number (or is negative) would make
+// the cumulative factor wrong or infinite, and a negative or non-finite variance gives NaN in eval.
+void BatchNorm1d::check_running_statistics(float batches, bool training) const {
+  if (!(batches >= 0.0f && batches <= 16777216.0f && batches == std::floor(batches)))
+    throw std::invalid_argument("BatchNorm1d: num_batches_tracked must be a whole number from 0 to 2^24, got " +
+                                std::to_string(batches));
+  if (training) return;  // training normalises with the batch's statistics and overwrites these
+  const Array& mean = running_mean.value();
+  const Array& var = running_var.value();
+  for (std::size_t k = 0; k < var.size(); ++k)
+    if (!std::isfinite(mean.data()[k]) || !(var.data()[k] >= 0.0f) || !std::isfinite(var.data()[k]))
+      throw std::invalid_argument("BatchNorm1d: running_mean[" + std::to_string(k) + "] = " +
+                                  std::to_string(mean.data()[k]) + " and running_var[" + std::to_string(k) + "] = " +
+                                  std::to_string(var.data()[k]) + ": the mean must be finite and the variance finite "
+                                  "and >= 0");
+}
+
 Tensor BatchNorm1d::forward(const Tensor& input) {
   const std::size_t c = options.num_features();
   if ((input.dim() != 2 && input.dim() != 3) || input.size(1) != c)
@@ -123,6 +140,7 @@ Tensor BatchNorm1d::forward(const Tensor& input) {
   const bool tracking = options.track_running_stats();
   const bool counting = is_training() && tracking;
   float& batches = num_batches_tracked.mutable_value().data()[0];
+  if (tracking) check_running_statistics(batches, is_training());
   // Without a momentum, running = the average of every batch so far: factor 1/count, this one included.
   double factor = options.momentum() ? *options.momentum() : counting ? 1.0 / (static_cast<double>(batches) + 1.0) : 0.0;
   std::optional<Tensor> rm, rv, w, b;

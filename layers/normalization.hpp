@@ -84,6 +84,9 @@ class BatchNorm1d : public Module {
 
  protected:
   std::string extra_repr() const override;
+
+ private:
+  void check_running_statistics(float batches, bool training) const;
 };
 
 }  // namespace xtgrad

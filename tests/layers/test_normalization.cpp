@@ -1,5 +1,7 @@
 // LayerNorm and BatchNorm1d: PyTorch fixtures (BatchNorm over four training steps then eval, with
 // its running statistics), gradchecks of the fused ops, options and errors.
+#include <cmath>
+
 #include "layers/layer_fixtures.hpp"
 
 using namespace xtgrad;
@@ -93,6 +95,25 @@ TEST_CASE("batch_norm: cumulative average without momentum, and eval without run
   Array y = untracked(tensor({1.0f, 3.0f}, {2, 1})).value();
   CHECK(y(0) == doctest::Approx(-1.0).epsilon(1e-4));
   CHECK(untracked.state_dict().empty());
+}
+
+TEST_CASE("batch_norm: running statistics loaded from a file that would give inf or NaN are refused") {
+  BatchNorm1d bn(BatchNormOptions(2).momentum(std::nullopt));
+  Tensor x = tensor({1.0f, 2.0f, 3.0f, 5.0f}, {2, 2});
+  bn.num_batches_tracked.mutable_value() = Array(-1.0f);  // the cumulative factor would be 1/0
+  CHECK_THROWS_WITH_AS(bn(x), "BatchNorm1d: num_batches_tracked must be a whole number from 0 to 2^24, got -1.000000",
+                       std::invalid_argument);
+  bn.num_batches_tracked.mutable_value() = Array(2.5f);
+  CHECK_THROWS_WITH_AS(bn(x), doctest::Contains("must be a whole number"), std::invalid_argument);
+  bn.num_batches_tracked.mutable_value() = Array(0.0f);
+  bn.eval();
+  bn.running_var.mutable_value() = Array{1.0f, -0.5f};
+  CHECK_THROWS_WITH_AS(bn(x), doctest::Contains("running_var[1] = -0.500000"), std::invalid_argument);
+  bn.running_var.mutable_value() = Array{1.0f, 1.0f};
+  bn.running_mean.mutable_value() = Array{std::nanf(""), 0.0f};
+  CHECK_THROWS_WITH_AS(bn(x), doctest::Contains("running_mean[0] = nan"), std::invalid_argument);
+  bn.running_mean.mutable_value() = Array{0.0f, 0.0f};
+  CHECK(bn(x).value()(1, 1) == doctest::Approx(5.0 / std::sqrt(1.0 + 1e-5)));
 }
 
 TEST_CASE("normalisation: bad shapes and options are refused, naming them") {
