@@ -126,6 +126,10 @@ void DistributedDataParallel::average_gradients() {
     times_.unpack_ms += ms_since(start);
   }
   average_in_place(scale);
+  auto start = std::chrono::steady_clock::now();
+  for (auto& [name, buffer] : module_.named_buffers())
+    if (buffer.numel() > 0) group_.broadcast(buffer.mutable_value().data(), buffer.numel(), 0);
+  times_.buffers_ms = ms_since(start);
 }
 
 void DistributedDataParallel::average_in_place(float scale) {

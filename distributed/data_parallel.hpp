@@ -29,6 +29,7 @@ struct AllReduceTimes {
   double pack_ms = 0;        ///< copying small gradients into the flat buckets
   double all_reduce_ms = 0;  ///< MPI_Allreduce: the transfer, and waiting for slower ranks
   double unpack_ms = 0;      ///< scaling by 1/world_size (and copying the buckets back)
+  double buffers_ms = 0;     ///< broadcasting rank 0's buffers
 };
 
 /// Wraps a module for data-parallel training; the module stays the user's (its lifetime
@@ -43,11 +44,17 @@ struct AllReduceTimes {
 /// (as DDP's gradient_as_bucket_view: no copy into a bucket and back); the smaller ones travel
 /// in buckets of about bucket_cap_mb (PyTorch's default, 25 MB), each one contiguous buffer
 /// reduced by one MPI_Allreduce. W3's 7.4 MB of gradients is four messages, not six: one bucket
-/// of the 2,049 values of its biases and last layer, the large ones' flags, its two weight matrices. Parameters without a gradient are handled as DDP with
+/// of the 3,073 values of its biases and last layer, the large ones' flags, its two weight
+/// matrices. Parameters without a gradient are handled as DDP with
 /// find_unused_parameters=True: a rank that has none for a parameter contributes zeros, and
 /// all ranks then hold the average over world_size; a parameter no rank has a gradient for
 /// keeps none on every rank (so the optimizer skips it everywhere). Every bucket carries one
 /// flag per parameter for this; the large gradients' flags are one small message before them.
+///
+/// Buffers (BatchNorm's running statistics) are rank 0's on every rank after each
+/// average_gradients(), as DDP's broadcast_buffers=True makes them before each forward: each
+/// rank's forward updates them from its own shard, and without this the ranks' eval would drift
+/// apart.
 class DistributedDataParallel {
  public:
   DistributedDataParallel(const ProcessGroup& group, Module& module, double bucket_cap_mb = 25.0);
@@ -56,8 +63,8 @@ class DistributedDataParallel {
   /// does (a few us through shared memory, ~25 us over TCP).
   static constexpr std::size_t kInPlaceMinFloats = std::size_t{1} << 16;
 
-  /// Collective: every rank calls it after backward() and before optimizer.step(). With one
-  /// rank it does nothing.
+  /// Collective: every rank calls it after backward() and before optimizer.step(). Averages
+  /// the gradients and gives every rank rank 0's buffers. With one rank it does nothing.
   void average_gradients();
 
   Module& module() { return module_; }

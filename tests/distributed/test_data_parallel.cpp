@@ -176,3 +176,27 @@ TEST_CASE("ProcessGroup: metric reductions give every rank the same numbers") {
   CHECK(loss_and_count[1] == 3.0 * n);
   group.barrier();
 }
+
+TEST_CASE("average_gradients: every rank ends the step with rank 0's buffers (BatchNorm's running statistics)") {
+  const ProcessGroup& group = test_group();
+  auto [x, y] = batch(7);
+  Generator gen(8);
+  Sequential model{std::make_shared<Linear>(8, 4, true, gen), std::make_shared<BatchNorm1d>(4), std::make_shared<ReLU>(),
+                   std::make_shared<Linear>(4, 1, true, gen)};
+  DistributedDataParallel ddp(group, model);
+  BCEWithLogitsLoss loss_fn;
+  loss_fn(model(shard(x)), shard(y)).backward();  // each rank's statistics from its own rows
+  auto buffers_hash = [&] {
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const auto& [name, b] : model.named_buffers()) {
+      const auto* bytes = reinterpret_cast<const unsigned char*>(b.value().data());
+      for (std::size_t i = 0; i < b.numel() * sizeof(float); ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
+    }
+    return hash;
+  };
+  std::uint64_t before = buffers_hash();
+  ddp.average_gradients();
+  CHECK(same_on_every_rank(buffers_hash()));
+  if (group.rank() == 0) CHECK(buffers_hash() == before);  // rank 0's are the ones kept
+  if (group.world_size() > 1) CHECK_FALSE(same_on_every_rank(before));  // they did differ
+}
