@@ -87,13 +87,13 @@ std::string epoch_summary(const EpochResult& trained, const std::string& held_ou
 }
 
 Snapshot::Snapshot(const Module& module) {
-  for (const Tensor& p : module.parameters()) values_.push_back(p.value());
+  for (const auto& entry : module.state_dict()) values_.push_back(entry.second.value());
 }
 
 void Snapshot::restore(Module& module) const {
-  std::vector<Tensor> params = module.parameters();
-  if (params.size() != values_.size()) throw std::logic_error("Snapshot::restore: the module's parameters changed");
-  for (std::size_t k = 0; k < params.size(); ++k) params[k].mutable_value() = values_[k];
+  NamedTensors state = module.state_dict();
+  if (state.size() != values_.size()) throw std::logic_error("Snapshot::restore: the module's state changed");
+  for (std::size_t k = 0; k < state.size(); ++k) state[k].second.mutable_value() = values_[k];
 }
 
 void EarlyStopping::observe(const Module& model, int epoch, double loss) {

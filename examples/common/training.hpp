@@ -55,7 +55,8 @@ Evaluation evaluate(Module& model, const Dataset& data);
 /// `held_out_name` ("val", "test") naming the evaluated set.
 std::string epoch_summary(const EpochResult& trained, const std::string& held_out_name, const Evaluation& held_out);
 
-/// A copy of a module's parameter values, restored later (early stopping keeps the best epoch).
+/// A copy of a module's state (parameters and buffers, such as BatchNorm's running statistics),
+/// restored later (early stopping keeps the best epoch).
 class Snapshot {
  public:
   explicit Snapshot(const Module& module);

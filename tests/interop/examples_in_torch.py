@@ -28,8 +28,10 @@ def rows_of(text):
 def compare(name, xtgrad_csv, torch_csv, multiclass):
     header_x, x = rows_of(xtgrad_csv)
     header_t, t = rows_of(torch_csv)
-    assert header_x == header_t, f"{name}: headers differ: {header_x!r} and {header_t!r}"
-    assert len(x) == len(t) > 0, f"{name}: {len(x)} and {len(t)} rows"
+    if not (header_x == header_t):
+        raise AssertionError(f"{name}: headers differ: {header_x!r} and {header_t!r}")
+    if not (len(x) == len(t) > 0):
+        raise AssertionError(f"{name}: {len(x)} and {len(t)} rows")
     worst = 0.0
     for i, (a, b) in enumerate(zip(x, t)):
         values_a, values_b = (a[:-1], b[:-1]) if multiclass else (a, b)
@@ -37,8 +39,10 @@ def compare(name, xtgrad_csv, torch_csv, multiclass):
             worst = max(worst, abs(u - v) / max(1.0, abs(v)))
         if multiclass and a[-1] != b[-1]:
             top = sorted(values_b)[-2:]
-            assert top[1] - top[0] < 1e-5, f"{name}: row {i + 1}: class {a[-1]:.0f} against {b[-1]:.0f}"
-    assert worst <= 1e-5, f"{name}: largest difference {worst:.3g}"
+            if not (top[1] - top[0] < 1e-5):
+                raise AssertionError(f"{name}: row {i + 1}: class {a[-1]:.0f} against {b[-1]:.0f}")
+    if not (worst <= 1e-5):
+        raise AssertionError(f"{name}: largest difference {worst:.3g}")
     return f"{name}: {len(x)} rows, largest difference {worst:.2g}"
 
 
