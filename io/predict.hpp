@@ -14,7 +14,7 @@ namespace xtgrad {
 /// What a model's output means, from metadata.task.
 enum class Task {
   binary,      ///< one logit per row (or a probability, when the last layer is Sigmoid)
-  multiclass,  ///< C ≥ 2 logits per row (or probabilities); softmax gives the class probabilities
+  multiclass,  ///< C ≥ 2 logits per row, through softmax (or Softmax's probabilities, taken as they are)
   regression,  ///< the predicted value(s) themselves, in standardised units when metadata.target_standardize is set
 };
 
