@@ -62,6 +62,8 @@ void broadcast_parameters(const ProcessGroup& group, Module& module, int root) {
 
 DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Module& module, double bucket_cap_mb)
     : group_(group), module_(module), params_(module.parameters()) {
+  // Handles, like params_: found once here rather than by walking the module's names every step.
+  for (auto& entry : module.named_buffers()) buffers_.push_back(entry.second);
   if (!(bucket_cap_mb > 0))
     throw std::invalid_argument("DistributedDataParallel: bucket_cap_mb must be positive, got " + std::to_string(bucket_cap_mb));
   broadcast_parameters(group, module, 0);
@@ -127,7 +129,7 @@ void DistributedDataParallel::average_gradients() {
   }
   average_in_place(scale);
   auto start = std::chrono::steady_clock::now();
-  for (auto& [name, buffer] : module_.named_buffers())
+  for (Tensor& buffer : buffers_)
     if (buffer.numel() > 0) group_.broadcast(buffer.mutable_value().data(), buffer.numel(), 0);
   times_.buffers_ms = ms_since(start);
 }

@@ -82,6 +82,7 @@ class DistributedDataParallel {
   const ProcessGroup& group_;
   Module& module_;
   std::vector<Tensor> params_;
+  std::vector<Tensor> buffers_;  // broadcast from rank 0 after each step
   std::vector<Bucket> buckets_;
   std::vector<std::size_t> in_place_;  // indices into params_ of the large gradients, reverse order
   std::vector<float> in_place_flags_;  // how many ranks have each of them, summed in one message
