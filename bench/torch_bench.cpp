@@ -106,6 +106,33 @@ std::function<void()> multiclass_step() {
   };
 }
 
+/// W8: MLP 256 → 512 → 512 → 10, each hidden Linear followed by LayerNorm, GELU (erf) and
+/// Dropout(0.1) in training mode, batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> normalized_mlp_step() {
+  torch::nn::Sequential net;
+  int64_t in = 256;
+  for (int64_t width : {512, 512}) {
+    net->push_back(torch::nn::Linear(in, width));
+    net->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+    net->push_back(torch::nn::GELU());
+    net->push_back(torch::nn::Dropout(0.1));
+    in = width;
+  }
+  net->push_back(torch::nn::Linear(in, 10));
+  net->train();
+  torch::Tensor x = torch::randn({128, 256});
+  torch::Tensor y = torch::randint(0, 10, {128}, torch::kLong);
+  auto optimizer = std::make_shared<torch::optim::AdamW>(net->parameters(),
+                                                         torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
+  return [net, optimizer, x, y]() mutable {
+    optimizer->zero_grad();
+    torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+    loss.backward();
+    optimizer->step();
+  };
+}
+
 /// Inference: forward without recording, then σ of the logits.
 std::function<void()> inference_step(const MlpSpec& spec) {
   torch::nn::Sequential net = mlp(spec.in, spec.hidden, spec.use_tanh);
@@ -140,6 +167,7 @@ std::function<void()> make_step(const std::string& workload) {
   if (workload == "W5") return sigmoid_step(1000000);
   if (workload == "W5s") return sigmoid_step(50000);
   if (workload == "W6") return multiclass_step();
+  if (workload == "W8") return normalized_mlp_step();
   if (workload == "I1") return inference_step(kSmall);
   return inference_step(kLarge);  // I3
 }

@@ -115,6 +115,30 @@ std::function<void()> multiclass_step() {
   return training_step(net, x, Tensor(std::move(classes)), CrossEntropyLoss(), optimizer);
 }
 
+/// W8: MLP 256 → 512 → 512 → 10, each hidden Linear followed by LayerNorm, GELU (erf) and
+/// Dropout(0.1) in training mode, batch 128, CrossEntropyLoss on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> normalized_mlp_step() {
+  Generator gen(kSeed);
+  auto dropout_generator = std::make_shared<Generator>(kSeed + 1);
+  auto net = std::make_shared<Sequential>();
+  std::size_t in = 256;
+  for (std::size_t width : {512, 512}) {
+    net->push_back(std::make_shared<Linear>(in, width, true, gen));
+    net->push_back(std::make_shared<LayerNorm>(LayerNormOptions({width})));
+    net->push_back(std::make_shared<GELU>());
+    net->push_back(std::make_shared<Dropout>(0.1, dropout_generator));
+    in = width;
+  }
+  net->push_back(std::make_shared<Linear>(in, 10, true, gen));
+  net->train();
+  Tensor x = randn({128, 256}, gen);
+  Array classes = Array::from_shape({128});
+  for (float& c : classes) c = static_cast<float>(gen.below(10));
+  auto optimizer = std::make_shared<AdamW>(net->parameters(), AdamOptions(1e-3).weight_decay(1e-2));
+  return training_step(net, x, Tensor(std::move(classes)), CrossEntropyLoss(), optimizer);
+}
+
 /// W4: LSTM(8, 64) over 32 steps, batch 32, last hidden state -> Linear(64, 1), BCEWithLogits, Adam.
 std::function<void()> lstm_step() {
   Generator gen(kSeed);
@@ -134,6 +158,7 @@ std::function<void()> make_step(const std::string& workload) {
   if (workload == "I3") return inference_step(kLarge);
   if (workload == "W4") return lstm_step();
   if (workload == "W6") return multiclass_step();
+  if (workload == "W8") return normalized_mlp_step();
   return nullptr;
 }
 
