@@ -87,15 +87,10 @@ std::function<void()> lstm_training_step() {
   return training_step([net](const torch::Tensor& in) { return net->forward(in); }, net->parameters(), x, y);
 }
 
-/// W6: MLP 64 → 128 → 10 (ReLU), batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
-/// weight decay 1e-2).
-std::function<void()> multiclass_step() {
-  torch::nn::Sequential net;
-  net->push_back(torch::nn::Linear(64, 128));
-  net->push_back(torch::nn::ReLU());
-  net->push_back(torch::nn::Linear(128, 10));
-  torch::Tensor x = torch::randn({128, 64});
-  torch::Tensor y = torch::randint(0, 10, {128}, torch::kLong);
+/// One training step of a 10-class classifier on input x [128, ...]: cross-entropy on random class
+/// indices, AdamW (lr 1e-3, weight decay 1e-2).
+std::function<void()> classifier_step(torch::nn::Sequential net, torch::Tensor x) {
+  torch::Tensor y = torch::randint(0, 10, {x.size(0)}, torch::kLong);
   auto optimizer = std::make_shared<torch::optim::AdamW>(net->parameters(),
                                                          torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
   return [net, optimizer, x, y]() mutable {
@@ -104,6 +99,17 @@ std::function<void()> multiclass_step() {
     loss.backward();
     optimizer->step();
   };
+}
+
+/// W6: MLP 64 → 128 → 10 (ReLU), batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> multiclass_step() {
+  torch::nn::Sequential net;
+  net->push_back(torch::nn::Linear(64, 128));
+  net->push_back(torch::nn::ReLU());
+  net->push_back(torch::nn::Linear(128, 10));
+  torch::Tensor x = torch::randn({128, 64});
+  return classifier_step(net, x);
 }
 
 /// W8: MLP 256 → 512 → 512 → 10, each hidden Linear followed by LayerNorm, GELU (erf) and
@@ -122,15 +128,7 @@ std::function<void()> normalized_mlp_step() {
   net->push_back(torch::nn::Linear(in, 10));
   net->train();
   torch::Tensor x = torch::randn({128, 256});
-  torch::Tensor y = torch::randint(0, 10, {128}, torch::kLong);
-  auto optimizer = std::make_shared<torch::optim::AdamW>(net->parameters(),
-                                                         torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
-  return [net, optimizer, x, y]() mutable {
-    optimizer->zero_grad();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
-    loss.backward();
-    optimizer->step();
-  };
+  return classifier_step(net, x);
 }
 
 /// Inference: forward without recording, then σ of the logits.
