@@ -25,22 +25,26 @@ TEST_CASE("gru: every h_t, h_n and all gradients match PyTorch (1 and 2 layers, 
   for (const Json& c : rnn_cases("gru")) check_sequence_case(c);
 }
 
-TEST_CASE("gru: gradcheck of a cell and of a 2-layer GRU (inputs, initial state, every parameter)") {
+TEST_CASE("gru: gradcheck of a cell and of a 2-layer GRU, one and two directions (batch_first with two)") {
   Generator gen(37);
   GRUCell cell(GRUCellOptions(3, 2), gen);
   Inputs cell_in{randn({2, 3}, gen, true), randn({2, 2}, gen, true)};
   for (Tensor& p : cell.parameters()) cell_in.push_back(p);
   CHECK_GRADCHECK([&](const Inputs& v) { return cell.forward(v[0], v[1]); }, cell_in);
 
-  GRU gru(GRUOptions(2, 3).num_layers(2), gen);
-  Inputs in{randn({3, 2, 2}, gen, true), randn({2, 2, 3}, gen, true)};
-  for (Tensor& p : gru.parameters()) in.push_back(p);
-  CHECK_GRADCHECK(
-      [&](const Inputs& v) {
-        GRUOutput out = gru.forward(v[0], v[1]);
-        return concat({reshape(out.output, {-1}), reshape(out.h_n, {-1})}, 0);
-      },
-      in);
+  for (bool bidirectional : {false, true}) {
+    CAPTURE(bidirectional);
+    GRU gru(GRUOptions(2, 3).num_layers(2).batch_first(bidirectional).bidirectional(bidirectional), gen);
+    Shape input = bidirectional ? Shape{2, 3, 2} : Shape{3, 2, 2};  // batch 2, 3 steps
+    Inputs in{randn(input, gen, true), randn({bidirectional ? 4u : 2u, 2, 3}, gen, true)};
+    for (Tensor& p : gru.parameters()) in.push_back(p);
+    CHECK_GRADCHECK(
+        [&](const Inputs& v) {
+          GRUOutput out = gru.forward(v[0], v[1]);
+          return concat({reshape(out.output, {-1}), reshape(out.h_n, {-1})}, 0);
+        },
+        in);
+  }
 }
 
 TEST_CASE("gru: without an initial state it starts from zeros, and GRUCell steps give GRU's sequence") {

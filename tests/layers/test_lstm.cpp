@@ -87,7 +87,7 @@ TEST_CASE("lstm classifier: logits, loss and gradients match PyTorch with parame
   }
 }
 
-TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM (inputs, initial state, every parameter)") {
+TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM, one and two directions (inputs, initial state, every parameter)") {
   Generator gen(31);
   LSTMCell cell(3, 2, true, gen);
   Inputs cell_in{randn({2, 3}, gen, true), randn({2, 2}, gen, true), randn({2, 2}, gen, true)};
@@ -99,15 +99,19 @@ TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM (inputs, initial stat
       },
       cell_in);
 
-  LSTM lstm(2, 3, 2, true, false, gen);
-  Inputs in{randn({3, 2, 2}, gen, true), randn({2, 2, 3}, gen, true), randn({2, 2, 3}, gen, true)};
-  for (Tensor& p : lstm.parameters()) in.push_back(p);
-  CHECK_GRADCHECK(
-      [&](const Inputs& v) {
-        LSTMOutput out = lstm.forward(v[0], LSTMState{v[1], v[2]});
-        return concat({reshape(out.output, {-1}), reshape(out.state.h, {-1}), reshape(out.state.c, {-1})}, 0);
-      },
-      in);
+  for (bool bidirectional : {false, true}) {
+    CAPTURE(bidirectional);
+    LSTM lstm(LSTMOptions(2, 3).num_layers(2).bidirectional(bidirectional), gen);
+    const std::size_t states = bidirectional ? 4 : 2;
+    Inputs in{randn({3, 2, 2}, gen, true), randn({states, 2, 3}, gen, true), randn({states, 2, 3}, gen, true)};
+    for (Tensor& p : lstm.parameters()) in.push_back(p);
+    CHECK_GRADCHECK(
+        [&](const Inputs& v) {
+          LSTMOutput out = lstm.forward(v[0], LSTMState{v[1], v[2]});
+          return concat({reshape(out.output, {-1}), reshape(out.state.h, {-1}), reshape(out.state.c, {-1})}, 0);
+        },
+        in);
+  }
 }
 
 TEST_CASE("lstm: saturated gates (pre-activations of ±1000) give finite outputs and gradients") {
