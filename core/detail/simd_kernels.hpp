@@ -1,0 +1,44 @@
+// xtgrad's own vectorised kernels, behind a table of plain functions per instruction set: the
+// table of the ISA chosen at start-up (detail/isa.hpp) is used by the ops; tests may ask for any.
+// Nothing here depends on the flags the caller is compiled with.
+#pragma once
+
+#include <cstddef>
+
+#include "isa.hpp"
+
+namespace xtgrad::detail {
+
+/// The pointwise functions with a vectorised kernel.
+enum class Pointwise { Sigmoid, Tanh, LeakyRelu, Elu, GeluErf, GeluTanh, Silu, Softplus, Hardtanh };
+
+/// A pointwise function and its options: p is leaky_relu's slope, elu's alpha, softplus's beta or
+/// hardtanh's min; q is softplus's threshold or hardtanh's max. Unused ones are ignored.
+struct PointwiseFn {
+  Pointwise f;
+  float p = 0.0f, q = 0.0f;
+};
+
+struct SimdKernels {
+  /// y[i] = f(x[i]).
+  void (*forward)(PointwiseFn f, const float* x, float* y, std::size_t n);
+  /// dx[i] = g[i]·f'(x[i]), from the input x.
+  void (*grad_from_input)(PointwiseFn f, const float* g, const float* x, float* dx, std::size_t n);
+  /// dx[i] = g[i]·f'(z) from the saved output y = f(z): Sigmoid (y(1 − y)) and Tanh (1 − y²) only.
+  void (*grad_from_output)(Pointwise f, const float* g, const float* y, float* dx, std::size_t n);
+  /// Σ a[i], Σ (a[i] − mean)², Σ a[i]·b[i]: lane-wise float partial sums, then the tail.
+  float (*sum)(const float* a, std::size_t n);
+  float (*sum_squared_deviation)(const float* a, std::size_t n, float mean);
+  float (*dot)(const float* a, const float* b, std::size_t n);
+  /// C = alpha·op(A)·op(B) + beta·C through Eigen, row-major, as detail::gemm (m, n, k > 0).
+  void (*eigen_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                     const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                     std::size_t ldc);
+};
+
+/// The kernels compiled for isa (the CPU must support it: see cpu_supports).
+const SimdKernels& simd_kernels(Isa isa);
+/// The kernels of active_isa(); cheap after the first call.
+const SimdKernels& simd_kernels();
+
+}  // namespace xtgrad::detail
