@@ -46,7 +46,8 @@ void add_pointwise_grad(BackwardContext& ctx, const Array& saved, Kernel kernel)
   ctx.add(0, std::move(g));
 }
 
-// sigmoid and tanh: the gradient from the saved output, σ' = σ(1 − σ) and tanh' = 1 − tanh².
+// sigmoid, tanh and relu: the gradient from the saved output (σ' = σ(1 − σ), tanh' = 1 − tanh²,
+// relu' = 1 where the output is positive).
 Tensor from_output(const char* op, Pointwise f, const Tensor& a) {
   return record(op, pointwise_forward({f}, a.value()), {a}, [f](BackwardContext& ctx) {
     add_pointwise_grad(ctx, ctx.output(), [f](const float* g, const float* y, float* dx, std::size_t n) {
@@ -70,12 +71,7 @@ Tensor sigmoid(const Tensor& a) { return from_output("sigmoid", Pointwise::Sigmo
 
 Tensor tanh(const Tensor& a) { return from_output("tanh", Pointwise::Tanh, a); }
 
-Tensor relu(const Tensor& a) {
-  return record("relu", detail::map(a.value(), [](float z) { return z > 0.0f ? z : 0.0f; }), {a},
-                [](BackwardContext& ctx) {
-                  ctx.add(0, detail::map2(ctx.grad(), ctx.output(), [](float g, float y) { return y > 0.0f ? g : 0.0f; }));
-                });
-}
+Tensor relu(const Tensor& a) { return from_output("relu", Pointwise::Relu, a); }
 
 Tensor softplus(const Tensor& a) {
   return record("softplus", detail::map(a.value(), stable_softplus), {a}, [](BackwardContext& ctx) {

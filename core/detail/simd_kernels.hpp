@@ -10,7 +10,7 @@
 namespace xtgrad::detail {
 
 /// The pointwise functions with a vectorised kernel.
-enum class Pointwise { Sigmoid, Tanh, LeakyRelu, Elu, GeluErf, GeluTanh, Silu, Softplus, Hardtanh };
+enum class Pointwise { Sigmoid, Tanh, Relu, LeakyRelu, Elu, GeluErf, GeluTanh, Silu, Softplus, Hardtanh };
 
 /// A pointwise function and its options: p is leaky_relu's slope, elu's alpha, softplus's beta or
 /// hardtanh's min; q is softplus's threshold or hardtanh's max. Unused ones are ignored.
@@ -24,7 +24,8 @@ struct SimdKernels {
   void (*forward)(PointwiseFn f, const float* x, float* y, std::size_t n);
   /// dx[i] = g[i]·f'(x[i]), from the input x.
   void (*grad_from_input)(PointwiseFn f, const float* g, const float* x, float* dx, std::size_t n);
-  /// dx[i] = g[i]·f'(z) from the saved output y = f(z): Sigmoid (y(1 − y)) and Tanh (1 − y²) only.
+  /// dx[i] = g[i]·f'(z) from the saved output y = f(z): Sigmoid (y(1 − y)), Tanh (1 − y²) and
+  /// Relu (1 where y > 0) only.
   void (*grad_from_output)(Pointwise f, const float* g, const float* y, float* dx, std::size_t n);
   /// Σ a[i], Σ (a[i] − mean)², Σ a[i]·b[i]: lane-wise float partial sums, then the tail.
   float (*sum)(const float* a, std::size_t n);

@@ -43,6 +43,9 @@ void with_pointwise(PointwiseFn fn, Body body) {
                     B t = xsimd::tanh(z);
                     return one - t * t;
                   });
+    case Pointwise::Relu:  // NaN gives 0, as the comparison fails
+      return body([=](const B& z) { return xsimd::select(z > zero, z, zero); },
+                  [=](const B& z) { return xsimd::select(z > zero, one, zero); });
     case Pointwise::LeakyRelu:  // p = negative slope
       return body([=](const B& z) { return xsimd::select(z > zero, z, z * p); },
                   [=](const B& z) { return xsimd::select(z > zero, one, p); });
@@ -89,11 +92,13 @@ void grad_from_input(PointwiseFn fn, const float* g, const float* x, float* dx, 
 }
 
 void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, std::size_t n) {
-  const B one(1.0f);
+  const B zero(0.0f), one(1.0f);
   if (f == Pointwise::Sigmoid)  // σ' = σ(1 − σ)
     simd_map2<A>(g, y, dx, n, [one](const B& up, const B& s) { return up * s * (one - s); });
-  else  // tanh' = 1 − tanh²
+  else if (f == Pointwise::Tanh)  // tanh' = 1 − tanh²
     simd_map2<A>(g, y, dx, n, [one](const B& up, const B& t) { return up * (one - t * t); });
+  else  // relu passes g where its output is positive
+    simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r > zero, up, zero); });
 }
 
 // Σ_j f(a[j], b[j]): lane-wise partial sums over full batches, the tail one by one. The rows

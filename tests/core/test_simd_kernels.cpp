@@ -39,6 +39,7 @@ std::vector<Reference> references() {
       {"sigmoid", {Pointwise::Sigmoid}, sigmoid, [](double z) { return sigmoid(z) * (1 - sigmoid(z)); }},
       {"tanh", {Pointwise::Tanh}, [](double z) { return std::tanh(z); },
        [](double z) { return 1 - std::tanh(z) * std::tanh(z); }},
+      {"relu", {Pointwise::Relu}, [](double z) { return z > 0 ? z : 0.0; }, [](double z) { return z > 0 ? 1.0 : 0.0; }},
       {"leaky_relu", {Pointwise::LeakyRelu, 0.1f}, [](double z) { return z > 0 ? z : 0.1f * z; },
        [](double z) { return z > 0 ? 1.0 : double(0.1f); }},
       {"elu", {Pointwise::Elu, 1.5f}, [](double z) { return z > 0 ? z : 1.5 * std::expm1(z); },
@@ -100,18 +101,19 @@ TEST_CASE("simd kernels: every pointwise function and its gradient, for each ins
   }
 }
 
-TEST_CASE("simd kernels: gradients from the saved output of sigmoid and tanh, for each instruction set") {
+TEST_CASE("simd kernels: gradients from the saved output of sigmoid, tanh and relu, for each instruction set") {
   std::vector<float> x = inputs(), g(x.size(), 1.5f), y(x.size()), dx(x.size());
   for (detail::Isa isa : detail::supported_isas()) {
     const detail::SimdKernels& k = detail::simd_kernels(isa);
-    for (Pointwise f : {Pointwise::Sigmoid, Pointwise::Tanh}) {
-      std::string what = std::string(detail::isa_name(isa)) + (f == Pointwise::Sigmoid ? " sigmoid" : " tanh");
+    for (Pointwise f : {Pointwise::Sigmoid, Pointwise::Tanh, Pointwise::Relu}) {
+      std::string what = std::string(detail::isa_name(isa)) + " function " + std::to_string(static_cast<int>(f));
       CAPTURE(what);
       k.forward({f}, x.data(), y.data(), x.size());
       k.grad_from_output(f, g.data(), y.data(), dx.data(), x.size());
       for (std::size_t i = 0; i < x.size(); ++i) {
         double s = y[i];  // the derivative in terms of the output the kernel saw
-        double want = 1.5 * (f == Pointwise::Sigmoid ? s * (1 - s) : 1 - s * s);
+        double slope = f == Pointwise::Sigmoid ? s * (1 - s) : f == Pointwise::Tanh ? 1 - s * s : (s > 0 ? 1 : 0);
+        double want = 1.5 * slope;
         INFO(describe(what + "'", x[i], dx[i], want));
         CHECK(close(dx[i], want));
       }
