@@ -8,6 +8,7 @@
 #include "autograd.hpp"
 #include "detail/check.hpp"
 #include "detail/gemm.hpp"
+#include "detail/simd_kernels.hpp"
 #include "ops.hpp"
 
 namespace xtgrad {
@@ -215,8 +216,8 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
     // db [out] = column sums of g
     if (ctx.num_inputs() == 3 && ctx.wants(2)) {
       float* db = ctx.grad_buffer(2).data();
-      for (std::size_t r = 0; r < n; ++r)
-        for (std::size_t c = 0; c < out; ++c) db[c] += g[r * out + c];
+      const detail::SimdKernels& kernels = detail::simd_kernels();  // vectorised in a portable build too
+      for (std::size_t r = 0; r < n; ++r) kernels.accumulate(g + r * out, db, out);
     }
   };
   if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward);

@@ -31,6 +31,8 @@ struct SimdKernels {
   float (*sum)(const float* a, std::size_t n);
   float (*sum_squared_deviation)(const float* a, std::size_t n, float mean);
   float (*dot)(const float* a, const float* b, std::size_t n);
+  /// acc[i] += x[i] (a bias gradient, row by row).
+  void (*accumulate)(const float* x, float* acc, std::size_t n);
   /// C = alpha·op(A)·op(B) + beta·C through Eigen, row-major, as detail::gemm (m, n, k > 0).
   void (*eigen_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,

@@ -126,11 +126,15 @@ float dot(const float* a, const float* b, std::size_t n) {
   return reduce(a, b, n, [](auto u, auto v) { return u * v; });
 }
 
+void accumulate(const float* x, float* acc, std::size_t n) {
+  simd_map2<A>(x, acc, acc, n, [](const B& u, const B& v) { return u + v; });
+}
+
 }  // namespace
 
 const SimdKernels& kernels() {
   static const SimdKernels table{forward, grad_from_input, grad_from_output, sum, sum_squared_deviation, dot,
-                                 eigen_gemm};
+                                 accumulate, eigen_gemm};
   return table;
 }
 

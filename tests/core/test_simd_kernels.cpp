@@ -121,7 +121,7 @@ TEST_CASE("simd kernels: gradients from the saved output of sigmoid, tanh and re
   }
 }
 
-TEST_CASE("simd kernels: row sums, squared deviations and dot products, for each instruction set") {
+TEST_CASE("simd kernels: row sums, squared deviations, dot products and accumulation, for each instruction set") {
   for (std::size_t n : {0, 1, 3, 15, 16, 17, 64, 100, 1001}) {
     std::vector<float> a(n), b(n);
     double sum = 0, dot = 0;
@@ -141,6 +141,9 @@ TEST_CASE("simd kernels: row sums, squared deviations and dot products, for each
       CHECK(std::fabs(k.sum(a.data(), n) - sum) <= bound);
       CHECK(std::fabs(k.dot(a.data(), b.data(), n) - dot) <= bound);
       CHECK(std::fabs(k.sum_squared_deviation(a.data(), n, float(mean)) - squares) <= 2 * bound);
+      std::vector<float> acc = b;
+      k.accumulate(a.data(), acc.data(), n);
+      for (std::size_t i = 0; i < n; ++i) CHECK(acc[i] == a[i] + b[i]);  // one float addition each: exact
     }
   }
 }
