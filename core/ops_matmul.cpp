@@ -215,9 +215,8 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
     }
     // db [out] = column sums of g
     if (ctx.num_inputs() == 3 && ctx.wants(2)) {
-      float* db = ctx.grad_buffer(2).data();
-      const detail::SimdKernels& kernels = detail::simd_kernels();  // vectorised in a portable build too
-      for (std::size_t r = 0; r < n; ++r) kernels.accumulate(g + r * out, db, out);
+      // vectorised for the CPU in a portable build too
+      detail::simd_kernels().add_column_sums(g, n, out, ctx.grad_buffer(2).data());
     }
   };
   if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward);

@@ -31,8 +31,9 @@ struct SimdKernels {
   float (*sum)(const float* a, std::size_t n);
   float (*sum_squared_deviation)(const float* a, std::size_t n, float mean);
   float (*dot)(const float* a, const float* b, std::size_t n);
-  /// acc[i] += x[i] (a bias gradient, row by row).
-  void (*accumulate)(const float* x, float* acc, std::size_t n);
+  /// acc[c] += Σ_r x[r·cols + c] over a row-major [rows, cols] x (a bias gradient), each column
+  /// summed in row order, as a plain loop would.
+  void (*add_column_sums)(const float* x, std::size_t rows, std::size_t cols, float* acc);
   /// C = alpha·op(A)·op(B) + beta·C through Eigen, row-major, as detail::gemm (m, n, k > 0).
   void (*eigen_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,

@@ -126,15 +126,27 @@ float dot(const float* a, const float* b, std::size_t n) {
   return reduce(a, b, n, [](auto u, auto v) { return u * v; });
 }
 
-void accumulate(const float* x, float* acc, std::size_t n) {
-  simd_map2<A>(x, acc, acc, n, [](const B& u, const B& v) { return u + v; });
+// A batch of columns at a time down all rows, so each sum stays in a register; the last columns
+// (fewer than a batch, or a single-output layer's one) are summed one by one.
+void add_column_sums(const float* x, std::size_t rows, std::size_t cols, float* acc) {
+  std::size_t c = 0;
+  for (; c + B::size <= cols; c += B::size) {
+    B total = B::load_unaligned(acc + c);
+    for (std::size_t r = 0; r < rows; ++r) total += B::load_unaligned(x + r * cols + c);
+    total.store_unaligned(acc + c);
+  }
+  for (; c < cols; ++c) {
+    float total = acc[c];
+    for (std::size_t r = 0; r < rows; ++r) total += x[r * cols + c];
+    acc[c] = total;
+  }
 }
 
 }  // namespace
 
 const SimdKernels& kernels() {
   static const SimdKernels table{forward, grad_from_input, grad_from_output, sum, sum_squared_deviation, dot,
-                                 accumulate, eigen_gemm};
+                                 add_column_sums, eigen_gemm};
   return table;
 }
 

@@ -141,9 +141,16 @@ TEST_CASE("simd kernels: row sums, squared deviations, dot products and accumula
       CHECK(std::fabs(k.sum(a.data(), n) - sum) <= bound);
       CHECK(std::fabs(k.dot(a.data(), b.data(), n) - dot) <= bound);
       CHECK(std::fabs(k.sum_squared_deviation(a.data(), n, float(mean)) - squares) <= 2 * bound);
-      std::vector<float> acc = b;
-      k.accumulate(a.data(), acc.data(), n);
-      for (std::size_t i = 0; i < n; ++i) CHECK(acc[i] == a[i] + b[i]);  // one float addition each: exact
+      // a as [rows, cols] for every split of n, each column summed in row order: the same float
+      // additions as a plain loop, so the same bits
+      for (std::size_t cols = 1; cols <= n; ++cols) {
+        if (n % cols != 0) continue;
+        std::vector<float> acc(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(cols)), want = acc;
+        for (std::size_t r = 0; r < n / cols; ++r)
+          for (std::size_t c = 0; c < cols; ++c) want[c] += a[r * cols + c];
+        k.add_column_sums(a.data(), n / cols, cols, acc.data());
+        CHECK(acc == want);
+      }
     }
   }
 }
