@@ -1,6 +1,13 @@
 // xtgrad's own vectorised kernels, behind a table of plain functions per instruction set: the
 // table of the ISA chosen at start-up (detail/isa.hpp) is used by the ops; tests may ask for any.
 // Nothing here depends on the flags the caller is compiled with.
+//
+// Adding a kernel (the LSTM and GRU cells and Adam's update are next): a function pointer here
+// taking raw pointers and sizes; its body in detail/simd_kernels_isa.cpp (or a new *_isa.cpp added
+// to the xtgrad_kernels_<isa> objects in core/CMakeLists.txt), inside its anonymous namespace,
+// written with B = Batch<A> and load_n<A>/store_n instead of FloatBatch; its entry in kernels();
+// a test of every supported ISA against a reference in tests/core/test_simd_kernels.cpp. The
+// caller does simd_kernels().f(...), and no longer includes simd.hpp.
 #pragma once
 
 #include <cstddef>
