@@ -13,7 +13,11 @@ BuildInfo build_info() {
   BuildInfo info;
   info.version = XTGRAD_VERSION;
   info.gemm_backend = detail::gemm_backend();
-  info.simd = detail::isa_name(detail::active_isa());
+  try {
+    info.simd = detail::isa_name(detail::active_isa());
+  } catch (const std::invalid_argument& e) {  // reported, not thrown: --version must still print
+    info.simd = std::string("none (") + e.what() + ")";
+  }
 #ifdef XTGRAD_BUILT_NATIVE
   info.native = true;
 #endif

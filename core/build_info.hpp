@@ -12,7 +12,8 @@ struct BuildInfo {
   std::string gemm_backend;
   /// The instruction set xtgrad's kernels and Eigen's small products run with, chosen at start-up:
   /// the CPU's widest of "sse2", "avx2" (with FMA) and "avx512", or the environment's XTGRAD_ISA
-  /// (which must name one the CPU has). Throws std::invalid_argument for a bad XTGRAD_ISA.
+  /// (which must name one the CPU has). With a bad XTGRAD_ISA, "none (<why>)", and every op
+  /// with a vector kernel throws std::invalid_argument saying why.
   std::string simd;
   bool native = false;       ///< built with -march=native (XTGRAD_NATIVE): the rest of the code too
   bool openmp = false;       ///< large products and loops can use several threads (XTGRAD_OPENMP)
