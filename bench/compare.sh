@@ -8,7 +8,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$repo/build-bench"
 bin="$build/bench"
-workloads=(W1 W2 W3 W4 W5 W5s W6 I1 I3)
+workloads=(W1 W2 W3 W4 W5 W5s W6 W7 W8 W9 I1 I3)
 thread_counts=(1 2)
 log="$build/compare.log"   # everything the programs print on stderr
 

@@ -33,7 +33,7 @@ struct Options {
 inline const std::map<std::string, long>& default_steps() {
   static const std::map<std::string, long> steps = {
       {"W1", 2000}, {"W2", 200}, {"W3", 4},     {"W4", 40},
-      {"W5", 50},   {"W5s", 1000}, {"W6", 1000}, {"I1", 5000}, {"I3", 10}};
+      {"W5", 50},   {"W5s", 1000}, {"W6", 1000}, {"W7", 60}, {"W8", 100}, {"W9", 30}, {"I1", 5000}, {"I3", 10}};
   return steps;
 }
 
@@ -41,7 +41,7 @@ inline const std::map<std::string, long>& default_steps() {
 inline void add_common_flags(CLI::App& app, Options& o) {
   std::vector<std::string> names;
   for (const auto& kv : default_steps()) names.push_back(kv.first);
-  app.add_option("--workload", o.workload, "W1 W2 W3 W4 W5 W5s W6 I1 I3 (see bench/README.md)")
+  app.add_option("--workload", o.workload, "W1 W2 W3 W4 W5 W5s W6 W7 W8 W9 I1 I3 (see bench/README.md)")
       ->required()
       ->check(CLI::IsMember(names));
   app.add_option("--threads", o.threads, "intra-op threads")->check(CLI::PositiveNumber);

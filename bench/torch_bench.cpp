@@ -52,6 +52,29 @@ struct LstmNet : torch::nn::Module {
   torch::nn::Linear head{nullptr};
 };
 
+/// W7 (GRU) and W9 (bidirectional LSTM): 8 → 64 over the sequence, the last layer's final hidden
+/// states of both directions side by side → Linear(D·64, 1).
+struct RecurrentNet : torch::nn::Module {
+  RecurrentNet(bool gru, bool bidirectional) : directions(bidirectional ? 2 : 1) {
+    if (gru) {
+      this->gru = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(8, 64).bidirectional(bidirectional)));
+    } else {
+      lstm = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(8, 64).bidirectional(bidirectional)));
+    }
+    head = register_module("head", torch::nn::Linear(64 * directions, 1));
+  }
+  /// x [steps, batch, 8] -> logits [batch, 1]
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor h_n = gru ? std::get<1>(gru->forward(x)) : std::get<0>(std::get<1>(lstm->forward(x)));
+    torch::Tensor last = h_n.narrow(0, h_n.size(0) - directions, directions);  // [D, batch, 64]
+    return head->forward(last.permute({1, 0, 2}).reshape({x.size(1), -1}));
+  }
+  int64_t directions;
+  torch::nn::GRU gru{nullptr};
+  torch::nn::LSTM lstm{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+
 /// Labels of 0 and 1, half of each on average.
 torch::Tensor random_labels(int64_t batch) { return torch::randint(0, 2, {batch, 1}).to(torch::kFloat); }
 
@@ -87,15 +110,17 @@ std::function<void()> lstm_training_step() {
   return training_step([net](const torch::Tensor& in) { return net->forward(in); }, net->parameters(), x, y);
 }
 
-/// W6: MLP 64 → 128 → 10 (ReLU), batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
-/// weight decay 1e-2).
-std::function<void()> multiclass_step() {
-  torch::nn::Sequential net;
-  net->push_back(torch::nn::Linear(64, 128));
-  net->push_back(torch::nn::ReLU());
-  net->push_back(torch::nn::Linear(128, 10));
-  torch::Tensor x = torch::randn({128, 64});
-  torch::Tensor y = torch::randint(0, 10, {128}, torch::kLong);
+std::function<void()> recurrent_training_step(bool gru, bool bidirectional) {
+  auto net = std::make_shared<RecurrentNet>(gru, bidirectional);
+  torch::Tensor x = torch::randn({32, 32, 8});  // [steps, batch, input]
+  torch::Tensor y = random_labels(32);
+  return training_step([net](const torch::Tensor& in) { return net->forward(in); }, net->parameters(), x, y);
+}
+
+/// One training step of a 10-class classifier on input x [128, ...]: cross-entropy on random class
+/// indices, AdamW (lr 1e-3, weight decay 1e-2).
+std::function<void()> classifier_step(torch::nn::Sequential net, torch::Tensor x) {
+  torch::Tensor y = torch::randint(0, 10, {x.size(0)}, torch::kLong);
   auto optimizer = std::make_shared<torch::optim::AdamW>(net->parameters(),
                                                          torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
   return [net, optimizer, x, y]() mutable {
@@ -104,6 +129,36 @@ std::function<void()> multiclass_step() {
     loss.backward();
     optimizer->step();
   };
+}
+
+/// W6: MLP 64 → 128 → 10 (ReLU), batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> multiclass_step() {
+  torch::nn::Sequential net;
+  net->push_back(torch::nn::Linear(64, 128));
+  net->push_back(torch::nn::ReLU());
+  net->push_back(torch::nn::Linear(128, 10));
+  torch::Tensor x = torch::randn({128, 64});
+  return classifier_step(net, x);
+}
+
+/// W8: MLP 256 → 512 → 512 → 10, each hidden Linear followed by LayerNorm, GELU (erf) and
+/// Dropout(0.1) in training mode, batch 128, cross-entropy on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> normalized_mlp_step() {
+  torch::nn::Sequential net;
+  int64_t in = 256;
+  for (int64_t width : {512, 512}) {
+    net->push_back(torch::nn::Linear(in, width));
+    net->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+    net->push_back(torch::nn::GELU());
+    net->push_back(torch::nn::Dropout(0.1));
+    in = width;
+  }
+  net->push_back(torch::nn::Linear(in, 10));
+  net->train();
+  torch::Tensor x = torch::randn({128, 256});
+  return classifier_step(net, x);
 }
 
 /// Inference: forward without recording, then σ of the logits.
@@ -140,6 +195,9 @@ std::function<void()> make_step(const std::string& workload) {
   if (workload == "W5") return sigmoid_step(1000000);
   if (workload == "W5s") return sigmoid_step(50000);
   if (workload == "W6") return multiclass_step();
+  if (workload == "W7") return recurrent_training_step(/*gru=*/true, /*bidirectional=*/false);
+  if (workload == "W8") return normalized_mlp_step();
+  if (workload == "W9") return recurrent_training_step(/*gru=*/false, /*bidirectional=*/true);
   if (workload == "I1") return inference_step(kSmall);
   return inference_step(kLarge);  // I3
 }

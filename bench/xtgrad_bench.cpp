@@ -115,12 +115,76 @@ std::function<void()> multiclass_step() {
   return training_step(net, x, Tensor(std::move(classes)), CrossEntropyLoss(), optimizer);
 }
 
+/// W8: MLP 256 → 512 → 512 → 10, each hidden Linear followed by LayerNorm, GELU (erf) and
+/// Dropout(0.1) in training mode, batch 128, CrossEntropyLoss on class indices, AdamW (lr 1e-3,
+/// weight decay 1e-2).
+std::function<void()> normalized_mlp_step() {
+  Generator gen(kSeed);
+  auto dropout_generator = std::make_shared<Generator>(kSeed + 1);
+  auto net = std::make_shared<Sequential>();
+  std::size_t in = 256;
+  for (std::size_t width : {512, 512}) {
+    net->push_back(std::make_shared<Linear>(in, width, true, gen));
+    net->push_back(std::make_shared<LayerNorm>(LayerNormOptions({width})));
+    net->push_back(std::make_shared<GELU>());
+    net->push_back(std::make_shared<Dropout>(0.1, dropout_generator));
+    in = width;
+  }
+  net->push_back(std::make_shared<Linear>(in, 10, true, gen));
+  net->train();
+  Tensor x = randn({128, 256}, gen);
+  Array classes = Array::from_shape({128});
+  for (float& c : classes) c = static_cast<float>(gen.below(10));
+  auto optimizer = std::make_shared<AdamW>(net->parameters(), AdamOptions(1e-3).weight_decay(1e-2));
+  return training_step(net, x, Tensor(std::move(classes)), CrossEntropyLoss(), optimizer);
+}
+
 /// W4: LSTM(8, 64) over 32 steps, batch 32, last hidden state -> Linear(64, 1), BCEWithLogits, Adam.
 std::function<void()> lstm_step() {
   Generator gen(kSeed);
   auto model = std::make_shared<LSTMClassifier>(8, 64, 1, gen);
   Tensor x = randn({32, 32, 8}, gen);  // [batch, steps, features]
   return training_step(model, x, random_labels(32, gen));
+}
+
+/// The last layer's final hidden states of both directions side by side: h_n [L·D, B, H] → [B, D·H].
+Tensor last_layer_states(const Tensor& h_n, std::size_t directions) {
+  const std::size_t layers_times_directions = h_n.size(0);
+  Tensor last = narrow(h_n, 0, layers_times_directions - directions, directions);  // [D, B, H]
+  auto batch = static_cast<std::int64_t>(h_n.size(1));
+  return reshape(permute(last, {1, 0, 2}), {batch, -1});
+}
+
+/// W7 (GRU) and W9 (bidirectional LSTM): input 8, hidden 64, 32 steps, batch 32, time-major as in
+/// torch_bench; the final hidden states → Linear(D·64, 1), BCEWithLogits, Adam (lr 1e-3).
+std::function<void()> recurrent_step(bool gru, bool bidirectional) {
+  Generator gen(kSeed);
+  const RecurrentOptions options = RecurrentOptions(8, 64).bidirectional(bidirectional);
+  const std::size_t directions = bidirectional ? 2 : 1;
+  std::shared_ptr<Module> rnn;
+  std::function<Tensor(const Tensor&)> final_states;
+  if (gru) {
+    auto g = std::make_shared<GRU>(options, gen);
+    final_states = [g](const Tensor& x) { return g->forward_state(x, std::nullopt); };
+    rnn = g;
+  } else {
+    auto l = std::make_shared<LSTM>(options, gen);
+    final_states = [l](const Tensor& x) { return l->forward_state(x, std::nullopt).h; };
+    rnn = l;
+  }
+  auto head = std::make_shared<Linear>(64 * directions, 1, true, gen);
+  std::vector<Tensor> parameters = rnn->parameters();
+  for (const Tensor& p : head->parameters()) parameters.push_back(p);
+  auto optimizer = std::make_shared<Adam>(parameters, AdamOptions(1e-3));
+  Tensor x = randn({32, 32, 8}, gen);  // [steps, batch, features]
+  Tensor y = random_labels(32, gen);
+  return [rnn, final_states, head, optimizer, x, y, directions] {
+    optimizer->zero_grad();
+    Tensor logits = head->forward(last_layer_states(final_states(x), directions));
+    Tensor loss = BCEWithLogitsLoss()(logits, y);
+    loss.backward();
+    optimizer->step();
+  };
 }
 
 /// The step function of a workload, or nullptr for an unknown one.
@@ -134,6 +198,9 @@ std::function<void()> make_step(const std::string& workload) {
   if (workload == "I3") return inference_step(kLarge);
   if (workload == "W4") return lstm_step();
   if (workload == "W6") return multiclass_step();
+  if (workload == "W7") return recurrent_step(/*gru=*/true, /*bidirectional=*/false);
+  if (workload == "W8") return normalized_mlp_step();
+  if (workload == "W9") return recurrent_step(/*gru=*/false, /*bidirectional=*/true);
   return nullptr;
 }
 

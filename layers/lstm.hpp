@@ -3,51 +3,20 @@
 
 #include <optional>
 
-#include "../core/random.hpp"
 #include "linear.hpp"
-#include "module.hpp"
+#include "recurrent.hpp"
 
 namespace xtgrad {
 
-/// Hidden and cell state: [B, H] for LSTMCell, [num_layers, B, H] for LSTM (also with batch_first).
+/// Hidden and cell state: [B, H] for LSTMCell, [num_layers · D, B, H] for LSTM (also with batch_first).
 struct LSTMState {
   Tensor h;
   Tensor c;
 };
 
-/// LSTMCellOptions(input_size, hidden_size).bias(false).
-struct LSTMCellOptions {
-  LSTMCellOptions(std::size_t input_size, std::size_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  LSTMCellOptions& bias(bool on) { bias_ = on; return *this; }
-  std::size_t input_size() const { return input_size_; }
-  std::size_t hidden_size() const { return hidden_size_; }
-  bool bias() const { return bias_; }
-
- private:
-  std::size_t input_size_, hidden_size_;
-  bool bias_ = true;
-};
-
-/// LSTMOptions(input_size, hidden_size).num_layers(2).batch_first(true), as PyTorch's C++ frontend.
-struct LSTMOptions {
-  LSTMOptions(std::size_t input_size, std::size_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  LSTMOptions& num_layers(std::size_t n) { num_layers_ = n; return *this; }
-  LSTMOptions& bias(bool on) { bias_ = on; return *this; }
-  LSTMOptions& batch_first(bool on) { batch_first_ = on; return *this; }
-  std::size_t input_size() const { return input_size_; }
-  std::size_t hidden_size() const { return hidden_size_; }
-  std::size_t num_layers() const { return num_layers_; }
-  bool bias() const { return bias_; }
-  bool batch_first() const { return batch_first_; }
-
- private:
-  std::size_t input_size_, hidden_size_, num_layers_ = 1;
-  bool bias_ = true, batch_first_ = false;
-};
-
 /// One step. Parameters weight_ih [4H, I], weight_hh [4H, H], bias_ih [4H], bias_hh [4H], gate
 /// blocks i, f, g, o; all drawn from U(−1/√H, 1/√H).
-class LSTMCell : public Module {
+class LSTMCell : public RecurrentCell {
  public:
   explicit LSTMCell(const LSTMCellOptions& options);
   LSTMCell(const LSTMCellOptions& options, Generator& gen);
@@ -59,24 +28,18 @@ class LSTMCell : public Module {
   LSTMState forward(const Tensor& input, const std::optional<LSTMState>& state);
   Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).h; }
   std::string type_name() const override { return "LSTMCell"; }
-  Value config() const override;
-
-  std::size_t input_size, hidden_size;
-  Tensor weight_ih, weight_hh, bias_ih, bias_hh;
-  bool has_bias;
-
- protected:
-  std::string extra_repr() const override;
 };
 
 struct LSTMOutput {
-  Tensor output;      ///< every h_t of the last layer: [T, B, H], or [B, T, H] with batch_first
-  LSTMState state;    ///< (h_n, c_n), each [num_layers, B, H]
+  Tensor output;      ///< every h_t of the last layer: [T, B, D·H], or [B, T, D·H] with batch_first
+  LSTMState state;    ///< (h_n, c_n), each [num_layers · D, B, H]: layer by layer, forward then reverse
 };
 
-/// Stacked LSTM. Per layer k: weight_ih_l{k} [4H, I] (k = 0) or [4H, H], weight_hh_l{k} [4H, H],
-/// bias_ih_l{k}, bias_hh_l{k} [4H]. Each layer runs as one fused op (lstm_layer).
-class LSTM : public Module {
+/// Stacked, optionally bidirectional LSTM (D = 2 directions with bidirectional, else 1). Per
+/// layer k: weight_ih_l{k} [4H, I] (k = 0) or [4H, D·H], weight_hh_l{k} [4H, H], bias_ih_l{k},
+/// bias_hh_l{k} [4H], and the same with "_reverse" for the backward direction. Each layer and
+/// direction runs as one fused op (lstm_layer).
+class LSTM : public RecurrentStack {
  public:
   explicit LSTM(const LSTMOptions& options);
   LSTM(const LSTMOptions& options, Generator& gen);
@@ -90,19 +53,12 @@ class LSTM : public Module {
   LSTMOutput forward(const Tensor& input, const std::optional<LSTMState>& state);
   Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).output; }
   std::string type_name() const override { return "LSTM"; }
-  Value config() const override;
   /// Only the final state (h_n, c_n): skips rearranging the output sequence for batch_first.
   LSTMState forward_state(const Tensor& input, const std::optional<LSTMState>& state);
 
-  std::size_t input_size, hidden_size, num_layers;
-  bool has_bias, batch_first;
-  std::vector<Tensor> weight_ih, weight_hh, bias_ih, bias_hh;  // one per layer
-
  protected:
-  std::string extra_repr() const override;
-
- private:
-  LSTMOutput run_layers(const Tensor& input, const std::optional<LSTMState>& state);  // output time-major
+  std::vector<Tensor> run_layer(const Tensor& x, const std::vector<Tensor>& state, std::size_t index,
+                                bool reverse) override;
 };
 
 /// LSTM (batch_first) then fc = Linear(H, 1) on the last time step's hidden state: one logit

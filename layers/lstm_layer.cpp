@@ -7,9 +7,9 @@
 #include <cmath>
 
 #include "../core/autograd.hpp"
-#include "../core/detail/check.hpp"
 #include "../core/detail/gemm.hpp"
 #include "../core/detail/simd.hpp"
+#include "recurrent_layer.hpp"
 
 namespace xtgrad {
 namespace {
@@ -18,29 +18,8 @@ using detail::FloatBatch;
 using detail::gemm;
 using detail::load_n;
 using detail::sigmoid_batch;
+using detail::step_time;
 using detail::store_n;
-
-void check_shapes(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
-                  const std::optional<Tensor>& b_ih, const std::optional<Tensor>& b_hh) {
-  const char* op = "lstm_layer";
-  XTGRAD_CHECK(w_hh.dim() == 2 && w_hh.size(0) == 4 * w_hh.size(1) && w_hh.size(1) > 0, op,
-                "expected weight_hh of shape [4H, H], got ", shape_str(w_hh.shape()));
-  std::size_t hidden = w_hh.size(1);
-  XTGRAD_CHECK(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0, op,
-                "expected input of shape [T, B, I] with T, B > 0, got ", shape_str(x.shape()));
-  Shape expect_ih{4 * hidden, x.size(2)};
-  XTGRAD_CHECK(w_ih.shape() == expect_ih, op, "expected weight_ih of shape ", shape_str(expect_ih), ", got ",
-                shape_str(w_ih.shape()));
-  Shape state{x.size(1), hidden};
-  XTGRAD_CHECK(h0.shape() == state && c0.shape() == state, op, "expected h0 and c0 of shape ", shape_str(state),
-                ", got ", shape_str(h0.shape()), " and ", shape_str(c0.shape()));
-  XTGRAD_CHECK(b_ih.has_value() == b_hh.has_value(), op, "expected both biases or neither");
-  if (b_ih) {
-    Shape bias{4 * hidden};
-    XTGRAD_CHECK(b_ih->shape() == bias && b_hh->shape() == bias, op, "expected biases of shape ", shape_str(bias),
-                  ", got ", shape_str(b_ih->shape()), " and ", shape_str(b_hh->shape()));
-  }
-}
 
 // One sequence's cell update over its H units, a SIMD batch of units at a time.
 // a: the 4H pre-activations in, replaced by the activated gates i, f, g, o (kept for backward).
@@ -82,29 +61,27 @@ void cell_backward(const float* act, const float* c, const float* c_prev, const 
 
 LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& weight_ih,
                            const Tensor& weight_hh, const std::optional<Tensor>& bias_ih,
-                           const std::optional<Tensor>& bias_hh) {
-  check_shapes(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh);
-  const std::size_t steps = x.size(0), batch = x.size(1), in = x.size(2), H = weight_hh.size(1), G = 4 * H;
-  const std::size_t rows = steps * batch;
+                           const std::optional<Tensor>& bias_hh, bool reverse) {
+  detail::check_recurrent_layer("lstm_layer", 4, x, {h0, c0}, "h0 and c0", weight_ih, weight_hh, bias_ih, bias_hh);
+  const std::size_t steps = x.size(0), batch = x.size(1), H = weight_hh.size(1), G = 4 * H;
 
   // Pre-activations of all steps: [T·B, 4H] = x W_ihᵀ + (b_ih + b_hh), then += h_{t−1} W_hhᵀ per step.
   Array gates = Array::from_shape({steps, batch, G});
-  float beta = 0.0f;
+  std::vector<float> bias;
   if (bias_ih) {
-    const float* bi = bias_ih->value().data();
-    const float* bh = bias_hh->value().data();
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t j = 0; j < G; ++j) gates.data()[r * G + j] = bi[j] + bh[j];
-    beta = 1.0f;
+    bias.resize(G);
+    for (std::size_t j = 0; j < G; ++j) bias[j] = bias_ih->value().data()[j] + bias_hh->value().data()[j];
   }
-  gemm(false, true, rows, G, in, 1.0f, x.value().data(), in, weight_ih.value().data(), in, beta, gates.data(), G);
+  detail::project_inputs(x, weight_ih, bias_ih ? bias.data() : nullptr, gates.data());
 
+  // Rows are kept in time order whichever way the steps run.
   Array output = Array::from_shape({steps, batch, H});
   Array cells = Array::from_shape({steps, batch, H});
   const float* w_hh = weight_hh.value().data();
-  for (std::size_t t = 0; t < steps; ++t) {
-    const float* h_prev = t == 0 ? h0.value().data() : output.data() + (t - 1) * batch * H;
-    const float* c_prev = t == 0 ? c0.value().data() : cells.data() + (t - 1) * batch * H;
+  for (std::size_t s = 0; s < steps; ++s) {
+    const std::size_t t = step_time(s, steps, reverse), before = s == 0 ? 0 : step_time(s - 1, steps, reverse);
+    const float* h_prev = s == 0 ? h0.value().data() : output.data() + before * batch * H;
+    const float* c_prev = s == 0 ? c0.value().data() : cells.data() + before * batch * H;
     float* a = gates.data() + t * batch * G;
     gemm(false, true, batch, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, a, G);
     float* c = cells.data() + t * batch * H;
@@ -113,8 +90,9 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
   }
   Array h_n = Array::from_shape({batch, H});
   Array c_n = Array::from_shape({batch, H});
-  std::copy(output.data() + (steps - 1) * batch * H, output.data() + steps * batch * H, h_n.data());
-  std::copy(cells.data() + (steps - 1) * batch * H, cells.data() + steps * batch * H, c_n.data());
+  const std::size_t last = step_time(steps - 1, steps, reverse) * batch * H;
+  std::copy(output.data() + last, output.data() + last + batch * H, h_n.data());
+  std::copy(cells.data() + last, cells.data() + last + batch * H, c_n.data());
 
   std::vector<Tensor> inputs{x, h0, c0, weight_ih, weight_hh};
   if (bias_ih) inputs.insert(inputs.end(), {*bias_ih, *bias_hh});
@@ -122,20 +100,19 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
   values.push_back(std::move(output));
   values.push_back(std::move(h_n));
   values.push_back(std::move(c_n));
-  auto backward = [steps, batch, in, H, G, gates = std::move(gates), cells = std::move(cells)](BackwardContext& ctx) {
+  auto backward = [steps, batch, H, G, reverse, gates = std::move(gates), cells = std::move(cells)](BackwardContext& ctx) {
     const Array* d_out = ctx.grad(0);
     const Array* d_hn = ctx.grad(1);
     const Array* d_cn = ctx.grad(2);
-    const float* out = ctx.output(0).data();
-    const float* h0 = ctx.input(1).data();
     const float* c0 = ctx.input(2).data();
     Array dh = d_hn ? *d_hn : Array(xt::zeros<float>({batch, H}));
     Array dc = d_cn ? *d_cn : Array(xt::zeros<float>({batch, H}));
-    Array d_pre = Array::from_shape({steps, batch, G});  // gradient of the pre-activations
-    for (std::size_t t = steps; t-- > 0;) {
+    Array d_pre = Array::from_shape({steps, batch, G});  // gradient of the pre-activations, in time order
+    for (std::size_t s = steps; s-- > 0;) {
+      const std::size_t t = step_time(s, steps, reverse);
       const float* act = gates.data() + t * batch * G;
       const float* c = cells.data() + t * batch * H;
-      const float* c_prev = t == 0 ? c0 : cells.data() + (t - 1) * batch * H;
+      const float* c_prev = s == 0 ? c0 : cells.data() + step_time(s - 1, steps, reverse) * batch * H;
       float* da = d_pre.data() + t * batch * G;
       const float* d_out_t = d_out ? d_out->data() + t * batch * H : nullptr;
       for (std::size_t b = 0; b < batch; ++b)
@@ -144,33 +121,9 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
       // dh_{t−1} [B, H] = d_pre_t [B, 4H] @ W_hh [4H, H]
       gemm(false, false, batch, H, G, 1.0f, da, G, ctx.input(4).data(), H, 0.0f, dh.data(), H);
     }
-    const std::size_t rows = steps * batch;
-    // dx [T·B, I] = d_pre @ W_ih ; dW_ih [4H, I] = d_preᵀ @ x
-    if (ctx.wants(0)) {
-      auto dx = ctx.grad_target(0);
-      gemm(false, false, rows, in, G, 1.0f, d_pre.data(), G, ctx.input(3).data(), in, dx.beta(), dx.grad.data(), in);
-    }
+    detail::recurrent_input_and_weight_grads(ctx, d_pre.data(), d_pre.data(), 1, 3, reverse);
     if (ctx.wants(1)) ctx.add(1, std::move(dh));
     if (ctx.wants(2)) ctx.add(2, std::move(dc));
-    if (ctx.wants(3)) {
-      auto dw_ih = ctx.grad_target(3);
-      gemm(true, false, G, in, rows, 1.0f, d_pre.data(), G, ctx.input(0).data(), in, dw_ih.beta(), dw_ih.grad.data(), in);
-    }
-    // dW_hh [4H, H] = Σ_t d_pre_tᵀ @ h_{t−1}: h0 for t = 0, then the output rows 0..T−2.
-    if (ctx.wants(4)) {
-      auto dw_hh = ctx.grad_target(4);
-      float* dw = dw_hh.grad.data();
-      gemm(true, false, G, H, batch, 1.0f, d_pre.data(), G, h0, H, dw_hh.beta(), dw, H);
-      if (steps > 1)
-        gemm(true, false, G, H, (steps - 1) * batch, 1.0f, d_pre.data() + batch * G, G, out, H, 1.0f, dw, H);
-    }
-    // Both biases receive the column sums of d_pre.
-    for (std::size_t input = 5; input < ctx.num_inputs(); ++input) {
-      if (!ctx.wants(input)) continue;
-      float* db = ctx.grad_buffer(input).data();
-      for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < G; ++j) db[j] += d_pre.data()[r * G + j];
-    }
   };
   std::vector<Tensor> outs = record_multi("lstm_layer", std::move(values), inputs, std::move(backward));
   return {outs[0], outs[1], outs[2]};

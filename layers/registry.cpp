@@ -10,6 +10,7 @@
 #include "activation.hpp"
 #include "dropout.hpp"
 #include "embedding.hpp"
+#include "gru.hpp"
 #include "linear.hpp"
 #include "lstm.hpp"
 #include "normalization.hpp"
@@ -46,6 +47,8 @@ struct Registry {
     factories["LSTMCell"] = [](const Value& d) { return LSTMCell::from_config(d); };
     factories["LSTM"] = [](const Value& d) { return LSTM::from_config(d); };
     factories["LSTMClassifier"] = [](const Value& d) { return LSTMClassifier::from_config(d); };
+    factories["GRUCell"] = [](const Value& d) { return GRUCell::from_config(d); };
+    factories["GRU"] = [](const Value& d) { return GRU::from_config(d); };
   }
 };
 

@@ -25,8 +25,8 @@ As a module:
 
 Types convert through a registry, as in xtgrad (layers/registry.hpp). Built in: Sequential,
 Linear, ReLU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax,
-Flatten, Identity, Dropout, LayerNorm, BatchNorm1d, Embedding, LSTM, LSTMCell and LSTMClassifier
-(defined below). xtgrad holds float32 only: an integer buffer (BatchNorm's num_batches_tracked,
+Flatten, Identity, Dropout, LayerNorm, BatchNorm1d, Embedding, LSTM, LSTMCell, GRU, GRUCell and
+LSTMClassifier (defined below). xtgrad holds float32 only: an integer buffer (BatchNorm's num_batches_tracked,
 an int64) is written as float32 and converted back to its dtype on reading, both exact for whole
 numbers up to 2^24 and refused otherwise. Register a
 module of your own once, under the name its xtgrad type_name() returns, before converting:
@@ -208,12 +208,31 @@ def _describe_sequential(seq):
     return {"layers": layers}
 
 
-def _describe_lstm(m):
-    if m.bidirectional or m.proj_size:
-        raise ValueError("xtgrad's LSTM is unidirectional and has no projection "
-                         f"(got bidirectional={m.bidirectional}, proj_size={m.proj_size})")
+def _describe_rnn(m):
+    """LSTM and GRU: PyTorch's options under its names (no LSTM projection in xtgrad)."""
+    if getattr(m, "proj_size", 0):
+        raise ValueError(f"xtgrad's LSTM has no projection (got proj_size={m.proj_size})")
     return {"input_size": m.input_size, "hidden_size": m.hidden_size, "num_layers": m.num_layers,
-            "bias": m.bias, "batch_first": m.batch_first}
+            "bias": m.bias, "batch_first": m.batch_first, "bidirectional": m.bidirectional,
+            "dropout": float(m.dropout)}
+
+
+def _build_rnn(cls):
+    def build(d, device):
+        dropout = get_number_or(d, "dropout", 0.0)
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"'dropout' must be between 0 and 1, got {dropout!r}")
+        return cls(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
+                   get_int_in(d, "num_layers", high=1024, default=1), bias=get_bool_or(d, "bias", True),
+                   batch_first=get_bool_or(d, "batch_first", False),
+                   bidirectional=get_bool_or(d, "bidirectional", False),  # absent from older files
+                   dropout=dropout, device=device)
+    return build
+
+
+def _build_cell(cls):
+    return lambda d, device: cls(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
+                                 bias=get_bool_or(d, "bias", True), device=device)
 
 
 def _describe_lstm_classifier(m):
@@ -314,16 +333,10 @@ def _describe_embedding(m):
 
 
 register_type("Embedding", nn.Embedding, _build_embedding, _describe_embedding)
-register_type("LSTM", nn.LSTM,
-              lambda d, device: nn.LSTM(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
-                                        get_int_in(d, "num_layers", high=1024, default=1),
-                                        bias=get_bool_or(d, "bias", True),
-                                        batch_first=get_bool_or(d, "batch_first", False), device=device),
-              _describe_lstm)
-register_type("LSTMCell", nn.LSTMCell,
-              lambda d, device: nn.LSTMCell(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
-                                            bias=get_bool_or(d, "bias", True), device=device),
-              lambda m: {"input_size": m.input_size, "hidden_size": m.hidden_size, "bias": m.bias})
+for _rnn, _cell in ((nn.LSTM, nn.LSTMCell), (nn.GRU, nn.GRUCell)):
+    register_type(_rnn.__name__, _rnn, _build_rnn(_rnn), _describe_rnn)
+    register_type(_cell.__name__, _cell, _build_cell(_cell),
+                  lambda m: {"input_size": m.input_size, "hidden_size": m.hidden_size, "bias": m.bias})
 register_type("LSTMClassifier", LSTMClassifier,
               lambda d, device: LSTMClassifier(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
                                                get_int_in(d, "num_layers", high=1024, default=1), device),

@@ -17,7 +17,7 @@
 namespace xtgrad::detail {
 
 /// The pointwise functions with a vectorised kernel.
-enum class Pointwise { Sigmoid, Tanh, Relu, LeakyRelu, Elu, GeluErf, GeluTanh, Silu, Softplus, Hardtanh };
+enum class Pointwise { Sigmoid, Tanh, Relu, LeakyRelu, Elu, GeluErf, GeluTanh, Silu, Softplus, Hardtanh, Exp };
 
 /// A pointwise function and its options: p is leaky_relu's slope, elu's alpha, softplus's beta or
 /// hardtanh's min; q is softplus's threshold or hardtanh's max. Unused ones are ignored.

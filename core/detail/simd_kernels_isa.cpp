@@ -75,6 +75,8 @@ void with_pointwise(PointwiseFn fn, Body body) {
       // As PyTorch: x itself where βx > threshold, else log(1 + e^(βx))/β; derivative σ(βx) (1 past it).
       return body([=](const B& z) { return xsimd::select(p * z > q, z, softplus_batch(p * z) / p); },
                   [=](const B& z) { return xsimd::select(p * z > q, one, sigmoid_batch(p * z)); });
+    case Pointwise::Exp:  // cross-entropy's e^(x − max)
+      return body([](const B& z) { return xsimd::exp(z); }, [](const B& z) { return xsimd::exp(z); });
     case Pointwise::Hardtanh:  // clamps to [p, q]; the gradient passes strictly inside only, as PyTorch's
       return body([=](const B& z) { return xsimd::min(xsimd::max(z, p), q); },
                   [=](const B& z) { return xsimd::select((z > p) & (z < q), one, zero); });

@@ -1,5 +1,5 @@
 // Guide snippets: normalisation, dropout, embeddings and the activations, as modules and as
-// functions; train and eval modes. Compiled and run by CTest.
+// functions; train and eval modes; GRU and bidirectional, stacked RNNs. Compiled and run by CTest.
 #include <cstdio>
 
 #include <xtgrad/xtgrad.hpp>
@@ -55,8 +55,28 @@ bool functions() {
   return x.has_grad();
 }
 
+bool recurrent() {
+  // [snippet:gru]
+  GRU gru(GRUOptions(/*input_size=*/8, /*hidden_size=*/32).num_layers(2).batch_first(true));
+  Tensor sequences = randn({5, 20, 8});                     // [batch, steps, features]
+  GRUOutput out = gru.forward(sequences, std::nullopt);     // zero initial state
+  // out.output: every h_t of the last layer, [5, 20, 32]; out.h_n: [num_layers, batch, hidden]
+
+  // Both directions, and dropout on the outputs of every layer but the last (training mode only).
+  LSTM bi(LSTMOptions(8, 32).num_layers(2).batch_first(true).bidirectional(true).dropout(0.2));
+  LSTMOutput both = bi.forward(sequences, std::nullopt);
+  // both.output: [5, 20, 64], forward then reverse on the last dim; both.state.h and .c:
+  // [num_layers * 2, batch, hidden], layer by layer, forward before reverse, as PyTorch.
+  GRUCell cell(GRUCellOptions(8, 32));
+  Tensor h = cell.forward(randn({5, 8}), std::nullopt);    // one step: [5, 32]
+  // [end-snippet]
+  return out.output.shape() == Shape{5, 20, 32} && out.h_n.shape() == Shape{2, 5, 32} &&
+         both.output.shape() == Shape{5, 20, 64} && both.state.c.shape() == Shape{4, 5, 32} &&
+         h.shape() == Shape{5, 32};
+}
+
 int main() {
-  bool ok = dense() && tokens() && functions();
+  bool ok = dense() && tokens() && functions() && recurrent();
   std::printf("%s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;
 }

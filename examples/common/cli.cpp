@@ -2,7 +2,10 @@
 // usable values.
 #include "cli.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -129,11 +132,33 @@ void apply_threads(const CommonOptions& o) {
     std::cout << build_summary() << ", " << o.threads << (o.threads == 1 ? " thread\n" : " threads\n");
 }
 
+std::string shell_quoted(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::strchr("_./-+=:,@%", c) != nullptr;
+  });
+  if (plain) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string tool_command() {
+  std::error_code error;
+  const fs::path built = XTGRAD_TOOL_PATH;
+  if (!fs::is_regular_file(built, error)) return "xtgrad";  // the build tree is gone: the installed tool
+  fs::path relative = fs::relative(built, fs::current_path(error), error);
+  std::string path = built.string();
+  if (!error && !relative.empty() && relative.string().size() < path.size())
+    path = relative.has_parent_path() ? relative.string() : "./" + relative.string();
+  return shell_quoted(path);
+}
+
 void print_closing(const OutputDir& out, const std::string& model_file, const std::string& test_file, bool quiet,
                    double seconds) {
   if (!quiet)
-    std::cout << "\nwrote:\n" << out.listing() << "check with: xtgrad predict --model " << out.file(model_file)
-              << " --input " << out.file(test_file) << " --labels-last\n";
+    std::cout << "\nwrote:\n" << out.listing() << "check with: " << tool_command() << " predict --model "
+              << shell_quoted(out.file(model_file)) << " --input " << shell_quoted(out.file(test_file))
+              << " --labels-last\n";
   std::cout << "total time " << fixed(seconds, 2) << " s\n";
 }
 

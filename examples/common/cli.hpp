@@ -67,6 +67,15 @@ class OutputDir {
 /// `xtgrad predict --labels-last` takes.
 std::string labelled_rows_csv(const Array& x, const Array& y, const std::string& header);
 
+/// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters, else in
+/// single quotes.
+std::string shell_quoted(const std::string& word);
+
+/// The `xtgrad` tool as a command the user can paste in the folder they ran the example from:
+/// the tool built beside the examples (the shorter of its absolute and relative paths), or plain
+/// `xtgrad` (an installed copy on PATH) when that build tree is gone.
+std::string tool_command();
+
 /// An example's last lines: unless quiet, the files written and the `xtgrad predict` command
 /// that checks `model_file` on `test_file` (both in `out`); then the total time.
 void print_closing(const OutputDir& out, const std::string& model_file, const std::string& test_file, bool quiet,

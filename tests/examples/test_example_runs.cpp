@@ -65,14 +65,16 @@ LoadedModel check_model(const TempDir& dir, const std::string& weights, const st
   return model;
 }
 
-// The `xtgrad predict` command an example prints at its end ("check with: xtgrad predict ..."),
-// run as printed: it must succeed, writing one line per test row after a header line.
+// The `xtgrad predict` command an example prints at its end ("check with: <tool> predict ..."),
+// pasted into a shell in the folder the example ran in: it must succeed, writing one line per test
+// row after a header line.
 Result run_printed_predict(const TempDir& dir, const std::string& example_out, std::size_t test_rows) {
-  const std::string marker = "check with: xtgrad predict ";
+  const std::string marker = "check with: ";
   std::size_t at = example_out.find(marker);
   REQUIRE(at != std::string::npos);
-  std::string args = example_out.substr(at + marker.size(), example_out.find('\n', at) - at - marker.size());
-  Result predicted = run(dir, XTGRAD_CLI, "predict " + args);
+  std::string command = example_out.substr(at + marker.size(), example_out.find('\n', at) - at - marker.size());
+  CHECK(command.find(" predict --model ") != std::string::npos);
+  Result predicted = run_shell(dir, command);
   CHECK_RUN_OK(predicted);
   CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == static_cast<std::ptrdiff_t>(test_rows + 1));
   return predicted;

@@ -31,6 +31,18 @@ void export_model(const std::string& folder, const std::string& name, const Modu
   write_file_atomically(folder + "/" + name + "_probs.csv", probs.str());
 }
 
+// A sequence model's output is no probability: its file carries an input batch and xtgrad's
+// output for it in metadata.check_output, {"input": {shape, data}, "output": {shape, data}}.
+void export_sequence_model(const std::string& folder, const std::string& name, Module& module, const Tensor& input) {
+  module.eval();
+  Array output = module(input).value();
+  auto encode = [](const Array& a) {
+    return Json{{"shape", Shape(a.shape().begin(), a.shape().end())}, {"data", std::vector<float>(a.begin(), a.end())}};
+  };
+  save_weights(module, folder + "/" + name + ".json",
+               {{"check_output", {{"input", encode(input.value())}, {"output", encode(output)}}}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,6 +86,15 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 3; ++i) layers(randn({16, 4}, gen) * 2.0f + 1.0f);
   }
   export_model(folder, "layers_issue15", layers, Json::object(), randn({10, 4}, gen).value());
-  std::printf("wrote 5 models to %s\n", folder.c_str());
+
+  // Recurrent layers on their own: GRU, and both directions of a stacked LSTM and GRU (with the
+  // dropout between layers, which eval mode leaves out as PyTorch does).
+  GRU gru(GRUOptions(3, 5).num_layers(2).batch_first(true), gen);
+  export_sequence_model(folder, "gru_two_layers", gru, randn({4, 6, 3}, gen));
+  LSTM bi_lstm(LSTMOptions(3, 4).num_layers(2).bidirectional(true).dropout(0.3), gen);
+  export_sequence_model(folder, "lstm_bidirectional", bi_lstm, randn({5, 2, 3}, gen));
+  GRU bi_gru(GRUOptions(2, 3).num_layers(2).batch_first(true).bidirectional(true).bias(false), gen);
+  export_sequence_model(folder, "gru_bidirectional", bi_gru, randn({3, 4, 2}, gen));
+  std::printf("wrote 8 models to %s\n", folder.c_str());
   return 0;
 }

@@ -28,6 +28,8 @@ def check_round_trips(torch, nn, tj, user_modules):
     models = [nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2, bias=False), nn.Tanh(),
                             nn.Linear(2, 1), nn.Sigmoid()),
               nn.LSTM(3, 4, 2, batch_first=True), nn.LSTM(2, 3, bias=False), nn.LSTMCell(3, 2),
+              nn.GRU(3, 4, 2, batch_first=True), nn.GRU(2, 3, bias=False), nn.GRUCell(3, 2),
+              nn.LSTM(3, 4, 2, bidirectional=True, dropout=0.25), nn.GRU(2, 3, 2, batch_first=True, bidirectional=True),
               tj.LSTMClassifier(3, 4, 2), outer, nn.Sequential(user_modules.TestBlock(2, 3), nn.Linear(3, 1))]
     models += layer_models(torch, nn)
     for model in models:
@@ -115,7 +117,9 @@ def check_registry_errors(torch, nn, tj, user_modules):
     expect_error(ValueError, lambda: tj.to_xtgrad(nn.Embedding(3, 2, max_norm=1.0)), "no max_norm")
     expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "LSTM", "input_size": 0, "hidden_size": 2}, {})),
                  "weights: model: 'input_size' must be an integer from 1 to 16777216, got 0")
-    expect_error(ValueError, lambda: tj.to_xtgrad(nn.LSTM(2, 3, bidirectional=True)), "unidirectional")
+    expect_error(ValueError, lambda: tj.to_xtgrad(nn.LSTM(2, 3, proj_size=2)), "no projection")
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "GRU", "input_size": 2, "hidden_size": 2,
+                                                             "dropout": 1.5}, {})), "'dropout' must be between 0 and 1")
     expect_error(TypeError, lambda: tj.register_type("X", object, lambda d, device: None, lambda m: {}),
                  "nn.Module subclass")
     return "unknown types both ways, bad options, unsupported LSTM, bad registration"

@@ -10,7 +10,8 @@ writes for each model NAME the files NAME.json (xtgrad weights), NAME_inputs.csv
 features, no header) and NAME_probs.csv (one probability per line, as xtgrad computed it);
 then loads every NAME.json with tools/torch_json.py and checks that the module's state_dict
 is the file's "parameters" (keys, order, shapes and values: buffers included) and that PyTorch's
-probabilities are within 1e-5 of xtgrad's. A user's own module (TestOuter, with buffers) is
+probabilities are within 1e-5 of xtgrad's. A sequence model (GRU, bidirectional LSTM) has no
+CSV files: its metadata.check_output holds an input batch and xtgrad's output for it. A user's own module (TestOuter, with buffers) is
 converted through the PyTorch twin that tests/interop/user_modules.py registers. Exit code 0
 if all models pass (at least one), 1 otherwise, and 77 (skipped) when PyTorch is not installed.
 """
@@ -45,28 +46,51 @@ def read_rows(path):
     return rows
 
 
+def check_state(model, json_path, torch):
+    """None when the module's state_dict is the file's "parameters" to the bit, else what differs."""
+    with open(json_path, encoding="utf-8") as f:
+        stored = json.load(f)["parameters"]
+    state = model.state_dict()
+    if list(state) != list(stored):
+        return f"state_dict keys {list(state)}, the file has {list(stored)}"
+    for name, tensor in state.items():
+        data = torch.tensor(stored[name]["data"], dtype=torch.float32)  # as xtgrad reads it: to the bit
+        # (an int64 buffer, BatchNorm's num_batches_tracked, compared as the float32 it was stored as)
+        if list(tensor.shape) != stored[name]["shape"] or not torch.equal(tensor.reshape(-1).to(torch.float32), data):
+            return f"state_dict['{name}'] differs from the file's"
+    return None
+
+
+def check_sequence_model(model, check, torch):
+    """A recurrent module's whole output for metadata.check_output's input, against xtgrad's."""
+    tensor = lambda t: torch.tensor(t["data"], dtype=torch.float32).reshape(t["shape"])  # noqa: E731
+    with torch.no_grad():
+        out = model(tensor(check["input"]))
+    out = out[0] if isinstance(out, tuple) else out
+    expected = tensor(check["output"])
+    if out.shape != expected.shape:
+        return False, f"output of shape {list(out.shape)}, xtgrad's is {list(expected.shape)}"
+    diff = float((out - expected).abs().max())
+    return diff <= TOLERANCE, f"{type(model).__name__}, output {list(out.shape)}, max |difference| {diff:.3g}"
+
+
 def check_model(json_path, torch, torch_json):
     """(passed, message) for one exported model."""
     stem = json_path[:-len(".json")]
+    model, metadata = torch_json.from_xtgrad(json_path)
+    problem = check_state(model, json_path, torch)
+    if problem:
+        return False, problem
+    if "check_output" in metadata:
+        return check_sequence_model(model, metadata["check_output"], torch)
     inputs, expected = read_rows(stem + "_inputs.csv"), read_rows(stem + "_probs.csv")
     if len(expected[0]) != 1:
         return False, f"{stem}_probs.csv has {len(expected[0])} values per line, expected 1"
     if len(inputs) != len(expected):
         return False, f"{len(inputs)} input rows but {len(expected)} probabilities"
-    model, metadata = torch_json.from_xtgrad(json_path)
-    with open(json_path, encoding="utf-8") as f:
-        stored = json.load(f)["parameters"]
-    state = model.state_dict()
-    if list(state) != list(stored):
-        return False, f"state_dict keys {list(state)}, the file has {list(stored)}"
-    for name, tensor in state.items():
-        data = torch.tensor(stored[name]["data"], dtype=torch.float32)  # as xtgrad reads it: to the bit
-        # (an int64 buffer, BatchNorm's num_batches_tracked, compared as the float32 it was stored as)
-        if list(tensor.shape) != stored[name]["shape"] or not torch.equal(tensor.reshape(-1).to(torch.float32), data):
-            return False, f"state_dict['{name}'] differs from the file's"
     probs = torch_json.predict_proba(model, metadata, torch.tensor(inputs, dtype=torch.float64))
     diff = float((probs.double() - torch.tensor(expected, dtype=torch.float64).reshape(-1)).abs().max())
-    message = (f"{type(model).__name__}, state_dict identical ({len(state)} entries), {len(inputs)} rows, "
+    message = (f"{type(model).__name__}, state_dict identical ({len(model.state_dict())} entries), {len(inputs)} rows, "
                f"max |difference| {diff:.3g}")
     return diff <= TOLERANCE, message  # False for NaN too
 

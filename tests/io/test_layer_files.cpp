@@ -101,3 +101,93 @@ TEST_CASE("cli inspect: shows the new layers, their parameters and buffers") {
     CHECK(r.out.find(text) != std::string::npos);
   }
 }
+
+namespace {
+
+// A GRU or LSTM stack (bidirectional, dropout between layers) then Linear on its last output step.
+struct SequenceHead : Module {
+  SequenceHead(std::shared_ptr<RecurrentStack> rnn, std::size_t features)
+      : rnn(register_module("rnn", std::move(rnn))), fc(register_module("fc", std::make_shared<Linear>(features, 1))) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor out = (*rnn)(x);  // [T, B, D·H]
+    return (*fc)(reshape(narrow(out, 0, out.size(0) - 1, 1), {static_cast<std::int64_t>(x.size(1)), -1}));
+  }
+  std::string type_name() const override { return "SequenceHead"; }
+  std::shared_ptr<RecurrentStack> rnn;
+  std::shared_ptr<Linear> fc;
+};
+
+}  // namespace
+
+TEST_CASE("layer files: GRU and bidirectional LSTM with dropout resume from a checkpoint exactly") {
+  TempDir dir;
+  auto make = [](bool gru, std::shared_ptr<Generator> drop) {
+    Generator init(21);
+    std::shared_ptr<RecurrentStack> rnn;
+    RecurrentOptions options = RecurrentOptions(3, 4).num_layers(2).bidirectional(true).dropout(0.3);
+    if (gru) rnn = std::make_shared<GRU>(options, init);
+    else rnn = std::make_shared<LSTM>(options, init);
+    rnn->dropout_generator = std::move(drop);
+    auto model = std::make_shared<SequenceHead>(rnn, 8);
+    return std::make_pair(model, std::make_unique<Adam>(model->parameters(), AdamOptions(0.01)));
+  };
+  auto step = [](Module& model, Optimizer& opt, Generator& data) {
+    Tensor x = randn({5, 6, 3}, data), y = rand({6, 1}, data);
+    opt.zero_grad();
+    Tensor loss = BCEWithLogitsLoss()(model(x), y);
+    loss.backward();
+    opt.step();
+  };
+  for (bool gru : {true, false}) {
+    CAPTURE(gru);
+    auto drop = std::make_shared<Generator>(8);
+    auto [model, opt] = make(gru, drop);
+    Generator data(9);
+    for (int i = 0; i < 2; ++i) step(*model, *opt, data);
+    save_checkpoint(dir.file("rnn.json"), {model.get(), opt.get(), {}, drop.get(), 1, 2});
+    Generator data_after = data;
+    for (int i = 0; i < 2; ++i) step(*model, *opt, data);
+
+    auto drop2 = std::make_shared<Generator>(1);  // a different seed: the checkpoint restores it
+    auto [resumed, opt2] = make(gru, drop2);
+    Checkpoint ck{resumed.get(), opt2.get(), {}, drop2.get()};
+    load_checkpoint(dir.file("rnn.json"), ck);
+    for (int i = 0; i < 2; ++i) step(*resumed, *opt2, data_after);
+    check_same_state(*model, *resumed);
+  }
+}
+
+TEST_CASE("layer files: GRU and bidirectional LSTM round-trip through save_weights and load_model") {
+  TempDir dir;
+  Generator gen(17);
+  std::vector<std::shared_ptr<Module>> models{
+      std::make_shared<GRU>(GRUOptions(3, 4).num_layers(2).bidirectional(true).dropout(0.2).batch_first(true), gen),
+      std::make_shared<LSTM>(LSTMOptions(3, 4).num_layers(2).bidirectional(true).bias(false), gen),
+      std::make_shared<GRUCell>(GRUCellOptions(3, 4).bias(false), gen)};
+  for (auto& model : models) {
+    CAPTURE(model->repr());
+    save_weights(*model, dir.file("m.json"));
+    LoadedModel loaded = load_model(dir.file("m.json"));
+    CHECK(loaded.module->repr() == model->repr());
+    check_same_state(*model, *loaded.module);
+    model->eval();
+    Tensor x = randn(model->type_name() == "GRUCell" ? Shape{2, 3} : Shape{2, 5, 3}, gen);
+    CHECK(same_bits((*loaded.module)(x).value(), (*model)(x).value()));
+  }
+}
+
+TEST_CASE("layer files: an LSTM described before bidirectional and dropout existed still loads") {
+  Value old = Value::dict();
+  old["type"] = "LSTM";
+  old["input_size"] = 3;
+  old["hidden_size"] = 4;
+  old["num_layers"] = 2;
+  old["bias"] = true;
+  old["batch_first"] = false;
+  std::shared_ptr<Module> m = build_module(old);
+  auto& lstm = dynamic_cast<LSTM&>(*m);
+  CHECK(!lstm.bidirectional);
+  CHECK(lstm.dropout == 0.0);
+  CHECK(m->named_parameters().size() == 8);
+  CHECK(m->named_parameters()[4].first == "weight_ih_l1");
+}

@@ -67,6 +67,9 @@ TEST_CASE("weights: every built-in type round-trips through the file and load_mo
       {std::make_shared<LSTMCell>(LSTMCellOptions(3, 4), gen), {2, 3}},
       {std::make_shared<LSTM>(LSTMOptions(3, 4).num_layers(2).batch_first(true).bias(false), gen), {2, 5, 3}},
       {std::make_shared<LSTMClassifier>(3, 4, 2, gen), {2, 5, 3}},
+      {std::make_shared<GRUCell>(GRUCellOptions(3, 4), gen), {2, 3}},
+      {std::make_shared<GRU>(GRUOptions(3, 4).num_layers(2).batch_first(true), gen), {2, 5, 3}},
+      {std::make_shared<GRU>(GRUOptions(3, 4).bias(false), gen), {5, 2, 3}},
   };
   for (auto& [module, input_shape] : cases) {
     CAPTURE(module->type_name());

@@ -144,7 +144,7 @@ TEST_CASE("load_model: unknown types, bad options and oversized architectures ar
                        // (other tests in this process may have registered types of their own after Tanh)
                        doctest::Contains((dir.file("unknown.json") +
                                           ": model: layers[0]: unknown module type 'Conv2d' (registered: BatchNorm1d, Dropout, "
-                                          "ELU, Embedding, Flatten, GELU, Hardtanh, Identity, LSTM, LSTMCell, "
+                                          "ELU, Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, "
                                           "LSTMClassifier, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, "
                                           "SiLU, Sigmoid, Softmax, Softplus, Tanh").c_str()),
                        std::invalid_argument);

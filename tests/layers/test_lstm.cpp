@@ -1,19 +1,11 @@
 // LSTMCell, LSTM and LSTMClassifier: PyTorch fixtures, gradchecks, saturation, errors, learning.
-#include "support/fixtures.hpp"
-#include "support/testing.hpp"
+#include "layers/rnn_cases.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;
 using Inputs = std::vector<Tensor>;
 
 namespace {
-// Σ u⊙y over several outputs: its gradient is what torch.autograd.backward(ys, us) computes.
-Tensor weighted(const std::vector<std::pair<Tensor, Array>>& terms) {
-  Tensor total = scalar(0.0f);
-  for (const auto& [y, u] : terms) total = total + sum(y * Tensor(u));
-  return total;
-}
-
 void check_grads(Module& m, const Json& expected) {
   for (auto& [name, p] : m.named_parameters()) {
     CAPTURE(name);
@@ -32,7 +24,7 @@ TEST_CASE("lstm cell: h', c' and all gradients match PyTorch, with and without b
     LSTMState s = cell.forward(x, LSTMState{h0, c0});
     CHECK_ALL_CLOSE(s.h.value(), to_array(c.at("h1")));
     CHECK_ALL_CLOSE(s.c.value(), to_array(c.at("c1")));
-    weighted({{s.h, to_array(c.at("upstream_h"))}, {s.c, to_array(c.at("upstream_c"))}}).backward();
+    weighted_sum({{s.h, to_array(c.at("upstream_h"))}, {s.c, to_array(c.at("upstream_c"))}}).backward();
     CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));
     CHECK_ALL_CLOSE(h0.grad(), to_array(c.at("grad_h0")));
     CHECK_ALL_CLOSE(c0.grad(), to_array(c.at("grad_c0")));
@@ -55,7 +47,7 @@ TEST_CASE("lstm: every h_t, h_n, c_n and all gradients match PyTorch (1 and 2 la
     CHECK_ALL_CLOSE(out.output.value(), to_array(c.at("output")));
     CHECK_ALL_CLOSE(out.state.h.value(), to_array(c.at("h_n")));
     CHECK_ALL_CLOSE(out.state.c.value(), to_array(c.at("c_n")));
-    weighted({{out.output, to_array(c.at("upstream_output"))},
+    weighted_sum({{out.output, to_array(c.at("upstream_output"))},
               {out.state.h, to_array(c.at("upstream_h_n"))},
               {out.state.c, to_array(c.at("upstream_c_n"))}})
         .backward();
@@ -95,7 +87,7 @@ TEST_CASE("lstm classifier: logits, loss and gradients match PyTorch with parame
   }
 }
 
-TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM (inputs, initial state, every parameter)") {
+TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM, one and two directions (inputs, initial state, every parameter)") {
   Generator gen(31);
   LSTMCell cell(3, 2, true, gen);
   Inputs cell_in{randn({2, 3}, gen, true), randn({2, 2}, gen, true), randn({2, 2}, gen, true)};
@@ -107,15 +99,19 @@ TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM (inputs, initial stat
       },
       cell_in);
 
-  LSTM lstm(2, 3, 2, true, false, gen);
-  Inputs in{randn({3, 2, 2}, gen, true), randn({2, 2, 3}, gen, true), randn({2, 2, 3}, gen, true)};
-  for (Tensor& p : lstm.parameters()) in.push_back(p);
-  CHECK_GRADCHECK(
-      [&](const Inputs& v) {
-        LSTMOutput out = lstm.forward(v[0], LSTMState{v[1], v[2]});
-        return concat({reshape(out.output, {-1}), reshape(out.state.h, {-1}), reshape(out.state.c, {-1})}, 0);
-      },
-      in);
+  for (bool bidirectional : {false, true}) {
+    CAPTURE(bidirectional);
+    LSTM lstm(LSTMOptions(2, 3).num_layers(2).bidirectional(bidirectional), gen);
+    const std::size_t states = bidirectional ? 4 : 2;
+    Inputs in{randn({3, 2, 2}, gen, true), randn({states, 2, 3}, gen, true), randn({states, 2, 3}, gen, true)};
+    for (Tensor& p : lstm.parameters()) in.push_back(p);
+    CHECK_GRADCHECK(
+        [&](const Inputs& v) {
+          LSTMOutput out = lstm.forward(v[0], LSTMState{v[1], v[2]});
+          return concat({reshape(out.output, {-1}), reshape(out.state.h, {-1}), reshape(out.state.c, {-1})}, 0);
+        },
+        in);
+  }
 }
 
 TEST_CASE("lstm: saturated gates (pre-activations of ±1000) give finite outputs and gradients") {

@@ -61,6 +61,12 @@ TEST_CASE("losses: gradcheck of cross_entropy, nll_loss and the regression losse
     Inputs logits{rand({4, 3}, gen, -3.0f, 3.0f, true)};
     CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], labels, o); }, logits);
     CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], probs, o); }, logits);
+    ClassLossOptions rows = o;  // no smoothing: cross_entropy's one-pass [N, C] path
+    rows.label_smoothing = 0.0;
+    Tensor some_ignored = tensor({2, -100, 1, 2});
+    CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], labels, rows); }, logits);
+    CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], some_ignored, rows); }, logits);
+    CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], some_ignored, {r}); }, logits);
     CHECK_GRADCHECK([&](const Inputs& v) { return nll_loss(v[0], labels, {r, o.weight}); }, logits);
     Inputs spatial{rand({2, 3, 2}, gen, -3.0f, 3.0f, true)};
     CHECK_GRADCHECK([&](const Inputs& v) { return cross_entropy(v[0], labels3, o); }, spatial);

@@ -50,12 +50,18 @@ struct CommandResult {
   std::string out, err;
 };
 
-/// Runs `program args` in `dir` as the working directory, capturing stdout and stderr.
-inline CommandResult run_command(const TempDir& dir, const std::string& program, const std::string& args) {
-  std::string command = "cd '" + dir.path().string() + "' && '" + program + "' " + args + " > stdout.txt 2> stderr.txt";
-  int status = std::system(command.c_str());
+/// Runs `command` through the shell in `dir`, as a user would type it there, capturing stdout and
+/// stderr.
+inline CommandResult run_shell(const TempDir& dir, const std::string& command) {
+  std::string line = "cd '" + dir.path().string() + "' && " + command + " > stdout.txt 2> stderr.txt";
+  int status = std::system(line.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(dir.file("stdout.txt")),
           read_text(dir.file("stderr.txt"))};
+}
+
+/// Runs `program args` in `dir` as the working directory.
+inline CommandResult run_command(const TempDir& dir, const std::string& program, const std::string& args) {
+  return run_shell(dir, "'" + program + "' " + args);
 }
 
 }  // namespace xtgrad::testing

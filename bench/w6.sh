@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# W6 side by side at 1 thread: libtorch (SkylakeX kernels, as compare.sh's "best" column) and
+# xtgrad alternately, ROUNDS times each, so that a change in the machine's load hits both.
+# Prints every run's median µs per step, then each program's best and the best-against-best ratio.
+# Usage: bench/w6.sh [BUILD_DIR (default build-bench)] [ROUNDS (default 6)]
+#   The build dir needs xtgrad_bench and torch_bench (-DXTGRAD_BUILD_BENCH=ON; compare.sh builds them).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${1:-$repo/build-bench}/bench"
+rounds="${2:-6}"
+us() { sed -n 's/.*us_per_step=\([0-9.]*\).*/\1/p'; }   # the figure from a program's result line
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+torch=() xt=()
+for ((r = 1; r <= rounds; ++r)); do
+  torch+=("$(OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE "$bin/torch_bench" --workload W6 --threads 1 2>/dev/null | us)")
+  xt+=("$("$bin/xtgrad_bench" --workload W6 --threads 1 2>/dev/null | us)")
+  echo "round $r: libtorch ${torch[-1]} µs, xtgrad ${xt[-1]} µs"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+bt="$(best "${torch[@]}")" bx="$(best "${xt[@]}")"
+awk -v t="$bt" -v x="$bx" 'BEGIN { printf "best: libtorch %s µs, xtgrad %s µs, ratio %.2fx\n", t, x, t / x }'

@@ -1,0 +1,73 @@
+# The pkg-config file and the Debian package (`cpack -G DEB` in the build folder gives
+# xtgrad_<version>_amd64.deb): headers, libraries, the CMake package, xtgrad.pc, the `xtgrad`
+# tool, torch_json.py as `xtgrad-torch-json`, and the guide.
+
+# pkg-config has no transitive link interface, so the flags and libraries that CMake consumers get
+# from the exported targets are spelled out here from the same settings.
+set(XTGRAD_PC_CFLAGS "-DXTENSOR_USE_XSIMD")
+if(XTGRAD_NATIVE)
+  string(APPEND XTGRAD_PC_CFLAGS " -march=native")
+endif()
+set(XTGRAD_PC_LIBS "-lxtgrad_io -lxtgrad_optim -lxtgrad_losses -lxtgrad_layers -lxtgrad_core")
+if(XTGRAD_GEMM STREQUAL "CBLAS")
+  string(APPEND XTGRAD_PC_LIBS " -lblas")
+endif()
+if(XTGRAD_WITH_ONEDNN)
+  string(APPEND XTGRAD_PC_LIBS " -ldnnl")
+endif()
+if(XTGRAD_OPENMP)
+  string(APPEND XTGRAD_PC_LIBS " -fopenmp")
+endif()
+string(APPEND XTGRAD_PC_LIBS " -pthread")
+# Relative to the .pc file's folder, so the file stays right wherever the package is installed
+# (/usr from the .deb, any `cmake --install --prefix`).
+file(RELATIVE_PATH xtgrad_pc_to_prefix /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
+string(REGEX REPLACE "/$" "" xtgrad_pc_to_prefix "${xtgrad_pc_to_prefix}")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/xtgrad.pc.in ${PROJECT_BINARY_DIR}/xtgrad.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/xtgrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# Installed with Debian's interpreter (where python3-torch lives), not whichever python3 is
+# first on PATH.
+file(READ ${PROJECT_SOURCE_DIR}/tools/torch_json.py xtgrad_torch_json)
+string(REGEX REPLACE "^#![^\n]*" "#!/usr/bin/python3" xtgrad_torch_json "${xtgrad_torch_json}")
+file(WRITE ${PROJECT_BINARY_DIR}/xtgrad-torch-json "${xtgrad_torch_json}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/torch_json.py)
+install(PROGRAMS ${PROJECT_BINARY_DIR}/xtgrad-torch-json DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/guide.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# The Debian dev packages that the installed headers and CMake package need (xtensor and its
+# xsimd/xtl, nlohmann-json for io/; oneDNN's CMake config looks for OpenCL), and the libraries
+# the static archives link.
+set(xtgrad_deb_depends "xtensor-dev (>= 0.24), libxsimd-dev (>= 8), xtl-dev, nlohmann-json3-dev")
+if(XTGRAD_WITH_ONEDNN)
+  string(APPEND xtgrad_deb_depends ", libdnnl-dev (>= 2.6), ocl-icd-opencl-dev")
+endif()
+if(XTGRAD_GEMM STREQUAL "CBLAS")
+  string(APPEND xtgrad_deb_depends ", libblas-dev")
+endif()
+if(XTGRAD_OPENMP)
+  string(APPEND xtgrad_deb_depends ", libgomp1")
+endif()
+if(XTGRAD_WITH_MPI)
+  string(APPEND xtgrad_deb_depends ", libopenmpi-dev")
+endif()
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME xtgrad)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "xtgrad developers <xtgrad@users.noreply.github.com>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "small, fast neural networks in C++17 with PyTorch's semantics")
+set(CPACK_PACKAGE_DESCRIPTION
+    "Tape-based automatic differentiation over xtensor arrays, layers, losses, optimizers, weights files that PyTorch reads, and the xtgrad command-line tool.")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # xtgrad_<version>_<arch>.deb
+set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${xtgrad_deb_depends}")
+# What the `xtgrad` tool's binary links (libc, libstdc++, ...), found by dpkg-shlibdeps (dpkg-dev).
+find_program(XTGRAD_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(XTGRAD_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-torch")  # for xtgrad-torch-json
+include(CPack)
