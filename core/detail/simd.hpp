@@ -12,10 +12,6 @@ namespace xtgrad::detail {
 template <class A>
 using Batch = xsimd::batch<float, A>;
 
-/// The batch of the architecture this file is compiled for (SSE2 without -march). Only code not
-/// yet behind the run-time dispatch uses it: the LSTM cell (layers/) and Adam's update (optim/).
-using FloatBatch = xsimd::batch<float>;
-
 /// out[i] = f(a[i]) where f takes and returns a Batch<A>.
 template <class A, class F>
 void simd_map(const float* a, float* out, std::size_t n, F f) {
@@ -46,7 +42,7 @@ void simd_map2(const float* a, const float* b, float* out, std::size_t n, F f) {
 }
 
 /// Loads n <= Batch<A>::size floats (a full batch, or a zero-padded tail).
-template <class A = xsimd::default_arch>
+template <class A>
 Batch<A> load_n(const float* p, std::size_t n) {
   if (n == Batch<A>::size) return Batch<A>::load_unaligned(p);
   alignas(64) float tail[Batch<A>::size] = {};

@@ -148,7 +148,8 @@ void add_column_sums(const float* x, std::size_t rows, std::size_t cols, float* 
 
 const SimdKernels& kernels() {
   static const SimdKernels table{forward, grad_from_input, grad_from_output, sum, sum_squared_deviation, dot,
-                                 add_column_sums, eigen_gemm};
+                                 add_column_sums, eigen_gemm, lstm_cell_forward, lstm_cell_backward,
+                                 gru_cell_forward, gru_cell_backward, adam_update};
   return table;
 }
 
