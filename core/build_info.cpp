@@ -1,11 +1,11 @@
-// Reports the configure-time choices, so benchmarks and bug reports can say what ran.
+// Reports the configure-time choices and the instruction set picked at start-up, so benchmarks
+// and bug reports can say what ran.
 #include "build_info.hpp"
 
 #include <stdexcept>
 
-#include <xsimd/xsimd.hpp>
-
 #include "detail/gemm.hpp"
+#include "detail/isa.hpp"
 
 namespace xtgrad {
 
@@ -13,7 +13,11 @@ BuildInfo build_info() {
   BuildInfo info;
   info.version = XTGRAD_VERSION;
   info.gemm_backend = detail::gemm_backend();
-  info.simd = xsimd::default_arch::name();
+  try {
+    info.simd = detail::isa_name(detail::active_isa());
+  } catch (const std::invalid_argument& e) {  // reported, not thrown: --version must still print
+    info.simd = std::string("none (") + e.what() + ")";
+  }
 #ifdef XTGRAD_BUILT_NATIVE
   info.native = true;
 #endif

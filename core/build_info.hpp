@@ -1,4 +1,4 @@
-// What this build of xtgrad was compiled with: GEMM backend and SIMD instruction set.
+// What this build of xtgrad was compiled with (GEMM backends) and runs with (SIMD instruction set).
 #pragma once
 
 #include <string>
@@ -10,8 +10,12 @@ struct BuildInfo {
   /// The matrix-product backends and where the switch between them is, e.g. "oneDNN 2.6.3 from
   /// m*n*k >= 262144 (NN), ..., Eigen 3.4.0 below", or "Eigen 3.4.0", or "CBLAS".
   std::string gemm_backend;
-  std::string simd;          ///< xsimd's widest instruction set in use, e.g. "avx512bw"
-  bool native = false;       ///< built with -march=native (XTGRAD_NATIVE)
+  /// The instruction set xtgrad's kernels and Eigen's small products run with, chosen at start-up:
+  /// the CPU's widest of "sse2", "avx2" (with FMA) and "avx512", or the environment's XTGRAD_ISA
+  /// (which must name one the CPU has). With a bad XTGRAD_ISA, "none (<why>)", and every op
+  /// with a vector kernel throws std::invalid_argument saying why.
+  std::string simd;
+  bool native = false;       ///< built with -march=native (XTGRAD_NATIVE): the rest of the code too
   bool openmp = false;       ///< large products and loops can use several threads (XTGRAD_OPENMP)
 };
 
@@ -23,7 +27,7 @@ BuildInfo build_info();
 void set_num_threads(int n);
 int get_num_threads();
 
-/// One line, e.g. "xtgrad 0.1.0 (GEMM: Eigen 3.4.0, SIMD: avx512bw, native)".
+/// One line, e.g. "xtgrad 0.1.0 (GEMM: Eigen 3.4.0, SIMD: avx512, native)".
 std::string build_summary();
 
 }  // namespace xtgrad

@@ -10,7 +10,7 @@
 #include "detail/check.hpp"
 #include "detail/index.hpp"
 #include "detail/loss.hpp"
-#include "detail/simd.hpp"
+#include "detail/simd_kernels.hpp"
 #include "ops.hpp"
 
 namespace xtgrad {
@@ -194,7 +194,7 @@ Tensor row_class_loss(const char* op, const Tensor& input, const Tensor& target,
     shift[r] = m;
     for (std::size_t c = 0; c < classes; ++c) p[r * classes + c] = xr[c] - m;
   }
-  detail::simd_map(p, p, rows * classes, [](const detail::FloatBatch& v) { return xsimd::exp(v); });
+  detail::simd_kernels().forward({detail::Pointwise::Exp}, p, p, rows * classes);
   Array losses = Array::from_shape(l.positions);
   for (std::size_t r = 0; r < rows; ++r) {
     float* pr = p + r * classes;

@@ -8,6 +8,7 @@
 #include "autograd.hpp"
 #include "detail/check.hpp"
 #include "detail/gemm.hpp"
+#include "detail/simd_kernels.hpp"
 #include "ops.hpp"
 
 namespace xtgrad {
@@ -214,9 +215,8 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
     }
     // db [out] = column sums of g
     if (ctx.num_inputs() == 3 && ctx.wants(2)) {
-      float* db = ctx.grad_buffer(2).data();
-      for (std::size_t r = 0; r < n; ++r)
-        for (std::size_t c = 0; c < out; ++c) db[c] += g[r * out + c];
+      // vectorised for the CPU in a portable build too
+      detail::simd_kernels().add_column_sums(g, n, out, ctx.grad_buffer(2).data());
     }
   };
   if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward);

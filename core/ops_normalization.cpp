@@ -7,7 +7,7 @@
 
 #include "autograd.hpp"
 #include "detail/check.hpp"
-#include "detail/simd.hpp"
+#include "detail/simd_kernels.hpp"
 #include "ops.hpp"
 
 namespace xtgrad {
@@ -26,21 +26,6 @@ AffineSlots collect(std::vector<Tensor>& inputs, const std::optional<Tensor>& we
   if (weight) slots.weight = static_cast<int>(inputs.size()), inputs.push_back(*weight);
   if (bias) slots.bias = static_cast<int>(inputs.size()), inputs.push_back(*bias);
   return slots;
-}
-
-// Σ_j f(a[j], b[j]) over one row: full SIMD batches with lane-wise partial sums (the rows are
-// short, so float partials lose nothing that matters), the tail one by one. f takes floats and
-// FloatBatches alike.
-template <class F>
-float row_sum(const float* a, const float* b, std::size_t n, F f) {
-  using detail::FloatBatch;
-  constexpr std::size_t width = FloatBatch::size;
-  FloatBatch partial(0.0f);
-  std::size_t j = 0;
-  for (; j + width <= n; j += width) partial += f(FloatBatch::load_unaligned(a + j), FloatBatch::load_unaligned(b + j));
-  float total = xsimd::hadd(partial);
-  for (; j < n; ++j) total += f(a[j], b[j]);
-  return total;
 }
 
 void check_affine(const char* op, const char* what, const std::optional<Tensor>& t, const Shape& expected) {
@@ -71,11 +56,11 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
   const float* px = x.value().data();
   const float* gamma = weight ? weight->value().data() : nullptr;
   const float* beta = bias ? bias->value().data() : nullptr;
+  const detail::SimdKernels& kernels = detail::simd_kernels();
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = px + r * width;
-    const float mean = row_sum(row, row, width, [](auto v, auto) { return v; }) / static_cast<float>(width);
-    const float var = row_sum(row, row, width, [mean](auto v, auto) { return (v - mean) * (v - mean); }) /
-                      static_cast<float>(width);
+    const float mean = kernels.sum(row, width) / static_cast<float>(width);
+    const float var = kernels.sum_squared_deviation(row, width, mean) / static_cast<float>(width);
     const float rstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var) + eps));
     means[r] = mean;
     rstds[r] = rstd;
@@ -100,6 +85,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
     Array dx = want_x ? Array::from_shape(ctx.input(0).shape()) : Array();
     Array dw = xt::zeros<float>({width}), db = xt::zeros<float>({width});
     std::vector<float> d(width), xhat(width);
+    const detail::SimdKernels& kernels = detail::simd_kernels();
     for (std::size_t r = 0; r < rows; ++r) {
       const float* gr = g + r * width;
       const float* xr = xv + r * width;
@@ -111,9 +97,8 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
         for (std::size_t j = 0; j < width; ++j) db(j) += gr[j];
       if (!want_x) continue;
       for (std::size_t j = 0; j < width; ++j) d[j] = gm ? gr[j] * gm[j] : gr[j];
-      const float mean_d = row_sum(d.data(), d.data(), width, [](auto v, auto) { return v; }) / static_cast<float>(width);
-      const float mean_dx = row_sum(d.data(), xhat.data(), width, [](auto u, auto v) { return u * v; }) /
-                            static_cast<float>(width);
+      const float mean_d = kernels.sum(d.data(), width) / static_cast<float>(width);
+      const float mean_dx = kernels.dot(d.data(), xhat.data(), width) / static_cast<float>(width);
       float* out = dx.data() + r * width;
       for (std::size_t j = 0; j < width; ++j) out[j] = rstd * (d[j] - mean_d - xhat[j] * mean_dx);
     }

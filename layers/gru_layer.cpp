@@ -8,58 +8,14 @@
 
 #include "../core/autograd.hpp"
 #include "../core/detail/gemm.hpp"
-#include "../core/detail/simd.hpp"
+#include "../core/detail/simd_kernels.hpp"
 #include "recurrent_layer.hpp"
 
 namespace xtgrad {
 namespace {
 
-using detail::FloatBatch;
 using detail::gemm;
-using detail::load_n;
-using detail::sigmoid_batch;
 using detail::step_time;
-using detail::store_n;
-
-// One sequence's step over its H units, a SIMD batch of units at a time. gi: the 3H input
-// pre-activations (b_ih, b_hr and b_hz included), replaced by r, z, n; gh: h W_hhᵀ [3H];
-// b_hn: the recurrent bias of n, or null; hn: W_hn h + b_hn out, kept for backward.
-void cell_forward(float* gi, const float* gh, const float* b_hn, const float* h_prev, float* h, float* hn,
-                  std::size_t H) {
-  for (std::size_t j = 0; j < H; j += FloatBatch::size) {
-    std::size_t k = std::min(FloatBatch::size, H - j);
-    FloatBatch r = sigmoid_batch(load_n(gi + j, k) + load_n(gh + j, k));
-    FloatBatch z = sigmoid_batch(load_n(gi + H + j, k) + load_n(gh + H + j, k));
-    FloatBatch hn_j = load_n(gh + 2 * H + j, k);
-    if (b_hn) hn_j += load_n(b_hn + j, k);
-    FloatBatch n = xsimd::tanh(load_n(gi + 2 * H + j, k) + r * hn_j);
-    store_n(r, gi + j, k), store_n(z, gi + H + j, k), store_n(n, gi + 2 * H + j, k);
-    store_n(hn_j, hn + j, k);
-    store_n(n + z * (load_n(h_prev + j, k) - n), h + j, k);  // h' = (1 − z)⊙n + z⊙h
-  }
-}
-
-// The step's backward for one sequence: from dh (the state's gradient; plus d_out, the
-// output's, when given), the gradients of the input pre-activations d_ih [3H] and of the
-// recurrent ones d_hh [3H] (they differ in n's block, which r scales); dh becomes its part of
-// dh_{t−1} that does not go through W_hh, dh·z.
-void cell_backward(const float* act, const float* hn, const float* h_prev, float* dh, const float* d_out,
-                   float* d_ih, float* d_hh, std::size_t H) {
-  const FloatBatch one(1.0f);
-  for (std::size_t j = 0; j < H; j += FloatBatch::size) {
-    std::size_t k = std::min(FloatBatch::size, H - j);
-    FloatBatch r = load_n(act + j, k), z = load_n(act + H + j, k), n = load_n(act + 2 * H + j, k);
-    FloatBatch dh_j = load_n(dh + j, k);
-    if (d_out) dh_j += load_n(d_out + j, k);
-    // h' = n + z·(h − n): dn = dh·(1 − z), dz = dh·(h − n); n = tanh(a_n): da_n = dn·(1 − n²)
-    FloatBatch da_n = dh_j * (one - z) * (one - n * n);
-    FloatBatch da_r = da_n * load_n(hn + j, k) * r * (one - r);  // a_n = gi_n + r·hn; σ' = σ(1 − σ)
-    FloatBatch da_z = dh_j * (load_n(h_prev + j, k) - n) * z * (one - z);
-    store_n(da_r, d_ih + j, k), store_n(da_z, d_ih + H + j, k), store_n(da_n, d_ih + 2 * H + j, k);
-    store_n(da_r, d_hh + j, k), store_n(da_z, d_hh + H + j, k), store_n(da_n * r, d_hh + 2 * H + j, k);
-    store_n(dh_j * z, dh + j, k);
-  }
-}
 
 }  // namespace
 
@@ -94,7 +50,8 @@ GRULayerResult gru_layer(const Tensor& x, const Tensor& h0, const Tensor& weight
     float* h = output.data() + t * batch * H;
     float* hn_t = hn.data() + t * batch * H;
     for (std::size_t b = 0; b < batch; ++b)
-      cell_forward(gi + b * G, gh.data() + b * G, b_hn, h_prev + b * H, h + b * H, hn_t + b * H, H);
+      detail::simd_kernels().gru_cell_forward(gi + b * G, gh.data() + b * G, b_hn, h_prev + b * H, h + b * H,
+                                              hn_t + b * H, H);
   }
   Array h_n = Array::from_shape({batch, H});
   const std::size_t last = step_time(steps - 1, steps, reverse) * batch * H;
@@ -123,8 +80,8 @@ GRULayerResult gru_layer(const Tensor& x, const Tensor& h0, const Tensor& weight
       float* di = d_ih.data() + t * batch * G;
       float* dr = d_hh.data() + t * batch * G;
       for (std::size_t b = 0; b < batch; ++b)
-        cell_backward(act + b * G, hn_t + b * H, h_prev + b * H, dh.data() + b * H,
-                      d_out_t ? d_out_t + b * H : nullptr, di + b * G, dr + b * G, H);
+        detail::simd_kernels().gru_cell_backward(act + b * G, hn_t + b * H, h_prev + b * H, dh.data() + b * H,
+                                                 d_out_t ? d_out_t + b * H : nullptr, di + b * G, dr + b * G, H);
       // dh_{t−1} [B, H] = dh·z + d_hh_t [B, 3H] @ W_hh [3H, H]
       gemm(false, false, batch, H, G, 1.0f, dr, G, ctx.input(3).data(), H, 1.0f, dh.data(), H);
     }

@@ -8,54 +8,14 @@
 
 #include "../core/autograd.hpp"
 #include "../core/detail/gemm.hpp"
-#include "../core/detail/simd.hpp"
+#include "../core/detail/simd_kernels.hpp"
 #include "recurrent_layer.hpp"
 
 namespace xtgrad {
 namespace {
 
-using detail::FloatBatch;
 using detail::gemm;
-using detail::load_n;
-using detail::sigmoid_batch;
 using detail::step_time;
-using detail::store_n;
-
-// One sequence's cell update over its H units, a SIMD batch of units at a time.
-// a: the 4H pre-activations in, replaced by the activated gates i, f, g, o (kept for backward).
-void cell_forward(float* a, const float* c_prev, float* c, float* h, std::size_t H) {
-  for (std::size_t j = 0; j < H; j += FloatBatch::size) {
-    std::size_t n = std::min(FloatBatch::size, H - j);
-    FloatBatch i = sigmoid_batch(load_n(a + j, n)), f = sigmoid_batch(load_n(a + H + j, n));
-    FloatBatch g = xsimd::tanh(load_n(a + 2 * H + j, n)), o = sigmoid_batch(load_n(a + 3 * H + j, n));
-    FloatBatch cn = f * load_n(c_prev + j, n) + i * g;  // c' = f⊙c + i⊙g
-    store_n(i, a + j, n), store_n(f, a + H + j, n), store_n(g, a + 2 * H + j, n), store_n(o, a + 3 * H + j, n);
-    store_n(cn, c + j, n);
-    store_n(o * xsimd::tanh(cn), h + j, n);  // h' = o⊙tanh(c')
-  }
-}
-
-// The cell's backward for one sequence: from dh (the state's gradient; plus d_out, the output's,
-// when given) and dc, the pre-activation gradients d_pre [4H]; dc becomes dc_{t−1}.
-void cell_backward(const float* act, const float* c, const float* c_prev, const float* dh, const float* d_out,
-                   float* dc, float* d_pre, std::size_t H) {
-  const FloatBatch one(1.0f);
-  for (std::size_t j = 0; j < H; j += FloatBatch::size) {
-    std::size_t n = std::min(FloatBatch::size, H - j);
-    FloatBatch i = load_n(act + j, n), f = load_n(act + H + j, n);
-    FloatBatch g = load_n(act + 2 * H + j, n), o = load_n(act + 3 * H + j, n);
-    FloatBatch dh_j = load_n(dh + j, n);
-    if (d_out) dh_j += load_n(d_out + j, n);
-    FloatBatch tc = xsimd::tanh(load_n(c + j, n));
-    // h = o·tanh(c): dc gains dh·o·(1 − tanh²c); c = f·c_prev + i·g
-    FloatBatch dct = load_n(dc + j, n) + dh_j * o * (one - tc * tc);
-    store_n(dct * g * i * (one - i), d_pre + j, n);                      // σ' = σ(1 − σ)
-    store_n(dct * load_n(c_prev + j, n) * f * (one - f), d_pre + H + j, n);
-    store_n(dct * i * (one - g * g), d_pre + 2 * H + j, n);              // tanh' = 1 − tanh²
-    store_n(dh_j * tc * o * (one - o), d_pre + 3 * H + j, n);
-    store_n(dct * f, dc + j, n);
-  }
-}
 
 }  // namespace
 
@@ -86,7 +46,8 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
     gemm(false, true, batch, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, a, G);
     float* c = cells.data() + t * batch * H;
     float* h = output.data() + t * batch * H;
-    for (std::size_t b = 0; b < batch; ++b) cell_forward(a + b * G, c_prev + b * H, c + b * H, h + b * H, H);
+    for (std::size_t b = 0; b < batch; ++b)
+      detail::simd_kernels().lstm_cell_forward(a + b * G, c_prev + b * H, c + b * H, h + b * H, H);
   }
   Array h_n = Array::from_shape({batch, H});
   Array c_n = Array::from_shape({batch, H});
@@ -116,8 +77,8 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
       float* da = d_pre.data() + t * batch * G;
       const float* d_out_t = d_out ? d_out->data() + t * batch * H : nullptr;
       for (std::size_t b = 0; b < batch; ++b)
-        cell_backward(act + b * G, c + b * H, c_prev + b * H, dh.data() + b * H, d_out_t ? d_out_t + b * H : nullptr,
-                      dc.data() + b * H, da + b * G, H);
+        detail::simd_kernels().lstm_cell_backward(act + b * G, c + b * H, c_prev + b * H, dh.data() + b * H,
+                                                  d_out_t ? d_out_t + b * H : nullptr, dc.data() + b * H, da + b * G, H);
       // dh_{t−1} [B, H] = d_pre_t [B, 4H] @ W_hh [4H, H]
       gemm(false, false, batch, H, G, 1.0f, da, G, ctx.input(4).data(), H, 0.0f, dh.data(), H);
     }

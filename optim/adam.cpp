@@ -7,7 +7,7 @@
 
 #include "../core/detail/check.hpp"
 #include "../core/detail/parallel.hpp"
-#include "../core/detail/simd.hpp"
+#include "../core/detail/simd_kernels.hpp"
 #include "detail/state_reader.hpp"
 
 namespace xtgrad {
@@ -106,55 +106,13 @@ void Adam::set_param_state(std::size_t k, const Value& state) {
 
 namespace {
 
-struct Scalars {
-  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, decay, decay_factor, step_size, bc2_sqrt;
-};
-
-using detail::FloatBatch;
-
-// One parameter's update in a single pass over lanes [begin, end), in PyTorch's order of
-// operations. The variant flags are template arguments so the loop has no branches.
-template <bool Decoupled, bool L2, bool Amsgrad>
-void adam_pass(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t begin, std::size_t end,
-               const Scalars& c) {
-  const FloatBatch beta1(c.beta1), beta2(c.beta2), one_minus_beta1(c.one_minus_beta1),
-      one_minus_beta2(c.one_minus_beta2), eps(c.eps), decay(c.decay), decay_factor(c.decay_factor),
-      neg_step_size(-c.step_size), bc2_sqrt(c.bc2_sqrt);
-  for (std::size_t i = begin; i < end; i += FloatBatch::size) {
-    std::size_t lanes = std::min(FloatBatch::size, end - i);
-    FloatBatch pi = detail::load_n(p + i, lanes), g = detail::load_n(grad + i, lanes);
-    FloatBatch mi = detail::load_n(m + i, lanes), vi = detail::load_n(v + i, lanes);
-    if (Decoupled) pi *= decay_factor;
-    if (L2) g = xsimd::fma(decay, pi, g);
-    mi = xsimd::fma(one_minus_beta1, g, mi * beta1);
-    vi = xsimd::fma(one_minus_beta2 * g, g, vi * beta2);
-    FloatBatch second = vi;
-    if (Amsgrad) {  // amsgrad keeps the max of the raw v
-      second = xsimd::max(detail::load_n(vmax + i, lanes), vi);
-      detail::store_n(second, vmax + i, lanes);
-    }
-    FloatBatch denom = xsimd::sqrt(second) / bc2_sqrt + eps;
-    pi += neg_step_size * mi / denom;
-    detail::store_n(pi, p + i, lanes);
-    detail::store_n(mi, m + i, lanes);
-    detail::store_n(vi, v + i, lanes);
-  }
-}
-
-template <bool Decoupled, bool L2, bool Amsgrad>
-void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n, const Scalars& c) {
-  // Memory-bound: a large parameter is split over the threads set with set_num_threads().
+// Memory-bound: a large parameter is split over the threads set with set_num_threads().
+void update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
+            const detail::AdamConstants& c) {
+  const detail::SimdKernels& kernels = detail::simd_kernels();
   detail::parallel_for(n, detail::kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
-    adam_pass<Decoupled, L2, Amsgrad>(p, grad, m, v, vmax, begin, end, c);
+    kernels.adam_update(p + begin, grad + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr, end - begin, c);
   });
-}
-
-void update(bool decoupled, float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
-            const Scalars& c) {
-  bool l2 = !decoupled && c.decay != 0.0f;
-  if (decoupled) vmax ? adam_update<true, false, true>(p, grad, m, v, vmax, n, c) : adam_update<true, false, false>(p, grad, m, v, vmax, n, c);
-  else if (l2) vmax ? adam_update<false, true, true>(p, grad, m, v, vmax, n, c) : adam_update<false, true, false>(p, grad, m, v, vmax, n, c);
-  else vmax ? adam_update<false, false, true>(p, grad, m, v, vmax, n, c) : adam_update<false, false, false>(p, grad, m, v, vmax, n, c);
 }
 
 }  // namespace
@@ -181,11 +139,18 @@ void Adam::step() {
       s.step += 1;
       const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
       const double bias_correction2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
-      Scalars c{static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(1.0 - beta1),
-                static_cast<float>(1.0 - beta2), static_cast<float>(o.eps()), decay, decay_factor,
-                static_cast<float>(lr / bias_correction1), static_cast<float>(std::sqrt(bias_correction2))};
+      detail::AdamConstants c{static_cast<float>(beta1),
+                              static_cast<float>(beta2),
+                              static_cast<float>(1.0 - beta1),
+                              static_cast<float>(1.0 - beta2),
+                              static_cast<float>(o.eps()),
+                              decay,
+                              decay_factor,
+                              static_cast<float>(lr / bias_correction1),
+                              static_cast<float>(std::sqrt(bias_correction2)),
+                              decoupled_};
       float* vmax = o.amsgrad() ? s.max_exp_avg_sq.data() : nullptr;
-      update(decoupled_, param.mutable_value().data(), param.grad().data(), s.exp_avg.data(), s.exp_avg_sq.data(),
+      update(param.mutable_value().data(), param.grad().data(), s.exp_avg.data(), s.exp_avg_sq.data(),
              vmax, param.numel(), c);
     }
   }

@@ -6,11 +6,7 @@
 
 namespace xtgrad::detail {
 
-void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-                std::size_t ldc);
-/// e.g. "Eigen 3.4.0".
-const char* eigen_version();
+// Eigen's product is the kernel table's eigen_gemm (detail/simd_kernels.hpp), one per instruction set.
 
 #ifdef XTGRAD_WITH_ONEDNN
 void onednn_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,

@@ -8,6 +8,7 @@
 
 #include "gemm.hpp"
 #include "gemm_backends.hpp"
+#include "simd_kernels.hpp"
 
 namespace xtgrad::detail {
 namespace {
@@ -56,6 +57,8 @@ bool use_onednn(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::s
 #else
 bool use_onednn(bool, bool, std::size_t, std::size_t, std::size_t) { return false; }
 #endif
+// XTGRAD_EIGEN_VERSION comes from CMake's find_package (Eigen itself is compiled per ISA elsewhere).
+constexpr const char* kEigenVersion = "Eigen " XTGRAD_EIGEN_VERSION;
 }  // namespace
 
 void gemm_set_threads(int n) { requested_threads = n; }
@@ -77,7 +80,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
     return;
   }
 #endif
-  eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  simd_kernels().eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
@@ -89,11 +92,11 @@ const char* gemm_backend() {
   static const std::string summary = [] {
     auto from = [](bool ta, bool tb) { return std::to_string(static_cast<long long>(kOneDnnFrom[ta][tb])); };
     return std::string(onednn_version()) + " from m*n*k >= " + from(false, false) + " (NN), " + from(false, true) +
-           " (NT), " + from(true, false) + " (TN), " + eigen_version() + " below";
+           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below";
   }();
   return summary.c_str();
 #else
-  return eigen_version();
+  return kEigenVersion;
 #endif
 }
 

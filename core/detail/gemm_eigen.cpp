@@ -1,9 +1,12 @@
 // GEMM through Eigen 3.4: row-major maps over the caller's buffers, no copies or transposes.
+// Compiled once per instruction set like detail/simd_kernels_isa.cpp, each copy with Eigen's
+// namespace renamed (-DEigen=xtgrad_eigen_<isa>), so no Eigen template built for AVX-512 can be
+// picked by the linker for the SSE2 copy, or the other way round.
 #include <Eigen/Core>
 
-#include "gemm_backends.hpp"
+#include "isa_variants.hpp"
 
-namespace xtgrad::detail {
+namespace xtgrad::detail::XTGRAD_KERNEL_NS {
 namespace {
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -37,10 +40,4 @@ void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::s
   else product_into(cm, alpha, am.transpose(), bm.transpose(), beta);
 }
 
-#define XTGRAD_STR2(x) #x
-#define XTGRAD_STR(x) XTGRAD_STR2(x)
-const char* eigen_version() {
-  return "Eigen " XTGRAD_STR(EIGEN_WORLD_VERSION) "." XTGRAD_STR(EIGEN_MAJOR_VERSION) "." XTGRAD_STR(EIGEN_MINOR_VERSION);
-}
-
-}  // namespace xtgrad::detail
+}  // namespace xtgrad::detail::XTGRAD_KERNEL_NS

@@ -1,5 +1,6 @@
-// Vectorised elementwise loops (xsimd): a batch function over full SIMD widths, the same
-// function on a scalar batch for the tail. Used by the activations and fused kernels.
+// Vectorised elementwise loops (xsimd) for one instruction set A: a batch function over full SIMD
+// widths, the same function on a zero-padded batch for the tail. The kernels built on them are
+// compiled once per instruction set (detail/simd_kernels_isa.cpp) and chosen at run time.
 #pragma once
 
 #include <cstddef>
@@ -8,59 +9,63 @@
 
 namespace xtgrad::detail {
 
-using FloatBatch = xsimd::batch<float>;
+template <class A>
+using Batch = xsimd::batch<float, A>;
 
-/// out[i] = f(a[i]) where f takes and returns a FloatBatch (and must also work on one lane).
-template <class F>
+/// out[i] = f(a[i]) where f takes and returns a Batch<A>.
+template <class A, class F>
 void simd_map(const float* a, float* out, std::size_t n, F f) {
-  constexpr std::size_t width = FloatBatch::size;
+  constexpr std::size_t width = Batch<A>::size;
   std::size_t i = 0;
-  for (; i + width <= n; i += width) f(FloatBatch::load_unaligned(a + i)).store_unaligned(out + i);
+  for (; i + width <= n; i += width) f(Batch<A>::load_unaligned(a + i)).store_unaligned(out + i);
   if (i < n) {  // the tail: pad a full batch so f sees valid numbers
     alignas(64) float in_tail[width] = {}, out_tail[width];
     for (std::size_t k = 0; k < n - i; ++k) in_tail[k] = a[i + k];
-    f(FloatBatch::load_aligned(in_tail)).store_aligned(out_tail);
+    f(Batch<A>::load_aligned(in_tail)).store_aligned(out_tail);
     for (std::size_t k = 0; k < n - i; ++k) out[i + k] = out_tail[k];
   }
 }
 
 /// out[i] = f(a[i], b[i]).
-template <class F>
+template <class A, class F>
 void simd_map2(const float* a, const float* b, float* out, std::size_t n, F f) {
-  constexpr std::size_t width = FloatBatch::size;
+  constexpr std::size_t width = Batch<A>::size;
   std::size_t i = 0;
   for (; i + width <= n; i += width)
-    f(FloatBatch::load_unaligned(a + i), FloatBatch::load_unaligned(b + i)).store_unaligned(out + i);
+    f(Batch<A>::load_unaligned(a + i), Batch<A>::load_unaligned(b + i)).store_unaligned(out + i);
   if (i < n) {
     alignas(64) float a_tail[width] = {}, b_tail[width] = {}, out_tail[width];
     for (std::size_t k = 0; k < n - i; ++k) a_tail[k] = a[i + k], b_tail[k] = b[i + k];
-    f(FloatBatch::load_aligned(a_tail), FloatBatch::load_aligned(b_tail)).store_aligned(out_tail);
+    f(Batch<A>::load_aligned(a_tail), Batch<A>::load_aligned(b_tail)).store_aligned(out_tail);
     for (std::size_t k = 0; k < n - i; ++k) out[i + k] = out_tail[k];
   }
 }
 
-/// Loads n <= FloatBatch::size floats (a full batch, or a zero-padded tail).
-inline FloatBatch load_n(const float* p, std::size_t n) {
-  if (n == FloatBatch::size) return FloatBatch::load_unaligned(p);
-  alignas(64) float tail[FloatBatch::size] = {};
+/// Loads n <= Batch<A>::size floats (a full batch, or a zero-padded tail).
+template <class A>
+Batch<A> load_n(const float* p, std::size_t n) {
+  if (n == Batch<A>::size) return Batch<A>::load_unaligned(p);
+  alignas(64) float tail[Batch<A>::size] = {};
   for (std::size_t k = 0; k < n; ++k) tail[k] = p[k];
-  return FloatBatch::load_aligned(tail);
+  return Batch<A>::load_aligned(tail);
 }
 
 /// Stores the first n lanes of v.
-inline void store_n(const FloatBatch& v, float* p, std::size_t n) {
-  if (n == FloatBatch::size) return v.store_unaligned(p);
-  alignas(64) float tail[FloatBatch::size];
+template <class A>
+void store_n(const Batch<A>& v, float* p, std::size_t n) {
+  if (n == Batch<A>::size) return v.store_unaligned(p);
+  alignas(64) float tail[Batch<A>::size];
   v.store_aligned(tail);
   for (std::size_t k = 0; k < n; ++k) p[k] = tail[k];
 }
 
 /// Two-branch stable sigmoid on a batch: e = exp(−|z|) never overflows; σ = 1/(1+e) for z >= 0,
 /// e/(1+e) otherwise, so σ(−1000) = 0 and σ(1000) = 1 exactly.
-inline FloatBatch sigmoid_batch(const FloatBatch& z) {
-  FloatBatch e = xsimd::exp(-xsimd::abs(z));
-  FloatBatch r = FloatBatch(1.0f) / (FloatBatch(1.0f) + e);
-  return xsimd::select(z >= FloatBatch(0.0f), r, e * r);
+template <class A>
+Batch<A> sigmoid_batch(const Batch<A>& z) {
+  Batch<A> e = xsimd::exp(-xsimd::abs(z));
+  Batch<A> r = Batch<A>(1.0f) / (Batch<A>(1.0f) + e);
+  return xsimd::select(z >= Batch<A>(0.0f), r, e * r);
 }
 
 }  // namespace xtgrad::detail

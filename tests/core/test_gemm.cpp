@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/detail/gemm.hpp"
+#include "core/detail/simd_kernels.hpp"
 #include "support/testing.hpp"
 
 using namespace xtgrad;
@@ -22,10 +23,13 @@ struct Product {
   std::size_t pad = 0;  // extra elements at the end of every row of A, B and C
 };
 
-/// Runs C = alpha·op(A)·op(B) + beta·C through detail::gemm and checks every element against the
+using GemmFn = void (*)(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,
+                       const float*, std::size_t, float, float*, std::size_t);
+
+/// Runs C = alpha·op(A)·op(B) + beta·C through `gemm` (detail::gemm unless told) and checks every element against the
 /// product in double: any float summation order stays within (k + 2)·u·(|alpha|·|A|·|B| + |beta·C|)
 /// of it (u = 2^-24), while a wrong transpose, stride or beta is off by O(1).
-void check_product(const Product& p, float alpha, float beta) {
+void check_product(const Product& p, float alpha, float beta, GemmFn gemm = detail::gemm) {
   std::mt19937 gen(static_cast<unsigned>(p.m * 7919 + p.n * 104729 + p.k));
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::size_t a_rows = p.ta ? p.k : p.m, a_cols = p.ta ? p.m : p.k;
@@ -37,7 +41,7 @@ void check_product(const Product& p, float alpha, float beta) {
   // beta = 0 must ignore C, NaN included (BLAS semantics).
   for (float& x : c) x = beta == 0.0f ? std::nanf("") : u(gen);
   std::vector<float> c0 = c;
-  detail::gemm(p.ta, p.tb, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+  gemm(p.ta, p.tb, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
 
   auto op_a = [&](std::size_t i, std::size_t q) { return double(p.ta ? a[q * lda + i] : a[i * lda + q]); };
   auto op_b = [&](std::size_t q, std::size_t j) { return double(p.tb ? b[j * ldb + q] : b[q * ldb + j]); };
@@ -122,6 +126,21 @@ TEST_CASE("gemm: alpha, accumulation into C (beta) and row strides wider than th
         check_product(p, -0.5f, 2.0f);
         check_product(p, 2.0f, 0.0f);
       }
+}
+
+TEST_CASE("gemm: Eigen's products compiled for each instruction set this CPU has match a double product") {
+  for (detail::Isa isa : detail::supported_isas()) {
+    GemmFn eigen = detail::simd_kernels(isa).eigen_gemm;
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (const Product& p : products_for(ta, tb)) {
+          std::string where = std::string(detail::isa_name(isa)) + " " + case_name(ta, tb) + " m=" +
+                              std::to_string(p.m) + " n=" + std::to_string(p.n) + " k=" + std::to_string(p.k);
+          CAPTURE(where);
+          check_product(p, 1.0f, 0.0f, eigen);
+          check_product({ta, tb, p.m, p.n, p.k, 5}, -0.5f, 2.0f, eigen);  // strided, accumulating
+        }
+  }
 }
 
 TEST_CASE("gemm: k = 0 scales C by beta, and empty outputs are left alone") {

@@ -1,0 +1,38 @@
+# Fails when an object compiled for one instruction set (core/CMakeLists.txt, xtgrad_kernels_<isa>)
+# defines a global symbol that another copy, or the rest of the library, could define too: the
+# linker keeps one of equal weak symbols, so an inline helper built with -mavx512f could be the
+# one the SSE2 path calls, and stop with "illegal instruction" on an older CPU. Every global name
+# must carry the ISA: its namespace (isa_<isa>, xtgrad_eigen_<isa>) or its xsimd architecture.
+# Nor may an object have a static initialiser (.init_array): it would run at start-up on any CPU.
+# Usage: cmake -DNM=<nm> -DOBJDUMP=<objdump> -DISA=<isa> -DARCH=<xsimd arch> "-DOBJECTS=<a.o;b.o>"
+#        -P check_isa_symbols.cmake
+cmake_minimum_required(VERSION 3.18)
+set(allowed "DW.ref.__gxx_personality_v0")  # the C++ runtime's, the same in every object
+set(bad "")
+foreach(object IN LISTS OBJECTS)
+  execute_process(COMMAND ${NM} -C --defined-only --extern-only ${object} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${NM} failed on ${object}")
+  endif()
+  execute_process(COMMAND ${OBJDUMP} -h ${object} OUTPUT_VARIABLE sections)
+  if(sections MATCHES "init_array")
+    string(APPEND bad "\n  a static initialiser (.init_array)  (${object})")
+  endif()
+  string(REPLACE "\n" ";" lines "${symbols}")
+  foreach(line IN LISTS lines)
+    if(line STREQUAL "" OR line MATCHES ":$")
+      continue()
+    endif()
+    string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] " "" name "${line}")
+    string(FIND "${name}" "isa_${ISA}::" in_namespace)
+    string(FIND "${name}" "xtgrad_eigen_${ISA}::" in_eigen)
+    string(FIND "${name}" "${ARCH}" on_arch)
+    if(in_namespace EQUAL -1 AND in_eigen EQUAL -1 AND on_arch EQUAL -1 AND NOT name IN_LIST allowed)
+      string(APPEND bad "\n  ${name}  (${object})")
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "the ${ISA} kernels have symbols other code could define too (give them internal linkage, or make them templates on the architecture), or code that runs at start-up:${bad}")
+endif()
+message(STATUS "${ISA}: every global symbol names its instruction set")

@@ -1,0 +1,178 @@
+// The vectorised kernels compiled for each instruction set this CPU has (sse2, avx2, avx512)
+// against closed forms in double, and the XTGRAD_ISA choice with its errors.
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/detail/simd_kernels.hpp"
+#include "support/testing.hpp"
+
+using namespace xtgrad;
+using detail::Pointwise;
+using detail::PointwiseFn;
+
+namespace {
+
+// A grid across every branch and kink (0, ±1, hardtanh's bounds, softplus's βx = threshold at
+// 2.5), far tails included; 69 values, so every vector width leaves a tail.
+std::vector<float> inputs() {
+  std::vector<float> x{-1000.0f, 1000.0f, -88.0f, 88.0f, -30.0f, 30.0f, 0.0f, 1e-4f, -1e-4f, 2.5f, -1.0f, 1.0f};
+  for (int i = 0; i <= 56; ++i) x.push_back(-8.0f + 16.0f * static_cast<float>(i) / 56.0f);
+  return x;
+}
+
+struct Reference {
+  const char* name;
+  PointwiseFn fn;
+  std::function<double(double)> f, df;
+};
+
+double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+
+// Each function and its derivative in double, with PyTorch's conventions at the kinks (the
+// slope of the z > 0 side is taken only for z > 0; hardtanh passes gradient strictly inside).
+std::vector<Reference> references() {
+  return {
+      {"sigmoid", {Pointwise::Sigmoid}, sigmoid, [](double z) { return sigmoid(z) * (1 - sigmoid(z)); }},
+      {"tanh", {Pointwise::Tanh}, [](double z) { return std::tanh(z); },
+       [](double z) { return 1 - std::tanh(z) * std::tanh(z); }},
+      {"relu", {Pointwise::Relu}, [](double z) { return z > 0 ? z : 0.0; }, [](double z) { return z > 0 ? 1.0 : 0.0; }},
+      {"leaky_relu", {Pointwise::LeakyRelu, 0.1f}, [](double z) { return z > 0 ? z : 0.1f * z; },
+       [](double z) { return z > 0 ? 1.0 : double(0.1f); }},
+      {"elu", {Pointwise::Elu, 1.5f}, [](double z) { return z > 0 ? z : 1.5 * std::expm1(z); },
+       [](double z) { return z > 0 ? 1.0 : 1.5 * std::exp(z); }},
+      {"gelu", {Pointwise::GeluErf}, [](double z) { return 0.5 * z * (1 + std::erf(z / std::sqrt(2.0))); },
+       [](double z) {
+         return 0.5 * (1 + std::erf(z / std::sqrt(2.0))) + z * std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
+       }},
+      {"gelu tanh", {Pointwise::GeluTanh},
+       [](double z) { return 0.5 * z * (1 + std::tanh(kSqrt2OverPi * (z + 0.044715 * z * z * z))); },
+       [](double z) {
+         double t = std::tanh(kSqrt2OverPi * (z + 0.044715 * z * z * z));
+         return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * kSqrt2OverPi * (1 + 3 * 0.044715 * z * z);
+       }},
+      {"silu", {Pointwise::Silu}, [](double z) { return z * sigmoid(z); },
+       [](double z) { return sigmoid(z) * (1 + z * (1 - sigmoid(z))); }},
+      {"softplus", {Pointwise::Softplus, 2.0f, 5.0f},
+       [](double z) { return 2 * z > 5 ? z : std::log1p(std::exp(2 * z)) / 2; },
+       [](double z) { return 2 * z > 5 ? 1.0 : sigmoid(2 * z); }},
+      {"hardtanh", {Pointwise::Hardtanh, -1.0f, 2.5f}, [](double z) { return std::min(std::max(z, -1.0), 2.5); },
+       [](double z) { return z > -1 && z < 2.5 ? 1.0 : 0.0; }},
+      {"exp", {Pointwise::Exp}, [](double z) { return std::exp(z); }, [](double z) { return std::exp(z); }},
+  };
+}
+
+// float32 kernels against double: a few ulps of the result (xsimd's exp, tanh and erf are within
+// 2-3), plus an absolute floor for results that cancel towards 0.
+// Equal infinities (exp far out) count as close.
+bool close(double got, double want) { return got == want || std::fabs(got - want) <= 2e-6 + 2e-5 * std::fabs(want); }
+
+std::string describe(const std::string& what, float z, double got, double want) {
+  return what + " at " + std::to_string(z) + ": " + std::to_string(got) + ", expected " + std::to_string(want);
+}
+
+}  // namespace
+
+TEST_CASE("simd kernels: every pointwise function and its gradient, for each instruction set") {
+  std::vector<float> x = inputs(), g(x.size()), y(x.size()), dx(x.size());
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = 0.5f + 0.01f * static_cast<float>(i);  // upstream
+  for (detail::Isa isa : detail::supported_isas()) {
+    const detail::SimdKernels& k = detail::simd_kernels(isa);
+    for (const Reference& r : references()) {
+      std::string what = std::string(detail::isa_name(isa)) + " " + r.name;
+      CAPTURE(what);
+      k.forward(r.fn, x.data(), y.data(), x.size());
+      k.grad_from_input(r.fn, g.data(), x.data(), dx.data(), x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        double want = r.f(x[i]), want_grad = g[i] * r.df(x[i]);
+        INFO(describe(what, x[i], y[i], want));
+        CHECK(close(y[i], want));
+        INFO(describe(what + "'", x[i], dx[i], want_grad));
+        CHECK(close(dx[i], want_grad));
+      }
+    }
+    // σ and tanh saturate exactly, without NaN, far out.
+    std::vector<float> far{-1000.0f, 1000.0f}, out(2);
+    k.forward({Pointwise::Sigmoid}, far.data(), out.data(), 2);
+    CHECK(out == std::vector<float>{0.0f, 1.0f});
+    k.forward({Pointwise::Tanh}, far.data(), out.data(), 2);
+    CHECK(out == std::vector<float>{-1.0f, 1.0f});
+  }
+}
+
+TEST_CASE("simd kernels: gradients from the saved output of sigmoid, tanh and relu, for each instruction set") {
+  std::vector<float> x = inputs(), g(x.size(), 1.5f), y(x.size()), dx(x.size());
+  for (detail::Isa isa : detail::supported_isas()) {
+    const detail::SimdKernels& k = detail::simd_kernels(isa);
+    for (Pointwise f : {Pointwise::Sigmoid, Pointwise::Tanh, Pointwise::Relu}) {
+      std::string what = std::string(detail::isa_name(isa)) + " function " + std::to_string(static_cast<int>(f));
+      CAPTURE(what);
+      k.forward({f}, x.data(), y.data(), x.size());
+      k.grad_from_output(f, g.data(), y.data(), dx.data(), x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        double s = y[i];  // the derivative in terms of the output the kernel saw
+        double slope = f == Pointwise::Sigmoid ? s * (1 - s) : f == Pointwise::Tanh ? 1 - s * s : (s > 0 ? 1 : 0);
+        double want = 1.5 * slope;
+        INFO(describe(what + "'", x[i], dx[i], want));
+        CHECK(close(dx[i], want));
+      }
+    }
+  }
+}
+
+TEST_CASE("simd kernels: row sums, squared deviations, dot products and accumulation, for each instruction set") {
+  for (std::size_t n : {0, 1, 3, 15, 16, 17, 64, 100, 1001}) {
+    std::vector<float> a(n), b(n);
+    double sum = 0, dot = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      a[i] = std::sin(0.37f * static_cast<float>(i)) + 0.25f;
+      b[i] = std::cos(0.11f * static_cast<float>(i));
+      sum += a[i], dot += double(a[i]) * b[i];
+    }
+    double mean = n ? sum / double(n) : 0, squares = 0;
+    for (float v : a) squares += (v - float(mean)) * double(v - float(mean));
+    for (detail::Isa isa : detail::supported_isas()) {
+      const detail::SimdKernels& k = detail::simd_kernels(isa);
+      std::string what = std::string(detail::isa_name(isa)) + " n=" + std::to_string(n);
+      CAPTURE(what);
+      // float partial sums over n terms of size <= 1.25: within n·2^-24·Σ|terms| of the double sum
+      double bound = 1e-6 + double(n) * std::ldexp(1.0, -24) * 1.25 * double(n);
+      CHECK(std::fabs(k.sum(a.data(), n) - sum) <= bound);
+      CHECK(std::fabs(k.dot(a.data(), b.data(), n) - dot) <= bound);
+      CHECK(std::fabs(k.sum_squared_deviation(a.data(), n, float(mean)) - squares) <= 2 * bound);
+      // a as [rows, cols] for every split of n, each column summed in row order: the same float
+      // additions as a plain loop, so the same bits
+      for (std::size_t cols = 1; cols <= n; ++cols) {
+        if (n % cols != 0) continue;
+        std::vector<float> acc(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(cols)), want = acc;
+        for (std::size_t r = 0; r < n / cols; ++r)
+          for (std::size_t c = 0; c < cols; ++c) want[c] += a[r * cols + c];
+        k.add_column_sums(a.data(), n / cols, cols, acc.data());
+        CHECK(acc == want);
+      }
+    }
+  }
+}
+
+TEST_CASE("simd kernels: XTGRAD_ISA picks an instruction set the CPU has, and refuses others") {
+  std::vector<detail::Isa> have = detail::supported_isas();
+  REQUIRE_FALSE(have.empty());
+  CHECK(have.front() == detail::Isa::Sse2);
+  CHECK(detail::choose_isa(nullptr) == have.back());
+  CHECK(detail::choose_isa("") == have.back());
+  for (detail::Isa isa : have) CHECK(detail::choose_isa(detail::isa_name(isa)) == isa);
+  CHECK_THROWS_WITH_AS(detail::choose_isa("avx"), "XTGRAD_ISA: expected sse2, avx2 or avx512, got 'avx'",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(detail::choose_isa("AVX2"), "XTGRAD_ISA: expected sse2, avx2 or avx512, got 'AVX2'",
+                       std::invalid_argument);
+  if (!detail::cpu_supports(detail::Isa::Avx512))
+    CHECK_THROWS_WITH_AS(detail::choose_isa("avx512"), doctest::Contains("this CPU cannot run 'avx512'"),
+                         std::invalid_argument);
+  // What the ops run with is what build_info reports, and XTGRAD_ISA when it is set.
+  const char* forced = std::getenv("XTGRAD_ISA");
+  CHECK(build_info().simd == detail::isa_name(detail::active_isa()));
+  CHECK(build_info().simd == (forced && *forced ? std::string(forced) : detail::isa_name(have.back())));
+}
