@@ -5,6 +5,7 @@
 #include "core/gradcheck.hpp"
 #include "core/ops.hpp"
 #include "io/checkpoint.hpp"
+#include "io/predict.hpp"
 #include "io/weights.hpp"
 #include "layers/sequence_classifier.hpp"
 #include "optim/adam.hpp"
@@ -143,6 +144,24 @@ TEST_CASE("sequence classifier: save_weights and load_model rebuild it, checkpoi
   step(resumed, resumed_opt);
   step(resumed, resumed_opt);
   check_same_state(resumed, net);
+}
+
+TEST_CASE("sequence classifier: predict serves float-input models row by row and refuses token models") {
+  TempDir dir;
+  Generator gen(2);
+  SequenceClassifier net(SequenceClassifierOptions(2, 3).cell("gru").bidirectional(true), gen);
+  net.eval();
+  Tensor x = randn({4, 5, 2}, gen);
+  save_weights(net, dir.file("f.json"), Json{{"steps", 5}});
+  Array p = predict_proba(load_model(dir.file("f.json")), reshape(x, {4, 10}).value());  // step by step
+  Array expected = sigmoid(net(x)).value();
+  REQUIRE(p.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(p(i) == doctest::Approx(expected(i, 0)).epsilon(1e-6));
+
+  SequenceClassifier tokens_net(SequenceClassifierOptions(2, 3).num_embeddings(4), gen);
+  save_weights(tokens_net, dir.file("t.json"));
+  CHECK_THROWS_WITH_AS(predict_proba(load_model(dir.file("t.json")), zeros({1, 3}).value()),
+                       doctest::Contains("takes token indices, not rows of features"), std::invalid_argument);
 }
 
 TEST_CASE("sequence classifier: wrong input rank, indices out of range and bad options are named") {
