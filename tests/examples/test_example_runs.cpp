@@ -194,7 +194,7 @@ TEST_CASE("balanced_brackets: a short run of both cells saves loadable token mod
 // The issue's target, at the defaults (a GRU; about 0.5 s on 2 cores, seeds 0-9: 98.9-100%): at
 // least 95% on held-out sequences, while the token counts stay near chance (at most 60%: only the
 // flipped fifth of the unbalanced sequences differ in their counts).
-TEST_CASE("balanced_brackets: the defaults reach 95% held-out accuracy; the token-count baseline does not") {
+TEST_CASE("balanced_brackets: the defaults reach 95% held-out accuracy, the token-count baseline does not") {
   TempDir dir;
   Result r = run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, "--quiet --out out");
   CHECK_RUN_OK(r);
