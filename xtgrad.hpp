@@ -20,6 +20,7 @@
 #include "layers/lstm_layer.hpp"
 #include "layers/module.hpp"
 #include "layers/normalization.hpp"
+#include "layers/sequence_classifier.hpp"
 #include "layers/recurrent.hpp"
 #include "layers/registry.hpp"
 #include "layers/sequential.hpp"

@@ -14,6 +14,7 @@
 #include "linear.hpp"
 #include "lstm.hpp"
 #include "normalization.hpp"
+#include "sequence_classifier.hpp"
 #include "sequential.hpp"
 #include "shape_modules.hpp"
 
@@ -49,6 +50,7 @@ struct Registry {
     factories["LSTMClassifier"] = [](const Value& d) { return LSTMClassifier::from_config(d); };
     factories["GRUCell"] = [](const Value& d) { return GRUCell::from_config(d); };
     factories["GRU"] = [](const Value& d) { return GRU::from_config(d); };
+    factories["SequenceClassifier"] = [](const Value& d) { return SequenceClassifier::from_config(d); };
   }
 };
 

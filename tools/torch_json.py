@@ -78,6 +78,44 @@ class LSTMClassifier(nn.Module):
         return self.fc(out[:, -1, :])
 
 
+class SequenceClassifier(nn.Module):
+    """[Embedding ->] LSTM or GRU (batch_first) -> the last layer's final hidden state (both
+    directions side by side) -> [LayerNorm ->] [Dropout ->] Linear(D*H, num_classes), as xtgrad's
+    SequenceClassifier. With num_embeddings it takes token indices [B, T] (input_size is then the
+    embedding width); without, features [B, T, input_size]."""
+
+    def __init__(self, input_size, hidden_size, num_embeddings=None, padding_idx=None, cell="lstm", num_layers=1,
+                 bidirectional=False, dropout=0.0, layer_norm=False, num_classes=1, device=None):
+        super().__init__()
+        if cell not in ("lstm", "gru"):
+            raise ValueError(f"SequenceClassifier: cell must be 'lstm' or 'gru', got {cell!r}")
+        self.cell, self.dropout = cell, dropout
+        if num_embeddings is not None:
+            self.embedding = nn.Embedding(num_embeddings, input_size, padding_idx=padding_idx, device=device)
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        # PyTorch warns about dropout on a single layer, where it does nothing anyway.
+        self.rnn = rnn(input_size, hidden_size, num_layers, batch_first=True, bidirectional=bidirectional,
+                       dropout=dropout if num_layers > 1 else 0.0, device=device)
+        width = hidden_size * (2 if bidirectional else 1)
+        if layer_norm:
+            self.norm = nn.LayerNorm(width, device=device)
+        if dropout > 0:
+            self.head_dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(width, num_classes, device=device)
+
+    def forward(self, x):
+        if hasattr(self, "embedding"):
+            x = self.embedding(x.long())
+        _, h_n = self.rnn(x)
+        h_n = h_n[0] if isinstance(h_n, tuple) else h_n
+        h = torch.cat(list(h_n[-(2 if self.rnn.bidirectional else 1):]), dim=1)
+        if hasattr(self, "norm"):
+            h = self.norm(h)
+        if hasattr(self, "head_dropout"):
+            h = self.head_dropout(h)
+        return self.fc(h)
+
+
 # ---------------------------------------------------------------------------------------------
 # The type registry
 
@@ -245,6 +283,37 @@ def _describe_lstm_classifier(m):
     return {"input_size": lstm.input_size, "hidden_size": lstm.hidden_size, "num_layers": lstm.num_layers}
 
 
+def _build_sequence_classifier(d, device):
+    embeddings = get_optional(d, "num_embeddings", lambda d, k: get_int_in(d, k))
+    padding = get_optional(d, "padding_idx", lambda d, k: get_int_in(d, k, -(embeddings or 0), (embeddings or 1) - 1))
+    cell = d.get("cell")
+    if cell not in ("lstm", "gru"):
+        raise ValueError(f"SequenceClassifier: 'cell' must be \"lstm\" or \"gru\", got {cell!r}")
+    return SequenceClassifier(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"), embeddings, padding, cell,
+                              get_int_in(d, "num_layers", high=1024, default=1), get_bool_or(d, "bidirectional", False),
+                              get_number_or(d, "dropout", 0.0), get_bool_or(d, "layer_norm", False),
+                              get_int_in(d, "num_classes", default=1), device)
+
+
+def _describe_sequence_classifier(m):
+    rnn, fc, emb, norm = getattr(m, "rnn", None), getattr(m, "fc", None), getattr(m, "embedding", None), \
+        getattr(m, "norm", None)
+    cell = {nn.LSTM: "lstm", nn.GRU: "gru"}.get(type(rnn))
+    width = rnn.hidden_size * (2 if rnn.bidirectional else 1) if cell else None
+    if not (cell and rnn.batch_first and rnn.bias and not getattr(rnn, "proj_size", 0)
+            and type(fc) is nn.Linear and fc.bias is not None and fc.in_features == width
+            and (emb is None or (type(emb) is nn.Embedding and emb.embedding_dim == rnn.input_size))
+            and (norm is None or (type(norm) is nn.LayerNorm and list(norm.normalized_shape) == [width]))):
+        raise ValueError("SequenceClassifier needs `rnn` = nn.LSTM or nn.GRU (batch_first, with bias), "
+                         "`fc` = nn.Linear(D*H, num_classes), and optionally `embedding` = nn.Embedding(V, I) "
+                         "and `norm` = nn.LayerNorm(D*H)")
+    return {"input_size": rnn.input_size, "hidden_size": rnn.hidden_size,
+            "num_embeddings": emb.num_embeddings if emb is not None else None,
+            "padding_idx": emb.padding_idx if emb is not None else None, "cell": cell,
+            "num_layers": rnn.num_layers, "bidirectional": rnn.bidirectional, "dropout": float(m.dropout),
+            "layer_norm": norm is not None, "num_classes": fc.out_features}
+
+
 register_type("Sequential", nn.Sequential, _build_sequential, _describe_sequential)
 register_type("Linear", nn.Linear,
               lambda d, device: nn.Linear(get_int_in(d, "in_features"), get_int_in(d, "out_features"),
@@ -341,6 +410,7 @@ register_type("LSTMClassifier", LSTMClassifier,
               lambda d, device: LSTMClassifier(get_int_in(d, "input_size"), get_int_in(d, "hidden_size"),
                                                get_int_in(d, "num_layers", high=1024, default=1), device),
               _describe_lstm_classifier)
+register_type("SequenceClassifier", SequenceClassifier, _build_sequence_classifier, _describe_sequence_classifier)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Guide snippets: normalisation, dropout, embeddings and the activations, as modules and as
-// functions; train and eval modes; GRU and bidirectional, stacked RNNs. Compiled and run by CTest.
+// functions; train and eval modes; GRU and bidirectional, stacked RNNs; SequenceClassifier.
+// Compiled and run by CTest.
 #include <cstdio>
 
 #include <xtgrad/xtgrad.hpp>
@@ -75,8 +76,25 @@ bool recurrent() {
          h.shape() == Shape{5, 32};
 }
 
+bool sequence_classifier() {
+  // [snippet:sequence_classifier]
+  SequenceClassifier net(SequenceClassifierOptions(/*input_size=*/16, /*hidden_size=*/32)
+                             .num_embeddings(100)     // token ids [batch, steps] through Embedding(100, 16)
+                             .padding_idx(0)
+                             .cell("gru")             // or "lstm"
+                             .bidirectional(true)
+                             .num_layers(2)
+                             .dropout(0.1)            // between the layers and before fc
+                             .layer_norm(true)
+                             .num_classes(3));        // 1: one binary logit
+  Tensor ids = tensor({{0, 0, 5, 7, 9}, {3, 1, 4, 1, 5}});  // padded at the front with 0
+  Tensor logits = net(ids);                                 // [2, 3]
+  // [end-snippet]
+  return logits.shape() == Shape{2, 3};
+}
+
 int main() {
-  bool ok = dense() && tokens() && functions() && recurrent();
+  bool ok = dense() && tokens() && functions() && recurrent() && sequence_classifier();
   std::printf("%s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;
 }

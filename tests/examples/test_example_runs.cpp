@@ -165,6 +165,66 @@ TEST_CASE("lstm_sequence: a short run saves the LSTM and the baseline, metrics a
   load_model(dir.file("out/baseline.json"));
 }
 
+TEST_CASE("balanced_brackets: a short run of both cells saves loadable token models, the baseline and no predict line") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS,
+                 "--cell both --bidirectional --steps 12 --epochs 2 --train-size 64 --baseline-epochs 1 --out out");
+  CHECK_RUN_OK(r);
+  for (const char* row : {"bidirectional GRU", "bidirectional LSTM", "MLP on token counts"})
+    CHECK(r.out.find(row) != std::string::npos);
+  // `xtgrad predict` takes no token models: the closing line offers inspect instead.
+  CHECK(r.out.find(" predict ") == std::string::npos);
+  CHECK(r.out.find("look inside with: ") != std::string::npos);
+  for (const char* cell : {"gru", "lstm"}) {
+    LoadedModel model = load_model(dir.file(std::string("out/") + cell + ".json"));
+    CHECK(model.architecture["type"] == "SequenceClassifier");
+    CHECK(model.architecture["cell"] == cell);
+    CHECK(model.architecture["bidirectional"] == true);
+    CHECK(model.metadata["steps"] == 12);
+    CHECK(model.module->input_spec()->token_indices);
+    // A padded row of token ids (pad 0, '(' 1, ')' 2) gives one logit.
+    Tensor logit = (*model.module)(tensor({{0.0f, 0.0f, 1.0f, 2.0f}}));
+    CHECK(logit.shape() == Shape{1, 1});
+  }
+  load_model(dir.file("out/baseline.json"));
+  Result inspected = run(dir, XTGRAD_CLI, "inspect --model '" + dir.file("out/gru.json") + "'");
+  CHECK_RUN_OK(inspected);
+}
+
+// The issue's target, at the defaults (a GRU; about 0.5 s on 2 cores, seeds 0-9: 98.9-100%): at
+// least 95% on held-out sequences, while the token counts stay near chance (at most 60%: only the
+// flipped fifth of the unbalanced sequences differ in their counts).
+TEST_CASE("balanced_brackets: the defaults reach 95% held-out accuracy, the token-count baseline does not") {
+  TempDir dir;
+  Result r = run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, "--quiet --out out");
+  CHECK_RUN_OK(r);
+  auto accuracy = [&](const std::string& row) {
+    std::size_t at = r.out.find("\n  " + row + " ");
+    REQUIRE(at != std::string::npos);
+    std::istringstream cells(r.out.substr(at + row.size() + 3));
+    double percent = 0;
+    cells >> percent;
+    return percent / 100.0;
+  };
+  CHECK(accuracy("GRU") >= 0.95);
+  CHECK(accuracy("MLP on token counts") < 0.65);
+}
+
+TEST_CASE("balanced_brackets: the same seed gives identical files, another seed does not") {
+  TempDir dir;
+  const std::string args = "--epochs 2 --train-size 64 --baseline-epochs 1 --quiet --out ";
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, args + "a --seed 3"));
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, args + "b --seed 3"));
+  CHECK_RUN_OK(run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, args + "c --seed 4"));
+  for (const char* file : {"model.json", "baseline.json"}) {
+    CAPTURE(file);
+    std::string a = read_text(dir.file(std::string("a/") + file));
+    CHECK(!a.empty());
+    CHECK(a == read_text(dir.file(std::string("b/") + file)));
+    CHECK(a != read_text(dir.file(std::string("c/") + file)));
+  }
+}
+
 TEST_CASE("digits: a short run saves both models as multiclass files, the heat map, the digit grid and metrics") {
   TempDir dir;
   Result r = run(dir, XTGRAD_EXAMPLE_DIGITS, "--epochs 2 --out out");
@@ -247,7 +307,7 @@ TEST_CASE("diabetes: least squares recovers a target that is exactly linear in t
 TEST_CASE("examples: --help works and bad flags are rejected") {
   TempDir dir;
   for (const char* program : {XTGRAD_EXAMPLE_MLP_2D, XTGRAD_EXAMPLE_BREAST_CANCER, XTGRAD_EXAMPLE_LSTM_SEQUENCE,
-                              XTGRAD_EXAMPLE_DIGITS, XTGRAD_EXAMPLE_DIABETES}) {
+                              XTGRAD_EXAMPLE_DIGITS, XTGRAD_EXAMPLE_DIABETES, XTGRAD_EXAMPLE_BALANCED_BRACKETS}) {
     CAPTURE(program);
     Result help = run(dir, program, "--help");
     CHECK_RUN_OK(help);
@@ -259,6 +319,8 @@ TEST_CASE("examples: --help works and bad flags are rejected") {
   }
   CHECK(run(dir, XTGRAD_EXAMPLE_MLP_2D, "--dataset squares").exit_code != 0);
   CHECK(run(dir, XTGRAD_EXAMPLE_LSTM_SEQUENCE, "--steps 10").exit_code != 0);
+  CHECK(run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, "--cell rnn").exit_code != 0);
+  CHECK(run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS, "--steps 4").exit_code != 0);
   Result bad_hidden = run(dir, XTGRAD_EXAMPLE_MLP_2D, "--hidden 8,,8 --epochs 1");
   CHECK(bad_hidden.exit_code == 1);
   CHECK(bad_hidden.err.find("--hidden") != std::string::npos);

@@ -95,6 +95,14 @@ int main(int argc, char** argv) {
   export_sequence_model(folder, "lstm_bidirectional", bi_lstm, randn({5, 2, 3}, gen));
   GRU bi_gru(GRUOptions(2, 3).num_layers(2).batch_first(true).bidirectional(true).bias(false), gen);
   export_sequence_model(folder, "gru_bidirectional", bi_gru, randn({3, 4, 2}, gen));
-  std::printf("wrote 8 models to %s\n", folder.c_str());
+  // SequenceClassifier: token ids through an Embedding, a bidirectional GRU and LayerNorm to three
+  // classes; and float steps through a 2-layer LSTM to one logit.
+  SequenceClassifier tokens(SequenceClassifierOptions(3, 4).num_embeddings(6).padding_idx(0).cell("gru").num_layers(2)
+                                .bidirectional(true).dropout(0.2).layer_norm(true).num_classes(3), gen);
+  Array ids = xt::floor(rand({4, 5}, gen).value() * 6.0f);
+  export_sequence_model(folder, "sequence_classifier_tokens", tokens, Tensor(ids));
+  SequenceClassifier steps(SequenceClassifierOptions(3, 5).num_layers(2), gen);
+  export_sequence_model(folder, "sequence_classifier_lstm", steps, randn({3, 6, 3}, gen));
+  std::printf("wrote 10 models to %s\n", folder.c_str());
   return 0;
 }

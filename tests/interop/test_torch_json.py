@@ -30,7 +30,10 @@ def check_round_trips(torch, nn, tj, user_modules):
               nn.LSTM(3, 4, 2, batch_first=True), nn.LSTM(2, 3, bias=False), nn.LSTMCell(3, 2),
               nn.GRU(3, 4, 2, batch_first=True), nn.GRU(2, 3, bias=False), nn.GRUCell(3, 2),
               nn.LSTM(3, 4, 2, bidirectional=True, dropout=0.25), nn.GRU(2, 3, 2, batch_first=True, bidirectional=True),
-              tj.LSTMClassifier(3, 4, 2), outer, nn.Sequential(user_modules.TestBlock(2, 3), nn.Linear(3, 1))]
+              tj.LSTMClassifier(3, 4, 2), outer, nn.Sequential(user_modules.TestBlock(2, 3), nn.Linear(3, 1)),
+              tj.SequenceClassifier(2, 3),
+              tj.SequenceClassifier(3, 4, num_embeddings=6, padding_idx=0, cell="gru", num_layers=2,
+                                    bidirectional=True, dropout=0.2, layer_norm=True, num_classes=3)]
     models += layer_models(torch, nn)
     for model in models:
         doc = json.loads(json.dumps(tj.to_xtgrad(model)))  # through JSON text, as a file

@@ -145,7 +145,7 @@ TEST_CASE("load_model: unknown types, bad options and oversized architectures ar
                        doctest::Contains((dir.file("unknown.json") +
                                           ": model: layers[0]: unknown module type 'Conv2d' (registered: BatchNorm1d, Dropout, "
                                           "ELU, Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, "
-                                          "LSTMClassifier, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, "
+                                          "LSTMClassifier, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, SequenceClassifier, Sequential, "
                                           "SiLU, Sigmoid, Softmax, Softplus, Tanh").c_str()),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(load_model(arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),

@@ -91,7 +91,7 @@ TEST_CASE("registry: describe and build_module round-trip built-in and user type
   CHECK_THROWS_WITH_AS(build_module(unknown),
                        doctest::Contains("unknown module type 'NeverRegistered' (registered: BatchNorm1d, Dropout, ELU, "
                                          "Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, LSTMClassifier, "
-                                         "LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, SiLU, Sigmoid, "
+                                         "LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, SequenceClassifier, Sequential, SiLU, Sigmoid, "
                                          "Softmax, Softplus, Tanh, TestBlock, TestOuter); "
                                          "a module of your own is registered once before loading with "
                                          "xtgrad::register_module_type<NeverRegistered>(\"NeverRegistered\")"),
