@@ -169,17 +169,16 @@ int run(const Options& o) {
   for (const Trained& r : runs) {
     metadata["test_accuracy"] = r.test.accuracy;
     const std::string file = runs.size() == 1 ? "model.json" : r.model->options.cell() + ".json";
-    out.save_model(file, *r.model, metadata, r.name + " weights (xtgrad inspect)");
+    out.save_model(file, *r.model, metadata, r.name + " weights (xtgrad predict / inspect)");
   }
   metadata["test_accuracy"] = baseline_test.accuracy;
   metadata["input"] = "the shares of pad, '(' and ')' tokens";
   out.save_model("baseline.json", baseline, metadata, "token-count MLP baseline weights");
-  // `xtgrad predict` takes rows of features, not token ids, so the closing line points at inspect.
-  if (!o.common.quiet)
-    std::cout << "\nwrote:\n"
-              << out.listing() << "look inside with: " << tool_command() << " inspect --model "
-              << shell_quoted(out.file(runs.size() == 1 ? "model.json" : "gru.json")) << "\n";
-  std::cout << "total time " << fixed(clock.seconds(), 2) << " s\n";
+  std::string header;
+  for (std::size_t t = 1; t <= o.steps; ++t) header += "t" + std::to_string(t) + ",";
+  out.write("test.csv", labelled_rows_csv(test.x, test.y, header + "balanced"),
+            "held-out token rows (0 pad, 1 '(', 2 ')'), 1 if balanced last");
+  print_closing(out, runs.size() == 1 ? "model.json" : "gru.json", "test.csv", o.common.quiet, clock.seconds());
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "predict.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "../core/autograd.hpp"
@@ -83,11 +84,15 @@ void unstandardize_targets(Array& values, const Json& stats) {
     for (std::size_t k = 0; k < outputs; ++k) values(r, k) = values(r, k) * s[k] + m[k];
 }
 
+Tensor run_on_tokens(const LoadedModel& model, const Array& raw, const InputSpec& spec);
+Tensor run_checked(const LoadedModel& model, const Tensor& input);
+
 // Checks the rows' width against the model (T from `steps`), standardises, and runs the model.
 Tensor run_model(const LoadedModel& model, const Array& raw, std::optional<std::size_t> steps) {
   if (raw.dimension() != 2 || raw.shape()[0] == 0) reject("expected at least one row of features");
   const std::size_t rows = raw.shape()[0], columns = raw.shape()[1];
   const InputSpec spec = check_row_width(model, columns, steps);
+  if (spec.token_indices) return run_on_tokens(model, raw, spec);
   const std::size_t features = spec.features;
   Array values = raw;
   if (model.metadata.contains("standardize")) standardize(values, model.metadata["standardize"], features);
@@ -95,9 +100,32 @@ Tensor run_model(const LoadedModel& model, const Array& raw, std::optional<std::
   if (spec.sequence)
     input = reshape(input, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(columns / features),
                             static_cast<std::int64_t>(features)});
+  return run_checked(model, input);
+}
+
+// The ids as they are (no standardisation: they name rows of the embedding), checked first so
+// that a bad one names its row instead of stopping inside the Embedding.
+Tensor run_on_tokens(const LoadedModel& model, const Array& raw, const InputSpec& spec) {
+  const std::size_t rows = raw.shape()[0], columns = raw.shape()[1];
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < columns; ++c) {
+      float id = raw(r, c);
+      if (std::isfinite(id) && id == std::floor(id) && id >= 0.0f && id < static_cast<float>(spec.vocabulary)) continue;
+      char shown[32];
+      std::snprintf(shown, sizeof shown, "%.9g", static_cast<double>(id));
+      throw RowError(r, "column " + std::to_string(c + 1) + ": token ids are whole numbers in [0, " +
+                            std::to_string(spec.vocabulary) + ") for this " + model.module->type_name() + ", got " +
+                            shown);
+    }
+  return run_checked(model, Tensor(raw));
+}
+
+// Runs the model without recording; its output must have one row per input row.
+Tensor run_checked(const LoadedModel& model, const Tensor& input) {
+  const auto rows = input.size(0);
   NoGrad no_grad;
   Tensor output = (*model.module)(input);
-  bool one_per_row = output.dim() >= 1 && output.size(0) == static_cast<std::int64_t>(rows);
+  bool one_per_row = output.dim() >= 1 && output.size(0) == rows;
   if (!one_per_row || output.dim() > 2)
     reject("the model gives " + shape_str(output.shape()) + " outputs for " + std::to_string(rows) +
            " rows; predict needs [rows] or [rows, outputs]");
@@ -109,14 +137,22 @@ Tensor run_model(const LoadedModel& model, const Array& raw, std::optional<std::
 InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::optional<std::size_t> steps) {
   std::optional<InputSpec> spec = model.module->input_spec();
   if (!spec) reject("the model (" + model.module->type_name() + ") does not say what input it takes");
-  if (spec->token_indices)
-    reject("the model (" + model.module->type_name() + ") takes token indices, not rows of features; "
-           "predict serves models whose input is features");
-  const std::size_t features = spec->features;
   if (spec->sequence) {
     if (!steps) steps = recorded_steps(model.metadata);
     if (steps && (*steps == 0 || *steps > kMaxSteps))
       reject("T (--steps) must be between 1 and " + std::to_string(kMaxSteps) + ", got " + std::to_string(*steps));
+  }
+  if (spec->token_indices) {  // one id per column: T of them for a sequence model
+    if (model.metadata.contains("standardize"))
+      reject("metadata.standardize is for features, and this " + model.module->type_name() + " takes token indices");
+    if (spec->sequence && steps && columns != *steps)
+      reject("each row must hold T = " + std::to_string(*steps) + " token ids for this " +
+             model.module->type_name() + ", got " + std::to_string(columns));
+    if (columns == 0) reject("each row must hold at least one token id");
+    return *spec;
+  }
+  const std::size_t features = spec->features;
+  if (spec->sequence) {
     if (steps && columns != *steps * features)
       reject("each row must hold T x input_size = " + std::to_string(*steps) + " x " + std::to_string(features) +
              " = " + std::to_string(*steps * features) + " numbers (time step by time step) for this " +

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,17 @@ std::vector<std::string> class_names(const Json& metadata, std::size_t classes);
 std::optional<std::size_t> recorded_steps(const Json& metadata);
 
 /// Checks that rows of `columns` numbers fit the model: its input width, or for a sequence model
-/// T·input_size (T = `steps`, else metadata.steps, else any whole number of steps). Returns what
-/// the model takes; throws std::invalid_argument saying what was expected.
+/// T·input_size (T = `steps`, else metadata.steps, else any whole number of steps); for a model
+/// taking token indices, one id per column (T of them for a sequence model). Returns what the
+/// model takes; throws std::invalid_argument saying what was expected.
 InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::optional<std::size_t> steps = std::nullopt);
+
+/// A bad value in one of the rows given to predict_rows() (a token id that is not a whole number
+/// in the vocabulary): `row` counts from 0 in those rows, so a reader can name the line.
+struct RowError : std::invalid_argument {
+  RowError(std::size_t row, const std::string& message) : std::invalid_argument(message), row(row) {}
+  std::size_t row;
+};
 
 struct Prediction {
   Task task = Task::binary;
@@ -49,9 +58,10 @@ struct Prediction {
 /// [N, C] output (as is when the model outputs probabilities). Regression: the [N] or [N, K]
 /// output, times metadata.target_standardize.std plus its mean when present. For a sequence
 /// model each row holds T·input_size numbers, time step by time step; T is `steps` when given,
-/// else metadata.steps when recorded, else any whole number of steps. A width that does not fit
-/// the model, an output that does not fit the task, or bad metadata throws std::invalid_argument
-/// saying what was expected.
+/// else metadata.steps when recorded, else any whole number of steps. A model taking token indices
+/// (an Embedding first) takes one id per column, as is; an id outside [0, vocabulary) or not a
+/// whole number throws RowError. A width that does not fit the model, an output that does not fit
+/// the task, or bad metadata throws std::invalid_argument saying what was expected.
 Prediction predict_rows(const LoadedModel& model, const Array& rows, std::optional<std::size_t> steps = std::nullopt);
 
 /// predict_rows() for a binary model: probabilities [N]. Throws std::invalid_argument when

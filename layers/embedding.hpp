@@ -39,7 +39,7 @@ class Embedding : public Module {
   std::string type_name() const override { return "Embedding"; }
   /// Token indices, not features: a Sequential starting with an Embedding says so instead of
   /// giving a later layer's width.
-  std::optional<InputSpec> input_spec() const override { return InputSpec{0, false, true}; }
+  std::optional<InputSpec> input_spec() const override { return InputSpec{0, false, true, num_embeddings}; }
   Value config() const override;
 
   std::size_t num_embeddings, embedding_dim;

@@ -25,6 +25,7 @@ struct InputSpec {
   std::size_t features = 0;
   bool sequence = false;
   bool token_indices = false;
+  std::size_t vocabulary = 0;  ///< with token_indices: the ids run over [0, vocabulary)
 };
 
 class Module {

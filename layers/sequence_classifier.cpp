@@ -86,7 +86,7 @@ Value SequenceClassifier::config() const {
 }
 
 std::optional<InputSpec> SequenceClassifier::input_spec() const {
-  if (embedding) return InputSpec{0, true, true};
+  if (embedding) return InputSpec{0, true, true, embedding->num_embeddings};
   return InputSpec{options.input_size(), true};
 }
 

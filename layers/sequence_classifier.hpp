@@ -69,7 +69,7 @@ class SequenceClassifier : public Module {
   Tensor features(const Tensor& input);
   std::string type_name() const override { return "SequenceClassifier"; }
   Value config() const override;
-  /// Token models report token_indices (predict takes rows of features only).
+  /// Token models report token_indices and the vocabulary (predict then takes rows of T token ids).
   std::optional<InputSpec> input_spec() const override;
 
   const SequenceClassifierOptions options;

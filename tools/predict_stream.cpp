@@ -121,7 +121,8 @@ std::optional<std::size_t> sequence_steps(const LoadedModel& model, std::optiona
   std::optional<std::size_t> recorded = recorded_steps(model.metadata);
   XTGRAD_CHECK(!flag || !recorded || *flag == *recorded, "predict", "--steps ", *flag,
                " differs from the sequence length the model file records (metadata.steps = ", recorded.value_or(0), ")");
-  XTGRAD_CHECK(flag || recorded, "predict", "this ", model.module->type_name(),
+  // A row of token ids has one per step, so T is its width; rows of features need T to be known.
+  XTGRAD_CHECK(flag || recorded || spec->token_indices, "predict", "this ", model.module->type_name(),
                " reads rows of T time steps, and its file records no metadata.steps: pass --steps T");
   return flag ? flag : recorded;
 }
@@ -164,7 +165,13 @@ int predict(const PredictArgs& args) {
     ChunkPlace place{source, reader.first_data_line() + rows, rows, reader.columns()};
     Array labels;
     if (args.labels_last) labels = split_labels(chunk);
-    Prediction prediction = predict_rows(model, chunk, steps);
+    Prediction prediction;
+    try {
+      prediction = predict_rows(model, chunk, steps);
+    } catch (const RowError& e) {  // name the file and line of the row
+      throw std::invalid_argument(source + ":" + std::to_string(place.first_line + e.row) + ": row " +
+                                  std::to_string(place.first_row + e.row + 1) + ", " + e.what());
+    }
     text.clear();
     const std::size_t outputs = prediction.values.size() / prediction.values.shape()[0];
     if (rows == 0) {

@@ -632,8 +632,11 @@ def _forward(model, metadata, x):
     metadata["standardize"] says. An LSTMClassifier's rows hold T*I values, step by step ([B, T, I]
     is also accepted); metadata["steps"], when present, must be T."""
     x = torch.as_tensor(x).to(torch.float32)
-    lstm = type(model).__name__ == "LSTMClassifier"
-    n_in = model.lstm.input_size if lstm else None
+    embedding = _token_embedding(model)
+    if embedding is not None:
+        return _forward_tokens(model, embedding, metadata, x)
+    lstm = type(model).__name__ in ("LSTMClassifier", "SequenceClassifier")
+    n_in = (model.lstm if type(model).__name__ == "LSTMClassifier" else model.rnn).input_size if lstm else None
     x = x.reshape(x.shape[0], -1) if lstm and x.dim() == 3 else x
     if x.dim() != 2:
         raise ValueError(f"inputs must be [rows, features], got shape {list(x.shape)}")
@@ -651,6 +654,34 @@ def _forward(model, metadata, x):
         x = ((x.reshape(x.shape[0], -1, width) - mean) / std).reshape(x.shape[0], -1)
     with torch.no_grad():
         out = model.eval()(x.reshape(x.shape[0], -1, n_in) if lstm else x)
+    return out.reshape(x.shape[0], -1)
+
+
+def _token_embedding(model):
+    """The Embedding a model reads token ids with (a SequenceClassifier with num_embeddings, or a
+    Sequential starting with one), as xtgrad's InputSpec.token_indices; else None."""
+    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[0], nn.Embedding):
+        return model[0]
+    return getattr(model, "embedding", None) if type(model).__name__ == "SequenceClassifier" else None
+
+
+def _forward_tokens(model, embedding, metadata, x):
+    """As `xtgrad predict` for a token model: one id per column, as is; T (metadata["steps"]) checked
+    for a SequenceClassifier; an id outside [0, num_embeddings) or not whole names its row."""
+    if x.dim() != 2:
+        raise ValueError(f"inputs must be [rows, token ids], got shape {list(x.shape)}")
+    if (metadata or {}).get("standardize") is not None:
+        raise ValueError("metadata.standardize is for features, and this model takes token indices")
+    steps = (metadata or {}).get("steps")
+    if type(model).__name__ == "SequenceClassifier" and steps is not None and x.shape[1] != steps:
+        raise ValueError(f"each row must hold T = {steps} token ids, got {x.shape[1]}")
+    bad = torch.nonzero((x != x.floor()) | (x < 0) | (x >= embedding.num_embeddings) | ~torch.isfinite(x))
+    if bad.numel():
+        row, col = (int(v) for v in bad[0])
+        raise ValueError(f"row {row + 1}, column {col + 1}: token ids are whole numbers in "
+                         f"[0, {embedding.num_embeddings}), got {float(x[row, col])}")
+    with torch.no_grad():
+        out = model.eval()(x.long())
     return out.reshape(x.shape[0], -1)
 
 

@@ -66,9 +66,9 @@ LoadedModel check_model(const TempDir& dir, const std::string& weights, const st
 }
 
 // The `xtgrad predict` command an example prints at its end ("check with: <tool> predict ..."),
-// pasted into a shell in the folder the example ran in: it must succeed, writing one line per test
-// row after a header line.
-Result run_printed_predict(const TempDir& dir, const std::string& example_out, std::size_t test_rows) {
+// pasted into a shell in the folder the example ran in: it must succeed, writing `lines` lines (one
+// per test row, after a header line except for binary models).
+Result run_printed_predict(const TempDir& dir, const std::string& example_out, std::size_t lines) {
   const std::string marker = "check with: ";
   std::size_t at = example_out.find(marker);
   REQUIRE(at != std::string::npos);
@@ -76,7 +76,7 @@ Result run_printed_predict(const TempDir& dir, const std::string& example_out, s
   CHECK(command.find(" predict --model ") != std::string::npos);
   Result predicted = run_shell(dir, command);
   CHECK_RUN_OK(predicted);
-  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == static_cast<std::ptrdiff_t>(test_rows + 1));
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == static_cast<std::ptrdiff_t>(lines));
   return predicted;
 }
 
@@ -165,16 +165,16 @@ TEST_CASE("lstm_sequence: a short run saves the LSTM and the baseline, metrics a
   load_model(dir.file("out/baseline.json"));
 }
 
-TEST_CASE("balanced_brackets: a short run of both cells saves loadable token models, the baseline and no predict line") {
+TEST_CASE("balanced_brackets: a short run of both cells saves loadable token models and the baseline, and its predict line works") {
   TempDir dir;
   Result r = run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS,
                  "--cell both --bidirectional --steps 12 --epochs 2 --train-size 64 --baseline-epochs 1 --out out");
   CHECK_RUN_OK(r);
   for (const char* row : {"bidirectional GRU", "bidirectional LSTM", "MLP on token counts"})
     CHECK(r.out.find(row) != std::string::npos);
-  // `xtgrad predict` takes no token models: the closing line offers inspect instead.
-  CHECK(r.out.find(" predict ") == std::string::npos);
-  CHECK(r.out.find("look inside with: ") != std::string::npos);
+  // The closing line scores the held-out token rows with the GRU's file (default test set: 2000 rows).
+  Result predicted = run_printed_predict(dir, r.out, 2000);
+  CHECK(predicted.err.find("accuracy: ") != std::string::npos);
   for (const char* cell : {"gru", "lstm"}) {
     LoadedModel model = load_model(dir.file(std::string("out/") + cell + ".json"));
     CHECK(model.architecture["type"] == "SequenceClassifier");
@@ -236,7 +236,7 @@ TEST_CASE("digits: a short run saves both models as multiclass files, the heat m
   // round(20%) of each digit's images (178, 182, 177, 183, 181, 182, 181, 179, 174, 180): 359 rows.
   const std::size_t test_rows = data_rows(dir.file("out/test.csv"));
   CHECK(test_rows == 359);
-  Result predicted = run_printed_predict(dir, r.out, test_rows);
+  Result predicted = run_printed_predict(dir, r.out, test_rows + 1);
   CHECK(predicted.out.rfind("p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9,class\n", 0) == 0);
   CHECK(predicted.err.find("weighted avg") != std::string::npos);
   for (const char* weights : {"out/mlp.json", "out/logistic.json"}) {
@@ -266,7 +266,7 @@ TEST_CASE("diabetes: a short run compares the MLP with least squares and saves b
   CHECK(data_rows(dir.file("out/metrics.csv")) == 3);
   const std::size_t test_rows = data_rows(dir.file("out/test.csv"));
   CHECK(test_rows == 88);  // round(0.2 * 442)
-  Result predicted = run_printed_predict(dir, r.out, test_rows);
+  Result predicted = run_printed_predict(dir, r.out, test_rows + 1);
   CHECK(predicted.out.rfind("prediction\n", 0) == 0);
   for (const char* weights : {"out/mlp.json", "out/least_squares.json"}) {
     LoadedModel model = load_model(dir.file(weights));

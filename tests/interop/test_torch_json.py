@@ -243,6 +243,31 @@ def check_tasks(torch, nn, tj, user_modules):
     return "multiclass softmax, regression with target scaling, the CSV layout, --task, bad task metadata"
 
 
+def check_sequence_predict(torch, nn, tj, user_modules):
+    """predict() on SequenceClassifier files as `xtgrad predict` reads them: rows of T*I features,
+    or rows of T token ids (whole numbers in the vocabulary, named by row and column when not)."""
+    torch.manual_seed(3)
+    floats = tj.SequenceClassifier(2, 3, cell="gru")
+    model, meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(floats, metadata={"steps": 4}))))
+    x = torch.randn(5, 4, 2)
+    with torch.no_grad():
+        expected = torch.sigmoid(floats.eval()(x)).reshape(-1)
+    p = tj.predict(model, meta, x.reshape(5, 8))
+    assert torch.allclose(p, expected, atol=1e-6), (p, expected)
+    tokens = tj.SequenceClassifier(3, 4, num_embeddings=5, padding_idx=0, num_classes=2)
+    meta = {"task": "multiclass", "steps": 3}
+    model, meta = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(tokens, metadata=meta))))
+    ids = torch.tensor([[0, 1, 2], [4, 3, 1]])
+    with torch.no_grad():
+        expected = torch.softmax(tokens.eval()(ids), 1)
+    p = tj.predict(model, meta, ids.to(torch.float32))
+    assert torch.allclose(p, expected, atol=1e-6), (p, expected)
+    expect_error(ValueError, lambda: tj.predict(model, meta, torch.tensor([[0.0, 1, 2], [4, 5, 1]])),
+                 "row 2, column 2: token ids are whole numbers in [0, 5)")
+    expect_error(ValueError, lambda: tj.predict(model, meta, torch.tensor([[0.0, 1]])), "T = 3 token ids")
+    return "float and token SequenceClassifier rows, bad ids named by row and column"
+
+
 def main():
     try:
         import torch
@@ -255,7 +280,7 @@ def main():
     import user_modules
     user_modules.register()
     checks = (check_round_trips, check_integer_buffers, check_version_1, check_registry_errors, check_validation,
-              check_command_line, check_tasks)
+              check_command_line, check_tasks, check_sequence_predict)
     failed = 0
     for check in checks:
         try:

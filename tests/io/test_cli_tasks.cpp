@@ -269,14 +269,49 @@ TEST_CASE("cli predict: a sequence model needs T from its file or --steps, and e
         std::string::npos);
 }
 
-TEST_CASE("predict: a model taking token indices, or a T past the limit, is refused with a clear error") {
+TEST_CASE("predict: a model taking token indices reads one id per column, as is, and names a bad id's row") {
   TempDir dir;
   // Without token_indices, the Sequential would give its Linear's width (12) as the row width.
-  Sequential tokens{std::make_shared<Embedding>(10, 4), std::make_shared<Flatten>(), std::make_shared<Linear>(12, 1)};
+  Generator gen(3);
+  Sequential tokens{std::make_shared<Embedding>(EmbeddingOptions(10, 4), gen), std::make_shared<Flatten>(),
+                    std::make_shared<Linear>(12, 1, true, gen)};
   save_weights(tokens, dir.file("tokens.json"));
-  CHECK_THROWS_WITH_AS(predict_rows(load_model(dir.file("tokens.json")), Array{{1, 2, 3}}),
-                       doctest::Contains("takes token indices, not rows of features"), std::invalid_argument);
+  LoadedModel model = load_model(dir.file("tokens.json"));
+  Array rows{{1, 2, 3}, {9, 0, 4}};
+  Array expected = sigmoid(tokens.forward(Tensor(rows))).value();
+  Array got = predict_rows(model, rows).values;
+  REQUIRE(got.size() == 2);
+  for (std::size_t r = 0; r < 2; ++r) CHECK(got(r) == expected(r, 0));
+  CHECK(check_row_width(model, 3).vocabulary == 10);
+  for (float bad : {10.0f, -1.0f, 1.5f}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(predict_rows(model, Array{{1, 2, 3}, {4, bad, 5}}),
+                         doctest::Contains("column 2: token ids are whole numbers in [0, 10)"), RowError);
+  }
+  save_weights(tokens, dir.file("standardized.json"), {{"standardize", {{"mean", {0.0}}, {"std", {1.0}}}}});
+  CHECK_THROWS_WITH_AS(predict_rows(load_model(dir.file("standardized.json")), rows),
+                       doctest::Contains("metadata.standardize is for features"), std::invalid_argument);
 
+  // A token sequence model: T is the row's width, or must match metadata.steps / --steps.
+  SequenceClassifier seq(SequenceClassifierOptions(4, 5).num_embeddings(3).cell("gru"));
+  save_weights(seq, dir.file("seq.json"), {{"steps", 4}});
+  dir.write("ok.csv", "1,2,1,2\n0,1,1,2\n");
+  CommandResult ok = xtgrad_cli(dir, "predict --model " + dir.file("seq.json") + " --input " + dir.file("ok.csv"));
+  CHECK(ok.exit_code == 0);
+  CHECK(lines_of(ok.out).size() == 2);
+  dir.write("bad.csv", "1,2,1,2\n0,1,7,2\n");
+  CommandResult bad = xtgrad_cli(dir, "predict --model " + dir.file("seq.json") + " --input " + dir.file("bad.csv"));
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("bad.csv:2: row 2, column 3: token ids are whole numbers in [0, 3) for this SequenceClassifier, got 7") !=
+        std::string::npos);
+  dir.write("short.csv", "1,2,1\n");
+  CommandResult wrong_t = xtgrad_cli(dir, "predict --model " + dir.file("seq.json") + " --input " + dir.file("short.csv"));
+  CHECK(wrong_t.exit_code == 1);
+  CHECK(wrong_t.err.find("each row must hold T = 4 token ids for this SequenceClassifier, got 3") != std::string::npos);
+}
+
+TEST_CASE("predict: a T past the limit is refused with a clear error") {
+  TempDir dir;
   Generator gen(5);
   LSTMClassifier lstm(2, 3, 1, gen);
   save_weights(lstm, dir.file("lstm.json"));

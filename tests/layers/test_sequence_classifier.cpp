@@ -146,7 +146,7 @@ TEST_CASE("sequence classifier: save_weights and load_model rebuild it, checkpoi
   check_same_state(resumed, net);
 }
 
-TEST_CASE("sequence classifier: predict serves float-input models row by row and refuses token models") {
+TEST_CASE("sequence classifier: predict serves float-input models step by step and token models one id per column") {
   TempDir dir;
   Generator gen(2);
   SequenceClassifier net(SequenceClassifierOptions(2, 3).cell("gru").bidirectional(true), gen);
@@ -159,9 +159,15 @@ TEST_CASE("sequence classifier: predict serves float-input models row by row and
   for (std::size_t i = 0; i < 4; ++i) CHECK(p(i) == doctest::Approx(expected(i, 0)).epsilon(1e-6));
 
   SequenceClassifier tokens_net(SequenceClassifierOptions(2, 3).num_embeddings(4), gen);
+  tokens_net.eval();
   save_weights(tokens_net, dir.file("t.json"));
-  CHECK_THROWS_WITH_AS(predict_proba(load_model(dir.file("t.json")), zeros({1, 3}).value()),
-                       doctest::Contains("takes token indices, not rows of features"), std::invalid_argument);
+  Array ids{{0, 3, 1}, {2, 2, 0}};
+  Array token_p = predict_proba(load_model(dir.file("t.json")), ids);
+  Array token_expected = sigmoid(tokens_net(Tensor(ids))).value();
+  REQUIRE(token_p.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) CHECK(token_p(i) == token_expected(i, 0));
+  CHECK_THROWS_WITH_AS(predict_proba(load_model(dir.file("t.json")), Array{{0, 4, 1}}),
+                       doctest::Contains("token ids are whole numbers in [0, 4)"), std::invalid_argument);
 }
 
 TEST_CASE("sequence classifier: wrong input rank, indices out of range and bad options are named") {
