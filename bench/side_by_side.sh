@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# One workload side by side at 1 thread: libtorch (SkylakeX kernels, as compare.sh's "best"
-# column) and xtgrad alternately, ROUNDS times each, so that a change in the machine's load hits
-# both. Prints every run's median µs per step, then each program's best and the best-against-best
-# ratio.
+# One workload side by side at 1 thread: libtorch at its best as issue #13 defines it (SkylakeX
+# kernels, passive OpenMP waits, glibc's malloc thresholds raised so that its large temporaries
+# are not mapped and unmapped every step) and xtgrad alternately, ROUNDS times each, so that a
+# change in the machine's load hits both. Prints every run's median µs per step, then each
+# program's best and the best-against-best ratio.
 # Usage: bench/side_by_side.sh WORKLOAD [BUILD_DIR (default build-bench)] [ROUNDS (default 6)]
 #   The build dir needs xtgrad_bench and torch_bench (-DXTGRAD_BUILD_BENCH=ON; compare.sh builds them).
 set -euo pipefail
@@ -16,7 +17,8 @@ us() { sed -n 's/.*us_per_step=\([0-9.]*\).*/\1/p'; }   # the figure from a prog
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 torch=() xt=()
 for ((r = 1; r <= rounds; ++r)); do
-  torch+=("$(OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE "$bin/torch_bench" --workload "$workload" --threads 1 2>/dev/null | us)")
+  torch+=("$(OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE MALLOC_MMAP_THRESHOLD_=67108864 \
+             MALLOC_TRIM_THRESHOLD_=268435456 "$bin/torch_bench" --workload "$workload" --threads 1 2>/dev/null | us)")
   xt+=("$("$bin/xtgrad_bench" --workload "$workload" --threads 1 2>/dev/null | us)")
   echo "round $r: libtorch ${torch[-1]} µs, xtgrad ${xt[-1]} µs"
 done
