@@ -25,8 +25,8 @@
 #include <dnnl.h>
 #endif
 
-#include "core/build_info.hpp"
-#include "core/detail/gemm.hpp"
+#include "xtgrad/core/build_info.hpp"
+#include "xtgrad/core/detail/gemm.hpp"
 
 namespace {
 

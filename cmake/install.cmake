@@ -3,15 +3,19 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-foreach(dir core layers losses optim io)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${dir}
+# The public headers, as they are in the source tree; detail/ folders are implementation only.
+set(xtgrad_header_dirs core layers losses optim io)
+if(TARGET xtgrad_distributed)
+  list(APPEND xtgrad_header_dirs distributed)
+endif()
+foreach(dir IN LISTS xtgrad_header_dirs)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/xtgrad/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${dir}
           FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)
 endforeach()
-install(FILES ${PROJECT_SOURCE_DIR}/xtgrad.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
+install(FILES ${PROJECT_SOURCE_DIR}/xtgrad/xtgrad.hpp ${PROJECT_SOURCE_DIR}/xtgrad/io.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
 set(xtgrad_installed_targets xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim xtgrad_io xtgrad_cli)
 if(TARGET xtgrad_distributed)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/distributed/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/distributed
-          FILES_MATCHING PATTERN "*.hpp")
   list(APPEND xtgrad_installed_targets xtgrad_distributed)
 endif()
 

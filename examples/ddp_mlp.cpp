@@ -14,7 +14,7 @@
 
 #include <CLI/CLI.hpp>
 #include <xtgrad/distributed/distributed.hpp>
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 using namespace xtgrad;
 

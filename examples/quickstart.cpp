@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>  // save_weights (files); it includes xtgrad/xtgrad.hpp
 
 using namespace xtgrad;
 

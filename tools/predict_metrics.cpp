@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "../core/detail/check.hpp"
+#include "xtgrad/core/detail/check.hpp"
 
 namespace xtgrad::cli {
 namespace {

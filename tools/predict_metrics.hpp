@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <xtgrad/xtgrad.hpp>
+#include "predict.hpp"
 
 namespace xtgrad::cli {
 

@@ -18,10 +18,12 @@
 
 #include <xtensor/xview.hpp>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
-#include "../core/detail/check.hpp"
+#include "xtgrad/core/detail/check.hpp"
 #include "predict_metrics.hpp"
+#include "predict.hpp"
+#include "xtgrad/io/detail/atomic_file.hpp"
 
 namespace xtgrad::cli {
 namespace {

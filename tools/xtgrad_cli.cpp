@@ -4,7 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 #include "predict_stream.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <xtgrad/distributed/distributed.hpp>
 #include <xtensor/xview.hpp>
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 using namespace xtgrad;
 

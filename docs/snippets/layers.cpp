@@ -3,7 +3,7 @@
 // Compiled and run by CTest.
 #include <cstdio>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 using namespace xtgrad;
 

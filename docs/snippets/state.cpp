@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 using namespace xtgrad;
 

@@ -10,6 +10,8 @@
 #include <iostream>
 
 #include "report.hpp"
+// In-tree only: the library's own atomic write (not installed), so a killed example leaves no half file.
+#include "xtgrad/io/detail/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 

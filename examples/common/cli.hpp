@@ -7,7 +7,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 namespace xtgrad::examples {
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 #include "datasets.hpp"
 

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/detail/gemm.hpp"
-#include "core/detail/simd_kernels.hpp"
+#include "xtgrad/core/detail/gemm.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 #include "support/testing.hpp"
 
 using namespace xtgrad;

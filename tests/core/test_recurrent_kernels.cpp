@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/detail/simd_kernels.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 #include "support/testing.hpp"
 
 using namespace xtgrad;

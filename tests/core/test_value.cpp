@@ -1,7 +1,7 @@
 // Value: the plain-data tree that configs and state dicts are made of.
 #include "support/testing.hpp"
 
-#include "core/value.hpp"
+#include "xtgrad/core/value.hpp"
 
 using namespace xtgrad;
 

@@ -8,6 +8,8 @@
 #include "examples/xml_check.hpp"
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "predict.hpp"
+#include "xtgrad/io.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "xtgrad.hpp"
+#include "xtgrad/io.hpp"
 
 namespace xtgrad::faults {
 

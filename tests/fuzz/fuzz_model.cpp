@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "fuzz_support.hpp"
+#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::fuzz;

@@ -18,7 +18,7 @@
 
 // The repository's header rather than the build tree's <xtgrad/xtgrad.hpp> shim, which every
 // configure rewrites (and so would recompile the targets on every run).
-#include "../../xtgrad.hpp"
+#include "xtgrad/io.hpp"
 
 namespace xtgrad::fuzz {
 

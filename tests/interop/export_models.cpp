@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <sstream>
 
-#include <xtgrad/xtgrad.hpp>
+#include <xtgrad/io.hpp>
 
 #include "support/user_modules.hpp"
+#include "predict.hpp"
+#include "xtgrad/io/detail/atomic_file.hpp"
 
 using namespace xtgrad;
 

@@ -4,6 +4,8 @@
 
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/io/detail/atomic_file.hpp"
+#include "xtgrad/io.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

@@ -2,6 +2,7 @@
 // scheduler; a checkpoint that does not fit is refused and changes nothing.
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/io.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

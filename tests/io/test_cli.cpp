@@ -5,6 +5,8 @@
 
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/io.hpp"
+#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

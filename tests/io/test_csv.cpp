@@ -1,6 +1,7 @@
 // The CSV reader: what it accepts, and errors that name the file, line and column.
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/io.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

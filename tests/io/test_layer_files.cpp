@@ -2,6 +2,7 @@
 // checkpoints that resume BatchNorm and Dropout exactly, and `xtgrad inspect`.
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/io.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

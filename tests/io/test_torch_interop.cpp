@@ -3,6 +3,7 @@
 #include "support/fixtures.hpp"
 #include "support/testing.hpp"
 #include "support/user_modules.hpp"
+#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

@@ -6,6 +6,7 @@
 
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/io.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

@@ -2,13 +2,13 @@
 // hand (and as LSTMClassifier), gradcheck, files and checkpoints, and its errors.
 #include <doctest/doctest.h>
 
-#include "core/gradcheck.hpp"
-#include "core/ops.hpp"
-#include "io/checkpoint.hpp"
-#include "io/predict.hpp"
-#include "io/weights.hpp"
-#include "layers/sequence_classifier.hpp"
-#include "optim/adam.hpp"
+#include "xtgrad/core/gradcheck.hpp"
+#include "xtgrad/core/ops.hpp"
+#include "xtgrad/io/checkpoint.hpp"
+#include "predict.hpp"
+#include "xtgrad/io/weights.hpp"
+#include "xtgrad/layers/sequence_classifier.hpp"
+#include "xtgrad/optim/adam.hpp"
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
 

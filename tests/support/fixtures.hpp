@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "xtgrad.hpp"
+#include "xtgrad/io.hpp"
 
 namespace xtgrad::testing {
 

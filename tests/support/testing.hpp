@@ -8,7 +8,7 @@
 
 #include <doctest/doctest.h>
 
-#include "xtgrad.hpp"
+#include "xtgrad/xtgrad.hpp"
 
 namespace xtgrad::testing {
 

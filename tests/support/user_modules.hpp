@@ -2,7 +2,7 @@
 // Outer holds a buffer, a Block (a Linear and two buffers, one not persistent) and a Sequential head.
 #pragma once
 
-#include "xtgrad.hpp"
+#include "xtgrad/xtgrad.hpp"
 
 namespace xtgrad::testing {
 

@@ -1,0 +1,330 @@
+// The thread-local tape (Stan-style: entries in creation order, backward is a reverse loop; an
+// entry is released once nothing can reach its outputs), NoGrad, and the one place where
+// gradients are un-broadcast, checked and accumulated.
+#include "xtgrad/core/autograd.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "xtgrad/core/anomaly.hpp"
+#include "xtgrad/core/detail/broadcast.hpp"
+#include "xtgrad/core/detail/check.hpp"
+
+namespace xtgrad {
+namespace {
+
+using ImplPtr = std::shared_ptr<detail::TensorImpl>;
+
+struct Entry {
+  const char* op;
+  std::uint64_t seq;
+  std::vector<ImplPtr> inputs;
+  std::vector<ImplPtr> outputs;  // usually one
+  BackwardFn backward;           // empty once the entry is consumed or collected
+
+  bool unreachable() const {  // only the tape holds its outputs
+    for (const ImplPtr& out : outputs)
+      if (out.use_count() > 1) return false;
+    return true;
+  }
+  bool has_output_grad() const {
+    for (const ImplPtr& out : outputs)
+      if (out->has_grad) return true;
+    return false;
+  }
+};
+
+struct Tape;
+// The calling thread's tape while it exists; a plain pointer, so that a tensor dropped during or
+// after the tape's own destruction (at thread exit) finds none instead of a destroyed object.
+thread_local Tape* current_tape = nullptr;
+std::atomic<std::uint64_t> next_tape_id{1};
+
+struct Tape {
+  std::vector<Entry> entries;   // in creation order, so sorted by seq
+  std::uint64_t next_seq = 1;
+  const std::uint64_t id = next_tape_id++;
+  bool grad_enabled = true;
+  // Entries released in place (backward empty) but not yet erased; tape_size() leaves them out.
+  std::size_t dead = 0;
+  // Entries whose outputs may have lost their last user, to examine; see release().
+  std::vector<std::uint64_t> pending;
+  // Set while entries are being walked or destroyed: a handle dropped meanwhile (one captured by
+  // a backward being destroyed) only queues its entry, so releases never nest and never recurse.
+  bool busy = false;
+  // Safety net for what release() cannot see (a handle dropped on another thread, say): entries
+  // nobody can reach are also swept when the tape doubles past this size.
+  std::size_t collect_at = 4096;
+
+  Tape() { current_tape = this; }
+  ~Tape() { current_tape = nullptr; }
+
+  struct Busy {
+    Tape& t;
+    bool was;
+    explicit Busy(Tape& tape) : t(tape), was(tape.busy) { t.busy = true; }
+    ~Busy() { t.busy = was; }
+  };
+
+  Entry* find(std::uint64_t seq) {
+    auto it = std::lower_bound(entries.begin(), entries.end(), seq,
+                               [](const Entry& e, std::uint64_t s) { return e.seq < s; });
+    return it != entries.end() && it->seq == seq ? &*it : nullptr;
+  }
+
+  // The entry `seq` may have become unreachable. Examines it, and then, iteratively, the entries
+  // of the inputs each released entry gave up: dropping a 100,000-op chain at once is a loop.
+  void release(std::uint64_t seq) {
+    pending.push_back(seq);
+    if (busy) return;  // whoever is busy drains or sweeps
+    Busy guard(*this);
+    while (!pending.empty()) {
+      Entry* e = find(pending.back());
+      pending.pop_back();
+      if (e && e->backward && e->unreachable()) kill(*e);
+    }
+    while (!entries.empty() && !entries.back().backward) {  // usually the whole graph was at the end
+      entries.pop_back();
+      --dead;
+    }
+    if (dead > 64 && 2 * dead > entries.size()) compact();  // amortised: erase once half is dead
+  }
+
+  void kill(Entry& e) {
+    std::vector<ImplPtr> inputs = std::move(e.inputs);
+    BackwardFn backward = std::move(e.backward);
+    e = Entry{e.op, e.seq, {}, {}, nullptr};  // frees the outputs
+    ++dead;
+    backward = nullptr;  // handles it captured are dropped here and only queue their entries
+    for (const ImplPtr& in : inputs)
+      if (in->creator != 0 && in->tape == id) pending.push_back(in->creator);
+  }  // the inputs are let go here, before release() examines their entries
+
+  void compact() {
+    entries.erase(std::remove_if(entries.begin(), entries.end(), [](const Entry& e) { return !e.backward; }),
+                  entries.end());
+    dead = 0;
+  }
+
+  void collect_unreachable() {
+    Busy guard(*this);
+    // Walking backwards, an entry whose outputs only the tape holds is dead; dropping it
+    // releases its inputs, which may make earlier entries dead too.
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      if (!it->backward || it->unreachable()) *it = Entry{it->op, it->seq, {}, {}, nullptr};
+    }
+    compact();
+    pending.clear();  // the sweep saw every entry
+    collect_at = std::max<std::size_t>(4096, 2 * entries.size());
+  }
+
+  void clear() {
+    Busy guard(*this);
+    entries.clear();
+    dead = 0;
+    pending.clear();
+  }
+};
+
+Tape& tape() {
+  thread_local Tape t;
+  return t;
+}
+
+bool any_requires_grad(const Tensor* begin, const Tensor* end) {
+  for (const Tensor* t = begin; t != end; ++t) {
+    if (t->requires_grad()) return true;
+  }
+  return false;
+}
+
+// Appends one entry that produced `outs` from the inputs [begin, end) (the caller checked that
+// the op is recorded).
+void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tensor* begin, const Tensor* end,
+                  BackwardFn&& backward) {
+  Tape& t = tape();
+  if (t.entries.size() >= t.collect_at) t.collect_unreachable();
+  std::uint64_t seq = t.next_seq++;
+  std::vector<ImplPtr> outputs;
+  outputs.reserve(num_outs);
+  for (std::size_t k = 0; k < num_outs; ++k) {
+    outs[k].impl()->requires_grad = true;
+    outs[k].impl()->creator = seq;
+    outs[k].impl()->tape = t.id;
+    outputs.push_back(outs[k].impl());
+  }
+  std::vector<ImplPtr> inputs;
+  inputs.reserve(static_cast<std::size_t>(end - begin));
+  for (const Tensor* in = begin; in != end; ++in) inputs.push_back(in->impl());
+  t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward)});
+}
+
+void accumulate(detail::TensorImpl& target, Array&& grad) {
+  if (!target.has_grad) {
+    target.grad = std::move(grad);
+    target.has_grad = true;
+    return;
+  }
+  float* dst = target.grad.data();
+  const float* src = grad.data();
+  for (std::size_t i = 0, n = target.grad.size(); i < n; ++i) dst[i] += src[i];
+}
+
+}  // namespace
+
+NoGrad::NoGrad() : previous_(tape().grad_enabled) { tape().grad_enabled = false; }
+NoGrad::~NoGrad() { tape().grad_enabled = previous_; }
+bool is_grad_enabled() { return tape().grad_enabled; }
+
+namespace detail {
+
+bool recording(const Tensor* begin, const Tensor* end) { return tape().grad_enabled && any_requires_grad(begin, end); }
+
+Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward) {
+  Tensor out(std::move(value));
+  append_entry(op, &out, 1, begin, end, std::move(backward));
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
+                                 BackwardFn backward) {
+  // The tape takes an entry without a backward for one already released.
+  XTGRAD_CHECK(backward != nullptr, op, "record_multi needs a backward function");
+  std::vector<Tensor> outs;
+  outs.reserve(values.size());
+  for (Array& v : values) outs.emplace_back(std::move(v));
+  const Tensor* begin = inputs.data();
+  const Tensor* end = begin + inputs.size();
+  if (detail::recording(begin, end)) append_entry(op, outs.data(), outs.size(), begin, end, std::move(backward));
+  return outs;
+}
+
+bool will_record(std::initializer_list<Tensor> inputs) { return detail::recording(inputs.begin(), inputs.end()); }
+
+std::size_t tape_size() { return tape().entries.size() - tape().dead; }
+void clear_tape() { tape().clear(); }
+
+const Array& BackwardContext::grad() const {
+  const Array* g = grad(0);
+  if (!g) throw std::logic_error(detail::concat("backward of '", op_, "': output 0 has no gradient; use grad(k)"));
+  return *g;
+}
+
+const Array* BackwardContext::grad(std::size_t k) const {
+  const detail::TensorImpl& out = *outputs_.at(k);
+  if (&out == seeded_) return seed_;
+  return out.has_grad ? &out.grad : nullptr;
+}
+
+const Array& BackwardContext::input(std::size_t i) const { return inputs_.at(i)->value; }
+
+bool BackwardContext::wants(std::size_t i) const { return inputs_.at(i)->requires_grad; }
+
+detail::TensorImpl& BackwardContext::target(std::size_t i) {
+  detail::TensorImpl& in = *inputs_.at(i);
+  if (in.released) {
+    throw std::invalid_argument(detail::concat(
+        "backward: trying to backward through '", op_,
+        "' into a graph that an earlier backward() already released (compute the shared part again)"));
+  }
+  return in;
+}
+
+void BackwardContext::add(std::size_t i, Array&& grad) {
+  if (!wants(i)) return;
+  detail::TensorImpl& in = target(i);
+  if (detail::same_shape(grad, in.value)) {
+    accumulate(in, std::move(grad));
+  } else {
+    accumulate(in, detail::sum_to(grad, detail::shape_of(in.value), op_));
+  }
+}
+
+void BackwardContext::add(std::size_t i, const Array& grad) { add(i, Array(grad)); }
+
+Array& BackwardContext::grad_buffer(std::size_t i) {
+  detail::TensorImpl& in = target(i);
+  if (!in.has_grad) {
+    in.grad = xt::zeros<float>(in.value.shape());
+    in.has_grad = true;
+  }
+  return in.grad;
+}
+
+BackwardContext::GradTarget BackwardContext::grad_target(std::size_t i) {
+  detail::TensorImpl& in = target(i);
+  if (in.has_grad) return {in.grad, false};
+  in.grad = Array::from_shape(in.value.shape());
+  in.has_grad = true;
+  return {in.grad, true};
+}
+
+namespace detail {
+
+void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept {
+  // use_count counts this handle, the entry's own hold on its output, and every other handle
+  // or later entry using it: above 2, someone still can reach it.
+  if (impl.use_count() > 2) return;
+  Tape* t = current_tape;
+  // Another thread's entry is left to that thread's sweeps: its tape is not ours to touch.
+  if (!t || impl->tape != t->id || impl->released) return;
+  std::uint64_t seq = impl->creator;
+  impl.reset();
+  t->release(seq);
+}
+
+void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
+  XTGRAD_CHECK(root->requires_grad, "backward",
+        "the tensor does not require grad (none of the tensors it was computed from requires grad, "
+        "or it was computed under NoGrad)");
+  if (!same_shape(seed, root->value)) {
+    throw std::invalid_argument(concat("backward: the gradient has shape ", dims(seed),
+                                       " but the tensor has shape ", dims(root->value)));
+  }
+  if (root->creator == 0) {  // a leaf: its gradient is the seed itself
+    accumulate(*root, Array(seed));
+    return;
+  }
+  XTGRAD_CHECK(!root->released, "backward",
+        "trying to backward through the graph a second time; an earlier backward() already released it");
+  Tape& t = tape();
+  auto found = std::lower_bound(t.entries.begin(), t.entries.end(), root->creator,
+                                [](const Entry& e, std::uint64_t seq) { return e.seq < seq; });
+  XTGRAD_CHECK(found != t.entries.end() &&
+            std::find(found->outputs.begin(), found->outputs.end(), root) != found->outputs.end(),
+        "backward",
+        "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
+
+  // Afterwards drop what was consumed, and also branches of the graph nobody can reach any more
+  // (an LSTM's unused c_n, say), so nothing accumulates step after step.
+  struct CollectOnExit {
+    Tape& t;
+    Tape::Busy busy{t};  // handles captured by the backwards run below only queue their entries
+    ~CollectOnExit() { t.collect_unreachable(); }
+  } collect_on_exit{t};
+  for (auto it = std::make_reverse_iterator(found + 1); it != t.entries.rend(); ++it) {
+    bool is_root = it == std::make_reverse_iterator(found + 1);
+    if (!it->backward || (!is_root && !it->has_output_grad())) continue;  // not on a path from the root
+    BackwardFn backward = std::move(it->backward);
+    it->backward = nullptr;
+    for (const ImplPtr& out : it->outputs) out->released = true;
+    BackwardContext ctx(it->op, it->outputs, it->inputs);
+    if (is_root) {
+      ctx.seeded_ = root.get();
+      ctx.seed_ = &seed;
+    }
+    backward(ctx);
+    check_anomaly(it->op, it->inputs);  // DetectAnomaly (anomaly.cpp); returns at once when off
+    // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.
+    for (const ImplPtr& out : it->outputs) {
+      out->grad = Array();
+      out->has_grad = false;
+    }
+    it->inputs.clear();
+  }
+}
+
+}  // namespace detail
+}  // namespace xtgrad

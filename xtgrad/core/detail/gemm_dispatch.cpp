@@ -1,0 +1,103 @@
+// gemm(): picks the backend per product (oneDNN past a measured size, Eigen below it) and the
+// threads it may use (set_num_threads for large products, one thread for the rest).
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <string>
+
+#include "xtgrad/core/detail/gemm.hpp"
+#include "xtgrad/core/detail/gemm_backends.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
+
+namespace xtgrad::detail {
+namespace {
+// Per calling thread, like OpenMP's own setting, so threads that each train a model do not race.
+thread_local int requested_threads = 1;
+// Below this many multiply-adds a product stays on one thread: forking and joining cost more
+// than they save (measured: W2's 256x128x128 products ran 8% slower on two threads).
+constexpr double kParallelWork = 3.2e7;
+
+double work(std::size_t m, std::size_t n, std::size_t k) {
+  return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+}
+
+// Eigen and oneDNN both read omp_get_max_threads(), a per-thread value.
+void use_threads_for(std::size_t m, std::size_t n, std::size_t k) {
+#ifdef _OPENMP
+  int want = work(m, n, k) >= kParallelWork ? requested_threads : 1;
+  if (omp_get_max_threads() != want) omp_set_num_threads(want);
+#else
+  (void)m, (void)n, (void)k;
+#endif
+}
+
+#ifdef XTGRAD_WITH_ONEDNN
+// From how many multiply-adds (m·n·k) oneDNN beats Eigen, per transpose case. Measured with
+// bench/gemm_shootout.cpp on a 2-core Xeon with AVX-512 (one thread, best of 2 × 40 interleaved
+// rounds on a machine loaded by other builds; oneDNN's speed as a multiple of Eigen's, the full
+// table in bench/RESULTS.md):
+//   NT (y = x·Wᵀ):  110592 (48³) 0.99, 262144 (64³) 0.93 (above 1 in one run of two);
+//                   from 442368 (192·48·48, 48·48·192) 1.11-1.27; W2-W4's shapes 1.10-1.64.
+//   NN (dx = g·W):  32768 (32³) 0.87; 55296 1.08-1.18 (0.94 in one run); from 110592 (48³)
+//                   1.09-1.38; W2-W4's shapes 1.11-1.33.
+//   TN (dW = gᵀ·x): 32768 (32³) 0.94; from 55296 1.20-1.28; W2-W4's shapes 1.10-2.83.
+// Eigen keeps the smaller products (W1's all run at 0.5-0.8x on oneDNN): oneDNN costs a few
+// tenths of a microsecond more per call.
+constexpr double kOneDnnFrom[2][2] = {
+    /* A:  B: N, T */ {100000, 400000},
+    /* Aᵀ: B: N, T */ {50000, 1e300},  // TT: xtgrad never multiplies two transposes; not measured
+};
+
+// A matrix times a vector (an output of one row or one column: a layer with one output, one
+// sample) stays on Eigen at any size: oneDNN ran at 0.68-0.73x Eigen at 256 and 0.96-1.02x at 1024.
+bool use_onednn(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
+  return m > 1 && n > 1 && work(m, n, k) >= kOneDnnFrom[trans_a][trans_b];
+}
+#else
+bool use_onednn(bool, bool, std::size_t, std::size_t, std::size_t) { return false; }
+#endif
+// XTGRAD_EIGEN_VERSION comes from CMake's find_package (Eigen itself is compiled per ISA elsewhere).
+constexpr const char* kEigenVersion = "Eigen " XTGRAD_EIGEN_VERSION;
+}  // namespace
+
+void gemm_set_threads(int n) { requested_threads = n; }
+int gemm_threads() { return requested_threads; }
+
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+          std::size_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum: C = beta * C
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  use_threads_for(m, n, k);
+#ifdef XTGRAD_WITH_ONEDNN
+  if (use_onednn(trans_a, trans_b, m, n, k)) {
+    onednn_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+#endif
+  simd_kernels().eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
+  return use_onednn(trans_a, trans_b, m, n, k) ? "oneDNN" : "Eigen";
+}
+
+const char* gemm_backend() {
+#ifdef XTGRAD_WITH_ONEDNN
+  static const std::string summary = [] {
+    auto from = [](bool ta, bool tb) { return std::to_string(static_cast<long long>(kOneDnnFrom[ta][tb])); };
+    return std::string(onednn_version()) + " from m*n*k >= " + from(false, false) + " (NN), " + from(false, true) +
+           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below";
+  }();
+  return summary.c_str();
+#else
+  return kEigenVersion;
+#endif
+}
+
+}  // namespace xtgrad::detail

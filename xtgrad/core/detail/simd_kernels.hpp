@@ -1,0 +1,86 @@
+// xtgrad's own vectorised kernels, behind a table of plain functions per instruction set: the
+// table of the ISA chosen at start-up (detail/isa.hpp) is used by the ops; tests may ask for any.
+// Nothing here depends on the flags the caller is compiled with.
+//
+// Adding a kernel: a function pointer here taking raw pointers and sizes; its body in
+// detail/simd_kernels_isa.cpp (or a *_isa.cpp added to the xtgrad_kernels_<isa> objects in
+// core/CMakeLists.txt, as detail/recurrent_kernels_isa.cpp, its functions declared in
+// isa_variants.hpp), inside its anonymous namespace, written with B = Batch<A> and
+// load_n<A>/store_n; its entry in kernels();
+// a test of every supported ISA against a reference in tests/core/test_simd_kernels.cpp. The
+// caller does simd_kernels().f(...), and no longer includes simd.hpp.
+#pragma once
+
+#include <cstddef>
+
+#include "xtgrad/core/detail/isa.hpp"
+
+namespace xtgrad::detail {
+
+/// The pointwise functions with a vectorised kernel.
+enum class Pointwise { Sigmoid, Tanh, Relu, LeakyRelu, Elu, GeluErf, GeluTanh, Silu, Softplus, Hardtanh, Exp };
+
+/// A pointwise function and its options: p is leaky_relu's slope, elu's alpha, softplus's beta or
+/// hardtanh's min; q is softplus's threshold or hardtanh's max. Unused ones are ignored.
+struct PointwiseFn {
+  Pointwise f;
+  float p = 0.0f, q = 0.0f;
+};
+
+/// One Adam step's constants for one parameter (optim/adam.cpp), in float as PyTorch's. decoupled:
+/// AdamW's p ·= decay_factor; otherwise a nonzero decay adds decay·p to the gradient (L2).
+struct AdamConstants {
+  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, decay, decay_factor, step_size, bc2_sqrt;
+  bool decoupled;
+};
+
+struct SimdKernels {
+  /// y[i] = f(x[i]).
+  void (*forward)(PointwiseFn f, const float* x, float* y, std::size_t n);
+  /// dx[i] = g[i]·f'(x[i]), from the input x.
+  void (*grad_from_input)(PointwiseFn f, const float* g, const float* x, float* dx, std::size_t n);
+  /// dx[i] = g[i]·f'(z) from the saved output y = f(z): Sigmoid (y(1 − y)), Tanh (1 − y²) and
+  /// Relu (1 where y > 0) only.
+  void (*grad_from_output)(Pointwise f, const float* g, const float* y, float* dx, std::size_t n);
+  /// Σ a[i], Σ (a[i] − mean)², Σ a[i]·b[i]: lane-wise float partial sums, then the tail.
+  float (*sum)(const float* a, std::size_t n);
+  float (*sum_squared_deviation)(const float* a, std::size_t n, float mean);
+  float (*dot)(const float* a, const float* b, std::size_t n);
+  /// acc[c] += Σ_r x[r·cols + c] over a row-major [rows, cols] x (a bias gradient), each column
+  /// summed in row order, as a plain loop would.
+  void (*add_column_sums)(const float* x, std::size_t rows, std::size_t cols, float* acc);
+  /// C = alpha·op(A)·op(B) + beta·C through Eigen, row-major, as detail::gemm (m, n, k > 0).
+  void (*eigen_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                     const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                     std::size_t ldc);
+
+  /// One sequence's LSTM cell update over its H units (layers/lstm_layer.cpp). a: the 4H
+  /// pre-activations in, replaced by the activated gates i, f, g, o (kept for backward); c and h
+  /// out: c = f⊙c_prev + i⊙g, h = o⊙tanh(c).
+  void (*lstm_cell_forward)(float* a, const float* c_prev, float* c, float* h, std::size_t H);
+  /// Its backward: from dh (plus d_out, the output's gradient, unless null) and dc, the
+  /// pre-activation gradients d_pre [4H]; dc becomes dc_{t−1}.
+  void (*lstm_cell_backward)(const float* act, const float* c, const float* c_prev, const float* dh,
+                             const float* d_out, float* dc, float* d_pre, std::size_t H);
+  /// One sequence's GRU step (layers/gru_layer.cpp). gi: the 3H input pre-activations (b_ih, b_hr
+  /// and b_hz included), replaced by r, z, n; gh: h_prev W_hhᵀ [3H]; b_hn: n's recurrent bias, or
+  /// null; hn out: W_hn h_prev + b_hn, kept for backward; h out: (1 − z)⊙n + z⊙h_prev.
+  void (*gru_cell_forward)(float* gi, const float* gh, const float* b_hn, const float* h_prev, float* h,
+                           float* hn, std::size_t H);
+  /// Its backward: from dh (plus d_out unless null), the gradients of the input pre-activations
+  /// d_ih [3H] and of the recurrent ones d_hh [3H]; dh becomes dh·z, its part of dh_{t−1} that
+  /// does not go through W_hh.
+  void (*gru_cell_backward)(const float* act, const float* hn, const float* h_prev, float* dh, const float* d_out,
+                            float* d_ih, float* d_hh, std::size_t H);
+  /// Adam's update of n values in PyTorch's order of operations: p, the moments m and v, and
+  /// vmax (amsgrad's running max of v) unless null.
+  void (*adam_update)(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
+                      const AdamConstants& c);
+};
+
+/// The kernels compiled for isa (the CPU must support it: see cpu_supports).
+const SimdKernels& simd_kernels(Isa isa);
+/// The kernels of active_isa(); cheap after the first call.
+const SimdKernels& simd_kernels();
+
+}  // namespace xtgrad::detail

@@ -1,0 +1,156 @@
+// The vectorised kernels for one instruction set. Compiled three times (core/CMakeLists.txt), with
+// XTGRAD_KERNEL_ARCH the xsimd architecture, XTGRAD_KERNEL_NS its namespace and the matching -m
+// flags. Nothing here may run before it is chosen: no namespace-scope object with a constructor
+// (it would execute, say, AVX-512 code at start-up on any CPU), and every helper has internal
+// linkage or is a template on the architecture, so no symbol is shared with another copy.
+#include <cstddef>
+
+#include "xtgrad/core/detail/isa_variants.hpp"
+#include "xtgrad/core/detail/simd.hpp"
+
+namespace xtgrad::detail::XTGRAD_KERNEL_NS {
+namespace {
+
+using A = XTGRAD_KERNEL_ARCH;
+using B = Batch<A>;
+
+constexpr float kSqrt1_2 = 0.70710678118654752f;       // 1/√2
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1/√(2π)
+constexpr float kSqrt2OverPi = 0.79788456080286536f;  // √(2/π)
+constexpr float kGeluCubic = 0.044715f;
+
+// log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|).
+B softplus_batch(const B& z) { return xsimd::max(z, B(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(z))); }
+
+// tanh(u), u = √(2/π)(x + 0.044715x³): GELU's tanh approximation.
+B gelu_tanh_inner(const B& z) { return xsimd::tanh(kSqrt2OverPi * (z + kGeluCubic * z * z * z)); }
+
+// Calls body(f, f') with the batch function of fn and its derivative, each a lambda the loops
+// inline (one switch per call, none per element).
+template <class Body>
+void with_pointwise(PointwiseFn fn, Body body) {
+  const B zero(0.0f), one(1.0f), half(0.5f), p(fn.p), q(fn.q);
+  switch (fn.f) {
+    case Pointwise::Sigmoid:
+      return body([](const B& z) { return sigmoid_batch(z); },
+                  [one](const B& z) {
+                    B s = sigmoid_batch(z);
+                    return s * (one - s);
+                  });
+    case Pointwise::Tanh:
+      return body([](const B& z) { return xsimd::tanh(z); },
+                  [one](const B& z) {
+                    B t = xsimd::tanh(z);
+                    return one - t * t;
+                  });
+    case Pointwise::Relu:  // NaN gives 0, as the comparison fails
+      return body([=](const B& z) { return xsimd::select(z > zero, z, zero); },
+                  [=](const B& z) { return xsimd::select(z > zero, one, zero); });
+    case Pointwise::LeakyRelu:  // p = negative slope
+      return body([=](const B& z) { return xsimd::select(z > zero, z, z * p); },
+                  [=](const B& z) { return xsimd::select(z > zero, one, p); });
+    case Pointwise::Elu:  // α(eᶻ − 1) below zero, through expm1 so small |z| keeps its digits; α·eᶻ its slope
+      return body([=](const B& z) { return xsimd::select(z > zero, z, p * xsimd::expm1(xsimd::min(z, zero))); },
+                  [=](const B& z) { return xsimd::select(z > zero, one, p * xsimd::exp(xsimd::min(z, zero))); });
+    case Pointwise::GeluTanh:
+      // x/2·(1 + t), t = tanh(u); derivative (1 + t)/2 + x/2·(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+      return body([=](const B& z) { return half * z * (one + gelu_tanh_inner(z)); },
+                  [=](const B& z) {
+                    B t = gelu_tanh_inner(z);
+                    return half * (one + t) + half * z * (one - t * t) * kSqrt2OverPi * (one + 3.0f * kGeluCubic * z * z);
+                  });
+    case Pointwise::GeluErf:
+      // x·Φ(x), Φ(x) = (1 + erf(x/√2))/2; derivative Φ(x) + x·φ(x), φ the standard normal density.
+      return body([=](const B& z) { return half * z * (one + xsimd::erf(z * kSqrt1_2)); },
+                  [=](const B& z) {
+                    return half * (one + xsimd::erf(z * kSqrt1_2)) + z * kInvSqrt2Pi * xsimd::exp(-half * z * z);
+                  });
+    case Pointwise::Silu:  // x·σ(x); derivative σ(x)(1 + x(1 − σ(x)))
+      return body([](const B& z) { return z * sigmoid_batch(z); },
+                  [one](const B& z) {
+                    B s = sigmoid_batch(z);
+                    return s * (one + z * (one - s));
+                  });
+    case Pointwise::Softplus:
+      // As PyTorch: x itself where βx > threshold, else log(1 + e^(βx))/β; derivative σ(βx) (1 past it).
+      return body([=](const B& z) { return xsimd::select(p * z > q, z, softplus_batch(p * z) / p); },
+                  [=](const B& z) { return xsimd::select(p * z > q, one, sigmoid_batch(p * z)); });
+    case Pointwise::Exp:  // cross-entropy's e^(x − max)
+      return body([](const B& z) { return xsimd::exp(z); }, [](const B& z) { return xsimd::exp(z); });
+    case Pointwise::Hardtanh:  // clamps to [p, q]; the gradient passes strictly inside only, as PyTorch's
+      return body([=](const B& z) { return xsimd::min(xsimd::max(z, p), q); },
+                  [=](const B& z) { return xsimd::select((z > p) & (z < q), one, zero); });
+  }
+}
+
+void forward(PointwiseFn fn, const float* x, float* y, std::size_t n) {
+  with_pointwise(fn, [&](auto f, auto) { simd_map<A>(x, y, n, f); });
+}
+
+void grad_from_input(PointwiseFn fn, const float* g, const float* x, float* dx, std::size_t n) {
+  with_pointwise(fn, [&](auto, auto df) {
+    simd_map2<A>(g, x, dx, n, [&df](const B& up, const B& z) { return up * df(z); });
+  });
+}
+
+void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, std::size_t n) {
+  const B zero(0.0f), one(1.0f);
+  if (f == Pointwise::Sigmoid)  // σ' = σ(1 − σ)
+    simd_map2<A>(g, y, dx, n, [one](const B& up, const B& s) { return up * s * (one - s); });
+  else if (f == Pointwise::Tanh)  // tanh' = 1 − tanh²
+    simd_map2<A>(g, y, dx, n, [one](const B& up, const B& t) { return up * (one - t * t); });
+  else  // relu passes g where its output is positive
+    simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r > zero, up, zero); });
+}
+
+// Σ_j f(a[j], b[j]): lane-wise partial sums over full batches, the tail one by one. The rows
+// summed are short, so float partials lose nothing that matters. f takes floats and batches alike.
+template <class F>
+float reduce(const float* a, const float* b, std::size_t n, F f) {
+  constexpr std::size_t width = B::size;
+  B partial(0.0f);
+  std::size_t j = 0;
+  for (; j + width <= n; j += width) partial += f(B::load_unaligned(a + j), B::load_unaligned(b + j));
+  float total = xsimd::hadd(partial);
+  for (; j < n; ++j) total += f(a[j], b[j]);
+  return total;
+}
+
+float sum(const float* a, std::size_t n) {
+  return reduce(a, a, n, [](auto v, auto) { return v; });
+}
+
+float sum_squared_deviation(const float* a, std::size_t n, float mean) {
+  return reduce(a, a, n, [mean](auto v, auto) { return (v - mean) * (v - mean); });
+}
+
+float dot(const float* a, const float* b, std::size_t n) {
+  return reduce(a, b, n, [](auto u, auto v) { return u * v; });
+}
+
+// A batch of columns at a time down all rows, so each sum stays in a register; the last columns
+// (fewer than a batch, or a single-output layer's one) are summed one by one.
+void add_column_sums(const float* x, std::size_t rows, std::size_t cols, float* acc) {
+  std::size_t c = 0;
+  for (; c + B::size <= cols; c += B::size) {
+    B total = B::load_unaligned(acc + c);
+    for (std::size_t r = 0; r < rows; ++r) total += B::load_unaligned(x + r * cols + c);
+    total.store_unaligned(acc + c);
+  }
+  for (; c < cols; ++c) {
+    float total = acc[c];
+    for (std::size_t r = 0; r < rows; ++r) total += x[r * cols + c];
+    acc[c] = total;
+  }
+}
+
+}  // namespace
+
+const SimdKernels& kernels() {
+  static const SimdKernels table{forward, grad_from_input, grad_from_output, sum, sum_squared_deviation, dot,
+                                 add_column_sums, eigen_gemm, lstm_cell_forward, lstm_cell_backward,
+                                 gru_cell_forward, gru_cell_backward, adam_update};
+  return table;
+}
+
+}  // namespace xtgrad::detail::XTGRAD_KERNEL_NS

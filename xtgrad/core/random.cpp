@@ -1,0 +1,72 @@
+// Generator: uniform from the top 24 bits of the engine (exact in float32), normal by Box-Muller.
+#include "xtgrad/core/random.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+
+namespace xtgrad {
+
+void Generator::manual_seed(std::uint64_t seed) {
+  engine_.seed(seed);
+  has_spare_ = false;
+}
+
+float Generator::uniform() { return static_cast<float>(engine_() >> 40) * 0x1.0p-24f; }
+
+float Generator::uniform(float low, float high) { return low + (high - low) * uniform(); }
+
+float Generator::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_;
+  }
+  // u1 in (0, 1] so the log is finite; computed in double for accurate tails.
+  double u1 = (static_cast<double>(engine_() >> 11) + 1.0) * 0x1.0p-53;
+  double u2 = static_cast<double>(engine_() >> 11) * 0x1.0p-53;
+  double radius = std::sqrt(-2.0 * std::log(u1));
+  double angle = 2.0 * M_PI * u2;
+  spare_ = static_cast<float>(radius * std::sin(angle));
+  has_spare_ = true;
+  return static_cast<float>(radius * std::cos(angle));
+}
+
+std::size_t Generator::below(std::size_t n) {
+  // Rejection sampling avoids the modulo bias.
+  std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  std::uint64_t r;
+  do r = engine_(); while (r >= limit);
+  return static_cast<std::size_t>(r % n);
+}
+
+std::string Generator::state() const {
+  std::ostringstream os;
+  std::uint32_t spare_bits;
+  std::memcpy(&spare_bits, &spare_, sizeof spare_bits);
+  os << engine_ << ' ' << (has_spare_ ? 1 : 0) << ' ' << spare_bits;
+  return os.str();
+}
+
+void Generator::set_state(const std::string& state) {
+  std::istringstream is(state);
+  std::mt19937_64 engine;
+  int has_spare = -1;
+  std::uint32_t spare_bits = 0;
+  is >> engine >> has_spare >> spare_bits;
+  std::string rest;
+  if (is.fail() || (has_spare != 0 && has_spare != 1) || (is >> rest))
+    throw std::invalid_argument("Generator::set_state: not a generator state written by Generator::state()");
+  engine_ = engine;
+  has_spare_ = has_spare == 1;
+  std::memcpy(&spare_, &spare_bits, sizeof spare_);
+}
+
+Generator& default_generator() {
+  thread_local Generator gen;
+  return gen;
+}
+
+void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
+
+}  // namespace xtgrad

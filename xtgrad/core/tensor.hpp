@@ -1,0 +1,126 @@
+// Tensor: float32 values in an xtensor array, plus an optional gradient filled by the tape.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+
+#include "xtgrad/core/allocator.hpp"
+
+namespace xtgrad {
+
+/// Row-major, contiguous float32 storage; its blocks are recycled through BufferAllocator.
+/// Any xtensor expression (xt::zeros, a + b, an xt::xarray<float>) assigns into it.
+using Array = xt::xarray<float, xt::layout_type::row_major, BufferAllocator<float>>;
+using Shape = std::vector<std::size_t>;
+
+class Generator;
+
+namespace detail {
+/// What a Tensor handle points to. Copies of a handle share one TensorImpl.
+struct TensorImpl {
+  Array value;
+  Array grad;                  // meaningful only when has_grad
+  bool has_grad = false;
+  bool requires_grad = false;
+  std::uint64_t creator = 0;   // sequence number of the tape entry that made it; 0 for a leaf
+  std::uint64_t tape = 0;      // id of the (thread's) tape holding that entry
+  bool released = false;       // its tape entry was consumed by a backward()
+};
+
+/// Called when a handle to an op's output is dropped: releases the output's tape entry (and,
+/// in turn, entries only it kept alive) once nothing can reach it (autograd.cpp).
+void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept;
+}  // namespace detail
+
+/// A handle to values (and, for tensors that require grad, a gradient). Copying the handle
+/// shares storage, as in PyTorch; `clone()` copies.
+class Tensor {
+ public:
+  Tensor();                                          ///< a 0-d tensor holding 0
+  explicit Tensor(Array value, bool requires_grad = false);
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor other) noexcept {  // copy or move; the old target is dropped as below
+    impl_.swap(other.impl_);
+    return *this;
+  }
+  /// Dropping the last handle to an op's output releases its tape entry at once when no other
+  /// output of that op and no later entry uses it, so abandoned graphs do not wait for backward().
+  ~Tensor() {
+    if (impl_ && impl_->creator != 0) detail::release_handle(impl_);
+  }
+
+  Shape shape() const;
+  std::size_t dim() const { return impl_->value.dimension(); }
+  std::size_t numel() const { return impl_->value.size(); }
+  std::size_t size(std::ptrdiff_t dim) const;        ///< extent of one dimension; negative counts from the end
+  float item() const;                                ///< the single value; throws unless numel() == 1
+
+  const Array& value() const { return impl_->value; }
+  /// Mutable values, for optimizers and initialisers; not recorded on the tape and unchecked:
+  /// prefer copy_() to set values.
+  Array& mutable_value() { return impl_->value; }
+  /// Overwrites the values with src's, which must have this tensor's shape (else
+  /// std::invalid_argument naming both). Not recorded on the tape; the handle and its storage
+  /// stay the same, so modules and optimizers holding this tensor see the new values.
+  Tensor& copy_(const Tensor& src);
+  Tensor& copy_(const Array& src);
+  /// The accumulated gradient; throws if backward() has not reached this tensor.
+  const Array& grad() const;
+  bool has_grad() const { return impl_->has_grad; }
+  Array& mutable_grad();                             ///< the gradient buffer, zero-filled if absent
+  void zero_grad();                                  ///< drops the gradient (as PyTorch's set_to_none)
+
+  bool requires_grad() const { return impl_->requires_grad; }
+  bool is_leaf() const { return impl_->creator == 0; }
+  Tensor& requires_grad_(bool on = true);            ///< leaves only
+
+  Tensor detach() const;                             ///< a new leaf with a copy of the values, no grad
+  Tensor clone() const;                              ///< a copy recorded on the tape (gradient flows)
+
+  /// Backpropagates from this scalar (seed 1), or from any tensor with an explicit upstream
+  /// gradient of its shape. Accumulates (+=) into the gradients of the leaves it reaches.
+  void backward() const;
+  void backward(const Array& grad_output) const;
+
+  std::string to_string() const;
+  bool same_as(const Tensor& other) const { return impl_ == other.impl_; }
+  const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<detail::TensorImpl> impl_;
+};
+
+// Factories. (Nested lists whose innermost lists hold one number, {{0}, {1}}, are ambiguous
+// in C++: write reshape(tensor({0, 1}), {2, 1}).) Each random one takes a generator; without one it uses the calling thread's
+// default generator, seeded by manual_seed().
+Tensor tensor(xt::nested_initializer_list_t<float, 1> values, bool requires_grad = false);
+Tensor tensor(xt::nested_initializer_list_t<float, 2> values, bool requires_grad = false);
+Tensor tensor(xt::nested_initializer_list_t<float, 3> values, bool requires_grad = false);
+/// A tensor of `shape` holding a copy of row-major `data`; throws unless data has exactly as
+/// many values as the shape (e.g. tensor(values, {2, 3}) needs 6).
+Tensor tensor(const std::vector<float>& data, const Shape& shape, bool requires_grad = false);
+/// The same from a buffer of at least as many floats as the shape has elements.
+Tensor tensor(const float* data, const Shape& shape, bool requires_grad = false);
+Tensor scalar(float value, bool requires_grad = false);
+Tensor zeros(const Shape& shape, bool requires_grad = false);
+Tensor ones(const Shape& shape, bool requires_grad = false);
+Tensor full(const Shape& shape, float value, bool requires_grad = false);
+Tensor arange(float start, float stop, float step = 1.0f);
+Tensor randn(const Shape& shape, bool requires_grad = false);
+Tensor randn(const Shape& shape, Generator& gen, bool requires_grad = false);
+/// Uniform on [low, high).
+Tensor rand(const Shape& shape, float low = 0.0f, float high = 1.0f, bool requires_grad = false);
+Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f,
+            bool requires_grad = false);
+
+std::string shape_str(const Shape& shape);
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+}  // namespace xtgrad

@@ -1,0 +1,25 @@
+// One tensor as {"shape", "dtype": "float32", "data"}: shared by weights and checkpoints.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "xtgrad/io/weights.hpp"
+
+namespace xtgrad {
+
+/// Each float written as the shortest decimal that reads back (as a double, then rounded to
+/// float32) to the identical bits.
+Json tensor_to_json(const Array& value);
+
+/// Validates `entry` against `expected` (shape, dtype, data length checked before allocating,
+/// finite numbers) and fills `out`. On failure appends "<what>: ..." to problems, returns false.
+bool tensor_from_json(const Json& entry, const std::string& what, const Shape& expected, Array& out,
+                      std::vector<std::string>& problems);
+/// The same for a tensor of any shape: the data length must equal the shape's product
+/// (checked without overflow, before allocating).
+bool tensor_from_json(const Json& entry, const std::string& what, Array& out, std::vector<std::string>& problems);
+/// True for an object that stands for a tensor: exactly the keys "shape", "dtype" and "data".
+bool looks_like_tensor(const Json& entry);
+
+}  // namespace xtgrad

@@ -1,0 +1,52 @@
+// Metrics: binary ones on probabilities (or scores) and 0/1 labels of equal size, multi-class
+// ones on scores [N, C] and class indices, regression ones on predictions and targets.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "xtgrad/core/tensor.hpp"
+
+namespace xtgrad {
+
+struct ConfusionMatrix {
+  std::size_t true_negatives = 0, false_positives = 0, false_negatives = 0, true_positives = 0;
+};
+
+/// Fraction of rows where (p > threshold) equals the label.
+double accuracy(const Array& probabilities, const Array& labels, double threshold = 0.5);
+/// Area under the ROC curve: the probability that a random positive scores above a random
+/// negative, ties counting one half (Mann–Whitney U with average ranks). Needs both classes.
+double roc_auc(const Array& scores, const Array& labels);
+/// Mean of −[y·log p + (1−y)·log(1−p)] with p clipped to [1e−15, 1 − 1e−15], as scikit-learn.
+double log_loss(const Array& probabilities, const Array& labels);
+ConfusionMatrix confusion_matrix(const Array& probabilities, const Array& labels, double threshold = 0.5);
+
+// Multi-class metrics: scores [N, C] (logits or probabilities: the predicted class is the first
+// largest score) and labels [N], an index tensor's values (whole numbers in [0, C)).
+
+/// Fraction of rows whose predicted class equals the label.
+double multiclass_accuracy(const Array& scores, const Array& labels);
+/// [C, C] counts: row = true class, column = predicted class (scikit-learn's layout).
+Array multiclass_confusion_matrix(const Array& scores, const Array& labels);
+
+/// Per-class precision, recall and F1 from a confusion matrix, as scikit-learn's
+/// precision_recall_fscore_support: a ratio with a zero denominator is 0 (zero_division=0).
+/// Macro averages are plain means over the classes that occur among the labels or the
+/// predictions (scikit-learn's default labels); weighted averages weight each class by its support.
+struct ClassificationReport {
+  std::vector<double> precision, recall, f1;
+  std::vector<std::size_t> support;  ///< true rows of each class
+  double accuracy = 0.0;
+  double macro_precision = 0.0, macro_recall = 0.0, macro_f1 = 0.0;
+  double weighted_precision = 0.0, weighted_recall = 0.0, weighted_f1 = 0.0;
+};
+ClassificationReport classification_report(const Array& confusion);
+
+// Regression metrics over predictions and targets of one size, computed in double.
+double mean_squared_error(const Array& predictions, const Array& targets);
+double mean_absolute_error(const Array& predictions, const Array& targets);
+/// R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²; for constant targets 1 if predicted exactly, else 0 (scikit-learn).
+double r2_score(const Array& predictions, const Array& targets);
+
+}  // namespace xtgrad
