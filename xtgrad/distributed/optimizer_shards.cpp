@@ -51,17 +51,22 @@ OptimizerShards::OptimizerShards(const ProcessGroup& group, std::vector<Tensor> 
     shards_.emplace_back(Array::from_shape({parts_.back().count}), /*requires_grad=*/true);
   }
   // As unsharded: reverse registration order, large parameters alone (no copy into a bucket:
-  // their parts already lie rank by rank in their own storage), the others in shared buckets.
-  std::size_t floats = 0;
+  // their parts already lie rank by rank in their own storage), the small ones filling shared
+  // buckets across the large ones, so that few collectives (each a point where ranks wait for
+  // each other) remain.
+  std::size_t small = 0, floats = 0;  // the bucket small parameters go to, and its size
   for (std::size_t k = params_.size(); k-- > 0;) {
     bool alone = params_[k].numel() >= own_bucket_floats;
-    if (alone || buckets_.empty() || floats >= bucket_floats) {
+    if (alone || small == 0 || floats >= bucket_floats) {
       buckets_.emplace_back();
-      floats = 0;
+      if (!alone) {
+        small = buckets_.size();
+        floats = 0;
+      }
     }
-    buckets_.back().params.push_back(k);
-    floats += params_[k].numel();
-    if (alone) floats = bucket_floats;  // the next parameter starts a bucket of its own
+    Bucket& b = alone ? buckets_.back() : buckets_[small - 1];
+    b.params.push_back(k);
+    if (!alone) floats += params_[k].numel();
   }
   for (Bucket& b : buckets_) {
     b.counts.assign(static_cast<std::size_t>(ranks), 0);
