@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include <xtgrad/io.hpp>
 #include <xtgrad/xtgrad.hpp>
 
 #include "support/errors.hpp"

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "xtgrad/distributed/detail/optimizer_shards.hpp"
+
 namespace xtgrad {
 
 namespace {
@@ -99,6 +101,9 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
   }
   in_place_flags_.assign(in_place_.size(), 0.0f);
 }
+
+DistributedDataParallel::~DistributedDataParallel() = default;
+DistributedDataParallel::DistributedDataParallel(DistributedDataParallel&&) noexcept = default;
 
 void DistributedDataParallel::average_gradients() {
   times_ = AllReduceTimes{};

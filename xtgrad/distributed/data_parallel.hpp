@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "xtgrad/core/value.hpp"
-#include "xtgrad/distributed/optimizer_shards.hpp"
 #include "xtgrad/distributed/process_group.hpp"
 #include "xtgrad/layers/module.hpp"
 #include "xtgrad/optim/optimizer.hpp"
 
 namespace xtgrad {
+
+namespace detail {
+class OptimizerShards;  // the sharded step's parts and buckets (detail/optimizer_shards.hpp)
+}
 
 /// A hash of the module's state_dict names and shapes (and which entries are parameters):
 /// equal on two ranks when they built the same architecture, whatever the values.
@@ -100,6 +103,8 @@ class DistributedDataParallel {
  public:
   DistributedDataParallel(const ProcessGroup& group, Module& module, const DataParallelOptions& options);
   DistributedDataParallel(const ProcessGroup& group, Module& module, double bucket_cap_mb = 25.0);
+  ~DistributedDataParallel();
+  DistributedDataParallel(DistributedDataParallel&&) noexcept;  // movable, as before sharding
 
   /// 256 KB: copying that much into a bucket and back costs more (~50 us) than one more message
   /// does (a few us through shared memory, ~25 us over TCP).

@@ -3,7 +3,7 @@
 // so each rank receives the average of its part only, each rank's optimizer updates its part,
 // and the updated parts are all-gathered into every rank's parameters. The bytes moved equal
 // one all-reduce; each rank does 1/N of the optimizer's work and holds 1/N of its state.
-// Used by DistributedDataParallel when DataParallelOptions::shard_optimizer is on.
+// Used by DistributedDataParallel when DataParallelOptions::shard_optimizer is on; not installed.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // The sharded optimizer step: parts of every parameter, reduce-scatter of the gradients,
 // all-gather of the updated values, and the optimizer state gathered whole or cut into parts.
-#include "xtgrad/distributed/optimizer_shards.hpp"
+#include "xtgrad/distributed/detail/optimizer_shards.hpp"
 
 #include <algorithm>
 #include <chrono>
