@@ -236,4 +236,17 @@ TEST_CASE("shard_optimizer: misuse ends with a clear error on every rank") {
   CHECK_THROWS_AS(ddp.average_gradients(), std::logic_error);
   ddp.gather_parameters();
   CHECK(same_on_every_rank(values_hash(*model)));
+
+  // Ranks whose optimizers stepped differently: every rank refuses to gather, none hangs.
+  const ProcessGroup& group = test_group();
+  if (group.world_size() > 1) {
+    if (group.rank() == 1) optimizer.step();  // only here: rank 1's step counts run ahead
+    std::string message = "(no error)";
+    try {
+      ddp.optimizer_state_dict(optimizer);
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+    CHECK(contains(message, "the ranks' optimizer states differ"));
+  }
 }
