@@ -2,7 +2,8 @@
 // Adam lr 1e-3) under `mpirun -np N`, each rank on 512/N rows with 1 thread. Rank 0 prints the
 // median time per step and how a step splits: forward+backward, waiting for the slowest rank
 // (a barrier before the all-reduce, only with --split-wait), the bucketed all-reduce (pack,
-// MPI_Allreduce, unpack) and Adam.
+// MPI_Allreduce, unpack) and Adam. With --shard, the sharded optimizer step: MPI_Reduce_scatter
+// in place of the all-reduce, Adam on this rank's part of every parameter, then MPI_Allgatherv.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 double ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
 
 struct Split {
-  double compute = 0, wait = 0, pack = 0, all_reduce = 0, unpack = 0, adam = 0;
+  double compute = 0, wait = 0, pack = 0, all_reduce = 0, unpack = 0, adam = 0, all_gather = 0;
 };
 
 }  // namespace
@@ -29,7 +30,7 @@ struct Split {
 int main(int argc, char** argv) {
   int steps = 8, repeats = 5, warmup = 3, threads = 1;
   std::size_t global_batch = 512;
-  bool split_wait = false;
+  bool split_wait = false, shard = false;
   CLI::App app{"ddp_bench: data-parallel W3 under mpirun"};
   app.add_option("--steps", steps, "steps per timed repetition");
   app.add_option("--repeats", repeats, "timed repetitions; the median is reported");
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "threads per rank");
   app.add_option("--batch", global_batch, "global batch, split evenly between ranks");
   app.add_flag("--split-wait", split_wait, "time a barrier before each all-reduce, to separate waiting from transfer");
+  app.add_flag("--shard", shard, "sharded optimizer step (reduce-scatter, Adam on 1/N, all-gather)");
   CLI11_PARSE(app, argc, argv);
 
   ProcessGroup group;
@@ -54,8 +56,8 @@ int main(int argc, char** argv) {
   Tensor x(Array(xt::view(x_all, xt::range(first, first + local), xt::all())));
   Tensor y(Array(xt::view(y_all, xt::range(first, first + local), xt::all())));
 
-  DistributedDataParallel ddp(group, *net);
-  Adam optimizer(net->parameters(), AdamOptions(1e-3));
+  DistributedDataParallel ddp(group, *net, DataParallelOptions().shard_optimizer(shard));
+  Adam optimizer(ddp.optimizer_params(), AdamOptions(1e-3));
   BCEWithLogitsLoss loss_fn;
   Split split;
   auto step = [&] {
@@ -69,12 +71,14 @@ int main(int argc, char** argv) {
     auto t3 = Clock::now();
     optimizer.step();
     auto t4 = Clock::now();
+    ddp.gather_parameters();  // sharded: every rank's updated parts to every rank; otherwise nothing
     split.compute += ms(t0, t1);
     split.wait += ms(t1, t2);
     split.pack += ddp.last_times().pack_ms;
     split.all_reduce += ddp.last_times().all_reduce_ms;
     split.unpack += ddp.last_times().unpack_ms;
     split.adam += ms(t3, t4);
+    split.all_gather += ddp.last_times().all_gather_ms;
   };
 
   for (int i = 0; i < warmup; ++i) step();
@@ -91,11 +95,11 @@ int main(int argc, char** argv) {
   double n = static_cast<double>(steps) * repeats;
   // Each part averaged over the ranks, then over the steps.
   std::vector<double> parts = group.all_reduce_sum({split.compute, split.wait, split.pack, split.all_reduce,
-                                                    split.unpack, split.adam});
+                                                    split.unpack, split.adam, split.all_gather});
   for (double& p : parts) p /= n * static_cast<double>(world);
   if (group.is_root())
-    std::printf("impl=xtgrad ranks=%zu threads=%d global_batch=%zu buckets=%zu ms_per_step=%.2f best=%.2f "
-                "compute=%.2f wait=%.2f pack=%.2f all_reduce=%.2f unpack=%.2f adam=%.2f\n",
-                world, threads, global_batch, ddp.bucket_count(), per_step[per_step.size() / 2], per_step.front(),
-                parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+    std::printf("impl=xtgrad mode=%s split_wait=%d ranks=%zu threads=%d global_batch=%zu ms_per_step=%.2f best=%.2f "
+                "compute=%.2f wait=%.2f pack=%.2f all_reduce=%.2f unpack=%.2f adam=%.2f all_gather=%.2f\n",
+                shard ? "sharded" : "all-reduce", split_wait ? 1 : 0, world, threads, global_batch, per_step[per_step.size() / 2],
+                per_step.front(), parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]);
 }

@@ -4,6 +4,8 @@
 // and a checkpoint (weights, Adam's moments, the sampler's seed and epoch) to resume from.
 //   mpirun -np 2 build/examples/ddp_mlp [--epochs 8] [--rows 65536] [--out runs/ddp_mlp]
 //   mpirun -np 1 build/examples/ddp_mlp --epochs 10 --resume runs/ddp_mlp/checkpoint.json
+// --shard-optimizer splits Adam's step between the ranks (each updates 1/N of every parameter);
+// its checkpoints are the same files, so a run may switch it on or off when it resumes.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +25,7 @@ namespace {
 struct Options {
   std::size_t rows = 65536, features = 32, hidden = 256, batch_size = 512;  // global batch
   int epochs = 8, threads = 1;
+  bool shard_optimizer = false;
   double lr = 1e-3;
   std::uint64_t seed = 0;
   std::string out = "runs/ddp_mlp", resume;
@@ -73,6 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the data, the model and the shuffles");
   app.add_option("--threads", o.threads, "threads per rank (set_num_threads)");
   app.add_option("--out", o.out, "rank 0 writes model.json and checkpoint.json here");
+  app.add_flag("--shard-optimizer", o.shard_optimizer,
+               "sharded optimizer step: reduce-scatter, Adam on 1/N of every parameter per rank, all-gather");
   app.add_option("--resume", o.resume,
                  "a checkpoint.json this example wrote, with any number of ranks (every rank reads it: "
                  "the same path on every machine)");
@@ -92,15 +97,17 @@ int main(int argc, char** argv) {
                    std::make_shared<Linear>(o.hidden, o.hidden, true, gen), std::make_shared<ReLU>(),
                    std::make_shared<Linear>(o.hidden, 1, true, gen)};
   DistributedSampler sampler(train_rows, group.world_size(), group.rank(), /*shuffle=*/true, o.seed);
-  Adam optimizer(model.parameters(), AdamOptions(o.lr));
+  Value resumed_optimizer;  // the whole Adam state of the checkpoint, for the optimizer made below
   if (!o.resume.empty()) {
     // Every rank restores the model, Adam's moments and the sampler, so every rank steps from the
     // same state. The global batch is what the math depends on, not the number of ranks, so a
     // checkpoint resumes with any number of them.
     std::string error;
     try {
-      Checkpoint checkpoint{&model, &optimizer};
+      Adam whole(model.parameters(), AdamOptions(o.lr));  // the file holds one Adam over the whole model
+      Checkpoint checkpoint{&model, &whole};
       load_checkpoint(o.resume, checkpoint);
+      resumed_optimizer = whole.state_dict();
       if (!checkpoint.metadata.contains("sampler") || !checkpoint.metadata.contains("global_batch"))
         throw std::invalid_argument(o.resume + ": not a ddp_mlp checkpoint (metadata has no sampler or global_batch)");
       sampler.load_state(sampler_state_from_value(value_from_json(checkpoint.metadata["sampler"], o.resume)));
@@ -120,11 +127,16 @@ int main(int argc, char** argv) {
     }
   }
   SamplerState state = sampler.state();
-  DistributedDataParallel ddp(group, model);  // same model everywhere? then rank 0's values to all
+  // Same model everywhere? Then rank 0's values to all. Adam is built over what DDP says: the
+  // model's parameters, or with --shard-optimizer this rank's part of each.
+  DistributedDataParallel ddp(group, model, DataParallelOptions().shard_optimizer(o.shard_optimizer));
+  Adam optimizer(ddp.optimizer_params(), AdamOptions(o.lr));
+  if (!resumed_optimizer.is_null()) ddp.load_optimizer_state_dict(optimizer, resumed_optimizer);
   BCEWithLogitsLoss loss_fn;
   if (group.is_root())
-    std::printf("%d ranks, %zu training rows, global batch %zu (%zu per rank), %zu parameters\n", group.world_size(),
-                train_rows, o.batch_size, o.batch_size / world, model.parameters().size());
+    std::printf("%d ranks, %zu training rows, global batch %zu (%zu per rank), %zu parameters, %s\n",
+                group.world_size(), train_rows, o.batch_size, o.batch_size / world, model.parameters().size(),
+                ddp.sharded() ? "optimizer step sharded" : "gradients all-reduced");
 
   std::size_t local_batch = o.batch_size / world;
   for (std::int64_t epoch = state.epoch; epoch < o.epochs; ++epoch) {
@@ -140,6 +152,7 @@ int main(int argc, char** argv) {
       loss.backward();
       ddp.average_gradients();
       optimizer.step();
+      ddp.gather_parameters();  // sharded: every rank's updated parts to every rank; otherwise nothing
       loss_sum += loss.item() * static_cast<double>(count);
       all_reduce_ms += ddp.last_times().all_reduce_ms;
     }
@@ -164,12 +177,15 @@ int main(int argc, char** argv) {
   }
 
   sampler.set_epoch(o.epochs);  // where a resumed run starts
-  if (group.is_root()) {  // every rank holds the same weights and moments: one writer is enough
+  Value optimizer_state = ddp.optimizer_state_dict(optimizer);  // collective: rank 0 gets the whole state
+  if (group.is_root()) {  // every rank holds the same weights: one writer is enough
     std::filesystem::create_directories(o.out);
     Json metadata = {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()},
                      {"global_batch", o.batch_size}};
     save_weights(model, o.out + "/model.json", metadata);
-    save_checkpoint(o.out + "/checkpoint.json", {&model, &optimizer, {}, nullptr, o.epochs, 0, metadata});
+    Adam whole(model.parameters(), AdamOptions(o.lr));  // carries the whole state into the file
+    whole.load_state_dict(optimizer_state);
+    save_checkpoint(o.out + "/checkpoint.json", {&model, &whole, {}, nullptr, o.epochs, 0, metadata});
     std::printf("saved %s/model.json and %s/checkpoint.json (resume with --resume %s/checkpoint.json, with any "
                 "number of ranks)\n", o.out.c_str(), o.out.c_str(), o.out.c_str());
   }

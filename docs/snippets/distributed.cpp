@@ -71,6 +71,32 @@ int main() {
   sampler.load_state(sampler_state_from_value(value_from_json(resumed.metadata["sampler"], path)));
   // [end-snippet]
   group.barrier();
+  // [snippet:sharded]
+  DistributedDataParallel sharded(group, model, DataParallelOptions().shard_optimizer(true));
+  Adam sharded_optimizer(sharded.optimizer_params(), AdamOptions(1e-2));  // this rank's part of each parameter
+  std::vector<std::size_t> rows = sampler.indices();
+  for (std::size_t first = 0; first + batch <= rows.size(); first += batch) {  // one epoch
+    sharded_optimizer.zero_grad();
+    loss_fn(model(take(x, rows, first, batch)), take(y, rows, first, batch)).backward();
+    sharded.average_gradients();  // reduce-scatter: each rank gets the average of its parts only
+    sharded_optimizer.step();     // Adam on 1/N of the values
+    sharded.gather_parameters();  // all-gather: every rank's parameters whole again
+  }
+  // The whole state, as one optimizer over the whole model holds it: it resumes with any number
+  // of ranks, sharded or not. An optimizer over the whole model carries it into the file.
+  Value whole = sharded.optimizer_state_dict(sharded_optimizer);  // collective; rank 0 gets it
+  if (group.is_root()) {
+    Adam saver(model.parameters());
+    saver.load_state_dict(whole);
+    save_checkpoint(path, {&model, &saver});
+  }
+  group.barrier();
+  Adam whole_optimizer(model.parameters());
+  Checkpoint sharded_resume{&model, &whole_optimizer};
+  load_checkpoint(path, sharded_resume);
+  sharded.load_optimizer_state_dict(sharded_optimizer, whole_optimizer.state_dict());  // each rank takes its part
+  // [end-snippet]
+  group.barrier();
   if (group.is_root()) std::filesystem::remove(path);
   return mean_loss < 0.3 && sampler.state().epoch == 5 ? 0 : 1;
 }

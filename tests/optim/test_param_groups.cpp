@@ -216,3 +216,19 @@ TEST_CASE("state_dict: corrupt optimizer state is refused with every problem nam
   sgd.load_state_dict(sd);
   CHECK_FALSE(sgd.has_momentum_buffer(0));
 }
+
+TEST_CASE("state_dict: a parameter of no values has max_exp_avg_sq exactly when amsgrad is on, as PyTorch's") {
+  // A rank's empty part of a sharded parameter is such a parameter: its state must have the
+  // same keys as the other ranks' parts.
+  for (bool amsgrad : {false, true}) {
+    CAPTURE(amsgrad);
+    Tensor empty(Array::from_shape({0}), true), w = ones({2}, true);
+    Adam opt(std::vector<Tensor>{empty, w}, AdamOptions(1e-2).amsgrad(amsgrad));
+    (sum(empty) + sum(w * w)).backward();
+    REQUIRE(empty.has_grad());
+    opt.step();
+    Value sd = opt.state_dict();
+    CHECK(sd.at("state").at("0").contains("max_exp_avg_sq") == amsgrad);
+    CHECK(sd.at("state").at("1").contains("max_exp_avg_sq") == amsgrad);
+  }
+}

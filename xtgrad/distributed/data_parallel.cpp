@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "xtgrad/distributed/detail/optimizer_shards.hpp"
+
 namespace xtgrad {
 
 namespace {
@@ -61,15 +63,24 @@ void broadcast_parameters(const ProcessGroup& group, Module& module, int root) {
 }
 
 DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Module& module, double bucket_cap_mb)
+    : DistributedDataParallel(group, module, DataParallelOptions().bucket_cap_mb(bucket_cap_mb)) {}
+
+DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Module& module,
+                                                 const DataParallelOptions& options)
     : group_(group), module_(module), params_(module.parameters()) {
   // Handles, like params_: found once here rather than by walking the module's names every step.
   for (auto& entry : module.named_buffers()) buffers_.push_back(entry.second);
+  const double bucket_cap_mb = options.bucket_cap_mb();
   if (!(bucket_cap_mb > 0))
     throw std::invalid_argument("DistributedDataParallel: bucket_cap_mb must be positive, got " + std::to_string(bucket_cap_mb));
   broadcast_parameters(group, module, 0);
+  auto cap = static_cast<std::size_t>(bucket_cap_mb * 1024 * 1024 / sizeof(float));
+  if (options.shard_optimizer()) {
+    shards_ = std::make_unique<detail::OptimizerShards>(group, params_, cap, kInPlaceMinFloats);
+    return;
+  }
   // Reverse registration order, as DDP: backward produces the last layers' gradients first,
   // which is the order an overlapped all-reduce would want.
-  auto cap = static_cast<std::size_t>(bucket_cap_mb * 1024 * 1024 / sizeof(float));
   std::size_t floats = 0;
   for (std::size_t k = params_.size(); k-- > 0;) {
     if (params_[k].numel() >= kInPlaceMinFloats) {
@@ -91,8 +102,20 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
   in_place_flags_.assign(in_place_.size(), 0.0f);
 }
 
+DistributedDataParallel::~DistributedDataParallel() = default;
+DistributedDataParallel::DistributedDataParallel(DistributedDataParallel&&) noexcept = default;
+
 void DistributedDataParallel::average_gradients() {
   times_ = AllReduceTimes{};
+  if (shards_) {
+    if (gather_pending_)
+      throw std::logic_error("DistributedDataParallel: average_gradients() again before gather_parameters(); with "
+                             "shard_optimizer every optimizer.step() must be followed by ddp.gather_parameters()");
+    shards_->reduce_scatter(times_);
+    gather_pending_ = true;
+    broadcast_buffers();
+    return;
+  }
   if (group_.world_size() == 1) return;  // the mean of one gradient is itself
   const float scale = 1.0f / static_cast<float>(group_.world_size());
   for (Bucket& bucket : buckets_) {
@@ -128,10 +151,50 @@ void DistributedDataParallel::average_gradients() {
     times_.unpack_ms += ms_since(start);
   }
   average_in_place(scale);
+  broadcast_buffers();
+}
+
+void DistributedDataParallel::broadcast_buffers() {
   auto start = std::chrono::steady_clock::now();
   for (Tensor& buffer : buffers_)
     if (buffer.numel() > 0) group_.broadcast(buffer.mutable_value().data(), buffer.numel(), 0);
   times_.buffers_ms = ms_since(start);
+}
+
+void DistributedDataParallel::gather_parameters() {
+  if (!shards_) return;
+  times_.all_gather_ms = 0;
+  shards_->all_gather(times_);
+  gather_pending_ = false;
+}
+
+std::vector<Tensor> DistributedDataParallel::optimizer_params() const { return optimizer_params(params_); }
+
+std::vector<Tensor> DistributedDataParallel::optimizer_params(const std::vector<Tensor>& params) const {
+  std::vector<Tensor> out;
+  for (const Tensor& p : params) {
+    bool ours = std::any_of(params_.begin(), params_.end(), [&](const Tensor& q) { return q.impl() == p.impl(); });
+    if (!ours)
+      throw std::invalid_argument("DistributedDataParallel.optimizer_params: a tensor of shape " + shape_str(p.shape()) +
+                                  " is not a parameter of the wrapped module");
+    out.push_back(shards_ ? shards_->shard_of(p) : p);
+  }
+  return out;
+}
+
+Value DistributedDataParallel::optimizer_state_dict(const Optimizer& optimizer) const {
+  if (!shards_) return group_.is_root() ? optimizer.state_dict() : Value();
+  if (gather_pending_)
+    throw std::logic_error("DistributedDataParallel.optimizer_state_dict: call gather_parameters() after "
+                           "optimizer.step() first");
+  return shards_->gather_state(optimizer, 0);
+}
+
+void DistributedDataParallel::load_optimizer_state_dict(Optimizer& optimizer, const Value& state) const {
+  if (shards_)
+    shards_->load_state(optimizer, state);
+  else
+    optimizer.load_state_dict(state);
 }
 
 void DistributedDataParallel::average_in_place(float scale) {

@@ -4,12 +4,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "xtgrad/layers/module.hpp"
+#include "xtgrad/core/value.hpp"
 #include "xtgrad/distributed/process_group.hpp"
+#include "xtgrad/layers/module.hpp"
+#include "xtgrad/optim/optimizer.hpp"
 
 namespace xtgrad {
+
+namespace detail {
+class OptimizerShards;  // the sharded step's parts and buckets (detail/optimizer_shards.hpp)
+}
 
 /// A hash of the module's state_dict names and shapes (and which entries are parameters):
 /// equal on two ranks when they built the same architecture, whatever the values.
@@ -24,12 +31,33 @@ void check_same_model(const ProcessGroup& group, const Module& module);
 /// buffers) into every other rank's module, so all ranks start identical.
 void broadcast_parameters(const ProcessGroup& group, Module& module, int root = 0);
 
-/// Where the time of the last average_gradients() went, in milliseconds.
+/// Where the time of the last average_gradients() (and, sharded, gather_parameters()) went, in
+/// milliseconds.
 struct AllReduceTimes {
-  double pack_ms = 0;        ///< copying small gradients into the flat buckets
-  double all_reduce_ms = 0;  ///< MPI_Allreduce: the transfer, and waiting for slower ranks
+  double pack_ms = 0;        ///< copying small gradients into the flat buckets (sharded: also values into shards)
+  double all_reduce_ms = 0;  ///< MPI_Allreduce (sharded: MPI_Reduce_scatter): the transfer, and waiting for slower ranks
   double unpack_ms = 0;      ///< scaling by 1/world_size (and copying the buckets back)
   double buffers_ms = 0;     ///< broadcasting rank 0's buffers
+  double all_gather_ms = 0;  ///< sharded only: MPI_Allgatherv of the updated parameters
+};
+
+/// How DistributedDataParallel reduces, with chained setters:
+/// DataParallelOptions().shard_optimizer(true).
+class DataParallelOptions {
+ public:
+  /// Small gradients travel in buckets of about this many MB (PyTorch's default: 25).
+  DataParallelOptions& bucket_cap_mb(double mb) { bucket_cap_mb_ = mb; return *this; }
+  double bucket_cap_mb() const { return bucket_cap_mb_; }
+  /// Sharded optimizer step (ZeRO stage 1): the gradients are reduce-scattered, each rank's
+  /// optimizer updates only its part of every parameter, and the parts are all-gathered. The
+  /// same bytes travel as with the all-reduce; each rank does 1/N of the optimizer's work and
+  /// holds 1/N of its state. Off (the default): every rank all-reduces and updates everything.
+  DataParallelOptions& shard_optimizer(bool on) { shard_optimizer_ = on; return *this; }
+  bool shard_optimizer() const { return shard_optimizer_; }
+
+ private:
+  double bucket_cap_mb_ = 25.0;
+  bool shard_optimizer_ = false;
 };
 
 /// Wraps a module for data-parallel training; the module stays the user's (its lifetime
@@ -55,25 +83,70 @@ struct AllReduceTimes {
 /// average_gradients(), as DDP's broadcast_buffers=True makes them before each forward: each
 /// rank's forward updates them from its own shard, and without this the ranks' eval would drift
 /// apart.
+///
+/// With DataParallelOptions::shard_optimizer the optimizer is built over optimizer_params(),
+/// this rank's part of every parameter, and gather_parameters() follows its step:
+///
+///   Adam optimizer(ddp.optimizer_params(), AdamOptions(1e-3));
+///   optimizer.zero_grad();
+///   loss.backward();
+///   ddp.average_gradients();  // each rank's shards get the average of their part of the gradients
+///   optimizer.step();         // updates this rank's shards only
+///   ddp.gather_parameters();  // every rank's parameters from all ranks' shards
+///
+/// Written this way the loop runs in both modes (unsharded, optimizer_params() is the model's
+/// parameters and gather_parameters() does nothing). Checkpoints go through
+/// optimizer_state_dict() and load_optimizer_state_dict(), which give and take the state of one
+/// optimizer over the whole parameters in both modes, so a run resumes with any number of ranks,
+/// sharded or not.
 class DistributedDataParallel {
  public:
+  DistributedDataParallel(const ProcessGroup& group, Module& module, const DataParallelOptions& options);
   DistributedDataParallel(const ProcessGroup& group, Module& module, double bucket_cap_mb = 25.0);
+  ~DistributedDataParallel();
+  DistributedDataParallel(DistributedDataParallel&&) noexcept;  // movable, as before sharding
 
   /// 256 KB: copying that much into a bucket and back costs more (~50 us) than one more message
   /// does (a few us through shared memory, ~25 us over TCP).
   static constexpr std::size_t kInPlaceMinFloats = std::size_t{1} << 16;
 
   /// Collective: every rank calls it after backward() and before optimizer.step(). Averages
-  /// the gradients and gives every rank rank 0's buffers. With one rank it does nothing.
+  /// the gradients and gives every rank rank 0's buffers. With one rank it does nothing
+  /// (sharded it still moves the gradients into the shards). Sharded, the module's parameters
+  /// are left without gradients (the averages are in the shards), and it throws
+  /// std::logic_error if the previous step's gather_parameters() was not called.
   void average_gradients();
+  /// Collective, after optimizer.step(): sharded, every rank's parameters take the updated
+  /// shards of all ranks. Unsharded it does nothing.
+  void gather_parameters();
+
+  bool sharded() const { return shards_ != nullptr; }
+  /// What to build the optimizer over: the module's parameters; sharded, their shards on this
+  /// rank (1-D tensors, one per parameter, in the same order).
+  std::vector<Tensor> optimizer_params() const;
+  /// The same for some of the parameters, to build parameter groups. Throws
+  /// std::invalid_argument for a tensor that is not one of the module's parameters.
+  std::vector<Tensor> optimizer_params(const std::vector<Tensor>& params) const;
+
+  /// Collective. The state dict of one optimizer over the whole parameters, on rank 0 (null on
+  /// the others): rank 0 saves it. Sharded, the shards' state is gathered to rank 0 and
+  /// reshaped; only state tensors shaped like their parameter can be (SGD's and Adam's are).
+  /// Throws std::logic_error, sharded, between average_gradients() and gather_parameters().
+  Value optimizer_state_dict(const Optimizer& optimizer) const;
+  /// Loads a whole state (from optimizer_state_dict(), or any unsharded optimizer's
+  /// state_dict(), saved with any number of ranks); sharded, each rank takes its part. No
+  /// communication: every rank passes the same state. Errors as Optimizer::load_state_dict,
+  /// and a tensor not shaped like its parameter (a shard's state saved directly) is refused.
+  void load_optimizer_state_dict(Optimizer& optimizer, const Value& state) const;
 
   Module& module() { return module_; }
-  std::size_t bucket_count() const { return buckets_.size(); }         ///< buckets of small gradients
-  std::size_t in_place_count() const { return in_place_.size(); }      ///< gradients reduced where they are
+  std::size_t bucket_count() const { return buckets_.size(); }     ///< unsharded: buckets of small gradients
+  std::size_t in_place_count() const { return in_place_.size(); }  ///< unsharded: gradients reduced where they are
   const AllReduceTimes& last_times() const { return times_; }
 
  private:
   void average_in_place(float scale);
+  void broadcast_buffers();
 
   struct Bucket {
     std::vector<std::size_t> params;  // indices into params_, in reverse registration order
@@ -86,6 +159,8 @@ class DistributedDataParallel {
   std::vector<Bucket> buckets_;
   std::vector<std::size_t> in_place_;  // indices into params_ of the large gradients, reverse order
   std::vector<float> in_place_flags_;  // how many ranks have each of them, summed in one message
+  std::unique_ptr<detail::OptimizerShards> shards_;  // sharded only; then buckets_ and in_place_ stay empty
+  bool gather_pending_ = false;  // sharded: average_gradients() ran, gather_parameters() not yet
   AllReduceTimes times_;
 };
 

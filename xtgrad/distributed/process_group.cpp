@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstdio>
 #include <stdexcept>
@@ -19,6 +20,21 @@ MPI_Comm& as_comm(void* comm) { return *static_cast<MPI_Comm*>(comm); }
 
 // MPI counts are ints: longer buffers go in pieces of at most 2^30 elements.
 constexpr std::size_t kMaxCount = std::size_t{1} << 30;
+
+// Where each rank's part starts in the full buffer, for the v-collectives.
+std::vector<int> displacements(const std::vector<int>& counts, int world_size, const char* op) {
+  XTGRAD_CHECK(counts.size() == static_cast<std::size_t>(world_size), op, "expected one count per rank (",
+               world_size, "), got ", counts.size());
+  std::vector<int> displs(counts.size());
+  long long total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    XTGRAD_CHECK(counts[r] >= 0, op, "negative count ", counts[r], " for rank ", r);
+    displs[r] = static_cast<int>(total);
+    total += counts[r];
+    XTGRAD_CHECK(total <= INT_MAX, op, "more than 2^31 - 1 floats in one collective (MPI counts are ints)");
+  }
+  return displs;
+}
 
 }  // namespace
 
@@ -111,6 +127,26 @@ void ProcessGroup::all_reduce_sum(float* data, std::size_t count) const {
     int n = static_cast<int>(std::min(kMaxCount, count - done));
     check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, as_comm(comm_)), "MPI_Allreduce");
   }
+}
+
+void ProcessGroup::reduce_scatter_sum(const float* send, float* recv, const std::vector<int>& counts) const {
+  displacements(counts, world_size_, "reduce_scatter_sum");  // only to check the counts
+  check(MPI_Reduce_scatter(send, recv, counts.data(), MPI_FLOAT, MPI_SUM, as_comm(comm_)), "MPI_Reduce_scatter");
+}
+
+void ProcessGroup::all_gather(const float* send, float* recv, const std::vector<int>& counts) const {
+  std::vector<int> displs = displacements(counts, world_size_, "all_gather");
+  check(MPI_Allgatherv(send, counts[static_cast<std::size_t>(rank_)], MPI_FLOAT, recv, counts.data(), displs.data(),
+                       MPI_FLOAT, as_comm(comm_)),
+        "MPI_Allgatherv");
+}
+
+void ProcessGroup::gather(const float* send, float* recv, const std::vector<int>& counts, int root) const {
+  XTGRAD_CHECK(root >= 0 && root < world_size_, "gather", "root must be a rank in [0, ", world_size_, "), got ", root);
+  std::vector<int> displs = displacements(counts, world_size_, "gather");
+  check(MPI_Gatherv(send, counts[static_cast<std::size_t>(rank_)], MPI_FLOAT, recv, counts.data(), displs.data(),
+                    MPI_FLOAT, root, as_comm(comm_)),
+        "MPI_Gatherv");
 }
 
 }  // namespace xtgrad

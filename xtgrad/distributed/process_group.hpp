@@ -42,6 +42,17 @@ class ProcessGroup {
   /// In-place element-wise sum over all ranks of `count` floats.
   void all_reduce_sum(float* data, std::size_t count) const;
 
+  // The collectives of a sharded optimizer step. `counts[r]` is rank r's part, in floats; the
+  // parts lie in rank order in the full buffer (MPI's int counts: each part and the whole must
+  // stay below 2^31 floats, or these throw std::invalid_argument on every rank).
+  /// Sums `send` (all parts) over all ranks; this rank receives the sum of its part in `recv`
+  /// (MPI_Reduce_scatter).
+  void reduce_scatter_sum(const float* send, float* recv, const std::vector<int>& counts) const;
+  /// Every rank's `send` (its part) concatenated into `recv` on every rank (MPI_Allgatherv).
+  void all_gather(const float* send, float* recv, const std::vector<int>& counts) const;
+  /// The same into `recv` on root only; other ranks may pass recv = nullptr (MPI_Gatherv).
+  void gather(const float* send, float* recv, const std::vector<int>& counts, int root) const;
+
   /// "rank 1 of 2": how error messages name this process.
   std::string describe() const;
 

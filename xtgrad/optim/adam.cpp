@@ -73,8 +73,19 @@ Value Adam::param_state(std::size_t k) const {
   v["step"] = s.step;
   v["exp_avg"] = s.exp_avg;
   v["exp_avg_sq"] = s.exp_avg_sq;
-  if (s.max_exp_avg_sq.shape() == s.exp_avg.shape()) v["max_exp_avg_sq"] = s.max_exp_avg_sq;
+  // The max exists when it has the moments' shape; for a parameter of no values (a rank's empty
+  // part of a sharded parameter) the shapes always agree, so there the group's amsgrad decides.
+  bool has_max = s.max_exp_avg_sq.shape() == s.exp_avg.shape() && (s.exp_avg.size() > 0 || amsgrad_of(k));
+  if (has_max) v["max_exp_avg_sq"] = s.max_exp_avg_sq;
   return v;
+}
+
+bool Adam::amsgrad_of(std::size_t k) const {
+  for (const ParamGroup& g : groups_) {
+    if (k < g.params().size()) return static_cast<const AdamOptions&>(g.options()).amsgrad();
+    k -= g.params().size();
+  }
+  return false;
 }
 
 void Adam::check_param_state(detail::StateReader& in, const std::string& path, const Value& state,

@@ -75,6 +75,7 @@ class Adam : public Optimizer {
   void set_param_state(std::size_t k, const Value& state) override;
 
  private:
+  bool amsgrad_of(std::size_t k) const;  ///< parameter k's group's amsgrad
   bool decoupled_;
   std::vector<std::optional<AdamState>> state_;
 };
