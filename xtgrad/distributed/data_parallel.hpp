@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
 #include "xtgrad/distributed/process_group.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -90,3 +93,5 @@ class DistributedDataParallel {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END
