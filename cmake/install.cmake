@@ -1,5 +1,7 @@
-# Installs headers, static libraries and an exported CMake package (xtgradConfig.cmake), so
-# that a downstream project can `find_package(xtgrad CONFIG REQUIRED)` and link xtgrad::xtgrad.
+# Installs headers, the static and shared libraries and an exported CMake package
+# (xtgradConfig.cmake), so that a downstream project can `find_package(xtgrad CONFIG REQUIRED)` and
+# link xtgrad::xtgrad: the static archives, or libxtgrad.so when it sets xtgrad_SHARED to ON first
+# (xtgrad::shared is libxtgrad.so whatever xtgrad_SHARED says).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -14,14 +16,20 @@ foreach(dir IN LISTS xtgrad_header_dirs)
 endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/xtgrad/xtgrad.hpp ${PROJECT_SOURCE_DIR}/xtgrad/io.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad)
-set(xtgrad_installed_targets xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim xtgrad_io xtgrad_cli)
+set(xtgrad_installed_targets xtgrad xtgrad_options xtgrad_core xtgrad_layers xtgrad_losses xtgrad_optim xtgrad_io
+    xtgrad_shared xtgrad_cli)
 if(TARGET xtgrad_distributed)
-  list(APPEND xtgrad_installed_targets xtgrad_distributed)
+  list(APPEND xtgrad_installed_targets xtgrad_distributed xtgrad_distributed_shared)
 endif()
 
+# Built with BUILD_SHARED_LIBS, the tool links libxtgrad.so: it finds it from bin/ wherever installed.
+if(BUILD_SHARED_LIBS)
+  set_target_properties(xtgrad_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
+endif()
 install(TARGETS ${xtgrad_installed_targets}
         EXPORT xtgradTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT xtgradTargets NAMESPACE xtgrad:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/xtgrad)
 

@@ -2,29 +2,33 @@
 # xtgrad_<version>_amd64.deb): headers, libraries, the CMake package, xtgrad.pc, the `xtgrad`
 # tool, torch_json.py as `xtgrad-torch-json`, and the guide.
 
-# pkg-config has no transitive link interface, so the flags and libraries that CMake consumers get
-# from the exported targets are spelled out here from the same settings.
+# Two pkg-config files: xtgrad.pc links libxtgrad.so, which brings its own libraries (oneDNN,
+# OpenMP); xtgrad-static.pc links the archives, so it spells out what they need, from the same
+# settings as the exported CMake targets. Neither has an architecture flag: a consumer compiles
+# with its own.
 set(XTGRAD_PC_CFLAGS "-DXTENSOR_USE_XSIMD")
-if(XTGRAD_NATIVE)
-  string(APPEND XTGRAD_PC_CFLAGS " -march=native")
-endif()
-set(XTGRAD_PC_LIBS "-lxtgrad_io -lxtgrad_optim -lxtgrad_losses -lxtgrad_layers -lxtgrad_core")
+set(XTGRAD_PC_LIBS "-lxtgrad")
+set(XTGRAD_PC_STATIC_LIBS "-lxtgrad_io -lxtgrad_optim -lxtgrad_losses -lxtgrad_layers -lxtgrad_core")
 if(XTGRAD_GEMM STREQUAL "CBLAS")
-  string(APPEND XTGRAD_PC_LIBS " -lblas")
+  string(APPEND XTGRAD_PC_STATIC_LIBS " -lblas")
 endif()
 if(XTGRAD_WITH_ONEDNN)
-  string(APPEND XTGRAD_PC_LIBS " -ldnnl")
+  string(APPEND XTGRAD_PC_STATIC_LIBS " -ldnnl")
 endif()
 if(XTGRAD_OPENMP)
-  string(APPEND XTGRAD_PC_LIBS " -fopenmp")
+  string(APPEND XTGRAD_PC_STATIC_LIBS " -fopenmp")
 endif()
-string(APPEND XTGRAD_PC_LIBS " -pthread")
+string(APPEND XTGRAD_PC_STATIC_LIBS " -pthread")
 # Relative to the .pc file's folder, so the file stays right wherever the package is installed
 # (/usr from the .deb, any `cmake --install --prefix`).
 file(RELATIVE_PATH xtgrad_pc_to_prefix /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 string(REGEX REPLACE "/$" "" xtgrad_pc_to_prefix "${xtgrad_pc_to_prefix}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/xtgrad.pc.in ${PROJECT_BINARY_DIR}/xtgrad.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/xtgrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+set(XTGRAD_PC_NAME_SUFFIX " (static libraries)")
+set(XTGRAD_PC_LIBS "${XTGRAD_PC_STATIC_LIBS}")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/xtgrad.pc.in ${PROJECT_BINARY_DIR}/xtgrad-static.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/xtgrad.pc ${PROJECT_BINARY_DIR}/xtgrad-static.pc
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # Installed with Debian's interpreter (where python3-torch lives), not whichever python3 is
 # first on PATH.
@@ -53,6 +57,15 @@ if(XTGRAD_WITH_MPI)
   string(APPEND xtgrad_deb_depends ", libopenmpi-dev")
 endif()
 
+# A package is for other machines: a -march=native build runs only on CPUs like this one (the
+# libraries' own code, not just the per-ISA kernels, may use every instruction this CPU has).
+# Said when `cpack` runs, which is when it matters (every configure would be noise).
+if(XTGRAD_NATIVE)
+  set(xtgrad_native_warning "this build uses -march=native (XTGRAD_NATIVE=ON): a package made from it runs only on CPUs like this one; configure with -DXTGRAD_NATIVE=OFF to make one that runs on any x86-64")
+  file(WRITE ${PROJECT_BINARY_DIR}/xtgrad_cpack_native.cmake "message(WARNING \"${xtgrad_native_warning}\")\n")
+  set(CPACK_PROJECT_CONFIG_FILE ${PROJECT_BINARY_DIR}/xtgrad_cpack_native.cmake)
+endif()
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME xtgrad)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -69,5 +82,7 @@ find_program(XTGRAD_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(XTGRAD_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 endif()
+# A shlibs file for libxtgrad.so (what a package linking it should depend on) and the ldconfig trigger.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-torch")  # for xtgrad-torch-json
 include(CPack)

@@ -5,8 +5,10 @@
 # must carry the ISA: its namespace (isa_<isa>, xtgrad_eigen_<isa>) or its xsimd architecture.
 # Nor may an object have a static initialiser (.init_array): it would run at start-up on any CPU
 # (not checked with -DSANITIZED=ON: AddressSanitizer adds one to every object).
+# Nor may libxtgrad.so export any of their symbols (they are compiled with hidden visibility):
+# another library's copy would then be the one called.
 # Usage: cmake -DNM=<nm> -DOBJDUMP=<objdump> -DISA=<isa> -DARCH=<xsimd arch> [-DSANITIZED=ON]
-#        "-DOBJECTS=<a.o;b.o>"
+#        "-DOBJECTS=<a.o;b.o>" [-DSHARED_LIBRARY=<libxtgrad.so>]
 #        -P check_isa_symbols.cmake
 cmake_minimum_required(VERSION 3.18)
 set(allowed "DW.ref.__gxx_personality_v0")  # the C++ runtime's, the same in every object
@@ -34,6 +36,21 @@ foreach(object IN LISTS OBJECTS)
     endif()
   endforeach()
 endforeach()
+if(SHARED_LIBRARY)
+  execute_process(COMMAND ${NM} -C -D --defined-only ${SHARED_LIBRARY} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${NM} -D failed on ${SHARED_LIBRARY}")
+  endif()
+  string(REPLACE "\n" ";" lines "${symbols}")
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] " "" name "${line}")
+    string(FIND "${name}" "isa_${ISA}::" in_namespace)
+    string(FIND "${name}" "xtgrad_eigen_${ISA}::" in_eigen)
+    if(NOT in_namespace EQUAL -1 OR NOT in_eigen EQUAL -1)
+      string(APPEND bad "\n  ${name}  (exported by ${SHARED_LIBRARY})")
+    endif()
+  endforeach()
+endif()
 if(bad)
   message(FATAL_ERROR "the ${ISA} kernels have symbols other code could define too (give them internal linkage, or make them templates on the architecture), or code that runs at start-up:${bad}")
 endif()

@@ -1,6 +1,8 @@
-// Builds against the installed headers and libraries, and checks one gradient end to end.
+// Builds against the installed headers and libraries (static or shared), and checks one gradient
+// end to end and a module built by the library.
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include <xtgrad/xtgrad.hpp>
 
@@ -15,6 +17,11 @@ int main() {
   bool ok = true;
   for (int r = 0; r < 2; ++r)
     for (int c = 0; c < 2; ++c) ok = ok && std::fabs(w.grad()(r, c) - dsigma(c == 0 ? 4.0 : 6.0)) < 1e-6;
-  std::printf("%s\n", ok ? "consumer OK" : "consumer: WRONG gradient");
+  // A module the library builds from a description is, to the program, the class it names: with
+  // libxtgrad.so this needs Linear's typeinfo exported.
+  std::shared_ptr<Module> built = build_module(describe(Linear(2, 3)));
+  bool same_class = std::dynamic_pointer_cast<Linear>(built) != nullptr;
+  std::printf("%s\n", !ok ? "consumer: WRONG gradient" : !same_class ? "consumer: built module is not a Linear" : "consumer OK");
+  ok = ok && same_class;
   return ok ? 0 : 1;
 }

@@ -7,6 +7,10 @@
 #include <cstddef>
 #include <new>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad {
 
 namespace detail {
@@ -66,3 +70,5 @@ std::size_t cached_buffer_bytes();
 void release_cached_buffers();
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

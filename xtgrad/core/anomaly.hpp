@@ -6,7 +6,10 @@
 #include <memory>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -34,3 +37,5 @@ void check_anomaly(const char* op, const std::vector<std::shared_ptr<TensorImpl>
 }  // namespace detail
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

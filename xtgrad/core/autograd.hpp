@@ -8,7 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -113,3 +116,5 @@ std::size_t tape_size();
 void clear_tape();
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

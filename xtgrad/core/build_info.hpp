@@ -3,6 +3,10 @@
 
 #include <string>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad {
 
 struct BuildInfo {
@@ -31,3 +35,5 @@ int get_num_threads();
 std::string build_summary();
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

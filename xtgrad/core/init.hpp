@@ -5,8 +5,11 @@
 
 #include <string>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -43,3 +46,5 @@ Tensor& kaiming_normal_(Tensor& tensor, double a = 0.0, FanMode mode = FanMode::
 Tensor& orthogonal_(Tensor& tensor, double gain = 1.0, Generator& generator = default_generator());
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

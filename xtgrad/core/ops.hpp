@@ -7,7 +7,10 @@
 #include <optional>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -198,5 +201,7 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator);
 Tensor dropout(const Tensor& x, float p = 0.5f, bool training = true);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END
 
 #include "xtgrad/core/ops_loss.hpp"

@@ -6,7 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -53,3 +56,5 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
                   double delta = 1.0);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

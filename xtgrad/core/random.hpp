@@ -5,6 +5,10 @@
 #include <random>
 #include <string>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad {
 
 /// A 64-bit Mersenne Twister with its own uniform and normal draws.
@@ -35,3 +39,5 @@ Generator& default_generator();
 void manual_seed(std::uint64_t seed);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -10,6 +10,9 @@
 #include <xtensor/xarray.hpp>
 
 #include "xtgrad/core/allocator.hpp"
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -124,3 +127,5 @@ std::string shape_str(const Shape& shape);
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

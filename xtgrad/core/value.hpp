@@ -11,7 +11,10 @@
 #include <variant>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -90,3 +93,5 @@ class Value {
 std::string to_string(const Value& v);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -7,10 +7,13 @@
 #include <memory>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/value.hpp"
 #include "xtgrad/distributed/process_group.hpp"
 #include "xtgrad/layers/module.hpp"
 #include "xtgrad/optim/optimizer.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -165,3 +168,5 @@ class DistributedDataParallel {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

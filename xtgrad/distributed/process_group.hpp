@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad {
 
 /// One per process, for the life of the distributed work (RAII over MPI_Init/MPI_Finalize).
@@ -66,3 +70,5 @@ class ProcessGroup {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

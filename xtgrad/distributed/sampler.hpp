@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/value.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -54,3 +57,5 @@ class DistributedSampler {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
 #include "xtgrad/optim/optimizer.hpp"
 #include "xtgrad/optim/scheduler.hpp"
 #include "xtgrad/io/weights.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -39,3 +42,5 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 void load_checkpoint(const std::string& path, Checkpoint& checkpoint);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -71,3 +74,5 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options = {});
 CsvTable parse_csv(const std::string& text, const std::string& source, const CsvOptions& options = {});
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/io/weights.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -23,3 +26,5 @@ bool tensor_from_json(const Json& entry, const std::string& what, Array& out, st
 bool looks_like_tensor(const Json& entry);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

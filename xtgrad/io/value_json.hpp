@@ -3,8 +3,11 @@
 
 #include <string>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/value.hpp"
 #include "xtgrad/io/weights.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -19,3 +22,5 @@ Json to_json(const Value& value);
 Value value_from_json(const Json& json, const std::string& where);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

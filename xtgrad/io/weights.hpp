@@ -9,7 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -58,3 +61,5 @@ Json read_json_file(const std::string& path);
 Json parse_json(const std::string& text, const std::string& source);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

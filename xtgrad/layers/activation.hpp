@@ -4,7 +4,10 @@
 
 #include <cstdint>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -132,3 +135,5 @@ class LogSoftmax : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -4,8 +4,11 @@
 
 #include <memory>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -32,3 +35,5 @@ class Dropout : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

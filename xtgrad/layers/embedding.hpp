@@ -3,8 +3,11 @@
 
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -51,3 +54,5 @@ class Embedding : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

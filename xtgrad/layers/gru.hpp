@@ -3,7 +3,10 @@
 
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/recurrent.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -50,3 +53,5 @@ class GRU : public RecurrentStack {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

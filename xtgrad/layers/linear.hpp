@@ -1,8 +1,11 @@
 // Linear: y = x Wᵀ + b, with PyTorch's shapes, names and initialisation.
 #pragma once
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -46,3 +49,5 @@ class Linear : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

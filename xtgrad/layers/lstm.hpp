@@ -3,8 +3,11 @@
 
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/linear.hpp"
 #include "xtgrad/layers/recurrent.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -82,3 +85,5 @@ class LSTMClassifier : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

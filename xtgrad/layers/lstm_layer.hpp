@@ -3,7 +3,10 @@
 
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -25,3 +28,5 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
                            const std::optional<Tensor>& bias_hh = std::nullopt, bool reverse = false);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

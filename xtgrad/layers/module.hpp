@@ -9,8 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
 #include "xtgrad/core/value.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -109,3 +112,5 @@ class Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -3,7 +3,10 @@
 
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -90,3 +93,5 @@ class BatchNorm1d : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

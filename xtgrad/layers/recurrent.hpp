@@ -7,8 +7,11 @@
 #include <optional>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -112,3 +115,5 @@ class RecurrentStack : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

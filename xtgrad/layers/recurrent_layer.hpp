@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "xtgrad/core/autograd.hpp"
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad::detail {
 
@@ -31,3 +34,5 @@ void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, c
                                       std::size_t h0_input, std::size_t weight_input, bool reverse);
 
 }  // namespace xtgrad::detail
+
+XTGRAD_API_END

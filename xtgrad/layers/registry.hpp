@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -35,3 +38,5 @@ Value describe(const Module& module);
 std::shared_ptr<Module> build_module(const Value& description);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

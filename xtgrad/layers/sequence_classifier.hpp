@@ -6,12 +6,15 @@
 #include <optional>
 #include <string>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/dropout.hpp"
 #include "xtgrad/layers/embedding.hpp"
 #include "xtgrad/layers/gru.hpp"
 #include "xtgrad/layers/linear.hpp"
 #include "xtgrad/layers/lstm.hpp"
 #include "xtgrad/layers/normalization.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -82,3 +85,5 @@ class SequenceClassifier : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -3,7 +3,10 @@
 
 #include <initializer_list>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -27,3 +30,5 @@ class Sequential : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -3,7 +3,10 @@
 
 #include <cstdint>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/layers/module.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -29,3 +32,5 @@ class Flatten : public Module {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -4,8 +4,11 @@
 #include <optional>
 #include <string>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/ops_loss.hpp"  // Reduction
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -54,3 +57,5 @@ class BCEWithLogitsLoss {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

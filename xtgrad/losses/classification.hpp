@@ -2,7 +2,10 @@
 // L1Loss, SmoothL1Loss and HuberLoss. The maths lives in the fused ops of core/ops_loss.hpp.
 #pragma once
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/ops.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -72,3 +75,5 @@ class HuberLoss {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

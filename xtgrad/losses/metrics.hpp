@@ -5,7 +5,10 @@
 #include <cstddef>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -50,3 +53,5 @@ double mean_absolute_error(const Array& predictions, const Array& targets);
 double r2_score(const Array& predictions, const Array& targets);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/optim/optimizer.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -88,3 +91,5 @@ class AdamW : public Adam {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/optim/scheduler.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -58,3 +61,5 @@ class OneCycleLR : public LRScheduler {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -8,8 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
 #include "xtgrad/core/value.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -145,3 +148,5 @@ class Optimizer {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

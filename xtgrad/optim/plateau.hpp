@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/optim/scheduler.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -50,3 +53,5 @@ class ReduceLROnPlateau : public Scheduler {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

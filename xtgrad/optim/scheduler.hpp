@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/optim/optimizer.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -167,3 +170,5 @@ class CosineAnnealingLR : public LRScheduler {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

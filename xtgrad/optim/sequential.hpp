@@ -5,7 +5,10 @@
 #include <memory>
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/optim/scheduler.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -31,3 +34,5 @@ class SequentialLR : public Scheduler {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -3,7 +3,10 @@
 
 #include <optional>
 
+#include "xtgrad/core/export.hpp"
 #include "xtgrad/optim/optimizer.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
@@ -69,3 +72,5 @@ class SGD : public Optimizer {
 };
 
 }  // namespace xtgrad
+
+XTGRAD_API_END

@@ -4,6 +4,10 @@
 
 #include <cstddef>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad::detail {
 
 /// C = alpha * op(A) * op(B) + beta * C, all row-major; op(X) is X or Xᵀ per the flag.
@@ -22,3 +26,5 @@ void gemm_set_threads(int n);
 int gemm_threads();
 
 }  // namespace xtgrad::detail
+
+XTGRAD_API_END

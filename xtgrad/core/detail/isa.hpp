@@ -4,6 +4,10 @@
 
 #include <vector>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad::detail {
 
 /// Ordered from narrowest to widest. Avx2 means AVX2 with FMA; Avx512 means F, CD, DQ and BW.
@@ -22,3 +26,5 @@ Isa choose_isa(const char* requested);
 Isa active_isa();
 
 }  // namespace xtgrad::detail
+
+XTGRAD_API_END

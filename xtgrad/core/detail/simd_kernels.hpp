@@ -14,6 +14,9 @@
 #include <cstddef>
 
 #include "xtgrad/core/detail/isa.hpp"
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
 
 namespace xtgrad::detail {
 
@@ -84,3 +87,5 @@ const SimdKernels& simd_kernels(Isa isa);
 const SimdKernels& simd_kernels();
 
 }  // namespace xtgrad::detail
+
+XTGRAD_API_END

@@ -5,6 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "xtgrad/core/export.hpp"
+
+XTGRAD_API_BEGIN
+
 namespace xtgrad {
 
 /// Writes a file progressively and replaces `path` with it only on commit().
@@ -43,3 +47,5 @@ class AtomicFileWriter {
 void write_file_atomically(const std::string& path, const std::string& contents);
 
 }  // namespace xtgrad
+
+XTGRAD_API_END
