@@ -1,0 +1,34 @@
+# Compiler warnings for every target of ours (the library, the per-ISA kernel objects, the tool,
+# tests, examples, benchmarks, the guide's snippets and the fuzz targets), applied in one place
+# as PRIVATE options, so they never reach the installed package's consumers. Third-party headers
+# (xtensor, xsimd, Eigen, oneDNN, doctest, CLI11, nlohmann, libtorch) come from /usr/include or
+# imported targets, which the compiler treats as system headers: their warnings are not shown.
+option(XTGRAD_WARNINGS_AS_ERRORS "Turn compiler warnings into errors (CI does)" OFF)
+
+# Adds the warnings to every compiled target defined in `dir` and the directories below it (once
+# per target, so a project that adds ours as a subdirectory, such as tests/fuzz, can call it too).
+#  -Wall -Wextra -Wpedantic -Wconversion: all of them, with g++ 12 and clang 14.
+#  -Wshadow with clang only. g++'s also flags a local declared inside a lambda that a local of the
+#   enclosing function shadows although the lambda does not capture it: each op's backward
+#   lambda names the saved input `x` and output `y` as the forward does (STYLE.md: the backward
+#   reads as the forward's chain rule), and g++ counted N such sites against M others (constructor
+#   parameters named after the member they set). clang's -Wshadow skips what a lambda cannot see.
+function(xtgrad_enable_warnings dir)
+  set(flags -Wall -Wextra -Wpedantic -Wconversion $<$<CXX_COMPILER_ID:Clang>:-Wshadow>)
+  if(XTGRAD_WARNINGS_AS_ERRORS)
+    list(APPEND flags -Werror)
+  endif()
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  foreach(target IN LISTS targets)
+    get_target_property(type ${target} TYPE)
+    get_target_property(done ${target} XTGRAD_WARNINGS)
+    if(type MATCHES "^(STATIC|SHARED|MODULE|OBJECT)_LIBRARY$|^EXECUTABLE$" AND NOT done)
+      target_compile_options(${target} PRIVATE ${flags})
+      set_target_properties(${target} PROPERTIES XTGRAD_WARNINGS ON)
+    endif()
+  endforeach()
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(subdir IN LISTS subdirs)
+    xtgrad_enable_warnings(${subdir})
+  endforeach()
+endfunction()
