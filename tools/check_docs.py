@@ -4,7 +4,9 @@
 Each ```cpp block in README.md and docs/*.md must follow a line
 `<!-- snippet: PATH#NAME -->` (PATH relative to the repository root) and equal, after
 removing common indentation, the lines between `// [snippet:NAME]` and `// [end-snippet]`
-in PATH. Usage: tools/check_docs.py [REPO_ROOT]. Exits 1 listing every mismatch.
+in PATH. Usage: tools/check_docs.py [--update] [REPO_ROOT]. Exits 1 listing every mismatch;
+--update instead rewrites each differing block from its snippet (after the snippet files were
+reformatted, tools/check_format.sh --fix).
 """
 import pathlib
 import re
@@ -24,11 +26,12 @@ def snippet(path, name):
     return None if end is None else textwrap.dedent("\n".join(lines[start + 1:end]))
 
 
-def check(root):
+def check(root, update=False):
     problems, blocks = [], 0
     docs = [root / "README.md"] + sorted((root / "docs").glob("*.md"))
     for doc in docs:
         lines = doc.read_text().splitlines()
+        updates = []  # (start, end, new body) of the blocks to rewrite
         for i, line in enumerate(lines):
             if line.strip() != "```cpp":
                 continue
@@ -45,8 +48,15 @@ def check(root):
             expected = snippet(source, mark.group(2)) if source.exists() else None
             if expected is None:
                 problems.append(f"{where}: snippet {mark.group(1)}#{mark.group(2)} not found")
+            elif expected != body and update:
+                updates.append((i + 1, end, expected.splitlines()))
             elif expected != body:
                 problems.append(f"{where}: block differs from {mark.group(1)}#{mark.group(2)}")
+        for start, end, body in reversed(updates):
+            lines[start:end] = body
+        if updates:
+            doc.write_text("\n".join(lines) + "\n")
+            print(f"{doc.relative_to(root)}: {len(updates)} blocks updated")
     for p in problems:
         print(p)
     print(f"{blocks - len(problems)} passed, {len(problems)} failed")
@@ -54,4 +64,5 @@ def check(root):
 
 
 if __name__ == "__main__":
-    sys.exit(check(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()))
+    args = [a for a in sys.argv[1:] if a != "--update"]
+    sys.exit(check(pathlib.Path(args[0] if args else ".").resolve(), update="--update" in sys.argv[1:]))

@@ -116,7 +116,8 @@ class MulticlassMetrics : public StreamingMetrics {
     for (std::size_t i = 0; i < counts_.size(); ++i) confusion_.data()[i] = static_cast<float>(counts_[i]);
     ClassificationReport r = classification_report(confusion_);
     std::ostringstream out;
-    out << "rows: " << rows_ << "\naccuracy: " << r.accuracy << "\nlog_loss: " << log_loss_sum_ / rows_ << "\n";
+    out << "rows: " << rows_ << "\naccuracy: " << r.accuracy
+        << "\nlog_loss: " << log_loss_sum_ / static_cast<double>(rows_) << "\n";
     std::size_t name_width = 12;
     for (const std::string& name : names_) name_width = std::max(name_width, name.size());
     std::size_t cell = 6;

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (ASan + UBSan) into build-fuzz/ at the repository root and runs
 # each for SECONDS (default 60) from a scratch copy of its seed corpus. Prints the executions
 # each reached; exits non-zero when any target found a crash, leak, timeout or out-of-memory.
-#   tests/fuzz/run_fuzzers.sh [SECONDS]      JOBS=2 sets the build's parallelism
+#   tests/fuzz/run_fuzzers.sh [SECONDS]      JOBS=2 sets the build's parallelism,
+#   XTGRAD_WARNINGS_AS_ERRORS=ON makes a compiler warning fail the build (CI does)
 set -euo pipefail
 
 seconds=${1:-60}
@@ -22,7 +23,8 @@ if ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>
 fi
 
 echo "== building into $build"
-cmake -S "$fuzz_dir" -B "$build" -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+cmake -S "$fuzz_dir" -B "$build" -DCMAKE_CXX_COMPILER=clang++ \
+  -DXTGRAD_WARNINGS_AS_ERRORS="${XTGRAD_WARNINGS_AS_ERRORS:-OFF}" >/dev/null
 cmake --build "$build" -j "${JOBS:-2}"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/xtgrad-fuzz.XXXXXX")

@@ -156,7 +156,7 @@ TEST_CASE("cli predict regression: values in the targets' units, and MSE, RMSE, 
   REQUIRE(out.size() == 6);
   CHECK(out[0] == "prediction");
   double squared = 0, absolute = 0, mean = 0, deviations = 0;
-  for (auto& row : rows) mean += row[2] / rows.size();
+  for (auto& row : rows) mean += row[2] / static_cast<double>(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     double y = (2.0 * (rows[i][0] - 1.0) / 2.0 - rows[i][1] + 0.5) * 3.0 + 10.0;
     CHECK(cells(out[i + 1])[0] == doctest::Approx(y).epsilon(1e-6));

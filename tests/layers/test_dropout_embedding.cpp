@@ -21,7 +21,7 @@ TEST_CASE("dropout: in training, kept elements are scaled by 1/(1 - p), the grad
     CHECK(x.grad().data()[i] == (scale == 0.0f ? 0.0f : 1.0f / 0.75f));
   }
   // 10 000 Bernoulli(0.25) draws: the fraction is within 0.25 ± 0.02 (over 4.6 standard deviations).
-  CHECK(std::fabs(static_cast<double>(zeros) / x.numel() - 0.25) < 0.02);
+  CHECK(std::fabs(static_cast<double>(zeros) / static_cast<double>(x.numel()) - 0.25) < 0.02);
   // The same seed gives the same mask.
   Dropout again(0.25, std::make_shared<Generator>(7));
   CHECK(again(x.detach()).value() == y.value());

@@ -51,7 +51,7 @@ TEST_CASE("schedulers: initial_lr is set once, so a second scheduler sees the fi
   CHECK(second.base_lrs() == std::vector<double>{0.1});
   CHECK(sgd.param_groups()[0].options().initial_lr() == 0.1);
   CHECK(sgd.param_groups()[0].options().lr() == doctest::Approx(0.05));
-  CHECK(to_string(sgd.state_dict()["param_groups"][0]) ==
+  CHECK(to_string(sgd.state_dict().at("param_groups")[0]) ==
         R"({"lr": 0.050000000000000003, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": false, "initial_lr": 0.10000000000000001, "params": [0]})");
 }
 

@@ -21,7 +21,7 @@ std::string to_string(Reduction reduction);
 /// Options of cross_entropy and nll_loss, as torch.nn.CrossEntropyLoss / NLLLoss.
 struct ClassLossOptions {
   Reduction reduction = Reduction::Mean;
-  std::optional<Tensor> weight;      ///< [C], a rescaling weight per class
+  std::optional<Tensor> weight = std::nullopt;  ///< [C], a rescaling weight per class
   std::int64_t ignore_index = -100;  ///< targets equal to it add nothing, to the loss or to the mean's divisor
   double label_smoothing = 0.0;      ///< in [0, 1]; cross_entropy only
 };

@@ -141,9 +141,12 @@ void Optimizer::add_param_group(const ParamGroup& group) {
   // PyTorch's param_group.setdefault(name, default) for every option the group leaves unset.
   Value merged = defaults_->to_value();
   if (group.has_options()) {
-    XTGRAD_CHECK(typeid(group.options()) == typeid(*defaults_), name_,
-                 "parameter group ", groups_.size(), " has options of another optimizer");
-    const Value overrides = group.options().set_values();
+    // Named first: typeid of a call's result would evaluate the call (clang warns).
+    const OptimizerOptions& group_options = group.options();
+    const OptimizerOptions& own_options = *defaults_;
+    XTGRAD_CHECK(typeid(group_options) == typeid(own_options), name_, "parameter group ", groups_.size(),
+                 " has options of another optimizer");
+    const Value overrides = group_options.set_values();
     for (const auto& [key, value] : overrides.as_dict()) merged[key] = value;
   }
   XTGRAD_CHECK(merged.contains("lr"), name_,
