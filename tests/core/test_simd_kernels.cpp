@@ -1,8 +1,12 @@
 // The vectorised kernels compiled for each instruction set this CPU has (sse2, avx2, avx512)
-// against closed forms in double, and the XTGRAD_ISA choice with its errors.
+// against closed forms in double (the Mersenne Twister against std::mt19937_64), and the XTGRAD_ISA
+// choice with its errors.
 #include <cmath>
 #include <cstdlib>
+#include <cstdint>
 #include <functional>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -152,6 +156,38 @@ TEST_CASE("simd kernels: row sums, squared deviations, dot products and accumula
           for (std::size_t c = 0; c < cols; ++c) want[c] += a[r * cols + c];
         k.add_column_sums(a.data(), n / cols, cols, acc.data());
         CHECK(acc == want);
+      }
+    }
+  }
+}
+
+namespace {
+// std::mt19937_64's state words as its text gives them (libstdc++: the n words, then the index).
+std::vector<std::uint64_t> engine_words(const std::mt19937_64& engine) {
+  std::stringstream text;
+  text << engine;
+  std::vector<std::uint64_t> words(detail::kMt64StateWords);
+  for (std::uint64_t& w : words) text >> w;
+  return words;
+}
+}  // namespace
+
+TEST_CASE("simd kernels: the Mersenne Twister's block regeneration is std::mt19937_64's, for each instruction set") {
+  for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{5489}, std::uint64_t{20261130}, ~std::uint64_t{0}}) {
+    std::mt19937_64 engine(seed);
+    std::vector<std::uint64_t> block = engine_words(engine);  // as seeded, before any draw
+    std::vector<std::vector<std::uint64_t>> want;  // the state after each of three blocks of draws
+    for (int b = 0; b < 3; ++b) {
+      engine.discard(detail::kMt64StateWords);
+      want.push_back(engine_words(engine));
+    }
+    for (detail::Isa isa : detail::supported_isas()) {
+      CAPTURE(detail::isa_name(isa));
+      CAPTURE(seed);
+      std::vector<std::uint64_t> words = block;
+      for (const std::vector<std::uint64_t>& expected : want) {
+        detail::simd_kernels(isa).mt19937_64_twist(words.data());
+        CHECK(words == expected);
       }
     }
   }

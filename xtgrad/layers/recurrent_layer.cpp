@@ -5,6 +5,7 @@
 
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/core/detail/gemm.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 
 namespace xtgrad::detail {
 
@@ -42,14 +43,6 @@ void project_inputs(const Tensor& x, const Tensor& weight_ih, const float* bias,
   gemm(false, true, rows, G, in, 1.0f, x.value().data(), in, weight_ih.value().data(), in, bias ? 1.0f : 0.0f, pre, G);
 }
 
-namespace {
-// db [G] += the column sums of d [rows, G].
-void add_column_sums(const float* d, std::size_t rows, std::size_t G, float* db) {
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t j = 0; j < G; ++j) db[j] += d[r * G + j];
-}
-}  // namespace
-
 void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, const float* d_hh,
                                       std::size_t h0_input, std::size_t weight_input, bool reverse) {
   const Array& x = ctx.input(0);
@@ -80,9 +73,10 @@ void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, c
     }
   }
   std::size_t bias_input = weight_input + 2;
-  if (ctx.num_inputs() > bias_input) {
-    if (ctx.wants(bias_input)) add_column_sums(d_ih, rows, G, ctx.grad_buffer(bias_input).data());
-    if (ctx.wants(bias_input + 1)) add_column_sums(d_hh, rows, G, ctx.grad_buffer(bias_input + 1).data());
+  if (ctx.num_inputs() > bias_input) {  // db [G] += the column sums of d [rows, G]
+    const SimdKernels& kernels = simd_kernels();
+    if (ctx.wants(bias_input)) kernels.add_column_sums(d_ih, rows, G, ctx.grad_buffer(bias_input).data());
+    if (ctx.wants(bias_input + 1)) kernels.add_column_sums(d_hh, rows, G, ctx.grad_buffer(bias_input + 1).data());
   }
 }
 

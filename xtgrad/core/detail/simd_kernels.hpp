@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "xtgrad/core/detail/isa.hpp"
 #include "xtgrad/core/export.hpp"
@@ -36,6 +37,9 @@ struct AdamConstants {
   float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, decay, decay_factor, step_size, bc2_sqrt;
   bool decoupled;
 };
+
+/// std::mt19937_64's state size n (its shift m is half of it).
+inline constexpr std::size_t kMt64StateWords = 312;
 
 struct SimdKernels {
   /// y[i] = f(x[i]).
@@ -79,6 +83,10 @@ struct SimdKernels {
   /// vmax (amsgrad's running max of v) unless null.
   void (*adam_update)(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
                       const AdamConstants& c);
+  /// The 64-bit Mersenne Twister's next block (Generator, core/random.cpp): regenerates its
+  /// kMt64StateWords-word state in place, exactly as std::mt19937_64 does once it has handed out
+  /// every word of the last block (dropout and the initialisers draw millions of words).
+  void (*mt19937_64_twist)(std::uint64_t* state);
 };
 
 /// The kernels compiled for isa (the CPU must support it: see cpu_supports).

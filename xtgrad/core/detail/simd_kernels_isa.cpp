@@ -4,6 +4,7 @@
 // (it would execute, say, AVX-512 code at start-up on any CPU), and every helper has internal
 // linkage or is a template on the architecture, so no symbol is shared with another copy.
 #include <cstddef>
+#include <cstdint>
 
 #include "xtgrad/core/detail/isa_variants.hpp"
 #include "xtgrad/core/detail/simd.hpp"
@@ -144,12 +145,42 @@ void add_column_sums(const float* x, std::size_t rows, std::size_t cols, float* 
   }
 }
 
+// MT19937-64's twist (Matsumoto and Nishimura's recurrence, as [rand.eng.mers] and libstdc++
+// state it): x[k] = x[k + m] ⊕ (y >> 1) ⊕ (a if y is odd), y = the top bit of x[k] and the low 63
+// of x[k + 1], for k = 0 … n − 1 with indices mod n, in order. Every x[k + 1] a batch reads is
+// still the old one; x[k + m] is old for k < n − m and already new after, as the recurrence wants.
+using U64 = xsimd::batch<std::uint64_t, A>;
+constexpr std::size_t kMtN = kMt64StateWords, kMtM = kMtN / 2;
+constexpr std::uint64_t kMtMatrixA = 0xb5026f5aa96619e9ULL, kMtUpper = ~std::uint64_t{0} << 31, kMtLower = ~kMtUpper;
+
+template <class T>
+T mt_twisted(T x_k, T x_next, T x_far) {  // for std::uint64_t and U64 alike
+  T y = (x_k & T(kMtUpper)) | (x_next & T(kMtLower));
+  return x_far ^ (y >> 1) ^ ((T(0) - (y & T(1))) & T(kMtMatrixA));
+}
+
+// x[k] = mt_twisted(x[k], x[k + 1], x[k + far]) for k in [begin, end), far = m or m − n.
+void mt_twist_range(std::uint64_t* x, std::size_t begin, std::size_t end, std::ptrdiff_t far) {
+  std::size_t k = begin;
+  for (; k + U64::size <= end; k += U64::size)
+    mt_twisted(U64::load_unaligned(x + k), U64::load_unaligned(x + k + 1), U64::load_unaligned(x + k + far))
+        .store_unaligned(x + k);
+  for (; k < end; ++k) x[k] = mt_twisted(x[k], x[k + 1], x[k + far]);
+}
+
+void mt19937_64_twist(std::uint64_t* x) {
+  const auto m = static_cast<std::ptrdiff_t>(kMtM), n = static_cast<std::ptrdiff_t>(kMtN);
+  mt_twist_range(x, 0, kMtN - kMtM, m);
+  mt_twist_range(x, kMtN - kMtM, kMtN - 1, m - n);
+  x[kMtN - 1] = mt_twisted(x[kMtN - 1], x[0], x[kMtM - 1]);
+}
+
 }  // namespace
 
 const SimdKernels& kernels() {
   static const SimdKernels table{forward, grad_from_input, grad_from_output, sum, sum_squared_deviation, dot,
                                  add_column_sums, eigen_gemm, lstm_cell_forward, lstm_cell_backward,
-                                 gru_cell_forward, gru_cell_backward, adam_update};
+                                 gru_cell_forward, gru_cell_backward, adam_update, mt19937_64_twist};
   return table;
 }
 
