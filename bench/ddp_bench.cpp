@@ -10,8 +10,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <xtgrad/distributed/distributed.hpp>
 #include <xtensor/xview.hpp>
+#include <xtgrad/distributed/distributed.hpp>
 #include <xtgrad/xtgrad.hpp>
 
 using namespace xtgrad;
@@ -94,12 +94,14 @@ int main(int argc, char** argv) {
   std::sort(per_step.begin(), per_step.end());
   double n = static_cast<double>(steps) * repeats;
   // Each part averaged over the ranks, then over the steps.
-  std::vector<double> parts = group.all_reduce_sum({split.compute, split.wait, split.pack, split.all_reduce,
-                                                    split.unpack, split.adam, split.all_gather});
+  std::vector<double> parts = group.all_reduce_sum(
+      {split.compute, split.wait, split.pack, split.all_reduce, split.unpack, split.adam, split.all_gather});
   for (double& p : parts) p /= n * static_cast<double>(world);
   if (group.is_root())
-    std::printf("impl=xtgrad mode=%s split_wait=%d ranks=%zu threads=%d global_batch=%zu ms_per_step=%.2f best=%.2f "
-                "compute=%.2f wait=%.2f pack=%.2f all_reduce=%.2f unpack=%.2f adam=%.2f all_gather=%.2f\n",
-                shard ? "sharded" : "all-reduce", split_wait ? 1 : 0, world, threads, global_batch, per_step[per_step.size() / 2],
-                per_step.front(), parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]);
+    std::printf(
+        "impl=xtgrad mode=%s split_wait=%d ranks=%zu threads=%d global_batch=%zu ms_per_step=%.2f best=%.2f "
+        "compute=%.2f wait=%.2f pack=%.2f all_reduce=%.2f unpack=%.2f adam=%.2f all_gather=%.2f\n",
+        shard ? "sharded" : "all-reduce", split_wait ? 1 : 0, world, threads, global_batch,
+        per_step[per_step.size() / 2], per_step.front(), parts[0], parts[1], parts[2], parts[3], parts[4], parts[5],
+        parts[6]);
 }

@@ -121,8 +121,8 @@ std::vector<Backend> backends() {
                     set_library_threads();
                     const Shape& s = p.s;
                     if (dnnl_sgemm(s.ta ? 'T' : 'N', s.tb ? 'T' : 'N', dnnl_dim_t(s.m), dnnl_dim_t(s.n),
-                                   dnnl_dim_t(s.k), 1.0f, p.a.data(), dnnl_dim_t(p.lda), p.b.data(),
-                                   dnnl_dim_t(p.ldb), 0.0f, p.c.data(), dnnl_dim_t(p.ldc)) != dnnl_success) {
+                                   dnnl_dim_t(s.k), 1.0f, p.a.data(), dnnl_dim_t(p.lda), p.b.data(), dnnl_dim_t(p.ldb),
+                                   0.0f, p.c.data(), dnnl_dim_t(p.ldc)) != dnnl_success) {
                       std::fprintf(stderr, "dnnl_sgemm failed\n");
                       std::exit(1);
                     }
@@ -130,8 +130,8 @@ std::vector<Backend> backends() {
 #endif
   list.push_back({"xtgrad", [](Problem& p) {
                     const Shape& s = p.s;
-                    xtgrad::detail::gemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, p.a.data(), p.lda, p.b.data(), p.ldb,
-                                         0.0f, p.c.data(), p.ldc);
+                    xtgrad::detail::gemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, p.a.data(), p.lda, p.b.data(), p.ldb, 0.0f,
+                                         p.c.data(), p.ldc);
                   }});
   return list;
 }
@@ -205,7 +205,10 @@ int main(int argc, char** argv) {
   std::printf(" --- |\n");
 
   bool all_correct = true;
-  struct Row { Shape s; double ratio; };
+  struct Row {
+    Shape s;
+    double ratio;
+  };
   std::vector<Row> rows;
   for (const Shape& shape : shapes()) {
     Problem p(shape);
@@ -253,8 +256,9 @@ int main(int argc, char** argv) {
       if (matrix(r) && r.ratio < 1.0) from = std::max(from, r.s.work() * 1.0000001);
     for (const Row& r : rows)
       if (matrix(r) && r.s.work() >= from) worst_above = std::min(worst_above, r.ratio);
-    std::printf("%s: oneDNN at least as fast as Eigen on every m, n > 1 from m*n*k = %.0f (slowest of them: %.2fx Eigen)\n",
-                kind, from, worst_above);
+    std::printf(
+        "%s: oneDNN at least as fast as Eigen on every m, n > 1 from m*n*k = %.0f (slowest of them: %.2fx Eigen)\n",
+        kind, from, worst_above);
   }
   std::printf("%s\n", all_correct ? "every result within the rounding bound of the double reference"
                                   : "SOME RESULTS WRONG (see above)");

@@ -31,9 +31,9 @@ struct Options {
 /// Default steps per repetition, chosen so that a whole run (warm-up + 5 repetitions) takes
 /// about 1-3 s on one core of the reference machine.
 inline const std::map<std::string, long>& default_steps() {
-  static const std::map<std::string, long> steps = {
-      {"W1", 2000}, {"W2", 200}, {"W3", 4},     {"W4", 40},
-      {"W5", 50},   {"W5s", 1000}, {"W6", 1000}, {"W7", 60}, {"W8", 100}, {"W9", 30}, {"I1", 5000}, {"I3", 10}};
+  static const std::map<std::string, long> steps = {{"W1", 2000}, {"W2", 200},   {"W3", 4},    {"W4", 40},
+                                                    {"W5", 50},   {"W5s", 1000}, {"W6", 1000}, {"W7", 60},
+                                                    {"W8", 100},  {"W9", 30},    {"I1", 5000}, {"I3", 10}};
   return steps;
 }
 
@@ -45,7 +45,8 @@ inline void add_common_flags(CLI::App& app, Options& o) {
       ->required()
       ->check(CLI::IsMember(names));
   app.add_option("--threads", o.threads, "intra-op threads")->check(CLI::PositiveNumber);
-  app.add_option("--steps", o.steps, "steps per timed repetition (default: per workload)")->check(CLI::NonNegativeNumber);
+  app.add_option("--steps", o.steps, "steps per timed repetition (default: per workload)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--repeats", o.repeats, "timed repetitions; the median is reported")->check(CLI::PositiveNumber);
   app.add_option("--warmup", o.warmup, "untimed steps first (default: steps / 5, at least 2)");
 }

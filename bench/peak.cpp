@@ -14,17 +14,17 @@
 #include <cstring>
 #include <vector>
 
-#include <Eigen/Core>
 #include <cblas.h>
 #include <omp.h>
 #include <unistd.h>
+#include <Eigen/Core>
 #ifdef PEAK_ONEDNN
 #include <dnnl.h>
 #endif
 
 namespace {
 
-constexpr int kM = 512, kK = 1024, kN = 1024;   // C [M, N] = A [M, K] · B [K, N]
+constexpr int kM = 512, kK = 1024, kN = 1024;  // C [M, N] = A [M, K] · B [K, N]
 constexpr double kGemmFlops = 2.0 * kM * kK * kN;
 
 /// Best time per call of f, in seconds: one untimed call, then `batches` batches of calls, each
@@ -62,8 +62,8 @@ double openblas_gflops(int threads) {
   GemmOperands o;
   double s = best_seconds(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kM, kN, kK, 1.0f, o.a.data(), kK, o.b.data(), kN,
-                    0.0f, o.c.data(), kN);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kM, kN, kK, 1.0f, o.a.data(), kK, o.b.data(), kN, 0.0f,
+                    o.c.data(), kN);
       },
       10);
   return kGemmFlops / s / 1e9;
@@ -99,7 +99,8 @@ double copy_gbps(std::size_t floats, int threads) {
   auto copy = [&] {
 #pragma omp parallel num_threads(threads)
     {
-      std::size_t t = static_cast<std::size_t>(omp_get_thread_num()), nt = static_cast<std::size_t>(omp_get_num_threads());
+      std::size_t t = static_cast<std::size_t>(omp_get_thread_num()),
+                  nt = static_cast<std::size_t>(omp_get_num_threads());
       std::size_t begin = floats * t / nt, end = floats * (t + 1) / nt;
       std::memcpy(b.data() + begin, a.data() + begin, (end - begin) * sizeof(float));
       std::memcpy(d.data() + begin, c.data() + begin, (end - begin) * sizeof(float));
@@ -113,7 +114,8 @@ double copy_gbps(std::size_t floats, int threads) {
 std::size_t beyond_cache_bytes() {
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE), pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   std::size_t bytes = std::max<std::size_t>(std::size_t{256} << 20, l3 > 0 ? 4 * static_cast<std::size_t>(l3) : 0);
-  if (pages > 0 && page > 0) bytes = std::min(bytes, static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 16);
+  if (pages > 0 && page > 0)
+    bytes = std::min(bytes, static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 16);
   return bytes;
 }
 

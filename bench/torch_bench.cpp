@@ -121,8 +121,8 @@ std::function<void()> recurrent_training_step(bool gru, bool bidirectional) {
 /// indices, AdamW (lr 1e-3, weight decay 1e-2).
 std::function<void()> classifier_step(torch::nn::Sequential net, torch::Tensor x) {
   torch::Tensor y = torch::randint(0, 10, {x.size(0)}, torch::kLong);
-  auto optimizer = std::make_shared<torch::optim::AdamW>(net->parameters(),
-                                                         torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
+  auto optimizer =
+      std::make_shared<torch::optim::AdamW>(net->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(1e-2));
   return [net, optimizer, x, y]() mutable {
     optimizer->zero_grad();
     torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);

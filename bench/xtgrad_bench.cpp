@@ -258,7 +258,8 @@ int main(int argc, char** argv) {
 
   set_num_threads(options.threads);
   if (options.check_memory) {
-    if (options.workload == "W3") return check_forward_memory(requested_steps ? static_cast<int>(requested_steps) : 10000);
+    if (options.workload == "W3")
+      return check_forward_memory(requested_steps ? static_cast<int>(requested_steps) : 10000);
     if (options.workload != "W1" && options.workload != "W4") {
       std::fprintf(stderr, "xtgrad_bench: --check-memory supports --workload W1, W3 or W4, got %s\n",
                    options.workload.c_str());

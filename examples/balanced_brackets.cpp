@@ -81,8 +81,7 @@ Dataset token_counts(const Dataset& d) {
   const std::size_t steps = d.x.shape()[1];
   Dataset counts{xt::zeros<float>({d.size(), kVocabulary}), d.y};
   for (std::size_t row = 0; row < d.size(); ++row)
-    for (std::size_t t = 0; t < steps; ++t)
-      counts.x(row, static_cast<std::size_t>(d.x(row, t))) += 1.0f;
+    for (std::size_t t = 0; t < steps; ++t) counts.x(row, static_cast<std::size_t>(d.x(row, t))) += 1.0f;
   return counts;
 }
 
@@ -99,8 +98,7 @@ Trained train_cell(const std::string& cell, const Options& o, const Dataset& tra
   Stopwatch clock;
   std::vector<std::size_t> hidden = parse_sizes(o.common.hidden);
   for (std::size_t h : hidden)
-    if (h != hidden[0])
-      throw std::invalid_argument("--hidden: stacked layers share one size, got " + o.common.hidden);
+    if (h != hidden[0]) throw std::invalid_argument("--hidden: stacked layers share one size, got " + o.common.hidden);
   auto model = std::make_shared<SequenceClassifier>(SequenceClassifierOptions(o.embedding_dim, hidden[0])
                                                         .num_embeddings(kVocabulary)
                                                         .padding_idx(static_cast<std::int64_t>(kPad))
@@ -142,14 +140,16 @@ int run(const Options& o) {
               << " brackets, padded at the front; half balanced\n";
 
   std::vector<Trained> runs;
-  for (const std::string& cell : o.cell == "both" ? std::vector<std::string>{"gru", "lstm"} : std::vector<std::string>{o.cell})
+  for (const std::string& cell :
+       o.cell == "both" ? std::vector<std::string>{"gru", "lstm"} : std::vector<std::string>{o.cell})
     runs.push_back(train_cell(cell, o, train, val, test, gen));
 
   // Baseline: an MLP on the token counts alone, trained the same way.
   Dataset train_counts = token_counts(train), test_counts = token_counts(test);
   Sequential baseline{std::make_shared<Linear>(kVocabulary, 16, true, gen), std::make_shared<ReLU>(),
                       std::make_shared<Linear>(16, 1, true, gen)};
-  std::unique_ptr<Optimizer> baseline_optimizer = make_optimizer(o.common.optimizer, baseline.parameters(), o.common.lr);
+  std::unique_ptr<Optimizer> baseline_optimizer =
+      make_optimizer(o.common.optimizer, baseline.parameters(), o.common.lr);
   for (int epoch = 0; epoch < o.baseline_epochs; ++epoch)
     train_epoch(baseline, *baseline_optimizer, train_counts, o.common.batch_size, gen);
   Evaluation baseline_test = evaluate(baseline, test_counts);

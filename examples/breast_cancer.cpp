@@ -20,7 +20,7 @@ namespace {
 
 struct Options {
   CommonOptions common;
-  int patience = 20;   // epochs without a better validation loss before stopping
+  int patience = 20;  // epochs without a better validation loss before stopping
 };
 
 struct FitResult {
@@ -118,8 +118,11 @@ int run(const Options& o) {
 
   // The standardisation goes into the weights, so `xtgrad predict` takes raw features.
   OutputDir out(o.common.out_dir);
-  Json metadata = {{"example", "breast_cancer"}, {"standardize", scaler.to_json()},
-                   {"classes", {"malignant", "benign"}}, {"options", options_json(o.common)}, {"patience", o.patience}};
+  Json metadata = {{"example", "breast_cancer"},
+                   {"standardize", scaler.to_json()},
+                   {"classes", {"malignant", "benign"}},
+                   {"options", options_json(o.common)},
+                   {"patience", o.patience}};
   metadata["test_accuracy"] = mlp_test.accuracy;
   out.save_model("mlp.json", mlp, metadata, "MLP weights with metadata.standardize");
   metadata["test_accuracy"] = logistic_test.accuracy;

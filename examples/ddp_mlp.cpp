@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
   auto [x, y] = make_data(o);
   std::size_t train_rows = o.rows * 4 / 5, world = static_cast<std::size_t>(group.world_size());
   if (o.batch_size % world != 0) {  // every rank sees the same options, so every rank stops here
-    if (group.is_root()) std::fprintf(stderr, "ddp_mlp: --batch-size %zu must be a multiple of the %zu ranks\n", o.batch_size, world);
+    if (group.is_root())
+      std::fprintf(stderr, "ddp_mlp: --batch-size %zu must be a multiple of the %zu ranks\n", o.batch_size, world);
     return 2;
   }
 
@@ -171,22 +172,26 @@ int main(int argc, char** argv) {
     std::vector<double> sums = group.all_reduce_sum({loss_sum, static_cast<double>(mine.size()), hits});
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (group.is_root())
-      std::printf("epoch %2lld  train loss %.4f  test accuracy %.2f%%  %.2f s (%.0f ms of it in all-reduce on rank 0)\n",
-                  static_cast<long long>(epoch + 1), sums[0] / sums[1], 100.0 * sums[2] / static_cast<double>(test_rows),
-                  seconds, all_reduce_ms);
+      std::printf(
+          "epoch %2lld  train loss %.4f  test accuracy %.2f%%  %.2f s (%.0f ms of it in all-reduce on rank 0)\n",
+          static_cast<long long>(epoch + 1), sums[0] / sums[1], 100.0 * sums[2] / static_cast<double>(test_rows),
+          seconds, all_reduce_ms);
   }
 
-  sampler.set_epoch(o.epochs);  // where a resumed run starts
+  sampler.set_epoch(o.epochs);                                  // where a resumed run starts
   Value optimizer_state = ddp.optimizer_state_dict(optimizer);  // collective: rank 0 gets the whole state
   if (group.is_root()) {  // every rank holds the same weights: one writer is enough
     std::filesystem::create_directories(o.out);
-    Json metadata = {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()},
+    Json metadata = {{"sampler", to_json(to_value(sampler.state()))},
+                     {"world_size", group.world_size()},
                      {"global_batch", o.batch_size}};
     save_weights(model, o.out + "/model.json", metadata);
     Adam whole(model.parameters(), AdamOptions(o.lr));  // carries the whole state into the file
     whole.load_state_dict(optimizer_state);
     save_checkpoint(o.out + "/checkpoint.json", {&model, &whole, {}, nullptr, o.epochs, 0, metadata});
-    std::printf("saved %s/model.json and %s/checkpoint.json (resume with --resume %s/checkpoint.json, with any "
-                "number of ranks)\n", o.out.c_str(), o.out.c_str(), o.out.c_str());
+    std::printf(
+        "saved %s/model.json and %s/checkpoint.json (resume with --resume %s/checkpoint.json, with any "
+        "number of ranks)\n",
+        o.out.c_str(), o.out.c_str(), o.out.c_str());
   }
 }

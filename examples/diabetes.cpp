@@ -26,7 +26,7 @@ constexpr std::size_t kFeatures = 10;
 
 struct Options {
   CommonOptions common;
-  int patience = 30;   // epochs without a better validation loss before stopping
+  int patience = 30;  // epochs without a better validation loss before stopping
 };
 
 // A random split of rows (no classes to stratify by): `fraction` of them to the second part.
@@ -111,7 +111,7 @@ FitResult fit(Module& model, const Options& o, const Dataset& train, const Datas
 
 struct Scored {
   double r2, mae, rmse;
-  Array predicted;   ///< [N], original units
+  Array predicted;  ///< [N], original units
 };
 
 Scored score(const Array& predicted_standardized, const Array& actual, double mean, double std_dev) {
@@ -129,7 +129,8 @@ int run(const Options& o) {
   if (table.shape()[1] != kFeatures + 1)
     throw std::invalid_argument(path + ": expected 10 features and the target per row, got " +
                                 std::to_string(table.shape()[1]) + " columns");
-  Dataset all{xt::view(table, xt::all(), xt::range(0, kFeatures)), xt::view(table, xt::all(), xt::range(kFeatures, kFeatures + 1))};
+  Dataset all{xt::view(table, xt::all(), xt::range(0, kFeatures)),
+              xt::view(table, xt::all(), xt::range(kFeatures, kFeatures + 1))};
 
   // 80/20 train/test, then 20% of train for validation (early stopping), all seeded.
   Generator gen(o.common.seed);
@@ -184,8 +185,11 @@ int run(const Options& o) {
             << ")" << (mlp_won ? "" : ": on data this small and noisy, the straight line is hard to beat") << "\n";
 
   OutputDir out(o.common.out_dir);
-  Json metadata = {{"example", "diabetes"}, {"task", "regression"}, {"standardize", scaler.to_json()},
-                   {"target_standardize", target.to_json()}, {"options", options_json(o.common)},
+  Json metadata = {{"example", "diabetes"},
+                   {"task", "regression"},
+                   {"standardize", scaler.to_json()},
+                   {"target_standardize", target.to_json()},
+                   {"options", options_json(o.common)},
                    {"patience", o.patience}};
   metadata["test_r2"] = mlp_test.r2;
   out.save_model("mlp.json", mlp, metadata, "MLP weights with metadata.standardize and target_standardize");
@@ -212,7 +216,9 @@ int run(const Options& o) {
   chart.marker_label = "best epoch";
   out.write("loss.svg", render_line_chart(chart), "training and validation loss curves");
   out.write("metrics.csv", mlp_fit.log.to_csv(), "MLP per-epoch metrics");
-  out.write("test.csv", labelled_rows_csv(test_raw.x, test_raw.y, "age,sex,bmi,bp,s1_tc,s2_ldl,s3_hdl,s4_tch,s5_ltg,s6_glu,progression"),
+  out.write("test.csv",
+            labelled_rows_csv(test_raw.x, test_raw.y,
+                              "age,sex,bmi,bp,s1_tc,s2_ldl,s3_hdl,s4_tch,s5_ltg,s6_glu,progression"),
             "raw test rows, progression last");
   print_closing(out, "mlp.json", "test.csv", o.common.quiet, clock.seconds());
   return 0;

@@ -63,7 +63,7 @@ std::size_t count_parameters(const Module& model) {
 
 struct Scores {
   double loss = 0, accuracy = 0;
-  Array logits;   ///< [N, 10]
+  Array logits;  ///< [N, 10]
 };
 
 Scores score(Module& model, const Dataset& data) {
@@ -148,7 +148,8 @@ int run(const Options& o) {
                    .row({"macro F1", fixed(mlp_report.macro_f1), fixed(logistic_report.macro_f1)})
                    .row({"log-loss", fixed(log_loss_of(mlp_test.logits, test.y)),
                          fixed(log_loss_of(logistic_test.logits, test.y))})
-                   .row({"parameters", std::to_string(count_parameters(*mlp)), std::to_string(count_parameters(logistic))})
+                   .row({"parameters", std::to_string(count_parameters(*mlp)),
+                         std::to_string(count_parameters(logistic))})
                    .str();
   Table per_class({"digit", "precision", "recall", "F1", "support"});
   for (std::size_t c = 0; c < kClasses; ++c)
@@ -161,8 +162,12 @@ int run(const Options& o) {
   std::vector<std::string> names;
   for (std::size_t c = 0; c < kClasses; ++c) names.push_back(std::to_string(c));
   Json scale = {{"mean", std::vector<float>(kPixels, 0.0f)}, {"std", std::vector<float>(kPixels, kMaxPixel)}};
-  Json metadata = {{"example", "digits"}, {"task", "multiclass"}, {"classes", names}, {"standardize", scale},
-                   {"options", options_json(o.common)}, {"dropout", o.dropout}};
+  Json metadata = {{"example", "digits"},
+                   {"task", "multiclass"},
+                   {"classes", names},
+                   {"standardize", scale},
+                   {"options", options_json(o.common)},
+                   {"dropout", o.dropout}};
   metadata["test_accuracy"] = mlp_test.accuracy;
   out.save_model("mlp.json", *mlp, metadata, "MLP weights (its Dropout layers are the identity at prediction)");
   metadata["test_accuracy"] = logistic_test.accuracy;
@@ -177,7 +182,8 @@ int run(const Options& o) {
                   {"logistic test", "#d62728", logistic_log.column("test_loss")}};
   out.write("loss.svg", render_line_chart(chart), "training and test loss curves");
   out.write("confusion.svg",
-            render_confusion_heatmap("MLP confusion matrix, test set (" + percent(mlp_test.accuracy) + " right)", mlp_cm, names),
+            render_confusion_heatmap("MLP confusion matrix, test set (" + percent(mlp_test.accuracy) + " right)",
+                                     mlp_cm, names),
             "MLP confusion matrix as a heat map");
   std::vector<CaptionedImage> wrong;
   Array raw_test = take_rows(pixels, split.test);
@@ -194,8 +200,10 @@ int run(const Options& o) {
   out.write("metrics.csv", mlp_log.to_csv(), "MLP per-epoch metrics");
   out.write("metrics_logistic.csv", logistic_log.to_csv(), "logistic regression per-epoch metrics");
   std::string header;
-  for (std::size_t k = 0; k < kPixels; ++k) header += "pixel_" + std::to_string(k / 8) + "_" + std::to_string(k % 8) + ",";
-  out.write("test.csv", labelled_rows_csv(raw_test, test.y, header + "digit"), "raw test rows (pixels 0-16), digit last");
+  for (std::size_t k = 0; k < kPixels; ++k)
+    header += "pixel_" + std::to_string(k / 8) + "_" + std::to_string(k % 8) + ",";
+  out.write("test.csv", labelled_rows_csv(raw_test, test.y, header + "digit"),
+            "raw test rows (pixels 0-16), digit last");
   print_closing(out, "mlp.json", "test.csv", o.common.quiet, clock.seconds());
   return 0;
 }

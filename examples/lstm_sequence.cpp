@@ -27,9 +27,7 @@ struct Options {
 };
 
 // The last step of each sequence, [N, T, 2] -> [N, 2]: all the baseline gets to see.
-Dataset last_step(const Dataset& d) {
-  return {xt::view(d.x, xt::all(), d.x.shape()[1] - 1, xt::all()), d.y};
-}
+Dataset last_step(const Dataset& d) { return {xt::view(d.x, xt::all(), d.x.shape()[1] - 1, xt::all()), d.y}; }
 
 int run(const Options& o) {
   Stopwatch clock;
@@ -83,8 +81,11 @@ int run(const Options& o) {
                    .str();
 
   OutputDir out(o.common.out_dir);
-  Json metadata = {{"example", "lstm_sequence"}, {"steps", o.steps}, {"input", "T steps of [bit, marker], row by step"},
-                   {"options", options_json(o.common)}, {"test_accuracy", lstm_test.accuracy}};
+  Json metadata = {{"example", "lstm_sequence"},
+                   {"steps", o.steps},
+                   {"input", "T steps of [bit, marker], row by step"},
+                   {"options", options_json(o.common)},
+                   {"test_accuracy", lstm_test.accuracy}};
   out.save_model("model.json", model, metadata, "LSTM weights (xtgrad predict / inspect)");
   metadata["test_accuracy"] = baseline_test.accuracy;
   metadata["input"] = "the last step's [bit, marker] only";

@@ -60,9 +60,14 @@ int run(const Options& o) {
   Evaluation on_train = evaluate(model, train), on_test = evaluate(model, test);
   double auc = roc_auc(on_test.probabilities, test.y);
   OutputDir out(o.common.out_dir);
-  Json metadata = {{"example", "mlp_2d"}, {"dataset", o.dataset}, {"noise", noise}, {"samples", o.samples},
-                   {"activation", o.activation}, {"options", options_json(o.common)},
-                   {"test_accuracy", on_test.accuracy}, {"test_roc_auc", auc}};
+  Json metadata = {{"example", "mlp_2d"},
+                   {"dataset", o.dataset},
+                   {"noise", noise},
+                   {"samples", o.samples},
+                   {"activation", o.activation},
+                   {"options", options_json(o.common)},
+                   {"test_accuracy", on_test.accuracy},
+                   {"test_roc_auc", auc}};
   out.save_model("model.json", model, metadata, "weights (xtgrad predict / inspect)");
   std::string title = o.dataset + ": MLP " + layer_sizes(2, o.common.hidden, 1) + " (" + o.activation +
                       "), test accuracy " + percent(on_test.accuracy);

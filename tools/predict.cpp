@@ -29,7 +29,8 @@ void check_rows_sum_to_one(const Array& p) {
     for (std::size_t c = 0; c < classes; ++c) sum += p(r, c);
     if (!(std::abs(sum - 1.0) <= 1e-4 * static_cast<double>(classes)))
       reject("the model's last layer gives probabilities, but those of row " + std::to_string(r + 1) + " sum to " +
-             std::to_string(sum) + ", not 1 (a Sigmoid?); a multiclass model ends in a Linear (logits) or in "
+             std::to_string(sum) +
+             ", not 1 (a Sigmoid?); a multiclass model ends in a Linear (logits) or in "
              "Softmax(dim=1)");
   }
 }
@@ -60,7 +61,8 @@ void read_stats(const Json& stats, std::size_t count, const std::string& key, co
   }
   for (std::size_t k = 0; k < count; ++k)
     if (!std::isfinite(m[k]) || !(s[k] > 0.0f) || !std::isfinite(s[k]))
-      reject("metadata." + key + ".std[" + std::to_string(k) + "] must be a positive finite number and its mean finite");
+      reject("metadata." + key + ".std[" + std::to_string(k) +
+             "] must be a positive finite number and its mean finite");
 }
 
 // (x − mean)/std, with one statistic per column (or per sequence input feature, repeated per step).
@@ -146,8 +148,8 @@ InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::op
     if (model.metadata.contains("standardize"))
       reject("metadata.standardize is for features, and this " + model.module->type_name() + " takes token indices");
     if (spec->sequence && steps && columns != *steps)
-      reject("each row must hold T = " + std::to_string(*steps) + " token ids for this " +
-             model.module->type_name() + ", got " + std::to_string(columns));
+      reject("each row must hold T = " + std::to_string(*steps) + " token ids for this " + model.module->type_name() +
+             ", got " + std::to_string(columns));
     if (columns == 0) reject("each row must hold at least one token id");
     return *spec;
   }
@@ -220,9 +222,10 @@ Prediction predict_rows(const LoadedModel& model, const Array& raw, std::optiona
   switch (result.task) {
     case Task::binary: {
       if (width != 1)
-        reject("the model gives " + shape_str(output.shape()) + " outputs, but a binary model (metadata.task absent "
-               "or \"binary\") gives one per row; a file for " + std::to_string(width) +
-               " classes says \"task\": \"multiclass\" in its metadata");
+        reject("the model gives " + shape_str(output.shape()) +
+               " outputs, but a binary model (metadata.task absent "
+               "or \"binary\") gives one per row; a file for " +
+               std::to_string(width) + " classes says \"task\": \"multiclass\" in its metadata");
       result.values = model.module->outputs_probabilities() ? output.value() : sigmoid(output).value();
       result.values.reshape({rows});
       break;

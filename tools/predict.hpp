@@ -36,7 +36,8 @@ std::optional<std::size_t> recorded_steps(const Json& metadata);
 /// T·input_size (T = `steps`, else metadata.steps, else any whole number of steps); for a model
 /// taking token indices, one id per column (T of them for a sequence model). Returns what the
 /// model takes; throws std::invalid_argument saying what was expected.
-InputSpec check_row_width(const LoadedModel& model, std::size_t columns, std::optional<std::size_t> steps = std::nullopt);
+InputSpec check_row_width(const LoadedModel& model, std::size_t columns,
+                          std::optional<std::size_t> steps = std::nullopt);
 
 /// A bad value in one of the rows given to predict_rows() (a token id that is not a whole number
 /// in the vocabulary): `row` counts from 0 in those rows, so a reader can name the line.

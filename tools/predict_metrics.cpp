@@ -24,8 +24,8 @@ class BinaryMetrics : public StreamingMetrics {
  public:
   void check_labels(const Array& labels, const ChunkPlace& place) const override {
     for (std::size_t r = 0; r < labels.size(); ++r)
-      XTGRAD_CHECK(labels(r) == 0.0f || labels(r) == 1.0f, place.at(r).c_str(), "row ", place.first_row + r + 1, " has label ",
-                   std::to_string(labels(r)), " in its last column; labels must be 0 or 1");
+      XTGRAD_CHECK(labels(r) == 0.0f || labels(r) == 1.0f, place.at(r).c_str(), "row ", place.first_row + r + 1,
+                   " has label ", std::to_string(labels(r)), " in its last column; labels must be 0 or 1");
   }
 
   void add(const Array& p, const Array& labels) override {
@@ -42,10 +42,11 @@ class BinaryMetrics : public StreamingMetrics {
   std::string report() override {
     std::ostringstream out;
     const ConfusionMatrix& m = counts_;
-    out << "rows: " << rows_ << "\naccuracy: "
-        << static_cast<double>(m.true_positives + m.true_negatives) / static_cast<double>(rows_) << "\n";
-    out << "confusion: tn " << m.true_negatives << " fp " << m.false_positives << " fn " << m.false_negatives
-        << " tp " << m.true_positives << " (threshold 0.5)\n";
+    out << "rows: " << rows_
+        << "\naccuracy: " << static_cast<double>(m.true_positives + m.true_negatives) / static_cast<double>(rows_)
+        << "\n";
+    out << "confusion: tn " << m.true_negatives << " fp " << m.false_positives << " fn " << m.false_negatives << " tp "
+        << m.true_positives << " (threshold 0.5)\n";
     if (!positives_.empty() && !negatives_.empty()) out << "roc_auc: " << roc_auc() << "\n";
     else out << "roc_auc: undefined (only one class among the labels)\n";
     out << "log_loss: " << log_loss_sum_ / static_cast<double>(rows_) << "\n";
@@ -140,8 +141,12 @@ class MulticlassMetrics : public StreamingMetrics {
   }
 
  private:
-  static std::string pad(const std::string& s, std::size_t width) { return s + std::string(width - std::min(width, s.size()), ' '); }
-  static std::string right(const std::string& s, std::size_t width) { return std::string(width - std::min(width, s.size()), ' ') + s; }
+  static std::string pad(const std::string& s, std::size_t width) {
+    return s + std::string(width - std::min(width, s.size()), ' ');
+  }
+  static std::string right(const std::string& s, std::size_t width) {
+    return std::string(width - std::min(width, s.size()), ' ') + s;
+  }
   static void line(std::ostringstream& out, const std::string& name, std::size_t width, double p, double r, double f1,
                    std::size_t support) {
     char numbers[96];

@@ -3,8 +3,8 @@
 #include "predict_stream.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -20,9 +20,9 @@
 
 #include <xtgrad/io.hpp>
 
-#include "xtgrad/core/detail/check.hpp"
-#include "predict_metrics.hpp"
 #include "predict.hpp"
+#include "predict_metrics.hpp"
+#include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/io/detail/atomic_file.hpp"
 
 namespace xtgrad::cli {
@@ -122,7 +122,8 @@ std::optional<std::size_t> sequence_steps(const LoadedModel& model, std::optiona
   if (!spec || !spec->sequence) return std::nullopt;
   std::optional<std::size_t> recorded = recorded_steps(model.metadata);
   XTGRAD_CHECK(!flag || !recorded || *flag == *recorded, "predict", "--steps ", *flag,
-               " differs from the sequence length the model file records (metadata.steps = ", recorded.value_or(0), ")");
+               " differs from the sequence length the model file records (metadata.steps = ", recorded.value_or(0),
+               ")");
   // A row of token ids has one per step, so T is its width; rows of features need T to be known.
   XTGRAD_CHECK(flag || recorded || spec->token_indices, "predict", "this ", model.module->type_name(),
                " reads rows of T time steps, and its file records no metadata.steps: pass --steps T");

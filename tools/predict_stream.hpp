@@ -9,11 +9,11 @@ namespace xtgrad::cli {
 
 struct PredictArgs {
   std::string model;
-  std::string input;          ///< a CSV file, or "-" for standard input
-  std::string output = "-";   ///< "-" for standard output, else written atomically
+  std::string input;            ///< a CSV file, or "-" for standard input
+  std::string output = "-";     ///< "-" for standard output, else written atomically
   std::string header = "auto";  ///< auto (a first line of numbers is data), yes, no
   bool labels_last = false;
-  std::optional<std::size_t> steps;   ///< T for a sequence model, when its file records no metadata.steps
+  std::optional<std::size_t> steps;  ///< T for a sequence model, when its file records no metadata.steps
   std::size_t chunk_rows = 4096;
 };
 

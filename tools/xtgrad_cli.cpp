@@ -37,22 +37,27 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", build_summary());
 
   cli::PredictArgs predict_args;
-  CLI::App* predict_cmd = app.add_subcommand("predict", "Write one prediction per input row, as the rows stream in: the probability (binary), the class "
-                                          "probabilities and the class (multiclass) or the value(s) (regression), as metadata.task says");
+  CLI::App* predict_cmd = app.add_subcommand(
+      "predict",
+      "Write one prediction per input row, as the rows stream in: the probability (binary), the class "
+      "probabilities and the class (multiclass) or the value(s) (regression), as metadata.task says");
   predict_cmd->add_option("--model", predict_args.model, "Weights JSON written by save_weights")->required();
   predict_cmd->add_option("--input", predict_args.input, "CSV of feature rows, or - for standard input")->required();
-  predict_cmd->add_option("--output", predict_args.output,
-                          "Predictions file, replaced atomically once all rows are scored; - for standard output")
+  predict_cmd
+      ->add_option("--output", predict_args.output,
+                   "Predictions file, replaced atomically once all rows are scored; - for standard output")
       ->capture_default_str();
-  predict_cmd->add_option("--header", predict_args.header,
-                          "auto: the first line is a header unless every cell of it is a number; yes; no")
+  predict_cmd
+      ->add_option("--header", predict_args.header,
+                   "auto: the first line is a header unless every cell of it is a number; yes; no")
       ->check(CLI::IsMember({"auto", "yes", "no"}))
       ->capture_default_str();
   predict_cmd->add_flag("--labels-last", predict_args.labels_last,
                         "The last column is the label (0/1, a class index, or the true value): also report accuracy, "
                         "confusion counts, ROC-AUC and log-loss; per-class precision/recall/F1; or MSE, MAE and R2");
-  predict_cmd->add_option("--steps", predict_args.steps,
-                          "Time steps T per row for a sequence model whose file records no metadata.steps")
+  predict_cmd
+      ->add_option("--steps", predict_args.steps,
+                   "Time steps T per row for a sequence model whose file records no metadata.steps")
       ->check(CLI::PositiveNumber);
   predict_cmd->add_option("--chunk-rows", predict_args.chunk_rows, "Rows read and scored at a time")
       ->check(CLI::PositiveNumber)

@@ -12,7 +12,8 @@ bool multiclass() {
   Generator gen(0);
   Tensor x = randn({300, 2}, gen);
   Tensor labels = zeros({300});  // class indices: a float tensor holding whole numbers 0, 1, 2
-  for (std::size_t i = 0; i < 300; ++i) labels.mutable_value()(i) = x.value()(i, 0) > 0.5f ? 2.0f : x.value()(i, 1) > 0.0f;
+  for (std::size_t i = 0; i < 300; ++i)
+    labels.mutable_value()(i) = x.value()(i, 0) > 0.5f ? 2.0f : x.value()(i, 1) > 0.0f;
 
   auto hidden = std::make_shared<Linear>(2, 32, true, gen);
   auto out = std::make_shared<Linear>(32, 3, true, gen);
@@ -34,7 +35,7 @@ bool multiclass() {
   NoGrad no_grad;
   Tensor logits = model(x);
   Tensor probabilities = softmax(logits, /*dim=*/1);  // rows sum to 1
-  Tensor predicted = argmax(logits, 1);              // [300], class indices
+  Tensor predicted = argmax(logits, 1);               // [300], class indices
   ClassificationReport report = classification_report(multiclass_confusion_matrix(logits.value(), labels.value()));
   std::printf("accuracy %.3f, macro F1 %.3f\n", report.accuracy, report.macro_f1);
   // [end-snippet]
@@ -57,11 +58,11 @@ bool regression() {
 bool ops_tour() {
   // [snippet:ops]
   Tensor scores = randn({4, 5}, /*requires_grad=*/true);
-  auto [best, where_best] = max_with_indices(scores, /*dim=*/1);   // values [4] and indices [4]
+  auto [best, where_best] = max_with_indices(scores, /*dim=*/1);  // values [4] and indices [4]
   Tensor spread = xtgrad::std(scores, /*dims=*/{1}, /*correction=*/0);
-  Tensor picked = gather(scores, 1, unsqueeze(where_best, 1));     // [4, 1], the same maxima
+  Tensor picked = gather(scores, 1, unsqueeze(where_best, 1));  // [4, 1], the same maxima
   Tensor table = randn({10, 3}, true);
-  Tensor rows = embedding(tensor({{1, 7}, {7, 2}}), table);        // [2, 2, 3]; row 7's gradient adds up twice
+  Tensor rows = embedding(tensor({{1, 7}, {7, 2}}), table);  // [2, 2, 3]; row 7's gradient adds up twice
   Tensor kept = dropout(flatten(rows), /*p=*/0.2f, /*training=*/true);
   Tensor total = sum(best) + sum(spread) + sum(picked) + sum(kept) + sum(logsumexp(scores, 1));
   total.backward();

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <xtgrad/distributed/distributed.hpp>
 #include <xtensor/xview.hpp>
+#include <xtgrad/distributed/distributed.hpp>
 #include <xtgrad/io.hpp>
 
 using namespace xtgrad;
@@ -15,7 +15,8 @@ namespace {
 Tensor take(const Array& a, const std::vector<std::size_t>& rows, std::size_t first, std::size_t count) {
   std::size_t width = a.size() / a.shape()[0];
   Array out = Array::from_shape({count, width});
-  for (std::size_t i = 0; i < count; ++i) std::copy_n(a.data() + rows[first + i] * width, width, out.data() + i * width);
+  for (std::size_t i = 0; i < count; ++i)
+    std::copy_n(a.data() + rows[first + i] * width, width, out.data() + i * width);
   return Tensor(std::move(out));
 }
 
@@ -40,7 +41,7 @@ int main() {
   // [snippet:loop]
   std::size_t batch = 64 / static_cast<std::size_t>(group.world_size());  // global batch 64
   for (int epoch = 0; epoch < 5; ++epoch) {
-    sampler.set_epoch(epoch);                          // a new shuffle, the same on every rank
+    sampler.set_epoch(epoch);                           // a new shuffle, the same on every rank
     std::vector<std::size_t> rows = sampler.indices();  // this rank's shard: 1000 / world_size rows
     double loss_sum = 0;
     for (std::size_t first = 0; first < rows.size(); first += batch) {
@@ -60,9 +61,14 @@ int main() {
   // [snippet:save]
   sampler.set_epoch(5);  // the next epoch: where a resumed run starts
   if (group.is_root())   // weights and Adam's moments are the same on every rank: one writer
-    save_checkpoint(path, {&model, &optimizer, {}, nullptr, /*epoch=*/5, /*step=*/0,
+    save_checkpoint(path, {&model,
+                           &optimizer,
+                           {},
+                           nullptr,
+                           /*epoch=*/5,
+                           /*step=*/0,
                            {{"sampler", to_json(to_value(sampler.state()))}, {"world_size", group.world_size()}}});
-  group.barrier();       // the file is complete before any rank goes on to read it
+  group.barrier();  // the file is complete before any rank goes on to read it
 
   // Resuming, with this or any other number of ranks: every rank restores the model, the
   // optimizer and the sampler from the same file, so every rank steps from the same state.

@@ -11,8 +11,9 @@ bool dense() {
   // [snippet:layers]
   manual_seed(0);
   Sequential model{std::make_shared<Linear>(16, 64),
-                   std::make_shared<BatchNorm1d>(BatchNormOptions(64)),  // momentum 0.1; .momentum(std::nullopt): cumulative
-                   std::make_shared<GELU>(),                             // GELU("tanh") for the approximation
+                   std::make_shared<BatchNorm1d>(
+                       BatchNormOptions(64)),  // momentum 0.1; .momentum(std::nullopt): cumulative
+                   std::make_shared<GELU>(),   // GELU("tanh") for the approximation
                    std::make_shared<Dropout>(0.1),
                    std::make_shared<Linear>(64, 64),
                    std::make_shared<LayerNorm>(LayerNormOptions({64})),
@@ -59,8 +60,8 @@ bool functions() {
 bool recurrent() {
   // [snippet:gru]
   GRU gru(GRUOptions(/*input_size=*/8, /*hidden_size=*/32).num_layers(2).batch_first(true));
-  Tensor sequences = randn({5, 20, 8});                     // [batch, steps, features]
-  GRUOutput out = gru.forward(sequences, std::nullopt);     // zero initial state
+  Tensor sequences = randn({5, 20, 8});                  // [batch, steps, features]
+  GRUOutput out = gru.forward(sequences, std::nullopt);  // zero initial state
   // out.output: every h_t of the last layer, [5, 20, 32]; out.h_n: [num_layers, batch, hidden]
 
   // Both directions, and dropout on the outputs of every layer but the last (training mode only).
@@ -69,7 +70,7 @@ bool recurrent() {
   // both.output: [5, 20, 64], forward then reverse on the last dim; both.state.h and .c:
   // [num_layers * 2, batch, hidden], layer by layer, forward before reverse, as PyTorch.
   GRUCell cell(GRUCellOptions(8, 32));
-  Tensor h = cell.forward(randn({5, 8}), std::nullopt);    // one step: [5, 32]
+  Tensor h = cell.forward(randn({5, 8}), std::nullopt);  // one step: [5, 32]
   // [end-snippet]
   return out.output.shape() == Shape{5, 20, 32} && out.h_n.shape() == Shape{2, 5, 32} &&
          both.output.shape() == Shape{5, 20, 64} && both.state.c.shape() == Shape{4, 5, 32} &&
@@ -79,14 +80,14 @@ bool recurrent() {
 bool sequence_classifier() {
   // [snippet:sequence_classifier]
   SequenceClassifier net(SequenceClassifierOptions(/*input_size=*/16, /*hidden_size=*/32)
-                             .num_embeddings(100)     // token ids [batch, steps] through Embedding(100, 16)
+                             .num_embeddings(100)  // token ids [batch, steps] through Embedding(100, 16)
                              .padding_idx(0)
-                             .cell("gru")             // or "lstm"
+                             .cell("gru")  // or "lstm"
                              .bidirectional(true)
                              .num_layers(2)
-                             .dropout(0.1)            // between the layers and before fc
+                             .dropout(0.1)  // between the layers and before fc
                              .layer_norm(true)
-                             .num_classes(3));        // 1: one binary logit
+                             .num_classes(3));              // 1: one binary logit
   Tensor ids = tensor({{0, 0, 5, 7, 9}, {3, 1, 4, 1, 5}});  // padded at the front with 0
   Tensor logits = net(ids);                                 // [2, 3]
   // [end-snippet]

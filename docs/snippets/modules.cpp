@@ -42,7 +42,8 @@ bool train() {
     optimizer.step();
     schedule.step();
   }
-  for (const auto& [name, p] : net.named_parameters()) std::printf("%-14s %s\n", name.c_str(), shape_str(p.shape()).c_str());
+  for (const auto& [name, p] : net.named_parameters())
+    std::printf("%-14s %s\n", name.c_str(), shape_str(p.shape()).c_str());
   // [end-snippet]
   NoGrad no_grad;
   return accuracy(sigmoid(net(x)).value(), y.value()) > 0.9;
@@ -51,13 +52,13 @@ bool train() {
 bool lstm() {
   // [snippet:lstm]
   LSTM lstm(/*input_size=*/8, /*hidden_size=*/32, /*num_layers=*/2, /*bias=*/true, /*batch_first=*/true);
-  Tensor sequences = randn({5, 20, 8});                   // [batch, steps, features]
+  Tensor sequences = randn({5, 20, 8});                       // [batch, steps, features]
   LSTMOutput result = lstm.forward(sequences, std::nullopt);  // zero initial state
   // result.output: every h_t of the last layer, [5, 20, 32]
   // result.state.h, result.state.c: [num_layers, batch, hidden] = [2, 5, 32]
 
   LSTMClassifier classifier(/*input_size=*/8, /*hidden_size=*/32, /*num_layers=*/1);
-  Tensor logits = classifier(sequences);                  // [5, 1], from the last step's h
+  Tensor logits = classifier(sequences);  // [5, 1], from the last step's h
   // [end-snippet]
   return result.output.shape() == Shape{5, 20, 32} && result.state.h.shape() == Shape{2, 5, 32} &&
          logits.shape() == Shape{5, 1};

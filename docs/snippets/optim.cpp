@@ -77,8 +77,9 @@ bool resume() {
   auto from = run.net.parameters(), to = resumed.net.parameters();  // the weights, as a checkpoint restores them
   for (std::size_t i = 0; i < from.size(); ++i) to[i].mutable_value() = from[i].value();
   // [snippet:state]
-  Value optimizer_state = run.optimizer->state_dict();  // {"state": {"0": {"step", "exp_avg", ...}}, "param_groups": [...]}
-  Value schedule_state = run.schedule->state_dict();    // {"_milestones", "last_epoch", "_last_lr", "_schedulers": [...]}
+  Value optimizer_state =
+      run.optimizer->state_dict();  // {"state": {"0": {"step", "exp_avg", ...}}, "param_groups": [...]}
+  Value schedule_state = run.schedule->state_dict();  // {"_milestones", "last_epoch", "_last_lr", "_schedulers": [...]}
   resumed.optimizer->load_state_dict(optimizer_state);  // all checked first: a bad state changes nothing
   resumed.schedule->load_state_dict(schedule_state);
   // [end-snippet]

@@ -18,7 +18,7 @@ struct Scaled : Module {
     fc = register_module("fc", std::make_shared<Linear>(LinearOptions(in, out).bias(false)));
     scale = register_buffer("scale", ones({out}));
   }
-  Tensor forward(const Tensor& x) override { return (*fc)(x) * Tensor(scale.value()); }
+  Tensor forward(const Tensor& x) override { return (*fc)(x)*Tensor(scale.value()); }
   std::string type_name() const override { return "Scaled"; }
   std::optional<InputSpec> input_spec() const override { return InputSpec{in, false}; }  // for predict
   // What rebuilds it: written into the file as {"type": "Scaled", "in": 4, "out": 1}.
@@ -47,9 +47,9 @@ int main() {
   Scaled copy(4, 1);
   copy.load_state_dict(model.state_dict());  // checks every key and shape first
 
-  register_module_type<Scaled>("Scaled");    // once, before loading a file that holds one
+  register_module_type<Scaled>("Scaled");  // once, before loading a file that holds one
   save_weights(model, path);
-  LoadedModel loaded = load_model(path);     // a Scaled, with its weights and its buffer
+  LoadedModel loaded = load_model(path);  // a Scaled, with its weights and its buffer
   // [end-snippet]
 
   Generator gen(1);

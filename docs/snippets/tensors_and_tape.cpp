@@ -9,12 +9,12 @@ using namespace xtgrad;
 bool tensors_and_tape() {
   // [snippet:tape]
   Tensor w = randn({3, 2}, /*requires_grad=*/true);  // a leaf: gradients accumulate here
-  Tensor x = tensor({{1, 2, 3}, {4, 5, 6}});           // data: no gradient needed
-  Tensor loss = mean(sigmoid(matmul(x, w)));           // each op appends one tape entry
-  loss.backward();                                     // reverse pass; fills w.grad()
+  Tensor x = tensor({{1, 2, 3}, {4, 5, 6}});         // data: no gradient needed
+  Tensor loss = mean(sigmoid(matmul(x, w)));         // each op appends one tape entry
+  loss.backward();                                   // reverse pass; fills w.grad()
   std::printf("loss %.4f, dloss/dw[0][0] %.4f\n", loss.item(), w.grad()(0, 0));
   {
-    NoGrad no_grad;                                    // nothing is recorded in this scope
+    NoGrad no_grad;  // nothing is recorded in this scope
     w.mutable_value() -= 0.1f * w.grad();
   }
   w.zero_grad();
@@ -25,7 +25,7 @@ bool tensors_and_tape() {
 bool shapes() {
   // [snippet:shapes]
   std::vector<float> pixels(2 * 3 * 4, 0.5f);
-  Tensor batch = tensor(pixels, {2, 3, 4});       // a copy; throws unless there are 2·3·4 values
+  Tensor batch = tensor(pixels, {2, 3, 4});  // a copy; throws unless there are 2·3·4 values
   Linear layer(4, 5);
   Tensor y = layer(batch);                        // [*, in] -> [*, out]: [2, 3, 5]
   Tensor scores = matmul(y, transpose(y, 1, 2));  // batched: [2, 3, 5] @ [2, 5, 3] -> [2, 3, 3]
@@ -38,9 +38,8 @@ bool shapes() {
 // cube(x) = x³, with its backward right below the forward: d(x³)/dx = 3x².
 Tensor cube(const Tensor& x) {
   Array y = x.value() * x.value() * x.value();
-  return record("cube", std::move(y), {x}, [](BackwardContext& ctx) {
-    ctx.add(0, Array(3.0f * ctx.input(0) * ctx.input(0) * ctx.grad()));
-  });
+  return record("cube", std::move(y), {x},
+                [](BackwardContext& ctx) { ctx.add(0, Array(3.0f * ctx.input(0) * ctx.input(0) * ctx.grad())); });
 }
 
 bool check_cube() {

@@ -56,7 +56,7 @@ std::string layer_sizes(std::size_t in, const std::string& hidden, std::size_t o
 }
 
 Json options_json(const CommonOptions& o) {
-  Json j = {{"epochs", o.epochs}, {"lr", o.lr}, {"batch_size", o.batch_size}, {"hidden", o.hidden},
+  Json j = {{"epochs", o.epochs},       {"lr", o.lr},     {"batch_size", o.batch_size}, {"hidden", o.hidden},
             {"optimizer", o.optimizer}, {"seed", o.seed}, {"threads", o.threads}};
   if (!o.data.empty()) j["data"] = o.data;
   return j;
@@ -130,8 +130,7 @@ std::string labelled_rows_csv(const Array& x, const Array& y, const std::string&
 
 void apply_threads(const CommonOptions& o) {
   set_num_threads(o.threads);
-  if (!o.quiet)
-    std::cout << build_summary() << ", " << o.threads << (o.threads == 1 ? " thread\n" : " threads\n");
+  if (!o.quiet) std::cout << build_summary() << ", " << o.threads << (o.threads == 1 ? " thread\n" : " threads\n");
 }
 
 std::string shell_quoted(const std::string& word) {
@@ -158,7 +157,8 @@ std::string tool_command() {
 void print_closing(const OutputDir& out, const std::string& model_file, const std::string& test_file, bool quiet,
                    double seconds) {
   if (!quiet)
-    std::cout << "\nwrote:\n" << out.listing() << "check with: " << tool_command() << " predict --model "
+    std::cout << "\nwrote:\n"
+              << out.listing() << "check with: " << tool_command() << " predict --model "
               << shell_quoted(out.file(model_file)) << " --input " << shell_quoted(out.file(test_file))
               << " --labels-last\n";
   std::cout << "total time " << fixed(seconds, 2) << " s\n";

@@ -17,13 +17,13 @@ struct CommonOptions {
   int epochs = 100;
   double lr = 0.01;
   std::size_t batch_size = 32;
-  std::string hidden = "32,32";     ///< comma-separated hidden sizes
-  std::string optimizer = "adam";   ///< sgd | adam | adamw
+  std::string hidden = "32,32";    ///< comma-separated hidden sizes
+  std::string optimizer = "adam";  ///< sgd | adam | adamw
   std::uint64_t seed = 0;
-  int threads = 1;                  ///< for large matrix products (set_num_threads)
-  std::string out_dir;              ///< default runs/<example>
+  int threads = 1;      ///< for large matrix products (set_num_threads)
+  std::string out_dir;  ///< default runs/<example>
   bool quiet = false;
-  std::string data;                 ///< only for examples that read a data file
+  std::string data;  ///< only for examples that read a data file
 };
 
 /// Adds --epochs, --lr, --batch-size, --hidden, --optimizer, --seed, --threads, --out and

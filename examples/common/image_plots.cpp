@@ -41,14 +41,16 @@ std::string render_confusion_heatmap(const std::string& title, const Array& coun
   return svg.str();
 }
 
-std::string render_image_grid(const std::string& title, const std::vector<CaptionedImage>& images,
-                              std::size_t columns, double scale) {
+std::string render_image_grid(const std::string& title, const std::vector<CaptionedImage>& images, std::size_t columns,
+                              double scale) {
   if (columns == 0) throw std::invalid_argument("render_image_grid: columns must be positive");
-  std::size_t h = images.empty() ? 8 : images[0].pixels.shape()[0], w = images.empty() ? 8 : images[0].pixels.shape()[1];
+  std::size_t h = images.empty() ? 8 : images[0].pixels.shape()[0],
+              w = images.empty() ? 8 : images[0].pixels.shape()[1];
   const double pad = 10, caption = 16, cell_w = scale * static_cast<double>(w) + pad,
                cell_h = scale * static_cast<double>(h) + caption + pad, top = 40;
   std::size_t rows = std::max<std::size_t>(1, (images.size() + columns - 1) / columns);
-  Svg svg(std::max(420.0, pad + cell_w * static_cast<double>(std::min(columns, std::max<std::size_t>(images.size(), 1)))),
+  Svg svg(std::max(420.0,
+                   pad + cell_w * static_cast<double>(std::min(columns, std::max<std::size_t>(images.size(), 1)))),
           top + cell_h * static_cast<double>(rows) + pad);
   svg.text(pad, 24, title, 15, "start", 0, "bold");
   if (images.empty()) svg.text(pad, top + 20, "(none)", 12);

@@ -16,7 +16,7 @@ std::string render_confusion_heatmap(const std::string& title, const Array& coun
 
 /// One captioned grey-scale image.
 struct CaptionedImage {
-  Array pixels;          ///< [H, W], values in [0, 1] (0 white, 1 black)
+  Array pixels;  ///< [H, W], values in [0, 1] (0 white, 1 black)
   std::string caption;
 };
 

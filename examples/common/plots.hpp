@@ -3,8 +3,8 @@
 #pragma once
 
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <xtgrad/xtgrad.hpp>
@@ -15,15 +15,15 @@ namespace xtgrad::examples {
 
 struct Series {
   std::string name;
-  std::string colour;           ///< any SVG colour, e.g. "#1f77b4"
-  std::vector<double> values;   ///< one per epoch, plotted at x = 1, 2, ...
+  std::string colour;          ///< any SVG colour, e.g. "#1f77b4"
+  std::vector<double> values;  ///< one per epoch, plotted at x = 1, 2, ...
 };
 
 struct LineChart {
   std::string title, x_label = "epoch", y_label;
   std::vector<Series> series;
-  std::optional<double> y_min, y_max;   ///< fixed axis range; by default from the data (and 0)
-  std::optional<double> marker_x;       ///< a dashed vertical line, e.g. at the best epoch
+  std::optional<double> y_min, y_max;  ///< fixed axis range; by default from the data (and 0)
+  std::optional<double> marker_x;      ///< a dashed vertical line, e.g. at the best epoch
   std::string marker_label;
 };
 
@@ -34,7 +34,7 @@ std::string render_line_chart(const LineChart& chart);
 struct ProbabilityGrid {
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   std::size_t n = 0;
-  Array p;   ///< [n, n]: p(j, i) at x = x0 + i·(x1 − x0)/(n − 1), y = y0 + j·(y1 − y0)/(n − 1)
+  Array p;  ///< [n, n]: p(j, i) at x = x0 + i·(x1 − x0)/(n − 1), y = y0 + j·(y1 − y0)/(n − 1)
 };
 
 /// Runs `model` (2 inputs, 1 logit) without recording on the lattice of a square region that
@@ -50,7 +50,7 @@ std::string render_decision_boundary(const std::string& title, const Probability
 struct ScatterSeries {
   std::string name;
   std::string colour;
-  std::vector<std::pair<double, double>> points;   ///< (x, y) in data units
+  std::vector<std::pair<double, double>> points;  ///< (x, y) in data units
 };
 
 /// Points on equal x and y axes (e.g. actual against predicted values), with the y = x line.

@@ -35,9 +35,9 @@ Dataset take_rows(const Dataset& d, const std::vector<std::size_t>& indices);
 struct Standardizer {
   std::vector<float> mean, std;
 
-  static Standardizer fit(const Array& x);   ///< x [N, F]
-  Array transform(const Array& x) const;     ///< x [N, F] -> standardised copy
-  Json to_json() const;                      ///< {"mean": [...], "std": [...]}
+  static Standardizer fit(const Array& x);  ///< x [N, F]
+  Array transform(const Array& x) const;    ///< x [N, F] -> standardised copy
+  Json to_json() const;                     ///< {"mean": [...], "std": [...]}
 };
 
 }  // namespace xtgrad::examples

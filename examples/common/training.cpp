@@ -31,17 +31,20 @@ EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data
   double loss_sum = 0.0;
   std::size_t hits = 0;
   for (std::size_t start = 0; start < order.size(); start += batch_size) {
-    std::vector<std::size_t> rows(
-        order.begin() + static_cast<std::ptrdiff_t>(start),
-        order.begin() + static_cast<std::ptrdiff_t>(std::min(start + batch_size, order.size())));
+    std::vector<std::size_t> rows(order.begin() + static_cast<std::ptrdiff_t>(start),
+                                  order.begin() +
+                                      static_cast<std::ptrdiff_t>(std::min(start + batch_size, order.size())));
     Dataset batch = take_rows(data, rows);
     optimizer.zero_grad();
     Tensor output = model(Tensor(batch.x));
     Tensor loss = loss_of(output, batch.y);
     if (stop_on_nonfinite && !std::isfinite(loss.item()))
       throw std::runtime_error(std::string("training diverged: the loss is ") +
-                               (std::isnan(loss.item()) ? "NaN" : loss.item() > 0 ? "+Inf" : "-Inf") + " at epoch " +
-                               std::to_string(epoch) + ", batch " + std::to_string(start / batch_size + 1) +
+                               (std::isnan(loss.item()) ? "NaN"
+                                : loss.item() > 0       ? "+Inf"
+                                                        : "-Inf") +
+                               " at epoch " + std::to_string(epoch) + ", batch " +
+                               std::to_string(start / batch_size + 1) +
                                " (try a lower learning rate, or check the data for NaN or Inf)");
     loss.backward();
     if (clip_norm > 0.0) clip_grad_norm_(optimizer.params(), clip_norm);

@@ -18,8 +18,8 @@ namespace xtgrad::examples {
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::vector<Tensor>& params, double lr);
 
 struct EpochResult {
-  double loss = 0;       ///< mean BCE-with-logits loss over the epoch's samples
-  double accuracy = 0;   ///< fraction right, measured on each batch as it was trained
+  double loss = 0;      ///< mean BCE-with-logits loss over the epoch's samples
+  double accuracy = 0;  ///< fraction right, measured on each batch as it was trained
 };
 
 /// One pass over `data` in mini-batches of `batch_size` (the last may be smaller), in an order
@@ -44,7 +44,7 @@ EpochResult train_epoch(Module& model, Optimizer& optimizer, const Dataset& data
 struct Evaluation {
   double loss = 0;
   double accuracy = 0;
-  Array probabilities;   ///< σ(logit) per row, [N]
+  Array probabilities;  ///< σ(logit) per row, [N]
 };
 
 /// The model on all of `data` in eval mode, without recording: loss, accuracy at p > 0.5 and
@@ -89,10 +89,10 @@ class EarlyStopping {
 class MetricsLog {
  public:
   explicit MetricsLog(std::vector<std::string> columns);
-  void add(const std::vector<double>& row);       ///< one value per column
+  void add(const std::vector<double>& row);  ///< one value per column
   std::vector<double> column(const std::string& name) const;
   std::size_t rows() const { return rows_.size(); }
-  std::string to_csv() const;                     ///< header line, then one line per row
+  std::string to_csv() const;  ///< header line, then one line per row
 
  private:
   std::vector<std::string> columns_;

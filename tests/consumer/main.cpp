@@ -13,7 +13,10 @@ int main() {
   sum(sigmoid(matmul(x, w))).backward();  // d/dw = xᵀ σ'(x w)
   std::printf("%s\ngrad w = %s\n", build_summary().c_str(), Tensor(w.grad()).to_string().c_str());
   // x w = [4, 6], so each row of the gradient is [σ'(4), σ'(6)] with σ' = σ(1 − σ).
-  auto dsigma = [](double z) { double s = 1.0 / (1.0 + std::exp(-z)); return s * (1.0 - s); };
+  auto dsigma = [](double z) {
+    double s = 1.0 / (1.0 + std::exp(-z));
+    return s * (1.0 - s);
+  };
   bool ok = true;
   for (int r = 0; r < 2; ++r)
     for (int c = 0; c < 2; ++c) ok = ok && std::fabs(w.grad()(r, c) - dsigma(c == 0 ? 4.0 : 6.0)) < 1e-6;
@@ -21,7 +24,9 @@ int main() {
   // libxtgrad.so this needs Linear's typeinfo exported.
   std::shared_ptr<Module> built = build_module(describe(Linear(2, 3)));
   bool same_class = std::dynamic_pointer_cast<Linear>(built) != nullptr;
-  std::printf("%s\n", !ok ? "consumer: WRONG gradient" : !same_class ? "consumer: built module is not a Linear" : "consumer OK");
+  std::printf("%s\n", !ok           ? "consumer: WRONG gradient"
+                      : !same_class ? "consumer: built module is not a Linear"
+                                    : "consumer OK");
   ok = ok && same_class;
   return ok ? 0 : 1;
 }

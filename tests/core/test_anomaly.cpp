@@ -25,9 +25,7 @@ TEST_CASE("DetectAnomaly: names the op that produced a non-finite gradient and i
 TEST_CASE("DetectAnomaly: a finite backward is unaffected, and guards nest") {
   Tensor w = tensor({{1, 2}, {3, 4}}, true);
   DetectAnomaly outer;
-  {
-    DetectAnomaly inner;
-  }
+  { DetectAnomaly inner; }
   CHECK(is_anomaly_enabled());
   sum(softmax(w, 1) * w).backward();
   CHECK(w.has_grad());

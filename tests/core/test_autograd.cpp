@@ -117,9 +117,8 @@ TEST_CASE("record: a user-defined op with its own backward") {
   // cube(x) = x³ with d/dx = 3x²
   auto cube = [](const Tensor& x) {
     Array y = x.value() * x.value() * x.value();
-    return record("cube", std::move(y), {x}, [](BackwardContext& ctx) {
-      ctx.add(0, Array(3.0f * ctx.input(0) * ctx.input(0) * ctx.grad()));
-    });
+    return record("cube", std::move(y), {x},
+                  [](BackwardContext& ctx) { ctx.add(0, Array(3.0f * ctx.input(0) * ctx.input(0) * ctx.grad())); });
   };
   Tensor x = tensor({1.5f, -0.5f, 2.0f}, true);
   CHECK_GRADCHECK([&](const std::vector<Tensor>& in) { return cube(in[0]); }, {x});
@@ -142,7 +141,7 @@ TEST_CASE("backward: branches the loss does not use are dropped with the graph")
     { Tensor dropped = exp(h); }  // recorded, not part of the loss, and no longer held
     Tensor held = tanh(h);        // recorded, not part of the loss, still held by the caller
     sum(h).backward();
-    CHECK(tape_size() == 1);      // only `held`'s entry: nothing accumulates step after step
+    CHECK(tape_size() == 1);  // only `held`'s entry: nothing accumulates step after step
   }
   clear_tape();
 }

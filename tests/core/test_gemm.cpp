@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/testing.hpp"
 #include "xtgrad/core/detail/gemm.hpp"
 #include "xtgrad/core/detail/simd_kernels.hpp"
-#include "support/testing.hpp"
 
 using namespace xtgrad;
 
@@ -24,7 +24,7 @@ struct Product {
 };
 
 using GemmFn = void (*)(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,
-                       const float*, std::size_t, float, float*, std::size_t);
+                        const float*, std::size_t, float, float*, std::size_t);
 
 /// Runs C = alpha·op(A)·op(B) + beta·C through `gemm` (detail::gemm unless told) and checks every element against the
 /// product in double: any float summation order stays within (k + 2)·u·(|alpha|·|A|·|B| + |beta·C|)
@@ -86,8 +86,15 @@ const char* case_name(bool ta, bool tb) { return ta ? (tb ? "TT" : "TN") : (tb ?
 std::vector<Product> products_for(bool ta, bool tb) {
   std::vector<Product> list;
   for (std::size_t s : {1, 3, 8, 16, 24, 32, 48, 64, 80, 96, 128, 160, 256}) list.push_back({ta, tb, s, s, s});
-  for (auto [m, n, k] : {std::tuple<std::size_t, std::size_t, std::size_t>{64, 16, 2}, {256, 128, 30}, {512, 1, 300},
-                         {1, 300, 512}, {300, 200, 1}, {32, 256, 64}, {1024, 256, 8}, {256, 64, 992}, {7, 300, 500}})
+  for (auto [m, n, k] : {std::tuple<std::size_t, std::size_t, std::size_t>{64, 16, 2},
+                         {256, 128, 30},
+                         {512, 1, 300},
+                         {1, 300, 512},
+                         {300, 200, 1},
+                         {32, 256, 64},
+                         {1024, 256, 8},
+                         {256, 64, 992},
+                         {7, 300, 500}})
     list.push_back({ta, tb, m, n, k});
   return list;
 }
@@ -101,8 +108,8 @@ TEST_CASE("gemm: every transpose case on both sides of the backend switch matche
       std::set<std::string> routes;
       for (const Product& p : products_for(ta, tb)) {
         std::string route = detail::gemm_route(ta, tb, p.m, p.n, p.k);
-        std::string where = std::string(case_name(ta, tb)) + " m=" + std::to_string(p.m) + " n=" +
-                            std::to_string(p.n) + " k=" + std::to_string(p.k) + " via " + route;
+        std::string where = std::string(case_name(ta, tb)) + " m=" + std::to_string(p.m) + " n=" + std::to_string(p.n) +
+                            " k=" + std::to_string(p.k) + " via " + route;
         CAPTURE(where);
         routes.insert(route);
         check_product(p, 1.0f, 0.0f);
@@ -122,7 +129,7 @@ TEST_CASE("gemm: alpha, accumulation into C (beta) and row strides wider than th
         std::string where = std::string(case_name(ta, tb)) + " size " + std::to_string(s) + " via " +
                             detail::gemm_route(ta, tb, p.m, p.n, p.k);
         CAPTURE(where);
-        check_product(p, 1.0f, 1.0f);   // a gradient accumulating in place
+        check_product(p, 1.0f, 1.0f);  // a gradient accumulating in place
         check_product(p, -0.5f, 2.0f);
         check_product(p, 2.0f, 0.0f);
       }
@@ -134,8 +141,8 @@ TEST_CASE("gemm: Eigen's products compiled for each instruction set this CPU has
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (const Product& p : products_for(ta, tb)) {
-          std::string where = std::string(detail::isa_name(isa)) + " " + case_name(ta, tb) + " m=" +
-                              std::to_string(p.m) + " n=" + std::to_string(p.n) + " k=" + std::to_string(p.k);
+          std::string where = std::string(detail::isa_name(isa)) + " " + case_name(ta, tb) +
+                              " m=" + std::to_string(p.m) + " n=" + std::to_string(p.n) + " k=" + std::to_string(p.k);
           CAPTURE(where);
           check_product(p, 1.0f, 0.0f, eigen);
           check_product({ta, tb, p.m, p.n, p.k, 5}, -0.5f, 2.0f, eigen);  // strided, accumulating

@@ -28,7 +28,8 @@ TEST_CASE("add/sub/mul/div: gradients, including broadcast inputs") {
   auto f_sub = [](const Inputs& in) { return in[0] - in[1]; };
   auto f_mul = [](const Inputs& in) { return in[0] * in[1]; };
   auto f_div = [](const Inputs& in) { return in[0] / in[1]; };
-  for (auto shapes : {std::pair<Shape, Shape>{{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{3, 1}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{}, {2, 2}}}) {
+  for (auto shapes :
+       {std::pair<Shape, Shape>{{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{3, 1}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{}, {2, 2}}}) {
     CAPTURE(shape_str(shapes.first));
     CAPTURE(shape_str(shapes.second));
     Inputs in{input(shapes.first), input(shapes.second)};

@@ -34,16 +34,22 @@ const std::map<std::string, OpFn>& ops() {
        }},
       {"argmax", [](auto& v, auto& p) { return std::vector<Tensor>{argmax(v[0], p.at("dim"), p.at("keepdim"))}; }},
       {"argmin", [](auto& v, auto& p) { return std::vector<Tensor>{argmin(v[0], p.at("dim"), p.at("keepdim"))}; }},
-      {"sum", [](auto& v, auto& p) { return std::vector<Tensor>{sum(v[0], p.at("dims").template get<Dims>(), p.at("keepdim"))}; }},
+      {"sum",
+       [](auto& v, auto& p) {
+         return std::vector<Tensor>{sum(v[0], p.at("dims").template get<Dims>(), p.at("keepdim"))};
+       }},
       {"mean",
-       [](auto& v, auto& p) { return std::vector<Tensor>{mean(v[0], p.at("dims").template get<Dims>(), p.at("keepdim"))}; }},
+       [](auto& v, auto& p) {
+         return std::vector<Tensor>{mean(v[0], p.at("dims").template get<Dims>(), p.at("keepdim"))};
+       }},
       {"var",
        [](auto& v, auto& p) {
          return std::vector<Tensor>{var(v[0], p.at("dims").template get<Dims>(), p.at("correction"), p.at("keepdim"))};
        }},
       {"std",
        [](auto& v, auto& p) {
-         return std::vector<Tensor>{xtgrad::std(v[0], p.at("dims").template get<Dims>(), p.at("correction"), p.at("keepdim"))};
+         return std::vector<Tensor>{
+             xtgrad::std(v[0], p.at("dims").template get<Dims>(), p.at("correction"), p.at("keepdim"))};
        }},
       {"where", [](auto& v, auto&) { return std::vector<Tensor>{where(v[0], v[1], v[2])}; }},
       {"maximum", [](auto& v, auto&) { return std::vector<Tensor>{maximum(v[0], v[1])}; }},
@@ -51,10 +57,12 @@ const std::map<std::string, OpFn>& ops() {
       {"clamp", [](auto& v, auto&) { return std::vector<Tensor>{clamp(v[0], v[1], v[2])}; }},
       {"unsqueeze", [](auto& v, auto& p) { return std::vector<Tensor>{unsqueeze(v[0], p.at("dim"))}; }},
       {"squeeze", [](auto& v, auto& p) { return std::vector<Tensor>{squeeze(v[0], p.at("dim"))}; }},
-      {"permute", [](auto& v, auto& p) { return std::vector<Tensor>{permute(v[0], p.at("dims").template get<Dims>())}; }},
+      {"permute",
+       [](auto& v, auto& p) { return std::vector<Tensor>{permute(v[0], p.at("dims").template get<Dims>())}; }},
       {"transpose", [](auto& v, auto& p) { return std::vector<Tensor>{transpose(v[0], p.at("dim0"), p.at("dim1"))}; }},
       {"flatten", [](auto& v, auto& p) { return std::vector<Tensor>{flatten(v[0], p.at("start"), p.at("end"))}; }},
-      {"expand", [](auto& v, auto& p) { return std::vector<Tensor>{expand(v[0], p.at("shape").template get<Dims>())}; }},
+      {"expand",
+       [](auto& v, auto& p) { return std::vector<Tensor>{expand(v[0], p.at("shape").template get<Dims>())}; }},
       {"index_select", [](auto& v, auto& p) { return std::vector<Tensor>{index_select(v[0], p.at("dim"), v[1])}; }},
       {"gather", [](auto& v, auto& p) { return std::vector<Tensor>{gather(v[0], p.at("dim"), v[1])}; }},
       {"embedding", [](auto& v, auto&) { return std::vector<Tensor>{embedding(v[0], v[1])}; }},

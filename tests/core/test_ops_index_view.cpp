@@ -95,9 +95,11 @@ TEST_CASE("dropout: identity when not training or p = 0, zeros at p = 1, inverte
   sum(y).backward();
   CHECK(x.grad() == y.value());  // dy/dx = mask/(1 − p), and x = 1
   Inputs in{rand({3, 4}, gen, -1.0f, 1.0f, true)};
-  CHECK_GRADCHECK([](const Inputs& v) {
-    Generator fixed(3);  // the same mask on every call
-    return dropout(v[0], 0.4f, true, fixed);
-  }, in);
+  CHECK_GRADCHECK(
+      [](const Inputs& v) {
+        Generator fixed(3);  // the same mask on every call
+        return dropout(v[0], 0.4f, true, fixed);
+      },
+      in);
   CHECK_THROWS_AS(dropout(x, 1.5f), std::invalid_argument);
 }

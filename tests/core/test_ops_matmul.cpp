@@ -9,7 +9,8 @@ using Inputs = std::vector<Tensor>;
 
 TEST_CASE("matmul: values equal the naive product") {
   Generator gen(9);
-  for (auto [m, k, n] : {std::tuple<std::size_t, std::size_t, std::size_t>{1, 1, 1}, {3, 4, 5}, {17, 33, 9}, {64, 2, 16}}) {
+  for (auto [m, k, n] :
+       {std::tuple<std::size_t, std::size_t, std::size_t>{1, 1, 1}, {3, 4, 5}, {17, 33, 9}, {64, 2, 16}}) {
     Tensor a = randn({m, k}, gen), b = randn({k, n}, gen);
     Array expected = xt::zeros<float>({m, n});
     for (std::size_t i = 0; i < m; ++i)
@@ -50,13 +51,21 @@ TEST_CASE("matmul: 1-D, 2-D and batched operands match PyTorch, forward and both
 
 TEST_CASE("matmul: gradcheck for every shape rule") {
   Generator gen(11);
-  std::vector<std::pair<Shape, Shape>> cases{
-      {{4}, {4}},       {{4}, {4, 3}},       {{3, 4}, {4}},          {{2, 3, 4}, {4, 2}},  {{2, 3, 4}, {2, 4, 2}},
-      {{2, 1, 3, 4}, {5, 4, 2}}, {{3, 4}, {2, 4, 2}}, {{4}, {2, 4, 3}}, {{2, 3, 4}, {4}},  {{1, 3, 4}, {2, 2, 4, 1}}};
+  std::vector<std::pair<Shape, Shape>> cases{{{4}, {4}},
+                                             {{4}, {4, 3}},
+                                             {{3, 4}, {4}},
+                                             {{2, 3, 4}, {4, 2}},
+                                             {{2, 3, 4}, {2, 4, 2}},
+                                             {{2, 1, 3, 4}, {5, 4, 2}},
+                                             {{3, 4}, {2, 4, 2}},
+                                             {{4}, {2, 4, 3}},
+                                             {{2, 3, 4}, {4}},
+                                             {{1, 3, 4}, {2, 2, 4, 1}}};
   for (const auto& [sa, sb] : cases) {
     std::string shapes = shape_str(sa) + " @ " + shape_str(sb);
     CAPTURE(shapes);
-    CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[1]); }, Inputs{randn(sa, gen, true), randn(sb, gen, true)});
+    CHECK_GRADCHECK([](const Inputs& v) { return matmul(v[0], v[1]); },
+                    Inputs{randn(sa, gen, true), randn(sb, gen, true)});
   }
   // One tensor on both sides: both gradients land in one buffer, the second adding to the first.
   Tensor square = randn({2, 3, 3}, gen, true);
@@ -78,12 +87,15 @@ TEST_CASE("matmul: batched shapes, and an empty batch, give the right result sha
 TEST_CASE("matmul: shapes that do not align or do not broadcast are reported") {
   CHECK_THROWS_WITH_AS(matmul(zeros({3, 4}), zeros({5, 2})), "matmul: shapes [3, 4] and [5, 2] do not align",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({4})), "matmul: shapes [3] and [4] do not align", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})),
-                       "matmul: batch dimensions [2] and [3] of shapes [2, 3, 4] and [3, 4, 5] cannot be broadcast together",
+  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({4})), "matmul: shapes [3] and [4] do not align",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      matmul(zeros({2, 3, 4}), zeros({3, 4, 5})),
+      "matmul: batch dimensions [2] and [3] of shapes [2, 3, 4] and [3, 4, 5] cannot be broadcast together",
+      std::invalid_argument);
   CHECK_THROWS_WITH_AS(matmul(scalar(1), zeros({3, 2})),
-                       "matmul: both arguments need at least 1 dimension, got shapes [] and [3, 2]", std::invalid_argument);
+                       "matmul: both arguments need at least 1 dimension, got shapes [] and [3, 2]",
+                       std::invalid_argument);
 }
 
 TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias") {

@@ -44,8 +44,8 @@ TEST_CASE("shape ops: errors name the op and the shapes") {
                        std::invalid_argument);
   CHECK_THROWS_AS(reshape(zeros({2, 3}), {-1, 4}), std::invalid_argument);
   CHECK_THROWS_AS(reshape(zeros({2, 3}), {-1, -1}), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(narrow(zeros({2, 3}), 1, 2, 2), "narrow: range [2, 4) is out of bounds for dimension 1 of shape [2, 3]",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(narrow(zeros({2, 3}), 1, 2, 2),
+                       "narrow: range [2, 4) is out of bounds for dimension 1 of shape [2, 3]", std::invalid_argument);
   CHECK_THROWS_AS(slice(zeros({2, 3}), 5, 0, 1), std::invalid_argument);
   CHECK_THROWS_WITH_AS(concat({zeros({2, 3}), zeros({3, 3})}, 1),
                        "concat: tensor 1 has shape [3, 3] but tensor 0 has shape [2, 3] (only dimension 1 may differ)",

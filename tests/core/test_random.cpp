@@ -57,10 +57,11 @@ TEST_CASE("Generator: its state is libstdc++'s text of the engine, then the cach
 TEST_CASE("Generator: set_state refuses text it did not write") {
   Generator gen(5);
   std::string good = gen.state();
-  for (const std::string& bad : {std::string(""), std::string("1 2 3"), good + " extra",
-                                 good.substr(0, good.rfind(" 312 ")) + " 313 0 0"}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("1 2 3"), good + " extra", good.substr(0, good.rfind(" 312 ")) + " 313 0 0"}) {
     CAPTURE(bad.substr(0, 40));
-    CHECK_THROWS_WITH_AS(gen.set_state(bad), "Generator::set_state: not a generator state written by Generator::state()",
+    CHECK_THROWS_WITH_AS(gen.set_state(bad),
+                         "Generator::set_state: not a generator state written by Generator::state()",
                          std::invalid_argument);
   }
   CHECK(gen.state() == good);  // unchanged by the refusals

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "xtgrad/core/detail/simd_kernels.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 
 using namespace xtgrad;
 
@@ -65,8 +65,8 @@ TEST_CASE("recurrent kernels: the LSTM cell forward and backward, for each instr
     // Backward from the kernel's own gates and cells, with and without the output's gradient.
     for (bool with_out : {true, false}) {
       std::vector<float> dc = dc_next, d_pre(4 * H);
-      k.lstm_cell_backward(act.data(), c.data(), c_prev.data(), dh.data(), with_out ? d_out.data() : nullptr,
-                           dc.data(), d_pre.data(), H);
+      k.lstm_cell_backward(act.data(), c.data(), c_prev.data(), dh.data(), with_out ? d_out.data() : nullptr, dc.data(),
+                           d_pre.data(), H);
       std::vector<double> want_dc(H), want_pre(4 * H);
       for (std::size_t j = 0; j < H; ++j) {
         double i = act[j], f = act[H + j], g = act[2 * H + j], o = act[3 * H + j], tc = std::tanh(double(c[j]));
@@ -150,8 +150,16 @@ TEST_CASE("recurrent kernels: Adam's update, plain, L2, decoupled and amsgrad, f
                           Variant{"adamw", 0.05f, true, false}, Variant{"adam amsgrad", 0.0f, false, true}}) {
     const float beta1 = 0.9f, beta2 = 0.999f, lr = 0.01f, step = 3;
     const double bc1 = 1 - std::pow(double(beta1), step), bc2 = 1 - std::pow(double(beta2), step);
-    const detail::AdamConstants c{beta1, beta2, 1 - beta1, 1 - beta2, 1e-8f, variant.decay,
-                                  1 - lr * variant.decay, float(lr / bc1), float(std::sqrt(bc2)), variant.decoupled};
+    const detail::AdamConstants c{beta1,
+                                  beta2,
+                                  1 - beta1,
+                                  1 - beta2,
+                                  1e-8f,
+                                  variant.decay,
+                                  1 - lr * variant.decay,
+                                  float(lr / bc1),
+                                  float(std::sqrt(bc2)),
+                                  variant.decoupled};
     // PyTorch's Adam/AdamW step in double, from the same float constants.
     std::vector<double> want_p(n), want_m(n), want_v(n), want_vmax(n);
     for (std::size_t i = 0; i < n; ++i) {

@@ -2,16 +2,16 @@
 // against closed forms in double (the Mersenne Twister against std::mt19937_64), and the XTGRAD_ISA
 // choice with its errors.
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "xtgrad/core/detail/simd_kernels.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 
 using namespace xtgrad;
 using detail::Pointwise;
@@ -41,29 +41,43 @@ constexpr double kSqrt2OverPi = 0.79788456080286535588;
 std::vector<Reference> references() {
   return {
       {"sigmoid", {Pointwise::Sigmoid}, sigmoid, [](double z) { return sigmoid(z) * (1 - sigmoid(z)); }},
-      {"tanh", {Pointwise::Tanh}, [](double z) { return std::tanh(z); },
+      {"tanh",
+       {Pointwise::Tanh},
+       [](double z) { return std::tanh(z); },
        [](double z) { return 1 - std::tanh(z) * std::tanh(z); }},
       {"relu", {Pointwise::Relu}, [](double z) { return z > 0 ? z : 0.0; }, [](double z) { return z > 0 ? 1.0 : 0.0; }},
-      {"leaky_relu", {Pointwise::LeakyRelu, 0.1f}, [](double z) { return z > 0 ? z : 0.1f * z; },
+      {"leaky_relu",
+       {Pointwise::LeakyRelu, 0.1f},
+       [](double z) { return z > 0 ? z : 0.1f * z; },
        [](double z) { return z > 0 ? 1.0 : double(0.1f); }},
-      {"elu", {Pointwise::Elu, 1.5f}, [](double z) { return z > 0 ? z : 1.5 * std::expm1(z); },
+      {"elu",
+       {Pointwise::Elu, 1.5f},
+       [](double z) { return z > 0 ? z : 1.5 * std::expm1(z); },
        [](double z) { return z > 0 ? 1.0 : 1.5 * std::exp(z); }},
-      {"gelu", {Pointwise::GeluErf}, [](double z) { return 0.5 * z * (1 + std::erf(z / std::sqrt(2.0))); },
+      {"gelu",
+       {Pointwise::GeluErf},
+       [](double z) { return 0.5 * z * (1 + std::erf(z / std::sqrt(2.0))); },
        [](double z) {
          return 0.5 * (1 + std::erf(z / std::sqrt(2.0))) + z * std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
        }},
-      {"gelu tanh", {Pointwise::GeluTanh},
+      {"gelu tanh",
+       {Pointwise::GeluTanh},
        [](double z) { return 0.5 * z * (1 + std::tanh(kSqrt2OverPi * (z + 0.044715 * z * z * z))); },
        [](double z) {
          double t = std::tanh(kSqrt2OverPi * (z + 0.044715 * z * z * z));
          return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * kSqrt2OverPi * (1 + 3 * 0.044715 * z * z);
        }},
-      {"silu", {Pointwise::Silu}, [](double z) { return z * sigmoid(z); },
+      {"silu",
+       {Pointwise::Silu},
+       [](double z) { return z * sigmoid(z); },
        [](double z) { return sigmoid(z) * (1 + z * (1 - sigmoid(z))); }},
-      {"softplus", {Pointwise::Softplus, 2.0f, 5.0f},
+      {"softplus",
+       {Pointwise::Softplus, 2.0f, 5.0f},
        [](double z) { return 2 * z > 5 ? z : std::log1p(std::exp(2 * z)) / 2; },
        [](double z) { return 2 * z > 5 ? 1.0 : sigmoid(2 * z); }},
-      {"hardtanh", {Pointwise::Hardtanh, -1.0f, 2.5f}, [](double z) { return std::min(std::max(z, -1.0), 2.5); },
+      {"hardtanh",
+       {Pointwise::Hardtanh, -1.0f, 2.5f},
+       [](double z) { return std::min(std::max(z, -1.0), 2.5); },
        [](double z) { return z > -1 && z < 2.5 ? 1.0 : 0.0; }},
       {"exp", {Pointwise::Exp}, [](double z) { return std::exp(z); }, [](double z) { return std::exp(z); }},
   };
@@ -176,7 +190,7 @@ TEST_CASE("simd kernels: the Mersenne Twister's block regeneration is std::mt199
   for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{5489}, std::uint64_t{20261130}, ~std::uint64_t{0}}) {
     std::mt19937_64 engine(seed);
     std::vector<std::uint64_t> block = engine_words(engine);  // as seeded, before any draw
-    std::vector<std::vector<std::uint64_t>> want;  // the state after each of three blocks of draws
+    std::vector<std::vector<std::uint64_t>> want;             // the state after each of three blocks of draws
     for (int b = 0; b < 3; ++b) {
       engine.discard(detail::kMt64StateWords);
       want.push_back(engine_words(engine));

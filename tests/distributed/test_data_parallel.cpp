@@ -28,7 +28,7 @@ TEST_CASE("average_gradients: N ranks on B/N rows each equal one process on all 
   double bucket_cap_mb = 25.0;
   std::size_t hidden = 16;
   SUBCASE("one bucket") {}
-  SUBCASE("three buckets") { bucket_cap_mb = 1e-4; }  // 26 floats: [4.*, 2.bias] [2.weight] [0.*]
+  SUBCASE("three buckets") { bucket_cap_mb = 1e-4; }                 // 26 floats: [4.*, 2.bias] [2.weight] [0.*]
   SUBCASE("a large gradient reduced where it is") { hidden = 256; }  // 2.weight: 65,536 floats
   auto reference = small_mlp(3, hidden);
   loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
@@ -110,8 +110,8 @@ TEST_CASE("average_gradients: every rank ends the step with rank 0's buffers (Ba
   const ProcessGroup& group = test_group();
   auto [x, y] = batch(7);
   Generator gen(8);
-  Sequential model{std::make_shared<Linear>(8, 4, true, gen), std::make_shared<BatchNorm1d>(4), std::make_shared<ReLU>(),
-                   std::make_shared<Linear>(4, 1, true, gen)};
+  Sequential model{std::make_shared<Linear>(8, 4, true, gen), std::make_shared<BatchNorm1d>(4),
+                   std::make_shared<ReLU>(), std::make_shared<Linear>(4, 1, true, gen)};
   DistributedDataParallel ddp(group, model);
   BCEWithLogitsLoss loss_fn;
   loss_fn(model(shard(x)), shard(y)).backward();  // each rank's statistics from its own rows
@@ -126,6 +126,6 @@ TEST_CASE("average_gradients: every rank ends the step with rank 0's buffers (Ba
   std::uint64_t before = buffers_hash();
   ddp.average_gradients();
   CHECK(same_on_every_rank(buffers_hash()));
-  if (group.rank() == 0) CHECK(buffers_hash() == before);  // rank 0's are the ones kept
+  if (group.rank() == 0) CHECK(buffers_hash() == before);               // rank 0's are the ones kept
   if (group.world_size() > 1) CHECK_FALSE(same_on_every_rank(before));  // they did differ
 }

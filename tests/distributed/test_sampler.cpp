@@ -65,8 +65,8 @@ TEST_CASE("DistributedSampler: an uneven split pads by repeating rows, or drops 
 
   // Fewer rows than ranks: padding wraps around the order more than once.
   for (const auto& shard : all_shards(2, 5, false, 0)) CHECK(shard.size() == 1);
-  CHECK_THROWS_WITH_AS(DistributedSampler(2, 5, 0, true, 0, true), "DistributedSampler: drop_last leaves no rows: 2 rows for 5 ranks",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(DistributedSampler(2, 5, 0, true, 0, true),
+                       "DistributedSampler: drop_last leaves no rows: 2 rows for 5 ranks", std::invalid_argument);
 }
 
 TEST_CASE("DistributedSampler: reshuffled per epoch from the seed, the same on every call") {

@@ -33,7 +33,8 @@ std::vector<Tensor> named_like(const Module& model, const std::string& suffix) {
 }
 
 DistributedDataParallel sharded(Module& model, double bucket_cap_mb = 25.0) {
-  return DistributedDataParallel(test_group(), model, DataParallelOptions().shard_optimizer(true).bucket_cap_mb(bucket_cap_mb));
+  return DistributedDataParallel(test_group(), model,
+                                 DataParallelOptions().shard_optimizer(true).bucket_cap_mb(bucket_cap_mb));
 }
 
 /// One step of one process on the whole batch.
@@ -78,7 +79,8 @@ TEST_CASE("shard_optimizer: 20 steps match one process, parameters identical on 
   SUBCASE("Adam, a large parameter reduce-scattered from its own storage") { hidden = 256; }
   SUBCASE("AdamW with amsgrad, parameter groups with their own options") {
     make = [](std::vector<Tensor> weights, std::vector<Tensor> biases) -> std::unique_ptr<Optimizer> {
-      return std::make_unique<AdamW>(std::vector<ParamGroup>{ParamGroup(weights), ParamGroup(biases, AdamOptions(2e-2).weight_decay(0))},
+      return std::make_unique<AdamW>(std::vector<ParamGroup>{ParamGroup(weights),
+                                                             ParamGroup(biases, AdamOptions(2e-2).weight_decay(0))},
                                      AdamOptions(1e-2).amsgrad(true));
     };
   }
@@ -90,7 +92,8 @@ TEST_CASE("shard_optimizer: 20 steps match one process, parameters identical on 
   }
   auto reference = small_mlp(4, hidden);
   auto model = small_mlp(4, hidden);
-  std::unique_ptr<Optimizer> reference_optimizer = make(named_like(*reference, "weight"), named_like(*reference, "bias"));
+  std::unique_ptr<Optimizer> reference_optimizer =
+      make(named_like(*reference, "weight"), named_like(*reference, "bias"));
   DistributedDataParallel ddp = sharded(*model, bucket_cap_mb);
   CHECK(ddp.sharded());
   std::unique_ptr<Optimizer> optimizer =
@@ -215,12 +218,13 @@ TEST_CASE("shard_optimizer: misuse ends with a clear error on every rank") {
                  "not its parameter's [16, 8]"));
   // An optimizer built over the model's parameters instead of the shards.
   Adam unsharded(model->parameters(), AdamOptions(1e-2));
-  CHECK(contains(error_of([&] { ddp.optimizer_state_dict(unsharded); }), "build the optimizer over ddp.optimizer_params()"));
+  CHECK(contains(error_of([&] { ddp.optimizer_state_dict(unsharded); }),
+                 "build the optimizer over ddp.optimizer_params()"));
   CHECK(contains(error_of([&] { ddp.load_optimizer_state_dict(unsharded, Value::dict()); }), "is not a shard"));
   // A whole state with another grouping: Optimizer::load_state_dict's own check.
   std::vector<Tensor> shards = ddp.optimizer_params();
   Adam grouped(std::vector<ParamGroup>{ParamGroup(std::vector<Tensor>{shards[0]}),
-                                      ParamGroup(std::vector<Tensor>(shards.begin() + 1, shards.end()))});
+                                       ParamGroup(std::vector<Tensor>(shards.begin() + 1, shards.end()))});
   Adam saver(model->parameters(), AdamOptions(1e-2));
   CHECK(contains(error_of([&] { ddp.load_optimizer_state_dict(grouped, saver.state_dict()); }),
                  "different number of parameter groups"));

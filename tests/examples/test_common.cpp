@@ -20,9 +20,7 @@ namespace {
 
 bool same(const Array& a, const Array& b) { return a.shape() == b.shape() && a == b; }
 
-std::size_t count_ones(const Array& y) {
-  return static_cast<std::size_t>(std::count(y.begin(), y.end(), 1.0f));
-}
+std::size_t count_ones(const Array& y) { return static_cast<std::size_t>(std::count(y.begin(), y.end(), 1.0f)); }
 
 }  // namespace
 
@@ -103,7 +101,7 @@ TEST_CASE("stratified_split: class proportions kept, every row in exactly one pa
   for (std::size_t i = 0; i < 100; i += 3) y(i, 0) = 1.0f;  // 34 ones, 66 zeros
   Generator gen(2), again(2), other(3);
   Split split = stratified_split(y, 0.2, gen);
-  CHECK(split.test.size() == 20);   // round(0.2·34) + round(0.2·66) = 7 + 13
+  CHECK(split.test.size() == 20);  // round(0.2·34) + round(0.2·66) = 7 + 13
   CHECK(split.train.size() == 80);
   CHECK(count_ones(take_rows(y, split.test)) == 7);
   CHECK(count_ones(take_rows(y, split.train)) == 27);

@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "examples/xml_check.hpp"
+#include "predict.hpp"
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
-#include "predict.hpp"
 #include "xtgrad/io.hpp"
 
 using namespace xtgrad;
@@ -22,8 +22,8 @@ Result run(const TempDir& dir, const std::string& program, const std::string& ar
   return run_command(dir, program, args);
 }
 
-#define CHECK_RUN_OK(result)        \
-  do {                              \
+#define CHECK_RUN_OK(result)          \
+  do {                                \
     INFO("stdout: " << (result).out); \
     INFO("stderr: " << (result).err); \
     REQUIRE((result).exit_code == 0); \
@@ -167,7 +167,9 @@ TEST_CASE("lstm_sequence: a short run saves the LSTM and the baseline, metrics a
   load_model(dir.file("out/baseline.json"));
 }
 
-TEST_CASE("balanced_brackets: a short run of both cells saves loadable token models and the baseline, and its predict line works") {
+TEST_CASE(
+    "balanced_brackets: a short run of both cells saves loadable token models and the baseline, and its predict line "
+    "works") {
   TempDir dir;
   Result r = run(dir, XTGRAD_EXAMPLE_BALANCED_BRACKETS,
                  "--cell both --bidirectional --steps 12 --epochs 2 --train-size 64 --baseline-epochs 1 --out out");
@@ -247,8 +249,9 @@ TEST_CASE("digits: a short run saves both models as multiclass files, the heat m
     CHECK(model.metadata["classes"].size() == 10);
     CHECK(model.architecture["type"] == "Sequential");
     // The accuracy the example reports is the one `xtgrad predict` measures from the file.
-    Result again = run(dir, XTGRAD_CLI, "predict --model " + dir.file(weights) + " --input " +
-                                            dir.file("out/test.csv") + " --labels-last --output " + dir.file("p.csv"));
+    Result again = run(dir, XTGRAD_CLI,
+                       "predict --model " + dir.file(weights) + " --input " + dir.file("out/test.csv") +
+                           " --labels-last --output " + dir.file("p.csv"));
     CHECK_RUN_OK(again);
     double reported = model.metadata["test_accuracy"].get<double>();
     std::size_t at = again.out.find("accuracy: ");
@@ -274,12 +277,14 @@ TEST_CASE("diabetes: a short run compares the MLP with least squares and saves b
     LoadedModel model = load_model(dir.file(weights));
     CHECK(model.metadata["task"] == "regression");
     CHECK(model.metadata["target_standardize"]["mean"].size() == 1);
-    Result again = run(dir, XTGRAD_CLI, "predict --model " + dir.file(weights) + " --input " +
-                                            dir.file("out/test.csv") + " --labels-last --output " + dir.file("p.csv"));
+    Result again = run(dir, XTGRAD_CLI,
+                       "predict --model " + dir.file(weights) + " --input " + dir.file("out/test.csv") +
+                           " --labels-last --output " + dir.file("p.csv"));
     CHECK_RUN_OK(again);
     std::size_t at = again.out.find("r2: ");
     REQUIRE(at != std::string::npos);
-    CHECK(std::stod(again.out.substr(at + 4)) == doctest::Approx(model.metadata["test_r2"].get<double>()).epsilon(1e-4));
+    CHECK(std::stod(again.out.substr(at + 4)) ==
+          doctest::Approx(model.metadata["test_r2"].get<double>()).epsilon(1e-4));
   }
 }
 

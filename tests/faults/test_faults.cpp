@@ -72,7 +72,8 @@ CommandResult run(const Args& args, const Env& env, const TempDir& logs, bool fa
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(logs.file("out.txt")), read_text(logs.file("err.txt"))};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(logs.file("out.txt")),
+          read_text(logs.file("err.txt"))};
 }
 
 std::size_t temp_files(const TempDir& dir) {
@@ -97,7 +98,8 @@ void break_everywhere(const Writer& writer, const TempDir& dir, std::size_t line
   REQUIRE_MESSAGE(clean.exit_code == 0, clean.err);
   std::ifstream counts_file(logs.file("counts.txt"));
   long long writes = 0, bytes = 0, fsyncs = 0, renames = 0;
-  REQUIRE_MESSAGE((counts_file >> writes >> bytes >> fsyncs >> renames), "the interposer did not load: LD_PRELOAD=", preload());
+  REQUIRE_MESSAGE((counts_file >> writes >> bytes >> fsyncs >> renames),
+                  "the interposer did not load: LD_PRELOAD=", preload());
   std::string new_file = read_text(writer.target);
   REQUIRE(bytes == static_cast<long long>(new_file.size()));
   REQUIRE(fsyncs == 2);  // the file's, then the folder's
@@ -116,7 +118,7 @@ void break_everywhere(const Writer& writer, const TempDir& dir, std::size_t line
       for (long long d : {-1, 0, 1}) offsets.insert(static_cast<long long>(at + 1) + d);
   for (long long offset : offsets)
     if (offset >= 0 && offset < bytes) faults.push_back({"write", "ENOSPC", -1, offset});
-  faults.push_back({"write", "EIO", -1, bytes / 2, 7});  // short writes, then a failure
+  faults.push_back({"write", "EIO", -1, bytes / 2, 7});                          // short writes, then a failure
   for (long long n : {1, 7, 4093}) faults.push_back({"", "ENOSPC", -1, -1, n});  // short writes only
 
   std::string old_file;
@@ -143,7 +145,8 @@ void break_everywhere(const Writer& writer, const TempDir& dir, std::size_t line
     }
     CHECK(temp_files(dir) == 0);
   }
-  MESSAGE(faults.size(), " failure points: ", writes, " writes (", bytes, " bytes), ", fsyncs, " fsyncs, ", renames, " rename");
+  MESSAGE(faults.size(), " failure points: ", writes, " writes (", bytes, " bytes), ", fsyncs, " fsyncs, ", renames,
+          " rename");
 }
 
 }  // namespace
@@ -151,20 +154,28 @@ void break_everywhere(const Writer& writer, const TempDir& dir, std::size_t line
 TEST_CASE("faults: save_weights reports every failure and keeps the previous file") {
   TempDir dir;
   std::string target = dir.file("model.json");
-  break_everywhere({target, [&](int v) { return Args{XTGRAD_FAULT_VICTIM, "weights", target, std::to_string(v)}; }}, dir);
+  break_everywhere({target,
+                    [&](int v) {
+                      return Args{XTGRAD_FAULT_VICTIM, "weights", target, std::to_string(v)};
+                    }},
+                   dir);
 }
 
 TEST_CASE("faults: save_checkpoint reports every failure and keeps the previous file") {
   TempDir dir;
   std::string target = dir.file("checkpoint.json");
-  break_everywhere({target, [&](int v) { return Args{XTGRAD_FAULT_VICTIM, "checkpoint", target, std::to_string(v)}; }},
+  break_everywhere({target,
+                    [&](int v) {
+                      return Args{XTGRAD_FAULT_VICTIM, "checkpoint", target, std::to_string(v)};
+                    }},
                    dir);
 }
 
 TEST_CASE("faults: xtgrad predict --output reports every failure and keeps the previous file") {
   TempDir inputs, dir;
   Generator gen(5);
-  Sequential model{std::make_shared<Linear>(3, 4, true, gen), std::make_shared<Tanh>(), std::make_shared<Linear>(4, 1, true, gen)};
+  Sequential model{std::make_shared<Linear>(3, 4, true, gen), std::make_shared<Tanh>(),
+                   std::make_shared<Linear>(4, 1, true, gen)};
   save_weights(model, inputs.file("m.json"));
   for (int v : {1, 2}) {
     std::string rows;
@@ -177,8 +188,11 @@ TEST_CASE("faults: xtgrad predict --output reports every failure and keeps the p
   // 100 rows a chunk: ten writes, so failures land between and inside them.
   break_everywhere({target,
                     [&](int v) {
-                      return Args{XTGRAD_CLI, "predict", "--model", inputs.file("m.json"), "--input",
-                                  inputs.file("x" + std::to_string(v) + ".csv"), "--output", target, "--chunk-rows", "100"};
+                      return Args{XTGRAD_CLI,     "predict",
+                                  "--model",      inputs.file("m.json"),
+                                  "--input",      inputs.file("x" + std::to_string(v) + ".csv"),
+                                  "--output",     target,
+                                  "--chunk-rows", "100"};
                     }},
                    dir, 100);
 }

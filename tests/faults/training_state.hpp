@@ -26,7 +26,9 @@ struct TrainingState {
     optimizer.step();
   }
 
-  void save(const std::string& path, std::int64_t epoch) { save_checkpoint(path, {&model, &optimizer, {}, &gen, epoch}); }
+  void save(const std::string& path, std::int64_t epoch) {
+    save_checkpoint(path, {&model, &optimizer, {}, &gen, epoch});
+  }
   std::int64_t load(const std::string& path) {
     Checkpoint c{&model, &optimizer, {}, &gen};
     load_checkpoint(path, c);

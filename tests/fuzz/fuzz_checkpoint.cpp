@@ -52,9 +52,11 @@ std::shared_ptr<Scheduler> scheduler(const std::string& type, Optimizer& opt) {
   if (auto s = lr_scheduler(type, opt)) return s;
   if (type == "ReduceLROnPlateau") return std::make_shared<ReduceLROnPlateau>(opt);
   if (type == "SequentialLR")
-    return std::make_shared<SequentialLR>(
-        opt, std::vector<std::shared_ptr<LRScheduler>>{lr_scheduler("LinearLR", opt), lr_scheduler("CosineAnnealingLR", opt)},
-        std::vector<int>{4});
+    return std::make_shared<SequentialLR>(opt,
+                                          std::vector<std::shared_ptr<LRScheduler>>{lr_scheduler("LinearLR", opt),
+                                                                                    lr_scheduler("CosineAnnealingLR",
+                                                                                                 opt)},
+                                          std::vector<int>{4});
   return nullptr;
 }
 

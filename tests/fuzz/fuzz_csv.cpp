@@ -72,8 +72,10 @@ void check_chunks(const std::string& text, const CsvOptions& o) {
   for (std::size_t chunk : {1, 3}) {
     CsvTable chunked;
     std::string error = read_in_chunks(text, o, chunk, chunked);
-    FUZZ_CHECK(error == whole_error, "chunks of " + std::to_string(chunk) + " rows: '" + error + "' vs '" + whole_error + "'");
-    if (error.empty()) FUZZ_CHECK(same_table(chunked, whole), "chunks of " + std::to_string(chunk) + " rows read another table");
+    FUZZ_CHECK(error == whole_error,
+               "chunks of " + std::to_string(chunk) + " rows: '" + error + "' vs '" + whole_error + "'");
+    if (error.empty())
+      FUZZ_CHECK(same_table(chunked, whole), "chunks of " + std::to_string(chunk) + " rows read another table");
   }
 }
 

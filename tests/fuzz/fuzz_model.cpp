@@ -42,7 +42,8 @@ bool widths(const Module& module, std::vector<std::size_t>& right, std::vector<s
 void check_predict_rows(const LoadedModel& model, std::size_t columns) {
   Prediction p;
   Outcome outcome = run("predict_rows", [&] { p = predict_rows(model, features(2, columns)); });
-  FUZZ_CHECK(outcome != Outcome::runtime_error, "predict_rows threw std::runtime_error at width " + std::to_string(columns));
+  FUZZ_CHECK(outcome != Outcome::runtime_error,
+             "predict_rows threw std::runtime_error at width " + std::to_string(columns));
   if (outcome != Outcome::returned) return;  // bad task, classes, standardize or target_standardize; a bad width
   FUZZ_CHECK(p.task == model_task(model.metadata), "predict_rows reported another task than the metadata's");
   FUZZ_CHECK(p.values.dimension() >= 1 && p.values.shape()[0] == 2, "predict_rows gave no row per input row");
@@ -66,9 +67,11 @@ void check_predict(const LoadedModel& model) {
   for (std::size_t columns : right) {
     Array p;
     Outcome outcome = run("predict_proba", [&] { p = predict_proba(model, features(2, columns)); });
-    FUZZ_CHECK(outcome != Outcome::runtime_error, "predict_proba threw std::runtime_error at width " + std::to_string(columns));
+    FUZZ_CHECK(outcome != Outcome::runtime_error,
+               "predict_proba threw std::runtime_error at width " + std::to_string(columns));
     if (outcome != Outcome::returned) continue;  // a bad metadata.standardize, or more than one output
-    FUZZ_CHECK(p.dimension() == 1 && p.shape()[0] == 2, "predict_proba gave " + shape_str(Shape(p.shape().begin(), p.shape().end())));
+    FUZZ_CHECK(p.dimension() == 1 && p.shape()[0] == 2,
+               "predict_proba gave " + shape_str(Shape(p.shape().begin(), p.shape().end())));
     for (float v : p) FUZZ_CHECK(std::isnan(v) || (v >= 0.0f && v <= 1.0f), "probability " + std::to_string(v));
   }
   for (std::size_t columns : right) check_predict_rows(model, columns);

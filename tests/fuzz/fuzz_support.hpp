@@ -28,10 +28,11 @@ namespace xtgrad::fuzz {
   std::abort();
 }
 
-#define FUZZ_CHECK(cond, what)                                                                      \
-  do {                                                                                              \
-    if (!(cond)) ::xtgrad::fuzz::finding(std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
-                                         ": expected " #cond ": " + (what));                       \
+#define FUZZ_CHECK(cond, what)                                                                                    \
+  do {                                                                                                            \
+    if (!(cond))                                                                                                  \
+      ::xtgrad::fuzz::finding(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": expected " #cond ": " + \
+                              (what));                                                                            \
   } while (0)
 
 inline std::string type_name_of(const std::exception& e) {

@@ -5,8 +5,8 @@
 
 #include <xtgrad/io.hpp>
 
-#include "support/user_modules.hpp"
 #include "predict.hpp"
+#include "support/user_modules.hpp"
 #include "xtgrad/io/detail/atomic_file.hpp"
 
 using namespace xtgrad;
@@ -78,11 +78,19 @@ int main(int argc, char** argv) {
 
   // The layers of issue 15, BatchNorm's running statistics moved by a few batches in training
   // mode: PyTorch must load them (num_batches_tracked as its int64) and predict in eval mode.
-  Sequential layers{std::make_shared<Linear>(4, 6, true, gen), std::make_shared<BatchNorm1d>(BatchNormOptions(6)),
-                    std::make_shared<GELU>("tanh"), std::make_shared<LayerNorm>(LayerNormOptions({6})),
-                    std::make_shared<Dropout>(0.3), std::make_shared<LeakyReLU>(0.1), std::make_shared<ELU>(0.5),
-                    std::make_shared<SiLU>(), std::make_shared<Softplus>(2.0, 10.0), std::make_shared<Hardtanh>(-2.0, 2.0),
-                    std::make_shared<Identity>(), std::make_shared<GELU>(), std::make_shared<Linear>(6, 1, true, gen)};
+  Sequential layers{std::make_shared<Linear>(4, 6, true, gen),
+                    std::make_shared<BatchNorm1d>(BatchNormOptions(6)),
+                    std::make_shared<GELU>("tanh"),
+                    std::make_shared<LayerNorm>(LayerNormOptions({6})),
+                    std::make_shared<Dropout>(0.3),
+                    std::make_shared<LeakyReLU>(0.1),
+                    std::make_shared<ELU>(0.5),
+                    std::make_shared<SiLU>(),
+                    std::make_shared<Softplus>(2.0, 10.0),
+                    std::make_shared<Hardtanh>(-2.0, 2.0),
+                    std::make_shared<Identity>(),
+                    std::make_shared<GELU>(),
+                    std::make_shared<Linear>(6, 1, true, gen)};
   {
     NoGrad no_grad;
     for (int i = 0; i < 3; ++i) layers(randn({16, 4}, gen) * 2.0f + 1.0f);
@@ -99,8 +107,16 @@ int main(int argc, char** argv) {
   export_sequence_model(folder, "gru_bidirectional", bi_gru, randn({3, 4, 2}, gen));
   // SequenceClassifier: token ids through an Embedding, a bidirectional GRU and LayerNorm to three
   // classes; and float steps through a 2-layer LSTM to one logit.
-  SequenceClassifier tokens(SequenceClassifierOptions(3, 4).num_embeddings(6).padding_idx(0).cell("gru").num_layers(2)
-                                .bidirectional(true).dropout(0.2).layer_norm(true).num_classes(3), gen);
+  SequenceClassifier tokens(SequenceClassifierOptions(3, 4)
+                                .num_embeddings(6)
+                                .padding_idx(0)
+                                .cell("gru")
+                                .num_layers(2)
+                                .bidirectional(true)
+                                .dropout(0.2)
+                                .layer_norm(true)
+                                .num_classes(3),
+                            gen);
   Array ids = xt::floor(rand({4, 5}, gen).value() * 6.0f);
   export_sequence_model(folder, "sequence_classifier_tokens", tokens, Tensor(ids));
   SequenceClassifier steps(SequenceClassifierOptions(3, 5).num_layers(2), gen);

@@ -4,8 +4,8 @@
 
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
-#include "xtgrad/io/detail/atomic_file.hpp"
 #include "xtgrad/io.hpp"
+#include "xtgrad/io/detail/atomic_file.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;
@@ -139,7 +139,8 @@ TEST_CASE("atomic file: through a symbolic link the file it points to is replace
   fs::create_symlink(dir.file("loop-a"), dir.file("loop-b"));
   CHECK_THROWS_WITH_AS(write_file_atomically(dir.file("loop-a"), "x"),
                        ("cannot write '" + dir.file("loop-a") +
-                        "': following symbolic links: Too many levels of symbolic links").c_str(),
+                        "': following symbolic links: Too many levels of symbolic links")
+                           .c_str(),
                        std::runtime_error);
 }
 

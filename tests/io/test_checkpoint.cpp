@@ -24,17 +24,26 @@ struct Run {
   }
 };
 
-const char* const kSchedulers[] = {"none", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR",
-                                   "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "LinearLR+CosineAnnealingLR"};
+const char* const kSchedulers[] = {"none",         "StepLR",
+                                   "MultiStepLR",  "ExponentialLR",
+                                   "LinearLR",     "CosineAnnealingLR",
+                                   "OneCycleLR",   "ReduceLROnPlateau",
+                                   "SequentialLR", "LinearLR+CosineAnnealingLR"};
 
 Run make_run(const std::string& optimizer, const std::string& scheduler, std::uint64_t seed) {
   Generator init(seed);
-  Run run{std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
-              std::make_shared<Linear>(3, 8, true, init), std::make_shared<Tanh>(), std::make_shared<Linear>(8, 1, true, init)}),
-          nullptr, {}, nullptr, Generator(seed + 100)};
+  Run run{std::make_shared<Sequential>(
+              std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(3, 8, true, init),
+                                                             std::make_shared<Tanh>(),
+                                                             std::make_shared<Linear>(8, 1, true, init)}),
+          nullptr,
+          {},
+          nullptr,
+          Generator(seed + 100)};
   // Two groups, as the common "no weight decay on biases" recipe: per-group state must survive too.
   std::vector<Tensor> weights, biases;
-  for (auto& [name, p] : run.model->named_parameters()) (name.find("bias") != std::string::npos ? biases : weights).push_back(p);
+  for (auto& [name, p] : run.model->named_parameters())
+    (name.find("bias") != std::string::npos ? biases : weights).push_back(p);
   if (optimizer == "SGD")
     run.optimizer = std::make_unique<SGD>(std::vector<ParamGroup>{{weights}, {biases, SGDOptions().weight_decay(0)}},
                                           SGDOptions(0.05).momentum(0.9).weight_decay(1e-3).nesterov(true));
@@ -162,7 +171,8 @@ TEST_CASE("checkpoint: one that does not fit the objects is refused with every p
   Checkpoint c = sgd.checkpoint(0);
   CHECK_THROWS_WITH_AS(load_checkpoint(dir.file("adam.json"), c),
                        (dir.file("adam.json") + ": the checkpoint holds Adam optimizer state but the optimizer is SGD; "
-                                                "schedulers[0] is StepLR but the scheduler given is CosineAnnealingLR").c_str(),
+                                                "schedulers[0] is StepLR but the scheduler given is CosineAnnealingLR")
+                           .c_str(),
                        std::invalid_argument);
   CHECK(sgd.model->parameters()[0].value() == before);
 

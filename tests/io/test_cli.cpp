@@ -3,10 +3,10 @@
 
 #include <xtensor/xview.hpp>
 
+#include "predict.hpp"
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/io.hpp"
-#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;
@@ -40,7 +40,8 @@ std::string csv_rows(const Array& rows, const std::string& header = "") {
 TEST_CASE("cli predict: one probability per row, equal to predict_proba, for MLPs and LSTMs") {
   TempDir dir;
   Generator gen(3);
-  Sequential mlp{std::make_shared<Linear>(3, 5, true, gen), std::make_shared<ReLU>(), std::make_shared<Linear>(5, 1, true, gen)};
+  Sequential mlp{std::make_shared<Linear>(3, 5, true, gen), std::make_shared<ReLU>(),
+                 std::make_shared<Linear>(5, 1, true, gen)};
   Json stats = {{"standardize", {{"mean", {1.0, -2.0, 0.5}}, {"std", {2.0, 0.5, 1.0}}}}};
   save_weights(mlp, dir.file("mlp.json"), stats);
   Array x = randn({6, 3}, gen).value();
@@ -63,7 +64,8 @@ TEST_CASE("cli predict: one probability per row, equal to predict_proba, for MLP
   dir.write("seq.csv", csv_rows(seq));
   Array seq_raw = read_csv(dir.file("seq.csv")).values;
   Array lstm_expected = sigmoid(lstm(reshape(Tensor(seq_raw), {3, 5, 2}))).value();
-  Result lr = run_cli(dir, "predict --model " + dir.file("lstm.json") + " --input " + dir.file("seq.csv") + " --steps 5");
+  Result lr =
+      run_cli(dir, "predict --model " + dir.file("lstm.json") + " --input " + dir.file("seq.csv") + " --steps 5");
   CHECK(lr.exit_code == 0);
   std::vector<float> lstm_got = numbers(lr.out);
   REQUIRE(lstm_got.size() == 3);
@@ -147,7 +149,8 @@ TEST_CASE("cli inspect: architecture, every parameter with shape and count, meta
 TEST_CASE("cli predict: streams in chunks, from stdin to stdout, with the same numbers and exact line numbers") {
   TempDir dir;
   Generator gen(6);
-  Sequential net{std::make_shared<Linear>(2, 3, true, gen), std::make_shared<Tanh>(), std::make_shared<Linear>(3, 1, true, gen)};
+  Sequential net{std::make_shared<Linear>(2, 3, true, gen), std::make_shared<Tanh>(),
+                 std::make_shared<Linear>(3, 1, true, gen)};
   save_weights(net, dir.file("m.json"), {{"standardize", {{"mean", {0.5, -1.0}}, {"std", {2.0, 0.25}}}}});
   std::string model = "predict --model " + dir.file("m.json");
   dir.write("x.csv", csv_rows(randn({10, 2}, gen).value(), "u,v"));
@@ -163,7 +166,8 @@ TEST_CASE("cli predict: streams in chunks, from stdin to stdout, with the same n
   // An error in a later chunk names its line in the file; --output is left as it was.
   dir.write("late.csv", csv_rows(randn({7, 2}, gen).value()) + "1,x\n");
   dir.write("p.csv", "previous\n");
-  Result late = run_cli(dir, model + " --chunk-rows 2 --input " + dir.file("late.csv") + " --output " + dir.file("p.csv"));
+  Result late =
+      run_cli(dir, model + " --chunk-rows 2 --input " + dir.file("late.csv") + " --output " + dir.file("p.csv"));
   CHECK(late.exit_code == 1);
   CHECK(late.err.find(dir.file("late.csv") + ":8:2: 'x' is not a number") != std::string::npos);
   CHECK(read_text(dir.file("p.csv")) == "previous\n");

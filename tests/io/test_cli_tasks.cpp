@@ -3,10 +3,10 @@
 #include <cmath>
 #include <sstream>
 
+#include "predict.hpp"
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/io.hpp"
-#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;
@@ -70,9 +70,11 @@ TEST_CASE("cli predict multiclass: header, softmax probabilities, class, and met
   // Predicted classes 0, 1, 2, 0, 0, 1 against labels 0, 1, 2, 1, 2, 1.
   std::vector<std::array<double, 3>> rows{{2, 0, 0}, {0, 3, 1}, {-1, -1, 2}, {1, 0, 1}, {0.5, -2, 2}, {-2, 1, 1}};
   std::string csv = "a,b,label\n";
-  for (auto& r : rows) csv += std::to_string(r[0]) + "," + std::to_string(r[1]) + "," + std::to_string(int(r[2])) + "\n";
+  for (auto& r : rows)
+    csv += std::to_string(r[0]) + "," + std::to_string(r[1]) + "," + std::to_string(int(r[2])) + "\n";
   dir.write("d.csv", csv);
-  CommandResult r = xtgrad_cli(dir, "predict --model " + dir.file("m.json") + " --input " + dir.file("d.csv") + " --labels-last");
+  CommandResult r =
+      xtgrad_cli(dir, "predict --model " + dir.file("m.json") + " --input " + dir.file("d.csv") + " --labels-last");
   REQUIRE(r.exit_code == 0);
   std::vector<std::string> out = lines_of(r.out);
   REQUIRE(out.size() == 7);
@@ -119,7 +121,8 @@ TEST_CASE("cli predict multiclass: header, softmax probabilities, class, and met
                        std::invalid_argument);
 }
 
-TEST_CASE("predict multiclass: a model ending in Softmax gives its probabilities once, one ending in Sigmoid is refused") {
+TEST_CASE(
+    "predict multiclass: a model ending in Softmax gives its probabilities once, one ending in Sigmoid is refused") {
   TempDir dir;
   std::shared_ptr<Module> linear = three_class_model().named_children().front().second;
   Sequential with_softmax{linear, std::make_shared<Softmax>(1)};
@@ -180,8 +183,8 @@ TEST_CASE("cli predict regression: values in the targets' units, and MSE, RMSE, 
   CommandResult both = xtgrad_cli(dir, "predict --model " + dir.file("two.json") + " --input " + dir.file("x.csv"));
   REQUIRE(both.exit_code == 0);
   CHECK(both.out == "prediction_0,prediction_1\n1.5,-2\n3,4\n");
-  CommandResult labelled = xtgrad_cli(dir, "predict --model " + dir.file("two.json") + " --input " + dir.file("d.csv") +
-                                               " --labels-last");
+  CommandResult labelled =
+      xtgrad_cli(dir, "predict --model " + dir.file("two.json") + " --input " + dir.file("d.csv") + " --labels-last");
   CHECK(labelled.exit_code == 1);
   CHECK(labelled.err.find("--labels-last compares one predicted value per row with the last column, but this model "
                           "gives 2 values per row") != std::string::npos);
@@ -203,28 +206,65 @@ TEST_CASE("cli predict: a task, classes, targets or labels that do not fit give 
     std::string csv, extra, expected;
   };
   std::vector<Case> cases{
-      {"unknown_task", one, {{"task", "ranking"}}, "1,2\n", "",
+      {"unknown_task",
+       one,
+       {{"task", "ranking"}},
+       "1,2\n",
+       "",
        "metadata.task must be \"binary\", \"multiclass\" or \"regression\", got \"ranking\""},
       {"task_not_string", one, {{"task", 3}}, "1,2\n", "", "metadata.task must be"},
       {"binary_wide", three, Json::object(), "1,2\n", "",
        "the model gives [1, 3] outputs, but a binary model (metadata.task absent or \"binary\") gives one per row"},
-      {"multiclass_narrow", one, {{"task", "multiclass"}}, "1,2\n", "",
+      {"multiclass_narrow",
+       one,
+       {{"task", "multiclass"}},
+       "1,2\n",
+       "",
        "the model gives [1, 1] outputs, but a multiclass model gives [rows, C] scores with C >= 2 classes"},
-      {"classes_count", three, {{"task", "multiclass"}, {"classes", {"a", "b"}}}, "1,2\n", "",
+      {"classes_count",
+       three,
+       {{"task", "multiclass"}, {"classes", {"a", "b"}}},
+       "1,2\n",
+       "",
        "metadata.classes must list 3 class names, one per model output, got 2 entries"},
-      {"classes_type", three, {{"task", "multiclass"}, {"classes", {"a", 1, "c"}}}, "1,2\n", "",
+      {"classes_type",
+       three,
+       {{"task", "multiclass"}, {"classes", {"a", 1, "c"}}},
+       "1,2\n",
+       "",
        "metadata.classes must hold strings, got 1"},
-      {"label_range", three, {{"task", "multiclass"}}, "x,y,label\n1,2,0\n1,2,3\n", " --labels-last",
-       "label_range.csv:3:3: row 2 has label 3 in its last column; labels must be class indices 0 to 2 (whole numbers)"},
-      {"label_fraction", three, {{"task", "multiclass"}}, "1,2,1.5\n", " --labels-last",
+      {"label_range",
+       three,
+       {{"task", "multiclass"}},
+       "x,y,label\n1,2,0\n1,2,3\n",
+       " --labels-last",
+       "label_range.csv:3:3: row 2 has label 3 in its last column; labels must be class indices 0 to 2 (whole "
+       "numbers)"},
+      {"label_fraction",
+       three,
+       {{"task", "multiclass"}},
+       "1,2,1.5\n",
+       " --labels-last",
        "label_fraction.csv:1:3: row 1 has label 1.5 in its last column; labels must be class indices 0 to 2"},
       {"label_negative", three, {{"task", "multiclass"}}, "1,2,-1\n", " --labels-last", "row 1 has label -1"},
-      {"nan", overflowing, {{"task", "multiclass"}}, "1,0,0\n1e30,0,1\n", " --labels-last",
+      {"nan",
+       overflowing,
+       {{"task", "multiclass"}},
+       "1,0,0\n1e30,0,1\n",
+       " --labels-last",
        "nan.csv:2:1: the model gives NaN for this row, so no metrics can be computed"},
-      {"target_std", one, {{"task", "regression"}, {"target_standardize", {{"mean", 0}, {"std", 0}}}}, "1,2\n", "",
+      {"target_std",
+       one,
+       {{"task", "regression"}, {"target_standardize", {{"mean", 0}, {"std", 0}}}},
+       "1,2\n",
+       "",
        "metadata.target_standardize.std[0] must be a positive finite number"},
-      {"target_count", one, {{"task", "regression"}, {"target_standardize", {{"mean", {0, 1}}, {"std", {1, 1}}}}},
-       "1,2\n", "", "metadata.target_standardize has 2 means and 2 standard deviations, but the model gives 1 outputs"},
+      {"target_count",
+       one,
+       {{"task", "regression"}, {"target_standardize", {{"mean", {0, 1}}, {"std", {1, 1}}}}},
+       "1,2\n",
+       "",
+       "metadata.target_standardize has 2 means and 2 standard deviations, but the model gives 1 outputs"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -304,10 +344,12 @@ TEST_CASE("predict: a model taking token indices reads one id per column, as is,
   dir.write("bad.csv", "1,2,1,2\n0,1,7,2\n");
   CommandResult bad = xtgrad_cli(dir, "predict --model " + dir.file("seq.json") + " --input " + dir.file("bad.csv"));
   CHECK(bad.exit_code == 1);
-  CHECK(bad.err.find("bad.csv:2: row 2, column 3: token ids are whole numbers in [0, 3) for this SequenceClassifier, got 7") !=
+  CHECK(bad.err.find(
+            "bad.csv:2: row 2, column 3: token ids are whole numbers in [0, 3) for this SequenceClassifier, got 7") !=
         std::string::npos);
   dir.write("short.csv", "1,2,1\n");
-  CommandResult wrong_t = xtgrad_cli(dir, "predict --model " + dir.file("seq.json") + " --input " + dir.file("short.csv"));
+  CommandResult wrong_t =
+      xtgrad_cli(dir, "predict --model " + dir.file("seq.json") + " --input " + dir.file("short.csv"));
   CHECK(wrong_t.exit_code == 1);
   CHECK(wrong_t.err.find("each row must hold T = 4 token ids for this SequenceClassifier, got 3") != std::string::npos);
 }

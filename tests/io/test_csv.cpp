@@ -19,18 +19,22 @@ TEST_CASE("csv: numbers with or without a header, CRLF, trailing newline and a b
   CHECK(parse_csv("569,30,malignant,benign\n1,2,3\n", "t.csv", skip).values == Array{{1, 2, 3}});
   CsvOptions no_header;
   no_header.allow_header = false;
-  CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\n", "t.csv", no_header), "t.csv:1:1: 'a' is not a number", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\n", "t.csv", no_header), "t.csv:1:1: 'a' is not a number",
+                       std::invalid_argument);
 }
 
 TEST_CASE("csv: bad files name the file, line and column") {
   CHECK_THROWS_WITH_AS(parse_csv("", "e.csv"), "e.csv: the file has no data (it is empty)", std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_csv("\n\n", "e.csv"), "e.csv: the file has no data (it is empty)", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("a,b\n", "h.csv"), "h.csv: there are no data rows after the header", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("a,b\n", "h.csv"), "h.csv: there are no data rows after the header",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,4,5\n", "r.csv"), "r.csv:2:1: expected 2 columns (as on line 1), got 3",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("x,y\n1,2\n3,abc\n", "n.csv"), "n.csv:3:2: 'abc' is not a number", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("x,y\n1,2\n3,abc\n", "n.csv"), "n.csv:3:2: 'abc' is not a number",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,\n", "n.csv"), "n.csv:2:2: '' is not a number", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,inf\n", "n.csv"), "n.csv:2:2: 'inf' is not a finite number", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,inf\n", "n.csv"), "n.csv:2:2: 'inf' is not a finite number",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n\n3,4\n", "b.csv"), "b.csv:2:1: the line is empty", std::invalid_argument);
   CHECK_THROWS_AS(read_csv("/nonexistent/file.csv"), std::runtime_error);
 }
@@ -94,7 +98,7 @@ TEST_CASE("csv reader: any chunk size reads the same table as parse_csv") {
 
 TEST_CASE("csv reader: errors keep their exact line numbers in any chunk") {
   std::string text = numbered_rows(5000);
-  std::string ragged = text + "1,2,3\n";  // line 5002
+  std::string ragged = text + "1,2,3\n";   // line 5002
   std::string blank = text + "\n\n7,8\n";  // the first blank line is 5002
   std::string word = text + "1,two\n";
   for (std::size_t chunk : {1, 7, 4096}) {

@@ -18,9 +18,10 @@ std::shared_ptr<Sequential> dense_model(std::shared_ptr<Generator> dropout_gen) 
   return std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
       std::make_shared<Linear>(4, 6, true, init), std::make_shared<BatchNorm1d>(BatchNormOptions(6)),
       std::make_shared<GELU>("tanh"), std::make_shared<LayerNorm>(LayerNormOptions({6})),
-      std::make_shared<Dropout>(0.2, std::move(dropout_gen)), std::make_shared<LeakyReLU>(0.1), std::make_shared<ELU>(0.5),
-      std::make_shared<SiLU>(), std::make_shared<Softplus>(2.0, 10.0), std::make_shared<Hardtanh>(-2.0, 2.0),
-      std::make_shared<Identity>(), std::make_shared<GELU>(), std::make_shared<Linear>(6, 1, true, init)});
+      std::make_shared<Dropout>(0.2, std::move(dropout_gen)), std::make_shared<LeakyReLU>(0.1),
+      std::make_shared<ELU>(0.5), std::make_shared<SiLU>(), std::make_shared<Softplus>(2.0, 10.0),
+      std::make_shared<Hardtanh>(-2.0, 2.0), std::make_shared<Identity>(), std::make_shared<GELU>(),
+      std::make_shared<Linear>(6, 1, true, init)});
 }
 
 // One Adam step on a BCE loss over a fixed batch drawn from `data`.
@@ -52,9 +53,12 @@ TEST_CASE("layer files: every new layer round-trips through save_weights and loa
   CHECK(same_bits((*loaded.module)(x).value(), (*model)(x).value()));
 
   Generator init(12);
-  Sequential tokens{std::make_shared<Embedding>(EmbeddingOptions(10, 4).padding_idx(0), init), std::make_shared<Flatten>(),
-                    std::make_shared<LayerNorm>(LayerNormOptions({12}).bias(false)), std::make_shared<Linear>(12, 3, true, init),
-                    std::make_shared<LogSoftmax>(1), std::make_shared<Softmax>(-1)};
+  Sequential tokens{std::make_shared<Embedding>(EmbeddingOptions(10, 4).padding_idx(0), init),
+                    std::make_shared<Flatten>(),
+                    std::make_shared<LayerNorm>(LayerNormOptions({12}).bias(false)),
+                    std::make_shared<Linear>(12, 3, true, init),
+                    std::make_shared<LogSoftmax>(1),
+                    std::make_shared<Softmax>(-1)};
   dynamic_cast<Embedding&>(*tokens.named_children()[0].second).weight.requires_grad_(false);
   save_weights(tokens, dir.file("tokens.json"));
   LoadedModel back = load_model(dir.file("tokens.json"));
@@ -94,10 +98,10 @@ TEST_CASE("cli inspect: shows the new layers, their parameters and buffers") {
   save_weights(*model, dir.file("m.json"));
   CommandResult r = run_command(dir, XTGRAD_CLI, "inspect --model " + dir.file("m.json"));
   CHECK(r.exit_code == 0);
-  for (std::string text : {"BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)",
-                           "GELU(approximate='tanh')", "LayerNorm((6,), eps=1e-05, elementwise_affine=true)",
-                           "Dropout(p=0.2)", "Softplus(beta=2, threshold=10)", "Hardtanh(min_val=-2, max_val=2)",
-                           "1.running_mean", "1.num_batches_tracked"}) {
+  for (std::string text :
+       {"BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)", "GELU(approximate='tanh')",
+        "LayerNorm((6,), eps=1e-05, elementwise_affine=true)", "Dropout(p=0.2)", "Softplus(beta=2, threshold=10)",
+        "Hardtanh(min_val=-2, max_val=2)", "1.running_mean", "1.num_batches_tracked"}) {
     CAPTURE(text);
     CHECK(r.out.find(text) != std::string::npos);
   }

@@ -1,9 +1,9 @@
 // Models trained in PyTorch (tests/fixtures/torch_*.json, written by tools/make_interop_fixtures.py)
 // load in xtgrad with PyTorch's state_dict and give PyTorch's probabilities.
+#include "predict.hpp"
 #include "support/fixtures.hpp"
 #include "support/testing.hpp"
 #include "support/user_modules.hpp"
-#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;

@@ -1,9 +1,9 @@
 // A user's own module (two levels of nesting, buffers) saved, rebuilt by load_model and used
 // by predict exactly as the original.
+#include "predict.hpp"
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
 #include "support/user_modules.hpp"
-#include "predict.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;
@@ -46,7 +46,8 @@ TEST_CASE("user module: saves with its buffers, rebuilds with load_model and pre
 TEST_CASE("weights: version-1 files written before buffers existed still load") {
   TempDir dir;
   Generator gen(4);
-  Sequential mlp{std::make_shared<Linear>(2, 3, true, gen), std::make_shared<ReLU>(), std::make_shared<Linear>(3, 1, true, gen)};
+  Sequential mlp{std::make_shared<Linear>(2, 3, true, gen), std::make_shared<ReLU>(),
+                 std::make_shared<Linear>(3, 1, true, gen)};
   Json v1 = weights_to_json(mlp);
   v1["version"] = 1;
   LoadedModel loaded = load_model_json(v1, "v1.json");

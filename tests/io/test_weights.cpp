@@ -13,12 +13,15 @@ using namespace xtgrad::testing;
 
 namespace {
 
-void check_same_parameters(const Module& a, const Module& b) { check_same_tensors(a.named_parameters(), b.named_parameters()); }
+void check_same_parameters(const Module& a, const Module& b) {
+  check_same_tensors(a.named_parameters(), b.named_parameters());
+}
 
 std::shared_ptr<Sequential> small_mlp() {
-  return std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(3, 5), std::make_shared<ReLU>(),
-                                                 std::make_shared<Linear>(5, 4, false), std::make_shared<Tanh>(),
-                                                 std::make_shared<Linear>(4, 1), std::make_shared<Sigmoid>()});
+  return std::make_shared<Sequential>(
+      std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(3, 5), std::make_shared<ReLU>(),
+                                                     std::make_shared<Linear>(5, 4, false), std::make_shared<Tanh>(),
+                                                     std::make_shared<Linear>(4, 1), std::make_shared<Sigmoid>()});
 }
 
 // The weights JSON of small_mlp() with one edit applied, as text.
@@ -45,7 +48,8 @@ TEST_CASE("weights: every layer type round-trips bit for bit, with architecture 
   save_weights(lstm, dir.file("lstm.json"));
   LoadedModel lstm_loaded = load_model(dir.file("lstm.json"));
   check_same_parameters(lstm, *lstm_loaded.module);
-  CHECK(lstm_loaded.architecture == Json{{"type", "LSTMClassifier"}, {"input_size", 4}, {"hidden_size", 6}, {"num_layers", 2}});
+  CHECK(lstm_loaded.architecture ==
+        Json{{"type", "LSTMClassifier"}, {"input_size", 4}, {"hidden_size", 6}, {"num_layers", 2}});
   Tensor seq = randn({3, 5, 4});
   CHECK(same_bits((*lstm_loaded.module)(seq).value(), lstm(seq).value()));
 }
@@ -75,22 +79,29 @@ TEST_CASE("weights: each bad file is rejected with the file, the key and what wa
     std::string expected;  // a part of the message
   };
   std::vector<Case> cases{
-      {"not JSON", "{\"format\": xtgrad}", "not valid JSON: [json.exception.parse_error.101] parse error at line 1, column 12"},
+      {"not JSON", "{\"format\": xtgrad}",
+       "not valid JSON: [json.exception.parse_error.101] parse error at line 1, column 12"},
       {"truncated", edited([](Json&) {}).substr(0, 200), "not valid JSON"},
       {"empty", "", "not valid JSON"},
       {"not an object", "[1, 2]", "expected a JSON object at the top level, got array"},
-      {"wrong format", edited([](Json& j) { j["format"] = "pytorch"; }), "\"format\" must be \"xtgrad-weights\", got \"pytorch\""},
+      {"wrong format", edited([](Json& j) { j["format"] = "pytorch"; }),
+       "\"format\" must be \"xtgrad-weights\", got \"pytorch\""},
       {"wrong version", edited([](Json& j) { j["version"] = 3; }), "\"version\" 3 is not supported"},
-      {"version as text", edited([](Json& j) { j["version"] = "1"; }), "\"version\" must be the number 1 or 2, got the string \"1\""},
+      {"version as text", edited([](Json& j) { j["version"] = "1"; }),
+       "\"version\" must be the number 1 or 2, got the string \"1\""},
       {"missing key", edited([](Json& j) { j["parameters"].erase("2.weight"); }),
        "missing parameter '2.weight' (expected shape [4, 5])"},
       {"extra key", edited([](Json& j) { j["parameters"]["9.weight"] = j["parameters"]["0.bias"]; }),
        "unexpected parameter '9.weight'"},
-      {"wrong shape", edited([](Json& j) { j["parameters"]["0.weight"]["shape"] = {3, 5}; }),
+      {"wrong shape", edited([](Json& j) {
+         j["parameters"]["0.weight"]["shape"] = {3, 5};
+       }),
        "parameter '0.weight': shape [3, 5] in the file, but the model expects [5, 3]"},
       {"data length", edited([](Json& j) { j["parameters"]["0.bias"]["data"].erase(0); }),
        "parameter '0.bias': \"data\" has 4 values but shape [5] needs 5"},
-      {"huge shape", edited([](Json& j) { j["parameters"]["0.weight"]["shape"] = {100000000, 100000000}; }),
+      {"huge shape", edited([](Json& j) {
+         j["parameters"]["0.weight"]["shape"] = {100000000, 100000000};
+       }),
        "shape [100000000, 100000000] in the file, but the model expects [5, 3]"},
       {"infinite value", edited([](Json& j) { j["parameters"]["0.bias"]["data"][2] = 1e300; }),
        "parameter '0.bias': data[2] is not a finite float32"},
@@ -98,7 +109,8 @@ TEST_CASE("weights: each bad file is rejected with the file, the key and what wa
        "parameter '0.bias': data[1] is not a number (got \"0.5\")"},
       {"negative extent", edited([](Json& j) { j["parameters"]["0.bias"]["shape"] = {-5}; }),
        "\"shape\" must hold non-negative integers"},
-      {"dtype", edited([](Json& j) { j["parameters"]["0.bias"]["dtype"] = "float64"; }), "\"dtype\" must be \"float32\""},
+      {"dtype", edited([](Json& j) { j["parameters"]["0.bias"]["dtype"] = "float64"; }),
+       "\"dtype\" must be \"float32\""},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -116,11 +128,14 @@ TEST_CASE("weights: each bad file is rejected with the file, the key and what wa
   }
   // Several problems are listed together.
   std::string both = dir.write("both.json", edited([](Json& j) {
-    j["parameters"].erase("0.bias");
-    j["parameters"]["x"] = 1;
-  }));
-  CHECK_THROWS_WITH_AS(load_weights(*target, both), (both + ": missing parameter '0.bias' (expected shape [5]); "
-                                                            "unexpected parameter 'x'").c_str(), std::invalid_argument);
+                                 j["parameters"].erase("0.bias");
+                                 j["parameters"]["x"] = 1;
+                               }));
+  CHECK_THROWS_WITH_AS(load_weights(*target, both),
+                       (both + ": missing parameter '0.bias' (expected shape [5]); "
+                               "unexpected parameter 'x'")
+                           .c_str(),
+                       std::invalid_argument);
   // Not strict: unexpected keys are ignored, missing ones are still errors.
   std::string extra = dir.write("extra.json", edited([](Json& j) { j["parameters"]["x"] = 1; }));
   load_weights(*target, extra, /*strict=*/false);
@@ -134,41 +149,57 @@ TEST_CASE("load_model: unknown types, bad options and oversized architectures ar
   };
   Json linear = {{"type", "Linear"}, {"in_features", 30}, {"out_features", 16}, {"bias", true}};
   Json linear2 = {{"type", "Linear"}, {"in_features", 8}, {"out_features", 1}, {"bias", true}};
-  CHECK_THROWS_WITH_AS(load_model(arch_case("inconsistent.json", {{"type", "Sequential"}, {"layers", {linear, {{"type", "ReLU"}}, linear2}}})),
-                       (dir.file("inconsistent.json") +
-                        ": parameter '0.weight': shape [5, 3] in the file, but the model expects [16, 30]; parameter "
-                        "'0.bias': shape [5] in the file, but the model expects [16]; parameter '2.weight': shape [4, 5] "
-                        "in the file, but the model expects [1, 8]; missing parameter '2.bias' (expected shape [1]); "
-                        "unexpected parameter '4.weight'; unexpected parameter '4.bias'").c_str(),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(load_model(arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),
-                       // (other tests in this process may have registered types of their own after Tanh)
-                       doctest::Contains((dir.file("unknown.json") +
-                                          ": model: layers[0]: unknown module type 'Conv2d' (registered: BatchNorm1d, Dropout, "
-                                          "ELU, Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, "
-                                          "LSTMClassifier, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, SequenceClassifier, Sequential, "
-                                          "SiLU, Sigmoid, Softmax, Softplus, Tanh").c_str()),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(load_model(arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),
+  CHECK_THROWS_WITH_AS(
+      load_model(
+          arch_case("inconsistent.json", {{"type", "Sequential"}, {"layers", {linear, {{"type", "ReLU"}}, linear2}}})),
+      (dir.file("inconsistent.json") +
+       ": parameter '0.weight': shape [5, 3] in the file, but the model expects [16, 30]; parameter "
+       "'0.bias': shape [5] in the file, but the model expects [16]; parameter '2.weight': shape [4, 5] "
+       "in the file, but the model expects [1, 8]; missing parameter '2.bias' (expected shape [1]); "
+       "unexpected parameter '4.weight'; unexpected parameter '4.bias'")
+          .c_str(),
+      std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      load_model(arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),
+      // (other tests in this process may have registered types of their own after Tanh)
+      doctest::Contains(
+          (dir.file("unknown.json") +
+           ": model: layers[0]: unknown module type 'Conv2d' (registered: BatchNorm1d, Dropout, "
+           "ELU, Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, "
+           "LSTMClassifier, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, SequenceClassifier, Sequential, "
+           "SiLU, Sigmoid, Softmax, Softplus, Tanh")
+              .c_str()),
+      std::invalid_argument);
+  CHECK_THROWS_WITH_AS(load_model(
+                           arch_case("unknown.json", {{"type", "Sequential"}, {"layers", {{{"type", "Conv2d"}}}}})),
                        doctest::Contains("; a module of your own is registered once before loading with "
                                          "xtgrad::register_module_type<Conv2d>(\"Conv2d\")"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(load_model(arch_case("option.json", {{"type", "Sequential"}, {"layers", {{{"type", "Linear"}, {"in_features", "30"}, {"out_features", 1}}}}})),
+  CHECK_THROWS_WITH_AS(load_model(
+                           arch_case("option.json",
+                                     {{"type", "Sequential"},
+                                      {"layers", {{{"type", "Linear"}, {"in_features", "30"}, {"out_features", 1}}}}})),
                        (dir.file("option.json") +
-                        ": model: layers[0]: 'in_features' must be an integer from 1 to 16777216, got a string \"30\"").c_str(),
+                        ": model: layers[0]: 'in_features' must be an integer from 1 to 16777216, got a string \"30\"")
+                           .c_str(),
                        std::invalid_argument);
   // Sizes each within bounds, but far more parameters than the file holds: refused when the
   // first large allocation is asked for, not after.
   Json huge = {{"type", "Linear"}, {"in_features", 4096}, {"out_features", 4096}};
-  CHECK_THROWS_WITH_AS(load_model(arch_case("huge.json", {{"type", "Sequential"}, {"layers", {huge}}})),
-                       (dir.file("huge.json") + ": the model it describes needs more parameters than the file holds").c_str(),
-                       std::invalid_argument);
-  CHECK_THROWS_AS(load_model(arch_case("zero.json", {{"type", "LSTMClassifier"}, {"input_size", 0}, {"hidden_size", 4}, {"num_layers", 1}})),
-                  std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      load_model(arch_case("huge.json", {{"type", "Sequential"}, {"layers", {huge}}})),
+      (dir.file("huge.json") + ": the model it describes needs more parameters than the file holds").c_str(),
+      std::invalid_argument);
+  CHECK_THROWS_AS(
+      load_model(arch_case("zero.json",
+                           {{"type", "LSTMClassifier"}, {"input_size", 0}, {"hidden_size", 4}, {"num_layers", 1}})),
+      std::invalid_argument);
   CHECK_THROWS_AS(load_model(arch_case("type.json", {{"type", "Transformer"}})), std::invalid_argument);
-  CHECK_THROWS_AS(load_model(arch_case("empty.json", {{"type", "Sequential"}, {"layers", Json::array()}})), std::invalid_argument);
+  CHECK_THROWS_AS(load_model(arch_case("empty.json", {{"type", "Sequential"}, {"layers", Json::array()}})),
+                  std::invalid_argument);
   // A well-formed architecture whose parameters do not match it.
-  CHECK_THROWS_AS(load_model(arch_case("mismatch.json", {{"type", "Sequential"}, {"layers", {linear}}})), std::invalid_argument);
+  CHECK_THROWS_AS(load_model(arch_case("mismatch.json", {{"type", "Sequential"}, {"layers", {linear}}})),
+                  std::invalid_argument);
 }
 
 TEST_CASE("save_weights: a failed save reports the path and leaves the previous file intact") {
@@ -176,8 +207,9 @@ TEST_CASE("save_weights: a failed save reports the path and leaves the previous 
   auto mlp = small_mlp();
   std::string missing_folder = dir.file("no/such/folder/w.json");
   CHECK_THROWS_WITH_AS(save_weights(*mlp, missing_folder),
-                       ("cannot write '" + missing_folder + "': cannot create a temporary file in '" + dir.file("no/such/folder") +
-                        "': No such file or directory").c_str(),
+                       ("cannot write '" + missing_folder + "': cannot create a temporary file in '" +
+                        dir.file("no/such/folder") + "': No such file or directory")
+                           .c_str(),
                        std::runtime_error);
   std::string file_as_folder = dir.write("plain", "x") + "/w.json";
   CHECK_THROWS_AS(save_weights(*mlp, file_as_folder), std::runtime_error);
@@ -210,9 +242,10 @@ TEST_CASE("weights: inputs the fuzzer found are rejected cleanly") {
   auto mlp = small_mlp();
   // A number beyond double's range used to escape as nlohmann's out_of_range.
   std::string overflow = dir.write("overflow.json", "1e999");
-  CHECK_THROWS_WITH_AS(load_weights(*mlp, overflow),
-                       (overflow + ": not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'").c_str(),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      load_weights(*mlp, overflow),
+      (overflow + ": not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e999'").c_str(),
+      std::invalid_argument);
   // Deep nesting is refused before the recursive parser sees it.
   std::string deep = dir.write("deep.json", std::string(100000, '[') + std::string(100000, ']'));
   CHECK_THROWS_WITH_AS(load_weights(*mlp, deep), (deep + ": JSON nested deeper than 64 levels").c_str(),
@@ -226,7 +259,9 @@ TEST_CASE("weights: inputs the fuzzer found are rejected cleanly") {
   linear(1, 1 << 24);
   for (int i = 0; i < 65535; ++i) linear(1 << 24, 1 << 24);
   linear(1 << 24, (1 << 24) - 1);
-  Json wrapped = {{"format", "xtgrad-weights"}, {"version", 1}, {"model", {{"type", "Sequential"}, {"layers", layers}}},
+  Json wrapped = {{"format", "xtgrad-weights"},
+                  {"version", 1},
+                  {"model", {{"type", "Sequential"}, {"layers", layers}}},
                   {"parameters", Json::object()}};
   CHECK_THROWS_WITH_AS(load_model_json(wrapped, "wrapped"),
                        "wrapped: the model it describes needs more parameters than the file holds",

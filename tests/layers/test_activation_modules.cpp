@@ -47,11 +47,11 @@ TEST_CASE("activation functions: gradcheck each, inputs away from their kinks") 
 TEST_CASE("activation modules: exact values at the edges") {
   Tensor x = tensor({-1000.0f, -2.0f, 0.0f, 2.0f, 1000.0f});
   CHECK(leaky_relu(x, 0.5f).value() == Array{-500.0f, -1.0f, 0.0f, 2.0f, 1000.0f});
-  CHECK(elu(x).value()(0) == -1.0f);                          // α(e^−1000 − 1)
-  CHECK(gelu(x).value()(4) == 1000.0f);                       // Φ(1000) = 1
-  CHECK(gelu(x).value()(0) == 0.0f);                          // −1000·Φ(−1000) = −0: no NaN
+  CHECK(elu(x).value()(0) == -1.0f);     // α(e^−1000 − 1)
+  CHECK(gelu(x).value()(4) == 1000.0f);  // Φ(1000) = 1
+  CHECK(gelu(x).value()(0) == 0.0f);     // −1000·Φ(−1000) = −0: no NaN
   CHECK(silu(x).value()(0) == 0.0f);
-  CHECK(softplus(x, 2.0f, 20.0f).value()(4) == 1000.0f);      // past the threshold: x itself
+  CHECK(softplus(x, 2.0f, 20.0f).value()(4) == 1000.0f);  // past the threshold: x itself
   CHECK(hardtanh(x, -1.0f, 1.0f).value() == Array{-1.0f, -1.0f, 0.0f, 1.0f, 1.0f});
   Tensor image = zeros({2, 3, 4});
   CHECK(Flatten()(image).shape() == Shape{2, 12});
@@ -59,7 +59,8 @@ TEST_CASE("activation modules: exact values at the edges") {
 }
 
 TEST_CASE("activation modules: bad options are refused naming the option") {
-  CHECK_THROWS_WITH_AS(GELU("fast"), "GELU: approximate must be \"none\" or \"tanh\", got \"fast\"", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(GELU("fast"), "GELU: approximate must be \"none\" or \"tanh\", got \"fast\"",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(Hardtanh(1.0, -1.0), doctest::Contains("Hardtanh: min_val 1.000000 must not exceed max_val"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(Softplus(0.0), "Softplus: beta must be non-zero", std::invalid_argument);

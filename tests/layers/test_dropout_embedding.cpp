@@ -74,7 +74,7 @@ TEST_CASE("embedding: init as PyTorch, from_pretrained, gradcheck and errors") {
   for (std::size_t j = 0; j < 40; ++j) CHECK(w(49, j) == 0.0f);
   double sum = 0, squares = 0;
   for (std::size_t i = 0; i < 49 * 40; ++i) sum += w.data()[i], squares += w.data()[i] * w.data()[i];
-  CHECK(std::fabs(sum / 1960) < 0.1);           // N(0, 1): mean within ~4.4 standard errors
+  CHECK(std::fabs(sum / 1960) < 0.1);  // N(0, 1): mean within ~4.4 standard errors
   CHECK(std::fabs(squares / 1960 - 1.0) < 0.15);
 
   Tensor pretrained = tensor({{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}});
@@ -92,9 +92,10 @@ TEST_CASE("embedding: init as PyTorch, from_pretrained, gradcheck and errors") {
 
   CHECK_THROWS_WITH_AS(small(tensor({4.0f})), "embedding: index 4 is out of range for a dimension of size 4",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(small(tensor({1.5f})), "embedding: index must hold whole numbers, got 1.5", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(small(tensor({1.5f})), "embedding: index must hold whole numbers, got 1.5",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(Embedding(EmbeddingOptions(4, 3).padding_idx(4)),
                        "Embedding: padding_idx must be within num_embeddings (4), got 4", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Embedding::from_pretrained(zeros({3})), doctest::Contains("expected weights [num_embeddings, embedding_dim]"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Embedding::from_pretrained(zeros({3})),
+                       doctest::Contains("expected weights [num_embeddings, embedding_dim]"), std::invalid_argument);
 }

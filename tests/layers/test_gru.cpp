@@ -113,8 +113,9 @@ TEST_CASE("gru: names, repr and description as PyTorch's") {
   CHECK(names == std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1"});
   CHECK(gru.weight_ih[1].shape() == Shape{15, 5});
   CHECK(gru.repr() == "GRU(3, 5, num_layers=2, bias=false, batch_first=true)");
-  CHECK(to_string(describe(gru)) == "{\"type\": \"GRU\", \"input_size\": 3, \"hidden_size\": 5, \"num_layers\": 2, "
-                                    "\"bias\": false, \"batch_first\": true, \"bidirectional\": false, \"dropout\": 0}");
+  CHECK(to_string(describe(gru)) ==
+        "{\"type\": \"GRU\", \"input_size\": 3, \"hidden_size\": 5, \"num_layers\": 2, "
+        "\"bias\": false, \"batch_first\": true, \"bidirectional\": false, \"dropout\": 0}");
   CHECK(build_module(describe(gru))->repr() == gru.repr());
   CHECK(GRUCell(GRUCellOptions(2, 3)).repr() == "GRUCell(2, 3)");
   // PyTorch's init: every value within ±1/√H.

@@ -48,8 +48,8 @@ TEST_CASE("lstm: every h_t, h_n, c_n and all gradients match PyTorch (1 and 2 la
     CHECK_ALL_CLOSE(out.state.h.value(), to_array(c.at("h_n")));
     CHECK_ALL_CLOSE(out.state.c.value(), to_array(c.at("c_n")));
     weighted_sum({{out.output, to_array(c.at("upstream_output"))},
-              {out.state.h, to_array(c.at("upstream_h_n"))},
-              {out.state.c, to_array(c.at("upstream_c_n"))}})
+                  {out.state.h, to_array(c.at("upstream_h_n"))},
+                  {out.state.c, to_array(c.at("upstream_c_n"))}})
         .backward();
     CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));
     if (state) {
@@ -87,7 +87,9 @@ TEST_CASE("lstm classifier: logits, loss and gradients match PyTorch with parame
   }
 }
 
-TEST_CASE("lstm: gradcheck of a cell and of a 2-layer LSTM, one and two directions (inputs, initial state, every parameter)") {
+TEST_CASE(
+    "lstm: gradcheck of a cell and of a 2-layer LSTM, one and two directions (inputs, initial state, every "
+    "parameter)") {
   Generator gen(31);
   LSTMCell cell(3, 2, true, gen);
   Inputs cell_in{randn({2, 3}, gen, true), randn({2, 2}, gen, true), randn({2, 2}, gen, true)};

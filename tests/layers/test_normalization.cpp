@@ -26,10 +26,14 @@ TEST_CASE("layer_norm: forward, input and parameter gradients match PyTorch") {
 TEST_CASE("layer_norm: gradcheck with and without the affine parameters") {
   Generator gen(3);
   Tensor x = randn({4, 2, 3}, gen, true), w = rand({2, 3}, gen, 0.5f, 1.5f, true), b = randn({2, 3}, gen, true);
-  CHECK_GRADCHECK([](const std::vector<Tensor>& in) { return layer_norm(in[0], {2, 3}, in[1], in[2], 1e-5); },
-                  std::vector<Tensor>{x, w, b});
-  CHECK_GRADCHECK([](const std::vector<Tensor>& in) { return layer_norm(in[0], {3}, std::nullopt, std::nullopt, 1e-3); },
-                  std::vector<Tensor>{x});
+  CHECK_GRADCHECK(
+      [](const std::vector<Tensor>& in) {
+        return layer_norm(in[0], {2, 3}, in[1], in[2], 1e-5);
+      },
+      std::vector<Tensor>{x, w, b});
+  CHECK_GRADCHECK(
+      [](const std::vector<Tensor>& in) { return layer_norm(in[0], {3}, std::nullopt, std::nullopt, 1e-3); },
+      std::vector<Tensor>{x});
   CHECK_GRADCHECK([](const std::vector<Tensor>& in) { return layer_norm(in[0], {3}, in[1], std::nullopt); },
                   std::vector<Tensor>{x, rand({3}, gen, 0.5f, 1.5f, true)});
 }
@@ -68,9 +72,9 @@ TEST_CASE("batch_norm: gradcheck in training ([N, C] and [N, C, L]) and with run
   for (Shape shape : {Shape{5, 3}, Shape{4, 3, 2}}) {
     CAPTURE(shape_str(shape));
     Tensor x = randn(shape, gen, true);
-    CHECK_GRADCHECK([](const std::vector<Tensor>& in) {
-      return batch_norm(in[0], std::nullopt, std::nullopt, in[1], in[2], true);
-    }, std::vector<Tensor>{x, w, b});
+    CHECK_GRADCHECK(
+        [](const std::vector<Tensor>& in) { return batch_norm(in[0], std::nullopt, std::nullopt, in[1], in[2], true); },
+        std::vector<Tensor>{x, w, b});
     Tensor mean = randn({3}, gen), var = rand({3}, gen, 0.5f, 2.0f);
     CHECK_GRADCHECK([&](const std::vector<Tensor>& in) { return batch_norm(in[0], mean, var, in[1], in[2], false); },
                     std::vector<Tensor>{x, w, b});
@@ -118,7 +122,8 @@ TEST_CASE("batch_norm: running statistics loaded from a file that would give inf
 
 TEST_CASE("normalisation: bad shapes and options are refused, naming them") {
   BatchNorm1d bn(BatchNormOptions(3));
-  CHECK_THROWS_WITH_AS(bn(zeros({2, 4})), "BatchNorm1d: expected input [N, 3] or [N, 3, L] (num_features=3), got [2, 4]",
+  CHECK_THROWS_WITH_AS(bn(zeros({2, 4})),
+                       "BatchNorm1d: expected input [N, 3] or [N, 3, L] (num_features=3), got [2, 4]",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(bn(zeros({1, 3})), doctest::Contains("expected more than 1 value per channel when training"),
                        std::invalid_argument);
@@ -129,8 +134,8 @@ TEST_CASE("normalisation: bad shapes and options are refused, naming them") {
   CHECK_THROWS_WITH_AS(ln(zeros({4, 3})), "layer_norm: input of shape [4, 3] does not end in normalized_shape [4]",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(LayerNorm(LayerNormOptions({})), doctest::Contains("normalized_shape"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(LayerNorm(LayerNormOptions({2}).eps(-1)), doctest::Contains("eps must be finite and non-negative"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(LayerNorm(LayerNormOptions({2}).eps(-1)),
+                       doctest::Contains("eps must be finite and non-negative"), std::invalid_argument);
   CHECK(LayerNorm(LayerNormOptions({4}).elementwise_affine(false)).named_parameters().empty());
   CHECK(LayerNorm(LayerNormOptions({4}).bias(false)).named_parameters().size() == 1);
   auto names = [](const NamedTensors& t) {

@@ -34,7 +34,8 @@ TEST_CASE("bidirectional: PyTorch's _reverse names and order, 2H inputs above th
   CHECK(out.output.shape() == Shape{5, 2, 8});
   CHECK(out.state.h.shape() == Shape{4, 2, 4});
   CHECK_THROWS_WITH_AS(lstm.forward(zeros({5, 2, 3}), LSTMState{zeros({2, 2, 4}), zeros({2, 2, 4})}),
-                       "LSTM: expected h0 and c0 of shape [4, 2, 4], got [2, 2, 4] and [2, 2, 4]", std::invalid_argument);
+                       "LSTM: expected h0 and c0 of shape [4, 2, 4], got [2, 2, 4] and [2, 2, 4]",
+                       std::invalid_argument);
 }
 
 TEST_CASE("bidirectional: the reverse direction is the forward one run on the reversed sequence") {

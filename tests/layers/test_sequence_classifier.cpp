@@ -2,15 +2,15 @@
 // hand (and as LSTMClassifier), gradcheck, files and checkpoints, and its errors.
 #include <doctest/doctest.h>
 
+#include "predict.hpp"
+#include "support/temp_dir.hpp"
+#include "support/testing.hpp"
 #include "xtgrad/core/gradcheck.hpp"
 #include "xtgrad/core/ops.hpp"
 #include "xtgrad/io/checkpoint.hpp"
-#include "predict.hpp"
 #include "xtgrad/io/weights.hpp"
 #include "xtgrad/layers/sequence_classifier.hpp"
 #include "xtgrad/optim/adam.hpp"
-#include "support/temp_dir.hpp"
-#include "support/testing.hpp"
 
 using namespace xtgrad;
 using xtgrad::testing::TempDir;
@@ -43,8 +43,16 @@ void check_same_state(const Module& a, const Module& b) {
 TEST_CASE("sequence classifier: tokens through Embedding, a bidirectional 2-layer GRU, LayerNorm and Linear, by hand") {
   const std::size_t V = 7, E = 3, H = 4, T = 5, B = 2;
   Generator g1(11), g2(11);
-  SequenceClassifier net(SequenceClassifierOptions(E, H).num_embeddings(V).padding_idx(0).cell("gru").num_layers(2)
-                             .bidirectional(true).dropout(0.3).layer_norm(true).num_classes(3), g1);
+  SequenceClassifier net(SequenceClassifierOptions(E, H)
+                             .num_embeddings(V)
+                             .padding_idx(0)
+                             .cell("gru")
+                             .num_layers(2)
+                             .bidirectional(true)
+                             .dropout(0.3)
+                             .layer_norm(true)
+                             .num_classes(3),
+                         g1);
   // The same modules in the same order from the same seed: the same initial weights.
   Embedding emb(EmbeddingOptions(V, E).padding_idx(0), g2);
   GRU gru(GRUOptions(E, H).num_layers(2).batch_first(true).bidirectional(true).dropout(0.3), g2);
@@ -106,8 +114,16 @@ TEST_CASE("sequence classifier: gradient reaches the embedding rows used, never 
 TEST_CASE("sequence classifier: save_weights and load_model rebuild it, checkpoints resume it") {
   TempDir dir;
   Generator gen(9);
-  SequenceClassifier net(SequenceClassifierOptions(3, 4).num_embeddings(6).padding_idx(-1).cell("lstm").num_layers(2)
-                             .bidirectional(true).dropout(0.2).layer_norm(true).num_classes(4), gen);
+  SequenceClassifier net(SequenceClassifierOptions(3, 4)
+                             .num_embeddings(6)
+                             .padding_idx(-1)
+                             .cell("lstm")
+                             .num_layers(2)
+                             .bidirectional(true)
+                             .dropout(0.2)
+                             .layer_norm(true)
+                             .num_classes(4),
+                         gen);
   net.eval();
   Tensor x = tokens(3, 4, 6, gen);
   save_weights(net, dir.file("w.json"), Json{{"steps", 4}});
@@ -178,8 +194,8 @@ TEST_CASE("sequence classifier: wrong input rank, indices out of range and bad o
   CHECK_THROWS_WITH_AS(token_net(tensor({{1.0f, 4.0f}})), doctest::Contains("index 4 is out of range"),
                        std::invalid_argument);
   SequenceClassifier float_net(SequenceClassifierOptions(2, 3).cell("gru"));
-  CHECK_THROWS_WITH_AS(float_net(zeros({2, 3})), "SequenceClassifier: input must be [batch, steps, 2], got shape [2, 3]",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(float_net(zeros({2, 3})),
+                       "SequenceClassifier: input must be [batch, steps, 2], got shape [2, 3]", std::invalid_argument);
   CHECK_THROWS_WITH_AS(float_net(zeros({2, 3, 5})), doctest::Contains("GRU"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(SequenceClassifier(SequenceClassifierOptions(2, 3).cell("rnn")),
                        "SequenceClassifier: cell must be \"lstm\" or \"gru\", got \"rnn\"", std::invalid_argument);

@@ -40,14 +40,15 @@ TEST_CASE("load_state_dict: copies every value, or lists every problem and chang
   Outer other(3, 5);
   Array before = target.block->fc->weight.value();
   NamedTensors wrong = other.state_dict();
-  wrong.erase(wrong.begin());                             // "offset" missing
-  wrong.emplace_back("extra", zeros({1}));                // unexpected
-  CHECK_THROWS_WITH_AS(target.load_state_dict(wrong),
-                       "TestOuter.load_state_dict: missing key 'offset' (expected shape [1]); 'block.scale' has shape [5] "
-                       "but the module's is [4]; 'block.fc.weight' has shape [5, 3] but the module's is [4, 3]; "
-                       "'block.fc.bias' has shape [5] but the module's is [4]; 'head.0.weight' has shape [1, 5] but the "
-                       "module's is [1, 4]; unexpected key 'extra'",
-                       std::invalid_argument);
+  wrong.erase(wrong.begin());               // "offset" missing
+  wrong.emplace_back("extra", zeros({1}));  // unexpected
+  CHECK_THROWS_WITH_AS(
+      target.load_state_dict(wrong),
+      "TestOuter.load_state_dict: missing key 'offset' (expected shape [1]); 'block.scale' has shape [5] "
+      "but the module's is [4]; 'block.fc.weight' has shape [5, 3] but the module's is [4, 3]; "
+      "'block.fc.bias' has shape [5] but the module's is [4]; 'head.0.weight' has shape [1, 5] but the "
+      "module's is [1, 4]; unexpected key 'extra'",
+      std::invalid_argument);
   CHECK(target.block->fc->weight.value() == before);
   // Not strict: missing and unexpected keys are ignored; shapes are still checked.
   NamedTensors partial{{"offset", full({1}, 7.0f)}, {"nothing", zeros({2})}};
@@ -88,14 +89,16 @@ TEST_CASE("registry: describe and build_module round-trip built-in and user type
 
   Value unknown = Value::dict();
   unknown["type"] = "NeverRegistered";
-  CHECK_THROWS_WITH_AS(build_module(unknown),
-                       doctest::Contains("unknown module type 'NeverRegistered' (registered: BatchNorm1d, Dropout, ELU, "
-                                         "Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, LSTMClassifier, "
-                                         "LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, SequenceClassifier, Sequential, SiLU, Sigmoid, "
-                                         "Softmax, Softplus, Tanh, TestBlock, TestOuter); "
-                                         "a module of your own is registered once before loading with "
-                                         "xtgrad::register_module_type<NeverRegistered>(\"NeverRegistered\")"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      build_module(unknown),
+      doctest::Contains(
+          "unknown module type 'NeverRegistered' (registered: BatchNorm1d, Dropout, ELU, "
+          "Embedding, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, LSTM, LSTMCell, LSTMClassifier, "
+          "LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, SequenceClassifier, Sequential, SiLU, Sigmoid, "
+          "Softmax, Softplus, Tanh, TestBlock, TestOuter); "
+          "a module of your own is registered once before loading with "
+          "xtgrad::register_module_type<NeverRegistered>(\"NeverRegistered\")"),
+      std::invalid_argument);
 }
 
 TEST_CASE("LSTMClassifier: an initial state changes the logits as the LSTM's does") {

@@ -19,7 +19,8 @@ TEST_CASE("cross_entropy/nll_loss: every case matches PyTorch (weight, ignore_in
     options.label_smoothing = c.at("label_smoothing");
     Tensor x = to_tensor(c.at("input"), true);
     Tensor target = to_tensor(c.at("target"));
-    Tensor loss = c.at("loss_fn") == "cross_entropy" ? CrossEntropyLoss(options)(x, target) : NLLLoss(options)(x, target);
+    Tensor loss =
+        c.at("loss_fn") == "cross_entropy" ? CrossEntropyLoss(options)(x, target) : NLLLoss(options)(x, target);
     CHECK_ALL_CLOSE(loss.value(), to_array(c.at("loss")));
     loss.backward(to_array(c.at("upstream")));
     CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));

@@ -28,8 +28,8 @@ TEST_CASE("metrics: ROC-AUC counts tied pairs as one half") {
 
 TEST_CASE("metrics: mismatched sizes, non-binary labels and one-class ROC-AUC are errors") {
   CHECK_THROWS_AS(accuracy(Array{0.5f}, Array{1, 0}), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(accuracy(Array{0.5f, 0.2f}, Array{1, 2}), "confusion_matrix: labels must be 0 or 1, got 2 at index 1",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(accuracy(Array{0.5f, 0.2f}, Array{1, 2}),
+                       "confusion_matrix: labels must be 0 or 1, got 2 at index 1", std::invalid_argument);
   CHECK_THROWS_AS(roc_auc(Array{0.5f, 0.2f}, Array{1, 1}), std::invalid_argument);
   CHECK_THROWS_AS(log_loss(Array{NAN}, Array{1}), std::invalid_argument);
 }

@@ -25,7 +25,8 @@ TEST_CASE("multiclass metrics: confusion matrix, accuracy, per-class and average
   CHECK(r.weighted_f1 == doctest::Approx(2.0 / 3.0));
 }
 
-TEST_CASE("multiclass metrics: a class never predicted scores 0 (zero_division) and absent classes leave the macro mean") {
+TEST_CASE(
+    "multiclass metrics: a class never predicted scores 0 (zero_division) and absent classes leave the macro mean") {
   Array scores = {{1, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}};
   Array labels = {0, 1, 1};
   ClassificationReport r = classification_report(multiclass_confusion_matrix(scores, labels));

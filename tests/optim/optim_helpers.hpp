@@ -41,12 +41,14 @@ inline bool same_as_torch(const Value& v, const Json& j, const std::string& path
   switch (v.kind()) {
     case Value::Kind::Null: return j.is_null() || fail("expected null");
     case Value::Kind::Bool: return (j.is_boolean() && j.get<bool>() == v.as_bool()) || fail("booleans differ");
-    case Value::Kind::Int: return (j.is_number_integer() && j.get<std::int64_t>() == v.as_int()) || fail("integers differ");
+    case Value::Kind::Int:
+      return (j.is_number_integer() && j.get<std::int64_t>() == v.as_int()) || fail("integers differ");
     case Value::Kind::Real:
       return (j.is_number() && std::fabs(j.get<double>() - v.as_real()) <= 1e-12 * std::fabs(j.get<double>())) ||
              fail("numbers differ");
     case Value::Kind::String: return (j.is_string() && j.get<std::string>() == v.as_string()) || fail("strings differ");
-    case Value::Kind::Tensor: return (j.is_object() && all_close(v.as_tensor(), to_array(j), &why)) || fail("tensors differ");
+    case Value::Kind::Tensor:
+      return (j.is_object() && all_close(v.as_tensor(), to_array(j), &why)) || fail("tensors differ");
     case Value::Kind::List:
       if (!j.is_array() || j.size() != v.size()) return fail("lists differ in length");
       for (std::size_t i = 0; i < v.size(); ++i)

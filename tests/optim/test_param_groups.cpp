@@ -13,8 +13,9 @@ namespace {
 using Net = std::shared_ptr<Sequential>;
 
 Net make_net() {
-  Net net = std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
-      std::make_shared<Linear>(2, 8), std::make_shared<Tanh>(), std::make_shared<Linear>(8, 1)});
+  Net net = std::make_shared<Sequential>(
+      std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(2, 8), std::make_shared<Tanh>(),
+                                                     std::make_shared<Linear>(8, 1)});
   load_parameters(*net, load_fixture("optim.json").at("params"));
   return net;
 }
@@ -32,7 +33,8 @@ std::unique_ptr<Optimizer> make_grouped(const Json& c, Module& net) {
   std::string kind = c.at("optimizer");
   std::vector<Tensor> weights = named(net, c.at("groups")[0]), biases = named(net, c.at("groups")[1]);
   if (kind == "SGD")
-    return std::make_unique<SGD>(std::vector<ParamGroup>{ParamGroup{weights}, ParamGroup{biases, sgd_options(c.at("bias_options"))}},
+    return std::make_unique<SGD>(std::vector<ParamGroup>{ParamGroup{weights},
+                                                         ParamGroup{biases, sgd_options(c.at("bias_options"))}},
                                  sgd_options(c.at("defaults")));
   std::vector<ParamGroup> groups{ParamGroup{weights}, ParamGroup{biases, adam_options(c.at("bias_options"))}};
   if (kind == "Adam") return std::make_unique<Adam>(groups, adam_options(c.at("defaults")));
@@ -53,8 +55,8 @@ float train_step(Module& net, Optimizer& optimizer) {
 
 TEST_CASE("parameter groups: 20-step trajectories and state dicts match PyTorch") {
   for (const Json& c : fixture_cases("optim.json", "param_groups")) {
-    std::string what = c.at("optimizer").get<std::string>() + " " + c.at("defaults").dump() + " biases " +
-                       c.at("bias_options").dump();
+    std::string what =
+        c.at("optimizer").get<std::string>() + " " + c.at("defaults").dump() + " biases " + c.at("bias_options").dump();
     CAPTURE(what);
     Net net = make_net();
     auto optimizer = make_grouped(c, *net);
@@ -78,8 +80,11 @@ TEST_CASE("options: chained setters, getters, and a group's unset options from t
   CHECK(a.betas()[0] == 0.8);
   CHECK(a.is_set("weight_decay"));
   CHECK_FALSE(a.is_set("eps"));
-  CHECK(to_string(a.to_value()) == R"({"lr": 0.001, "betas": [0.80000000000000004, 0.98999999999999999], "eps": 1e-08, "weight_decay": 0, "amsgrad": false})");
-  CHECK(to_string(a.set_values()) == R"({"lr": 0.001, "betas": [0.80000000000000004, 0.98999999999999999], "weight_decay": 0})");
+  CHECK(
+      to_string(a.to_value()) ==
+      R"({"lr": 0.001, "betas": [0.80000000000000004, 0.98999999999999999], "eps": 1e-08, "weight_decay": 0, "amsgrad": false})");
+  CHECK(to_string(a.set_values()) ==
+        R"({"lr": 0.001, "betas": [0.80000000000000004, 0.98999999999999999], "weight_decay": 0})");
 
   Tensor w = zeros({2, 2}, true), b = zeros({2}, true), c = zeros({3}, true);
   AdamW adamw({ParamGroup{{w}}, ParamGroup{{b}, AdamOptions().weight_decay(0)}}, AdamOptions(0.01).betas({0.8, 0.9}));
@@ -87,7 +92,7 @@ TEST_CASE("options: chained setters, getters, and a group's unset options from t
   const auto& g1 = static_cast<const AdamOptions&>(adamw.param_groups()[1].options());
   CHECK(g0.weight_decay() == 1e-2);  // AdamW's default
   CHECK(g1.weight_decay() == 0.0);
-  CHECK(g1.lr() == 0.01);            // from the defaults
+  CHECK(g1.lr() == 0.01);  // from the defaults
   CHECK(g1.betas()[1] == 0.9);
   CHECK(adamw.type_name() == std::string("AdamW"));
   CHECK(adamw.params().size() == 2);
@@ -96,21 +101,24 @@ TEST_CASE("options: chained setters, getters, and a group's unset options from t
   CHECK(adamw.param_groups().size() == 3);
   CHECK(adamw.param_groups()[2].options().lr() == 0.5);
   CHECK(adamw.state().size() == 3);
-  CHECK_THROWS_WITH_AS(adamw.add_param_group(ParamGroup{{c}}), "AdamW: some parameters appear in more than one parameter group",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(adamw.add_param_group(ParamGroup{{c}}),
+                       "AdamW: some parameters appear in more than one parameter group", std::invalid_argument);
 
   // SGD's lr is required: in the defaults or in every group.
-  SGD sgd({ParamGroup{{w}, SGDOptions(0.1)}, ParamGroup{{b}, SGDOptions(0.2).momentum(0.5)}}, SGDOptions().momentum(0.9));
+  SGD sgd({ParamGroup{{w}, SGDOptions(0.1)}, ParamGroup{{b}, SGDOptions(0.2).momentum(0.5)}},
+          SGDOptions().momentum(0.9));
   CHECK(static_cast<const SGDOptions&>(sgd.param_groups()[0].options()).momentum() == 0.9);
   CHECK(static_cast<const SGDOptions&>(sgd.param_groups()[1].options()).momentum() == 0.5);
   CHECK_THROWS_WITH_AS(SGD({ParamGroup{{w}}}, SGDOptions()),
-                       "SGD: parameter group didn't specify a value of required optimization parameter lr", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Adam({ParamGroup{{w}}, ParamGroup{{w}}}), "Adam: some parameters appear in more than one parameter group",
+                       "SGD: parameter group didn't specify a value of required optimization parameter lr",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Adam({ParamGroup{{w}, SGDOptions(0.1)}}), "Adam: parameter group 0 has options of another optimizer",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Adam({ParamGroup{{w}}, ParamGroup{{w}}}),
+                       "Adam: some parameters appear in more than one parameter group", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Adam({ParamGroup{{w}, SGDOptions(0.1)}}),
+                       "Adam: parameter group 0 has options of another optimizer", std::invalid_argument);
   CHECK_THROWS_WITH_AS(Adam({ParamGroup{{w}, AdamOptions().eps(-1).betas({1.5, 0.9})}}),
-                       "Adam: invalid epsilon value: -1; invalid beta parameter at index 0: 1.5", std::invalid_argument);
+                       "Adam: invalid epsilon value: -1; invalid beta parameter at index 0: 1.5",
+                       std::invalid_argument);
 }
 
 TEST_CASE("options: from_value reads PyTorch's param_group keys and lists every problem") {
@@ -184,29 +192,40 @@ TEST_CASE("state_dict: corrupt optimizer state is refused with every problem nam
           {"loaded state dict has a different number of parameter groups (1; the optimizer has 2)"});
   corrupt([&](Value& sd) { group(sd, 1)["params"].as_list().pop_back(); },
           {"doesn't match the size of optimizer's group (1 parameters; the group has 2)"});
-  corrupt([&](Value& sd) { state(sd, "0")["exp_avg"] = Value(Array(xt::zeros<float>({2, 2}))); },
-          {"state.0.exp_avg: expected shape [8, 2], got [2, 2]"});
-  corrupt([&](Value& sd) { state(sd, "0")["step"] = "three"; }, {"state.0.step: expected an integer, got a string \"three\""});
+  corrupt(
+      [&](Value& sd) {
+        state(sd, "0")["exp_avg"] = Value(Array(xt::zeros<float>({2, 2})));
+      },
+      {"state.0.exp_avg: expected shape [8, 2], got [2, 2]"});
+  corrupt([&](Value& sd) { state(sd, "0")["step"] = "three"; },
+          {"state.0.step: expected an integer, got a string \"three\""});
   corrupt([&](Value& sd) { state(sd, "1")["step"] = -1; }, {"state.1.step: expected an integer from 0 up, got -1"});
   corrupt([&](Value& sd) { erase_key(state(sd, "1"), "exp_avg_sq"); }, {"state.1.exp_avg_sq: missing"});
   corrupt([&](Value& sd) { erase_key(state(sd, "3"), "max_exp_avg_sq"); }, {"state.3.max_exp_avg_sq: missing"});
-  corrupt([&](Value& sd) {
-    Array inf = xt::zeros<float>({8});
-    inf(3) = INFINITY;
-    state(sd, "2")["exp_avg"] = inf;
-  }, {"state.2.exp_avg: holds a non-finite value"});
-  corrupt([&](Value& sd) {
-    Value copy = state(sd, "0");  // a copy first: inserting "99" may move the entry a reference points to
-    sd["state"]["99"] = copy;
-  }, {"state.99: no parameter in \"param_groups\" has this index"});
+  corrupt(
+      [&](Value& sd) {
+        Array inf = xt::zeros<float>({8});
+        inf(3) = INFINITY;
+        state(sd, "2")["exp_avg"] = inf;
+      },
+      {"state.2.exp_avg: holds a non-finite value"});
+  corrupt(
+      [&](Value& sd) {
+        Value copy = state(sd, "0");  // a copy first: inserting "99" may move the entry a reference points to
+        sd["state"]["99"] = copy;
+      },
+      {"state.99: no parameter in \"param_groups\" has this index"});
   // Several problems at once, all listed.
-  corrupt([&](Value& sd) {
-    group(sd, 0)["lr"] = -0.5;
-    group(sd, 1)["betas"] = "fast";
-    group(sd, 1)["capturable"] = true;
-    state(sd, "1")["exp_avg"] = 1.0;
-  }, {"param_groups[0]: invalid learning rate: -0.5", "param_groups[1].betas: expected a list, got a string \"fast\"",
-      "param_groups[1].capturable: PyTorch's capturable = true is not supported", "state.1.exp_avg: expected a tensor, got a number"});
+  corrupt(
+      [&](Value& sd) {
+        group(sd, 0)["lr"] = -0.5;
+        group(sd, 1)["betas"] = "fast";
+        group(sd, 1)["capturable"] = true;
+        state(sd, "1")["exp_avg"] = 1.0;
+      },
+      {"param_groups[0]: invalid learning rate: -0.5", "param_groups[1].betas: expected a list, got a string \"fast\"",
+       "param_groups[1].capturable: PyTorch's capturable = true is not supported",
+       "state.1.exp_avg: expected a tensor, got a number"});
 
   // SGD reads PyTorch's {"momentum_buffer": None} as no buffer.
   Tensor p = zeros({2}, true);

@@ -62,7 +62,8 @@ TEST_CASE("scheduler state_dict: a resumed run continues bit-identically, for ev
 
     for (std::size_t g = 0; g < straight.params.size(); ++g) {
       CHECK(std::memcmp(straight.params[g].value().data(), resumed.params[g].value().data(), 3 * sizeof(float)) == 0);
-      CHECK(straight.optimizer->param_groups()[g].options().lr() == resumed.optimizer->param_groups()[g].options().lr());
+      CHECK(straight.optimizer->param_groups()[g].options().lr() ==
+            resumed.optimizer->param_groups()[g].options().lr());
     }
     CHECK(straight.optimizer->state_dict() == resumed.optimizer->state_dict());
     CHECK(straight.schedulers.all.back()->state_dict() == resumed.schedulers.all.back()->state_dict());
@@ -94,25 +95,32 @@ TEST_CASE("scheduler state_dict: corrupt state is refused with every problem nam
   const Json& step = find("StepLR");
   refused(step, [](Value& v) { erase_key(v, "last_epoch"); }, {"last_epoch: missing"});
   refused(step, [](Value& v) { v["base_lrs"] = Value::numbers({0.1}); }, {"base_lrs: expected 2 numbers, got 1"});
-  refused(step, [](Value& v) {
-    v["gamma"] = "half";
-    v["step_size"] = 0;
-    v["extra"] = 1;
-  }, {"gamma: expected a finite number, got a string \"half\"", "step_size: expected an integer from 1 to 2147483647, got 0",
-      "extra: unexpected key"});
+  refused(step,
+          [](Value& v) {
+            v["gamma"] = "half";
+            v["step_size"] = 0;
+            v["extra"] = 1;
+          },
+          {"gamma: expected a finite number, got a string \"half\"",
+           "step_size: expected an integer from 1 to 2147483647, got 0", "extra: unexpected key"});
   refused(step, [](Value& v) { v = Value::list(); }, {"expected an object, got a list"});
   refused(find("MultiStepLR"), [](Value& v) { v["milestones"] = Value::numbers({1.5}); },
           {"milestones[0]: expected an integer, got a number 1.5"});
   refused(find("LinearLR warm-up"), [](Value& v) { v["start_factor"] = 2.0; }, {"Starting multiplicative factor"});
-  refused(find("CosineAnnealingLR"), [](Value& v) { v["_step_count"] = -2; }, {"_step_count: expected an integer from 0 up"});
-  refused(find("OneCycleLR cos"), [](Value& v) {
-    v["anneal_strategy"] = "exp";
-    v["max_lrs"] = Value::numbers({0.1, 0.2, 0.3});
-  }, {"anneal_strategy: must be \"cos\" or \"linear\", got \"exp\"", "max_lrs: expected 2 numbers, got 3"});
-  refused(find("ReduceLROnPlateau min"), [](Value& v) {
-    v["mode"] = "median";
-    v["best"] = "huge";
-  }, {"best: expected a number, \"inf\" or \"-inf\", got \"huge\""});
+  refused(find("CosineAnnealingLR"), [](Value& v) { v["_step_count"] = -2; },
+          {"_step_count: expected an integer from 0 up"});
+  refused(find("OneCycleLR cos"),
+          [](Value& v) {
+            v["anneal_strategy"] = "exp";
+            v["max_lrs"] = Value::numbers({0.1, 0.2, 0.3});
+          },
+          {"anneal_strategy: must be \"cos\" or \"linear\", got \"exp\"", "max_lrs: expected 2 numbers, got 3"});
+  refused(find("ReduceLROnPlateau min"),
+          [](Value& v) {
+            v["mode"] = "median";
+            v["best"] = "huge";
+          },
+          {"best: expected a number, \"inf\" or \"-inf\", got \"huge\""});
   refused(find("ReduceLROnPlateau min"), [](Value& v) { v["mode"] = "median"; }, {"mode: mode median is unknown!"});
   refused(find("SequentialLR: three"), [](Value& v) { v["_schedulers"].as_list()[2]["gamma"] = -1.0; },
           {"_schedulers[2]: StepLR.load_state_dict: gamma: must be positive, got -1"});

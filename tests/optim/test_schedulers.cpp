@@ -51,8 +51,9 @@ TEST_CASE("schedulers: initial_lr is set once, so a second scheduler sees the fi
   CHECK(second.base_lrs() == std::vector<double>{0.1});
   CHECK(sgd.param_groups()[0].options().initial_lr() == 0.1);
   CHECK(sgd.param_groups()[0].options().lr() == doctest::Approx(0.05));
-  CHECK(to_string(sgd.state_dict().at("param_groups")[0]) ==
-        R"({"lr": 0.050000000000000003, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": false, "initial_lr": 0.10000000000000001, "params": [0]})");
+  CHECK(
+      to_string(sgd.state_dict().at("param_groups")[0]) ==
+      R"({"lr": 0.050000000000000003, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": false, "initial_lr": 0.10000000000000001, "params": [0]})");
 }
 
 TEST_CASE("schedulers: invalid settings are refused with PyTorch's reasons") {
@@ -61,16 +62,21 @@ TEST_CASE("schedulers: invalid settings are refused with PyTorch's reasons") {
   CHECK_THROWS_AS(StepLR(sgd, 0), std::invalid_argument);
   CHECK_THROWS_AS(CosineAnnealingLR(sgd, 0), std::invalid_argument);
   CHECK_THROWS_AS(ExponentialLR(sgd, -1.0), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(LinearLR(sgd, 0.0), "LinearLR: start_factor: Starting multiplicative factor expected to be greater than 0 and less or equal to 1, got 0",
+  CHECK_THROWS_WITH_AS(LinearLR(sgd, 0.0),
+                       "LinearLR: start_factor: Starting multiplicative factor expected to be greater than 0 and less "
+                       "or equal to 1, got 0",
                        std::invalid_argument);
   OneCycleLROptions one;
   one.max_lr = {0.1, 0.2};
-  CHECK_THROWS_WITH_AS(OneCycleLR(sgd, one), "OneCycleLR: You must define either total_steps OR (epochs AND steps_per_epoch); expected 1 values for max_lr, got 2",
+  CHECK_THROWS_WITH_AS(OneCycleLR(sgd, one),
+                       "OneCycleLR: You must define either total_steps OR (epochs AND steps_per_epoch); expected 1 "
+                       "values for max_lr, got 2",
                        std::invalid_argument);
   one.max_lr = {0.1};
   one.total_steps = 10;
   one.anneal_strategy = "exp";
-  CHECK(contains(error_of([&] { OneCycleLR(sgd, one); }), "anneal_strategy must by one of 'cos' or 'linear', instead got exp"));
+  CHECK(contains(error_of([&] { OneCycleLR(sgd, one); }),
+                 "anneal_strategy must by one of 'cos' or 'linear', instead got exp"));
   one.anneal_strategy = "cos";
   OneCycleLR cycle(sgd, one);
   for (int i = 0; i < 10; ++i) cycle.step();
@@ -81,13 +87,17 @@ TEST_CASE("schedulers: invalid settings are refused with PyTorch's reasons") {
   ReduceLROnPlateauOptions plateau;
   plateau.factor = 1.0;
   plateau.mode = "median";
-  CHECK_THROWS_WITH_AS(ReduceLROnPlateau(sgd, plateau), "ReduceLROnPlateau: factor: Factor should be < 1.0 (and >= 0), got 1; mode: mode median is unknown!",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      ReduceLROnPlateau(sgd, plateau),
+      "ReduceLROnPlateau: factor: Factor should be < 1.0 (and >= 0), got 1; mode: mode median is unknown!",
+      std::invalid_argument);
   SGD other({q}, 0.1);
   auto mine = std::make_shared<StepLR>(sgd, 2), theirs = std::make_shared<StepLR>(other, 2);
   CHECK(contains(error_of([&] { SequentialLR(sgd, {mine, theirs}, {3}); }), "to belong to the same optimizer"));
   CHECK(contains(error_of([&] { SequentialLR(sgd, {mine}, {3}); }), "number of schedulers provided to be one more"));
   sgd.add_param_group(ParamGroup{{zeros({1}, true)}});
-  CHECK_THROWS_WITH_AS(mine->step(), "StepLR: the optimizer has 2 parameter groups, but the scheduler was made for 1 (add groups before making schedulers)",
+  CHECK_THROWS_WITH_AS(mine->step(),
+                       "StepLR: the optimizer has 2 parameter groups, but the scheduler was made for 1 (add groups "
+                       "before making schedulers)",
                        std::invalid_argument);
 }

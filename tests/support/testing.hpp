@@ -13,11 +13,11 @@
 namespace xtgrad::testing {
 
 /// Passes when every element of every input that requires grad matches finite differences.
-#define CHECK_GRADCHECK(f, inputs, ...)                                       \
-  do {                                                                        \
+#define CHECK_GRADCHECK(f, inputs, ...)                                                   \
+  do {                                                                                    \
     ::xtgrad::GradcheckResult gc_result_ = ::xtgrad::gradcheck(f, inputs, ##__VA_ARGS__); \
-    INFO(gc_result_.message);                                                 \
-    CHECK(gc_result_.ok);                                                     \
+    INFO(gc_result_.message);                                                             \
+    CHECK(gc_result_.ok);                                                                 \
   } while (0)
 
 /// |a − b| <= atol + rtol·|b| for every element, and equal shapes.
@@ -51,12 +51,12 @@ inline void check_same_tensors(const NamedTensors& a, const NamedTensors& b) {
   }
 }
 
-#define CHECK_ALL_CLOSE(a, b, ...)                                         \
-  do {                                                                     \
-    std::string close_why_;                                                \
+#define CHECK_ALL_CLOSE(a, b, ...)                                                   \
+  do {                                                                               \
+    std::string close_why_;                                                          \
     bool close_ok_ = ::xtgrad::testing::all_close(a, b, &close_why_, ##__VA_ARGS__); \
-    INFO(close_why_);                                                      \
-    CHECK(close_ok_);                                                      \
+    INFO(close_why_);                                                                \
+    CHECK(close_ok_);                                                                \
   } while (0)
 
 }  // namespace xtgrad::testing

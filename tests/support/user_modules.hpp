@@ -37,8 +37,8 @@ struct Outer : Module {
   std::size_t features, hidden;
   Outer(std::size_t features_, std::size_t hidden_) : features(features_), hidden(hidden_) {
     block = register_module("block", std::make_shared<Block>(features, hidden));
-    head = register_module("head", std::make_shared<Sequential>(
-                                       std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(hidden, 1)}));
+    head = register_module("head", std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
+                                       std::make_shared<Linear>(hidden, 1)}));
   }
   static std::shared_ptr<Outer> from_config(const Value& c) {
     return std::make_shared<Outer>(c.get_int_in("features", 1, 1024), c.get_int_in("hidden", 1, 1024));

@@ -48,7 +48,7 @@ std::size_t class_bytes(std::size_t c) {
 
 void* system_allocate(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(-1) - kAlignment) throw std::bad_alloc();  // no room to round up
-  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;  // aligned_alloc wants a multiple
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;                     // aligned_alloc wants a multiple
   void* block = std::aligned_alloc(kAlignment, bytes);
   if (!block) throw std::bad_alloc();
   return block;
@@ -151,9 +151,7 @@ AllocationLimit::AllocationLimit(std::size_t bytes)
 }
 
 // What was taken inside still counts against an enclosing limit.
-AllocationLimit::~AllocationLimit() {
-  limit = Limit{previous_active_, previous_limit_, previous_used_ + limit.used};
-}
+AllocationLimit::~AllocationLimit() { limit = Limit{previous_active_, previous_limit_, previous_used_ + limit.used}; }
 
 std::size_t cached_buffer_bytes() { return cache_gone ? 0 : cache().bytes; }
 

@@ -41,9 +41,13 @@ struct BufferAllocator {
 };
 
 template <class T, class U>
-bool operator==(const BufferAllocator<T>&, const BufferAllocator<U>&) noexcept { return true; }
+bool operator==(const BufferAllocator<T>&, const BufferAllocator<U>&) noexcept {
+  return true;
+}
 template <class T, class U>
-bool operator!=(const BufferAllocator<T>&, const BufferAllocator<U>&) noexcept { return false; }
+bool operator!=(const BufferAllocator<T>&, const BufferAllocator<U>&) noexcept {
+  return false;
+}
 
 /// While alive, Arrays allocated on the calling thread may hold at most `bytes` more than they
 /// free; a larger request throws std::length_error before any memory is taken. Loaders use it

@@ -41,7 +41,7 @@ thread_local Tape* current_tape = nullptr;
 std::atomic<std::uint64_t> next_tape_id{1};
 
 struct Tape {
-  std::vector<Entry> entries;   // in creation order, so sorted by seq
+  std::vector<Entry> entries;  // in creation order, so sorted by seq
   std::uint64_t next_seq = 1;
   const std::uint64_t id = next_tape_id++;
   bool grad_enabled = true;
@@ -225,9 +225,9 @@ bool BackwardContext::wants(std::size_t i) const { return inputs_.at(i)->require
 detail::TensorImpl& BackwardContext::target(std::size_t i) {
   detail::TensorImpl& in = *inputs_.at(i);
   if (in.released) {
-    throw std::invalid_argument(detail::concat(
-        "backward: trying to backward through '", op_,
-        "' into a graph that an earlier backward() already released (compute the shared part again)"));
+    throw std::invalid_argument(
+        detail::concat("backward: trying to backward through '", op_,
+                       "' into a graph that an earlier backward() already released (compute the shared part again)"));
   }
   return in;
 }
@@ -277,25 +277,25 @@ void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept {
 
 void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
   XTGRAD_CHECK(root->requires_grad, "backward",
-        "the tensor does not require grad (none of the tensors it was computed from requires grad, "
-        "or it was computed under NoGrad)");
+               "the tensor does not require grad (none of the tensors it was computed from requires grad, "
+               "or it was computed under NoGrad)");
   if (!same_shape(seed, root->value)) {
-    throw std::invalid_argument(concat("backward: the gradient has shape ", dims(seed),
-                                       " but the tensor has shape ", dims(root->value)));
+    throw std::invalid_argument(
+        concat("backward: the gradient has shape ", dims(seed), " but the tensor has shape ", dims(root->value)));
   }
   if (root->creator == 0) {  // a leaf: its gradient is the seed itself
     accumulate(*root, Array(seed));
     return;
   }
   XTGRAD_CHECK(!root->released, "backward",
-        "trying to backward through the graph a second time; an earlier backward() already released it");
+               "trying to backward through the graph a second time; an earlier backward() already released it");
   Tape& t = tape();
   auto found = std::lower_bound(t.entries.begin(), t.entries.end(), root->creator,
                                 [](const Entry& e, std::uint64_t seq) { return e.seq < seq; });
   XTGRAD_CHECK(found != t.entries.end() &&
-            std::find(found->outputs.begin(), found->outputs.end(), root) != found->outputs.end(),
-        "backward",
-        "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
+                   std::find(found->outputs.begin(), found->outputs.end(), root) != found->outputs.end(),
+               "backward",
+               "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
 
   // Afterwards drop what was consumed, and also branches of the graph nobody can reach any more
   // (an LSTM's unused c_n, say), so nothing accumulates step after step.

@@ -45,7 +45,7 @@ class BackwardContext {
   const Array& output(std::size_t k) const { return outputs_.at(k)->value; }
   const Array& input(std::size_t i) const;
   std::size_t num_inputs() const { return inputs_.size(); }
-  bool wants(std::size_t i) const;                     ///< does input i need a gradient?
+  bool wants(std::size_t i) const;  ///< does input i need a gradient?
   /// Accumulates a gradient for input i. It may have the broadcast shape of the op; it is
   /// summed back to input i's shape here, once, for every op.
   void add(std::size_t i, const Array& grad);

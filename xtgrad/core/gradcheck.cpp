@@ -22,15 +22,15 @@ double weighted_sum(const Array& y, const Array& w) {
 
 }  // namespace
 
-GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
-                          const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
+GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& inputs,
+                          const GradcheckOptions& options) {
   // The inputs themselves are perturbed (so f may also reach them another way, as a module
   // reaches its own parameters); their values and gradients are restored before returning.
   bool any = false;
   std::vector<std::optional<Array>> saved_grads;
   for (std::size_t t = 0; t < inputs.size(); ++t) {
     XTGRAD_CHECK(!inputs[t].requires_grad() || inputs[t].is_leaf(), "gradcheck", "input ", t,
-                  " requires grad but is not a leaf; pass the leaf tensors f is computed from");
+                 " requires grad but is not a leaf; pass the leaf tensors f is computed from");
     any = any || inputs[t].requires_grad();
     saved_grads.push_back(inputs[t].has_grad() ? std::optional<Array>(inputs[t].grad()) : std::nullopt);
   }
@@ -81,9 +81,9 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   result.worst_ratio = std::fmax(result.worst_ratio, 0.0);
   result.ok = result.worst_ratio <= 1.0;
   std::ostringstream msg;
-  msg << "gradcheck " << (result.ok ? "passed" : "FAILED") << ": worst element is input " << result.input
-      << " index " << result.index << ": analytic " << result.analytic << ", numeric " << result.numeric
-      << " (error " << result.worst_ratio << "x the tolerance)";
+  msg << "gradcheck " << (result.ok ? "passed" : "FAILED") << ": worst element is input " << result.input << " index "
+      << result.index << ": analytic " << result.analytic << ", numeric " << result.numeric << " (error "
+      << result.worst_ratio << "x the tolerance)";
   result.message = msg.str();
   return result;
 }

@@ -29,8 +29,8 @@ Fans calculate_fans(const Tensor& tensor) {
 }
 
 double calculate_gain(const std::string& nonlinearity, double param) {
-  if (nonlinearity == "linear" || nonlinearity == "conv1d" || nonlinearity == "conv2d" ||
-      nonlinearity == "conv3d" || nonlinearity == "sigmoid")
+  if (nonlinearity == "linear" || nonlinearity == "conv1d" || nonlinearity == "conv2d" || nonlinearity == "conv3d" ||
+      nonlinearity == "sigmoid")
     return 1.0;
   if (nonlinearity == "tanh") return 5.0 / 3.0;
   if (nonlinearity == "relu") return std::sqrt(2.0);
@@ -76,8 +76,7 @@ Tensor& kaiming_uniform_(Tensor& tensor, double a, FanMode mode, const std::stri
   return uniform_(tensor, -bound, bound, generator);
 }
 
-Tensor& kaiming_normal_(Tensor& tensor, double a, FanMode mode, const std::string& nonlinearity,
-                        Generator& generator) {
+Tensor& kaiming_normal_(Tensor& tensor, double a, FanMode mode, const std::string& nonlinearity, Generator& generator) {
   if (tensor.numel() == 0) return tensor;
   return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / std::sqrt(fan(tensor, mode)), generator);
 }

@@ -30,8 +30,8 @@ Tensor neg(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 Tensor sqrt(const Tensor& a);
-Tensor pow(const Tensor& a, float exponent);   ///< gradient p·a^(p−1)·g
-Tensor abs(const Tensor& a);                   ///< gradient sign(a)·g, 0 at 0
+Tensor pow(const Tensor& a, float exponent);  ///< gradient p·a^(p−1)·g
+Tensor abs(const Tensor& a);                  ///< gradient sign(a)·g, 0 at 0
 /// Limits to [low, high]; the gradient passes where low <= a <= high (as in PyTorch).
 Tensor clamp(const Tensor& a, float low, float high);
 
@@ -53,10 +53,10 @@ Tensor operator-(const Tensor& a);
 /// σ(z) in the two-branch form: σ(−1000) = 0 and σ(1000) = 1 exactly; gradient σ(1−σ)·g
 /// from the saved output.
 Tensor sigmoid(const Tensor& a);
-Tensor tanh(const Tensor& a);        ///< gradient (1 − tanh²)·g from the saved output
-Tensor relu(const Tensor& a);        ///< gradient g where a > 0
-Tensor softplus(const Tensor& a);    ///< log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|); gradient σ(z)·g
-Tensor log_sigmoid(const Tensor& a); ///< log σ(z) = −softplus(−z); gradient σ(−z)·g
+Tensor tanh(const Tensor& a);         ///< gradient (1 − tanh²)·g from the saved output
+Tensor relu(const Tensor& a);         ///< gradient g where a > 0
+Tensor softplus(const Tensor& a);     ///< log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|); gradient σ(z)·g
+Tensor log_sigmoid(const Tensor& a);  ///< log σ(z) = −softplus(−z); gradient σ(−z)·g
 /// x where x > 0, negative_slope·x elsewhere; gradient g or negative_slope·g.
 Tensor leaky_relu(const Tensor& a, float negative_slope = 0.01f);
 /// x where x > 0, α(eˣ − 1) elsewhere; gradient g or α·eˣ·g.
@@ -65,7 +65,7 @@ Tensor elu(const Tensor& a, float alpha = 1.0f);
 /// approximate='tanh' form x/2·(1 + tanh(√(2/π)(x + 0.044715x³))); gradient from the input.
 enum class GeluApproximation { None, Tanh };
 Tensor gelu(const Tensor& a, GeluApproximation approximate = GeluApproximation::None);
-Tensor silu(const Tensor& a);        ///< x·σ(x); gradient σ(x)(1 + x(1 − σ(x)))·g
+Tensor silu(const Tensor& a);  ///< x·σ(x); gradient σ(x)(1 + x(1 − σ(x)))·g
 /// log(1 + e^(βx))/β, and x itself where βx > threshold (as PyTorch); gradient σ(βx)·g (g past
 /// the threshold).
 Tensor softplus(const Tensor& a, float beta, float threshold = 20.0f);
@@ -73,7 +73,7 @@ Tensor softplus(const Tensor& a, float beta, float threshold = 20.0f);
 Tensor hardtanh(const Tensor& a, float min_val = -1.0f, float max_val = 1.0f);
 
 // Reductions (ops_reduce.cpp). `axis` may be negative (counts from the end).
-Tensor sum(const Tensor& a);                                       ///< 0-d result
+Tensor sum(const Tensor& a);  ///< 0-d result
 Tensor sum(const Tensor& a, std::int64_t axis, bool keepdims = false);
 Tensor mean(const Tensor& a);
 Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims = false);
@@ -96,7 +96,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 Tensor linear(const Tensor& x, const Tensor& weight);
 
 // Shape ops (ops_shape.cpp).
-Tensor transpose(const Tensor& a);                                  ///< 2-D: [m, n] -> [n, m]
+Tensor transpose(const Tensor& a);  ///< 2-D: [m, n] -> [n, m]
 Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1);
 /// New shape with the same number of elements; one entry may be −1 (inferred).
 Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape);

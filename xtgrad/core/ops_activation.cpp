@@ -83,7 +83,8 @@ Tensor log_sigmoid(const Tensor& a) {
   return record("log_sigmoid", detail::map(a.value(), [](float z) { return -stable_softplus(-z); }), {a},
                 [](BackwardContext& ctx) {
                   // d log σ(z) = 1 − σ(z) = σ(−z)
-                  ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [](float g, float z) { return g * stable_sigmoid(-z); }));
+                  ctx.add(0, detail::map2(ctx.grad(), ctx.input(0),
+                                          [](float g, float z) { return g * stable_sigmoid(-z); }));
                 });
 }
 

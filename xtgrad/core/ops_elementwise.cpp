@@ -41,7 +41,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Array y = broadcast_map2("div", a.value(), b.value(), [](float x, float z) { return x / z; });
   return record("div", std::move(y), {a, b}, [](BackwardContext& ctx) {
     // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -y/b
-    if (ctx.wants(0)) ctx.add(0, broadcast_map2("div", ctx.grad(), ctx.input(1), [](float g, float v) { return g / v; }));
+    if (ctx.wants(0))
+      ctx.add(0, broadcast_map2("div", ctx.grad(), ctx.input(1), [](float g, float v) { return g / v; }));
     if (ctx.wants(1)) {
       Array gy = detail::map2(ctx.grad(), ctx.output(), [](float g, float v) { return -g * v; });
       ctx.add(1, broadcast_map2("div", gy, ctx.input(1), [](float g, float v) { return g / v; }));
@@ -57,21 +58,18 @@ Tensor add(const Tensor& a, float b) {
 Tensor sub(const Tensor& a, float b) { return add(a, -b); }
 
 Tensor sub(float a, const Tensor& b) {
-  return record("sub", map(b.value(), [a](float x) { return a - x; }), {b}, [](BackwardContext& ctx) {
-    ctx.add(0, map(ctx.grad(), [](float g) { return -g; }));
-  });
+  return record("sub", map(b.value(), [a](float x) { return a - x; }), {b},
+                [](BackwardContext& ctx) { ctx.add(0, map(ctx.grad(), [](float g) { return -g; })); });
 }
 
 Tensor mul(const Tensor& a, float b) {
-  return record("mul", map(a.value(), [b](float x) { return x * b; }), {a}, [b](BackwardContext& ctx) {
-    ctx.add(0, map(ctx.grad(), [b](float g) { return g * b; }));
-  });
+  return record("mul", map(a.value(), [b](float x) { return x * b; }), {a},
+                [b](BackwardContext& ctx) { ctx.add(0, map(ctx.grad(), [b](float g) { return g * b; })); });
 }
 
 Tensor div(const Tensor& a, float b) {
-  return record("div", map(a.value(), [b](float x) { return x / b; }), {a}, [b](BackwardContext& ctx) {
-    ctx.add(0, map(ctx.grad(), [b](float g) { return g / b; }));
-  });
+  return record("div", map(a.value(), [b](float x) { return x / b; }), {a},
+                [b](BackwardContext& ctx) { ctx.add(0, map(ctx.grad(), [b](float g) { return g / b; })); });
 }
 
 Tensor div(float a, const Tensor& b) {
@@ -106,17 +104,15 @@ Tensor sqrt(const Tensor& a) {
 Tensor pow(const Tensor& a, float p) {
   return record("pow", map(a.value(), [p](float x) { return std::pow(x, p); }), {a}, [p](BackwardContext& ctx) {
     // d x^p = p x^(p-1); exactly 0 when p = 0, as in PyTorch
-    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [p](float g, float x) {
-      return p == 0.0f ? 0.0f : g * p * std::pow(x, p - 1.0f);
-    }));
+    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0),
+                            [p](float g, float x) { return p == 0.0f ? 0.0f : g * p * std::pow(x, p - 1.0f); }));
   });
 }
 
 Tensor abs(const Tensor& a) {
   return record("abs", map(a.value(), [](float x) { return std::fabs(x); }), {a}, [](BackwardContext& ctx) {
-    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [](float g, float x) {
-      return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f);
-    }));
+    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0),
+                            [](float g, float x) { return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f); }));
   });
 }
 
@@ -124,9 +120,8 @@ Tensor clamp(const Tensor& a, float low, float high) {
   XTGRAD_CHECK(!(low > high), "clamp", "expected low <= high, got low=", low, " high=", high);
   Array y = map(a.value(), [low, high](float x) { return x < low ? low : (x > high ? high : x); });
   return record("clamp", std::move(y), {a}, [low, high](BackwardContext& ctx) {
-    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [low, high](float g, float x) {
-      return x >= low && x <= high ? g : 0.0f;
-    }));
+    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0),
+                            [low, high](float g, float x) { return x >= low && x <= high ? g : 0.0f; }));
   });
 }
 

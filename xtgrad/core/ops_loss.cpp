@@ -55,8 +55,8 @@ ClassLayout class_layout(const char* op, const Tensor& input, const ClassLossOpt
   }
   if (options.weight) {
     const Tensor& w = *options.weight;
-    XTGRAD_CHECK(w.dim() == 1 && w.numel() == l.c, op, "weight must have shape [", l.c,
-                 "] (one per class), got ", shape_str(w.shape()));
+    XTGRAD_CHECK(w.dim() == 1 && w.numel() == l.c, op, "weight must have shape [", l.c, "] (one per class), got ",
+                 shape_str(w.shape()));
     XTGRAD_CHECK(!w.requires_grad(), op, "gradients with respect to weight are not supported; detach() it");
   }
   XTGRAD_CHECK(options.label_smoothing >= 0.0 && options.label_smoothing <= 1.0, op,

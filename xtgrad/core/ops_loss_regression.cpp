@@ -38,12 +38,13 @@ float sign(float d) { return static_cast<float>((d > 0.0f) - (d < 0.0f)); }
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  return pointwise_loss("mse_loss", input, target, reduction, [](float d) { return d * d; },
-                        [](float d) { return 2.0f * d; });
+  return pointwise_loss(
+      "mse_loss", input, target, reduction, [](float d) { return d * d; }, [](float d) { return 2.0f * d; });
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  return pointwise_loss("l1_loss", input, target, reduction, [](float d) { return std::fabs(d); }, sign);
+  return pointwise_loss(
+      "l1_loss", input, target, reduction, [](float d) { return std::fabs(d); }, sign);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {

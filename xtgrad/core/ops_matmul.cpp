@@ -23,8 +23,8 @@ using Dims = Array::shape_type;
 
 struct Batches {
   std::size_t m = 0, k = 0, n = 0;
-  std::size_t count = 0;                      // output matrices: the product of the batch dims
-  std::size_t a_blocks = 0, b_blocks = 0;     // matrices stored in each operand
+  std::size_t count = 0;                   // output matrices: the product of the batch dims
+  std::size_t a_blocks = 0, b_blocks = 0;  // matrices stored in each operand
   // Which stored matrix each product reads, for an operand broadcast along some batch dimension;
   // empty when the operand has one matrix (always 0) or one per product (index i).
   std::vector<std::size_t> a_index, b_index;
@@ -70,8 +70,8 @@ std::vector<std::size_t> broadcast_index(const Dims& batch, const Dims& out_batc
 Batches plan(const Array& av, const Array& bv) {
   const Dims& as = av.shape();
   const Dims& bs = bv.shape();
-  XTGRAD_CHECK(!as.empty() && !bs.empty(), "matmul", "both arguments need at least 1 dimension, got shapes ",
-               str(as), " and ", str(bs));
+  XTGRAD_CHECK(!as.empty() && !bs.empty(), "matmul", "both arguments need at least 1 dimension, got shapes ", str(as),
+               " and ", str(bs));
   Batches p;
   bool a_vector = as.size() == 1, b_vector = bs.size() == 1;
   p.m = a_vector ? 1 : as[as.size() - 2];
@@ -86,9 +86,8 @@ Batches plan(const Array& av, const Array& bv) {
   for (std::size_t d = 0; d < nd; ++d) {
     std::size_t da = d + a_batch.size() >= nd ? a_batch[d + a_batch.size() - nd] : 1;
     std::size_t db = d + b_batch.size() >= nd ? b_batch[d + b_batch.size() - nd] : 1;
-    XTGRAD_CHECK(da == db || da == 1 || db == 1, "matmul", "batch dimensions ", str(a_batch), " and ",
-                 str(b_batch), " of shapes ", str(as), " and ", str(bs),
-                 " cannot be broadcast together");
+    XTGRAD_CHECK(da == db || da == 1 || db == 1, "matmul", "batch dimensions ", str(a_batch), " and ", str(b_batch),
+                 " of shapes ", str(as), " and ", str(bs), " cannot be broadcast together");
     out_batch[d] = da == 1 ? db : da;
   }
   p.count = product(out_batch, 0, nd);
@@ -150,11 +149,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       if (p.b_blocks == 1) {
         detail::gemm(false, true, p.count * m, k, n, 1.0f, g, n, bv, n, da.beta(), da.grad.data(), k);
       } else {
-        gradient_blocks(da, p.a_blocks, m * k, p.count, [&](std::size_t i) { return p.a_at(i); },
-                        [&](std::size_t i, float* dst, float beta) {
-                          detail::gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, bv + p.b_at(i) * k * n, n,
-                                       beta, dst, k);
-                        });
+        gradient_blocks(
+            da, p.a_blocks, m * k, p.count, [&](std::size_t i) { return p.a_at(i); },
+            [&](std::size_t i, float* dst, float beta) {
+              detail::gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, bv + p.b_at(i) * k * n, n, beta, dst, k);
+            });
       }
     }
     // d(a@b)/db = aᵀ @ g per product [k, m] @ [m, n]; with one shared b, Σᵢ aᵢᵀ gᵢ is one GEMM
@@ -164,11 +163,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       if (p.b_blocks == 1) {
         detail::gemm(true, false, k, n, p.count * m, 1.0f, av, k, g, n, db.beta(), db.grad.data(), n);
       } else {
-        gradient_blocks(db, p.b_blocks, k * n, p.count, [&](std::size_t i) { return p.b_at(i); },
-                        [&](std::size_t i, float* dst, float beta) {
-                          detail::gemm(true, false, k, n, m, 1.0f, av + p.a_at(i) * m * k, k, g + i * m * n, n,
-                                       beta, dst, n);
-                        });
+        gradient_blocks(
+            db, p.b_blocks, k * n, p.count, [&](std::size_t i) { return p.b_at(i); },
+            [&](std::size_t i, float* dst, float beta) {
+              detail::gemm(true, false, k, n, m, 1.0f, av + p.a_at(i) * m * k, k, g + i * m * n, n, beta, dst, n);
+            });
       }
     }
   });
@@ -186,7 +185,7 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   if (bias) {
     const Array& bv = bias->value();
     XTGRAD_CHECK(bv.dimension() == 1 && bv.shape()[0] == out, "linear", "expected bias of shape [", out,
-                  "] for weight ", detail::dims(wv), ", got ", detail::dims(bv));
+                 "] for weight ", detail::dims(wv), ", got ", detail::dims(bv));
   }
   // The leading dimensions of x [*, in] are one batch of n rows: row-major data needs no copy.
   Dims y_shape = xv.shape();

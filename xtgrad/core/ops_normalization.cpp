@@ -21,7 +21,8 @@ struct AffineSlots {
   }
 };
 
-AffineSlots collect(std::vector<Tensor>& inputs, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias) {
+AffineSlots collect(std::vector<Tensor>& inputs, const std::optional<Tensor>& weight,
+                    const std::optional<Tensor>& bias) {
   AffineSlots slots;
   if (weight) slots.weight = static_cast<int>(inputs.size()), inputs.push_back(*weight);
   if (bias) slots.bias = static_cast<int>(inputs.size()), inputs.push_back(*bias);
@@ -124,7 +125,8 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, co
   XTGRAD_CHECK(!training || count > 1, op, "expected more than 1 value per channel when training, got input ",
                shape_str(shape));
   XTGRAD_CHECK(eps >= 0.0 && std::isfinite(eps), op, "eps must be finite and non-negative, got ", eps);
-  for (const auto* t : {&running_mean, &running_var, &weight, &bias}) check_affine(op, "per-channel tensors", *t, {channels});
+  for (const auto* t : {&running_mean, &running_var, &weight, &bias})
+    check_affine(op, "per-channel tensors", *t, {channels});
   XTGRAD_CHECK(!running_mean || !running_mean->requires_grad(), op, "running statistics must not require grad");
 
   // x is N rows of `features` = C·L values; every loop walks a row in memory order, keeping one

@@ -54,9 +54,8 @@ Tensor reduce_all(const char* op, const Tensor& a, float scale) {
 Tensor reduce_axis(const char* op, const Tensor& a, std::int64_t axis, bool keepdims, bool average) {
   AxisSplit s = split_at(op, a.value(), axis, keepdims);
   float scale = average ? 1.0f / static_cast<float>(s.n) : 1.0f;
-  return record(op, sum_axis(a.value(), s, scale), {a}, [s, scale](BackwardContext& ctx) {
-    ctx.add(0, spread_axis(ctx.grad(), ctx.input(0), s, scale));
-  });
+  return record(op, sum_axis(a.value(), s, scale), {a},
+                [s, scale](BackwardContext& ctx) { ctx.add(0, spread_axis(ctx.grad(), ctx.input(0), s, scale)); });
 }
 
 // The first largest (or smallest) element along the axis: its value, recorded with a gradient

@@ -2,7 +2,6 @@
 // joining into block copies; each backward is the reverse copy.
 #include <numeric>
 
-
 #include "xtgrad/core/autograd.hpp"
 #include "xtgrad/core/detail/broadcast.hpp"
 #include "xtgrad/core/detail/check.hpp"
@@ -82,7 +81,7 @@ Array swap_axes(const Array& a, std::size_t d0, std::size_t d1) {
 
 Tensor transpose(const Tensor& a) {
   XTGRAD_CHECK(a.dim() == 2, "transpose", "expected a 2-D tensor, got shape ", shape_str(a.shape()),
-                " (give two dimensions for other ranks)");
+               " (give two dimensions for other ranks)");
   return transpose(a, 0, 1);
 }
 
@@ -131,7 +130,7 @@ Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t 
   Shape in_shape = a.shape();
   std::size_t n = in_shape[axis];
   XTGRAD_CHECK(start <= n && length <= n - start, "narrow", "range [", start, ", ", start + length,
-                ") is out of bounds for dimension ", axis, " of shape ", shape_str(in_shape));
+               ") is out of bounds for dimension ", axis, " of shape ", shape_str(in_shape));
   Shape out_shape = in_shape;
   out_shape[axis] = length;
   std::size_t outer = product(in_shape, 0, axis), inner = product(in_shape, axis + 1, in_shape.size());
@@ -161,7 +160,7 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     bool fits = s.size() == out_shape.size();
     for (std::size_t d = 0; fits && d < s.size(); ++d) fits = d == axis || s[d] == out_shape[d];
     XTGRAD_CHECK(fits, "concat", "tensor ", t, " has shape ", shape_str(s), " but tensor 0 has shape ",
-                  detail::dims(first), " (only dimension ", axis, " may differ)");
+                 detail::dims(first), " (only dimension ", axis, " may differ)");
     sizes.push_back(s[axis]);
     out_shape[axis] += s[axis];
   }
@@ -173,11 +172,11 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
   Shape shape = tensors[0].shape();
   auto rank = static_cast<std::int64_t>(shape.size());
   XTGRAD_CHECK(dim >= -(rank + 1) && dim <= rank, "stack", "dimension ", dim, " is out of range for stacking shape ",
-                shape_str(shape));
+               shape_str(shape));
   auto axis = static_cast<std::size_t>(dim < 0 ? dim + rank + 1 : dim);
   for (std::size_t t = 1; t < tensors.size(); ++t) {
     XTGRAD_CHECK(tensors[t].shape() == shape, "stack", "tensor ", t, " has shape ", shape_str(tensors[t].shape()),
-                  " but tensor 0 has shape ", shape_str(shape), " (all must be equal)");
+                 " but tensor 0 has shape ", shape_str(shape), " (all must be equal)");
   }
   Shape out_shape = shape;
   out_shape.insert(out_shape.begin() + static_cast<std::ptrdiff_t>(axis), tensors.size());

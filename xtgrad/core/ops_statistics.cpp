@@ -15,8 +15,8 @@ namespace xtgrad {
 namespace {
 
 struct DimsSplit {
-  Shape kept;      // the input's shape with each reduced dim as 1
-  Shape out;       // kept, or without the reduced dims
+  Shape kept;        // the input's shape with each reduced dim as 1
+  Shape out;         // kept, or without the reduced dims
   double count = 1;  // elements per output element
 };
 

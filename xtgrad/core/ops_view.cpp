@@ -88,8 +88,8 @@ Tensor flatten(const Tensor& a, std::int64_t start_dim, std::int64_t end_dim) {
 }
 
 Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims) {
-  XTGRAD_CHECK(dims.size() == a.dim(), "permute", "expected ", a.dim(), " dimensions for shape ",
-               shape_str(a.shape()), ", got ", dims.size());
+  XTGRAD_CHECK(dims.size() == a.dim(), "permute", "expected ", a.dim(), " dimensions for shape ", shape_str(a.shape()),
+               ", got ", dims.size());
   std::vector<std::size_t> perm(dims.size()), inverse(dims.size());
   std::vector<bool> seen(dims.size(), false);
   for (std::size_t d = 0; d < dims.size(); ++d) {
@@ -113,8 +113,8 @@ Tensor expand(const Tensor& a, const std::vector<std::int64_t>& shape) {
     XTGRAD_CHECK(shape[d] >= 0 || (shape[d] == -1 && d >= lead), "expand", "extent ", shape[d], " at dimension ", d,
                  " is not allowed (−1 keeps an existing extent)");
     out[d] = shape[d] == -1 ? have : static_cast<std::size_t>(shape[d]);
-    XTGRAD_CHECK(have == out[d] || have == 1, "expand", "cannot expand shape ", shape_str(in), " to ",
-                 shape_str(out), " (only extents of 1 can grow)");
+    XTGRAD_CHECK(have == out[d] || have == 1, "expand", "cannot expand shape ", shape_str(in), " to ", shape_str(out),
+                 " (only extents of 1 can grow)");
   }
   // Backward: the tape sums the gradient back over the expanded dims (BackwardContext::add).
   return record("expand", Array(xt::broadcast(a.value(), out)), {a},

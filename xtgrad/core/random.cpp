@@ -49,7 +49,8 @@ std::size_t Generator::below(std::size_t n) {
   // Rejection sampling avoids the modulo bias.
   std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   std::uint64_t r;
-  do r = next_u64(); while (r >= limit);
+  do r = next_u64();
+  while (r >= limit);
   return static_cast<std::size_t>(r % n);
 }
 

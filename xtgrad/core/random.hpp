@@ -28,10 +28,10 @@ class Generator {
     z ^= (z << 37) & 0xfff7eee000000000ULL;
     return z ^ (z >> 43);
   }
-  float uniform();                      ///< on [0, 1)
-  float uniform(float low, float high); ///< on [low, high)
-  float normal();                       ///< standard normal (Box-Muller)
-  std::size_t below(std::size_t n);     ///< uniform integer on [0, n)
+  float uniform();                       ///< on [0, 1)
+  float uniform(float low, float high);  ///< on [low, high)
+  float normal();                        ///< standard normal (Box-Muller)
+  std::size_t below(std::size_t n);      ///< uniform integer on [0, n)
 
   /// The full state as text (engine and any cached normal), so a checkpoint can resume a run
   /// bit-identically; set_state throws std::invalid_argument on text it did not write.

@@ -33,7 +33,7 @@ Shape Tensor::shape() const { return Shape(impl_->value.shape().begin(), impl_->
 std::size_t Tensor::size(std::ptrdiff_t dim) const {
   auto n = static_cast<std::ptrdiff_t>(this->dim());
   XTGRAD_CHECK(dim >= -n && dim < n, "size", "dimension ", dim, " is out of range for a tensor of shape ",
-                shape_str(shape()));
+               shape_str(shape()));
   return impl_->value.shape()[static_cast<std::size_t>(dim < 0 ? dim + n : dim)];
 }
 
@@ -44,8 +44,8 @@ float Tensor::item() const {
 
 const Array& Tensor::grad() const {
   XTGRAD_CHECK(impl_->has_grad, "grad",
-                "this tensor has no gradient (it does not require grad, or backward() has not reached it "
-                "since the last zero_grad())");
+               "this tensor has no gradient (it does not require grad, or backward() has not reached it "
+               "since the last zero_grad())");
   return impl_->grad;
 }
 
@@ -64,7 +64,7 @@ void Tensor::zero_grad() {
 
 Tensor& Tensor::requires_grad_(bool on) {
   XTGRAD_CHECK(is_leaf(), "requires_grad_",
-                "can only be changed on a leaf tensor (one not computed by an op); use detach() first");
+               "can only be changed on a leaf tensor (one not computed by an op); use detach() first");
   impl_->requires_grad = on;
   return *this;
 }
@@ -87,8 +87,8 @@ Tensor Tensor::clone() const {
 
 void Tensor::backward() const {
   XTGRAD_CHECK(numel() == 1, "backward",
-                "only a tensor with one element gets an implicit gradient of 1; this one has shape ",
-                shape_str(shape()), ", so pass the upstream gradient explicitly");
+               "only a tensor with one element gets an implicit gradient of 1; this one has shape ", shape_str(shape()),
+               ", so pass the upstream gradient explicitly");
   detail::run_backward(impl_, Array(xt::ones<float>(impl_->value.shape())));
 }
 
@@ -139,8 +139,8 @@ std::size_t checked_numel(const Shape& shape) {
 
 Tensor tensor(const std::vector<float>& data, const Shape& shape, bool requires_grad) {
   std::size_t n = checked_numel(shape);
-  XTGRAD_CHECK(data.size() == n, "tensor", "got ", data.size(), " values for shape ", shape_str(shape), ", which needs ",
-               n);
+  XTGRAD_CHECK(data.size() == n, "tensor", "got ", data.size(), " values for shape ", shape_str(shape),
+               ", which needs ", n);
   return tensor(data.data(), shape, requires_grad);
 }
 
@@ -165,7 +165,7 @@ Tensor full(const Shape& shape, float value, bool requires_grad) {
 
 Tensor arange(float start, float stop, float step) {
   XTGRAD_CHECK(step != 0.0f && std::isfinite(start) && std::isfinite(stop) && std::isfinite(step), "arange",
-                "expected finite bounds and a non-zero step, got start=", start, " stop=", stop, " step=", step);
+               "expected finite bounds and a non-zero step, got start=", start, " stop=", stop, " step=", step);
   double count = std::ceil((static_cast<double>(stop) - start) / step);
   std::size_t n = count > 0 ? static_cast<std::size_t>(count) : 0;
   Array a = Array::from_shape({n});

@@ -27,12 +27,12 @@ namespace detail {
 /// What a Tensor handle points to. Copies of a handle share one TensorImpl.
 struct TensorImpl {
   Array value;
-  Array grad;                  // meaningful only when has_grad
+  Array grad;  // meaningful only when has_grad
   bool has_grad = false;
   bool requires_grad = false;
-  std::uint64_t creator = 0;   // sequence number of the tape entry that made it; 0 for a leaf
-  std::uint64_t tape = 0;      // id of the (thread's) tape holding that entry
-  bool released = false;       // its tape entry was consumed by a backward()
+  std::uint64_t creator = 0;  // sequence number of the tape entry that made it; 0 for a leaf
+  std::uint64_t tape = 0;     // id of the (thread's) tape holding that entry
+  bool released = false;      // its tape entry was consumed by a backward()
 };
 
 /// Called when a handle to an op's output is dropped: releases the output's tape entry (and,
@@ -44,7 +44,7 @@ void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept;
 /// shares storage, as in PyTorch; `clone()` copies.
 class Tensor {
  public:
-  Tensor();                                          ///< a 0-d tensor holding 0
+  Tensor();  ///< a 0-d tensor holding 0
   explicit Tensor(Array value, bool requires_grad = false);
   Tensor(const Tensor&) = default;
   Tensor(Tensor&&) noexcept = default;
@@ -61,8 +61,8 @@ class Tensor {
   Shape shape() const;
   std::size_t dim() const { return impl_->value.dimension(); }
   std::size_t numel() const { return impl_->value.size(); }
-  std::size_t size(std::ptrdiff_t dim) const;        ///< extent of one dimension; negative counts from the end
-  float item() const;                                ///< the single value; throws unless numel() == 1
+  std::size_t size(std::ptrdiff_t dim) const;  ///< extent of one dimension; negative counts from the end
+  float item() const;                          ///< the single value; throws unless numel() == 1
 
   const Array& value() const { return impl_->value; }
   /// Mutable values, for optimizers and initialisers; not recorded on the tape and unchecked:
@@ -76,15 +76,15 @@ class Tensor {
   /// The accumulated gradient; throws if backward() has not reached this tensor.
   const Array& grad() const;
   bool has_grad() const { return impl_->has_grad; }
-  Array& mutable_grad();                             ///< the gradient buffer, zero-filled if absent
-  void zero_grad();                                  ///< drops the gradient (as PyTorch's set_to_none)
+  Array& mutable_grad();  ///< the gradient buffer, zero-filled if absent
+  void zero_grad();       ///< drops the gradient (as PyTorch's set_to_none)
 
   bool requires_grad() const { return impl_->requires_grad; }
   bool is_leaf() const { return impl_->creator == 0; }
-  Tensor& requires_grad_(bool on = true);            ///< leaves only
+  Tensor& requires_grad_(bool on = true);  ///< leaves only
 
-  Tensor detach() const;                             ///< a new leaf with a copy of the values, no grad
-  Tensor clone() const;                              ///< a copy recorded on the tape (gradient flows)
+  Tensor detach() const;  ///< a new leaf with a copy of the values, no grad
+  Tensor clone() const;   ///< a copy recorded on the tape (gradient flows)
 
   /// Backpropagates from this scalar (seed 1), or from any tensor with an explicit upstream
   /// gradient of its shape. Accumulates (+=) into the gradients of the leaves it reaches.
@@ -100,8 +100,8 @@ class Tensor {
 };
 
 // Factories. (Nested lists whose innermost lists hold one number, {{0}, {1}}, are ambiguous
-// in C++: write reshape(tensor({0, 1}), {2, 1}).) Each random one takes a generator; without one it uses the calling thread's
-// default generator, seeded by manual_seed().
+// in C++: write reshape(tensor({0, 1}), {2, 1}).) Each random one takes a generator; without one it uses the calling
+// thread's default generator, seeded by manual_seed().
 Tensor tensor(xt::nested_initializer_list_t<float, 1> values, bool requires_grad = false);
 Tensor tensor(xt::nested_initializer_list_t<float, 2> values, bool requires_grad = false);
 Tensor tensor(xt::nested_initializer_list_t<float, 3> values, bool requires_grad = false);
@@ -119,8 +119,7 @@ Tensor randn(const Shape& shape, bool requires_grad = false);
 Tensor randn(const Shape& shape, Generator& gen, bool requires_grad = false);
 /// Uniform on [low, high).
 Tensor rand(const Shape& shape, float low = 0.0f, float high = 1.0f, bool requires_grad = false);
-Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f,
-            bool requires_grad = false);
+Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f, bool requires_grad = false);
 
 std::string shape_str(const Shape& shape);
 

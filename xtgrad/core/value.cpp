@@ -42,8 +42,8 @@ Value Value::numbers(const std::vector<double>& values) {
 }
 
 const char* Value::kind_name() const {
-  static const char* const names[] = {"null", "a boolean", "an integer", "a number",
-                                      "a string", "a tensor", "a list", "an object"};
+  static const char* const names[] = {"null",     "a boolean", "an integer", "a number",
+                                      "a string", "a tensor",  "a list",     "an object"};
   return names[data_.index()];
 }
 
@@ -169,7 +169,10 @@ std::string to_string(const Value& v) {
     case Value::Kind::Null: os << "null"; break;
     case Value::Kind::Bool: os << (v.as_bool() ? "true" : "false"); break;
     case Value::Kind::Int: os << v.as_int(); break;
-    case Value::Kind::Real: os.precision(17); os << v.as_real(); break;
+    case Value::Kind::Real:
+      os.precision(17);
+      os << v.as_real();
+      break;
     case Value::Kind::String: os << '"' << v.as_string() << '"'; break;
     case Value::Kind::Tensor: {
       const Array& a = v.as_tensor();

@@ -72,7 +72,8 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
   for (auto& entry : module.named_buffers()) buffers_.push_back(entry.second);
   const double bucket_cap_mb = options.bucket_cap_mb();
   if (!(bucket_cap_mb > 0))
-    throw std::invalid_argument("DistributedDataParallel: bucket_cap_mb must be positive, got " + std::to_string(bucket_cap_mb));
+    throw std::invalid_argument("DistributedDataParallel: bucket_cap_mb must be positive, got " +
+                                std::to_string(bucket_cap_mb));
   broadcast_parameters(group, module, 0);
   auto cap = static_cast<std::size_t>(bucket_cap_mb * 1024 * 1024 / sizeof(float));
   if (options.shard_optimizer()) {
@@ -109,8 +110,9 @@ void DistributedDataParallel::average_gradients() {
   times_ = AllReduceTimes{};
   if (shards_) {
     if (gather_pending_)
-      throw std::logic_error("DistributedDataParallel: average_gradients() again before gather_parameters(); with "
-                             "shard_optimizer every optimizer.step() must be followed by ddp.gather_parameters()");
+      throw std::logic_error(
+          "DistributedDataParallel: average_gradients() again before gather_parameters(); with "
+          "shard_optimizer every optimizer.step() must be followed by ddp.gather_parameters()");
     shards_->reduce_scatter(times_);
     gather_pending_ = true;
     broadcast_buffers();
@@ -124,10 +126,8 @@ void DistributedDataParallel::average_gradients() {
     float* flags = out + bucket.buffer.size() - bucket.params.size();
     for (std::size_t i = 0; i < bucket.params.size(); ++i) {
       const Tensor& p = params_[bucket.params[i]];
-      if (p.has_grad())
-        std::memcpy(out, p.grad().data(), p.numel() * sizeof(float));
-      else
-        std::fill(out, out + p.numel(), 0.0f);
+      if (p.has_grad()) std::memcpy(out, p.grad().data(), p.numel() * sizeof(float));
+      else std::fill(out, out + p.numel(), 0.0f);
       flags[i] = p.has_grad() ? 1.0f : 0.0f;
       out += p.numel();
     }
@@ -175,8 +175,8 @@ std::vector<Tensor> DistributedDataParallel::optimizer_params(const std::vector<
   for (const Tensor& p : params) {
     bool ours = std::any_of(params_.begin(), params_.end(), [&](const Tensor& q) { return q.impl() == p.impl(); });
     if (!ours)
-      throw std::invalid_argument("DistributedDataParallel.optimizer_params: a tensor of shape " + shape_str(p.shape()) +
-                                  " is not a parameter of the wrapped module");
+      throw std::invalid_argument("DistributedDataParallel.optimizer_params: a tensor of shape " +
+                                  shape_str(p.shape()) + " is not a parameter of the wrapped module");
     out.push_back(shards_ ? shards_->shard_of(p) : p);
   }
   return out;
@@ -185,16 +185,15 @@ std::vector<Tensor> DistributedDataParallel::optimizer_params(const std::vector<
 Value DistributedDataParallel::optimizer_state_dict(const Optimizer& optimizer) const {
   if (!shards_) return group_.is_root() ? optimizer.state_dict() : Value();
   if (gather_pending_)
-    throw std::logic_error("DistributedDataParallel.optimizer_state_dict: call gather_parameters() after "
-                           "optimizer.step() first");
+    throw std::logic_error(
+        "DistributedDataParallel.optimizer_state_dict: call gather_parameters() after "
+        "optimizer.step() first");
   return shards_->gather_state(optimizer, 0);
 }
 
 void DistributedDataParallel::load_optimizer_state_dict(Optimizer& optimizer, const Value& state) const {
-  if (shards_)
-    shards_->load_state(optimizer, state);
-  else
-    optimizer.load_state_dict(state);
+  if (shards_) shards_->load_state(optimizer, state);
+  else optimizer.load_state_dict(state);
 }
 
 void DistributedDataParallel::average_in_place(float scale) {
@@ -202,10 +201,11 @@ void DistributedDataParallel::average_in_place(float scale) {
   // First which ranks have each gradient (one small message), so that a rank without one joins
   // with zeros only when another rank has it.
   auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < in_place_.size(); ++i) in_place_flags_[i] = params_[in_place_[i]].has_grad() ? 1.0f : 0.0f;
+  for (std::size_t i = 0; i < in_place_.size(); ++i)
+    in_place_flags_[i] = params_[in_place_[i]].has_grad() ? 1.0f : 0.0f;
   group_.all_reduce_sum(in_place_flags_.data(), in_place_flags_.size());
   for (std::size_t i = 0; i < in_place_.size(); ++i) {
-    if (in_place_flags_[i] == 0.0f) continue;  // no rank has it: it stays without one everywhere
+    if (in_place_flags_[i] == 0.0f) continue;            // no rank has it: it stays without one everywhere
     Array& grad = params_[in_place_[i]].mutable_grad();  // zeros on a rank that had none
     group_.all_reduce_sum(grad.data(), grad.size());
   }

@@ -37,10 +37,11 @@ void broadcast_parameters(const ProcessGroup& group, Module& module, int root = 
 /// Where the time of the last average_gradients() (and, sharded, gather_parameters()) went, in
 /// milliseconds.
 struct AllReduceTimes {
-  double pack_ms = 0;        ///< copying small gradients into the flat buckets (sharded: also values into shards)
-  double all_reduce_ms = 0;  ///< MPI_Allreduce (sharded: MPI_Reduce_scatter): the transfer, and waiting for slower ranks
-  double unpack_ms = 0;      ///< scaling by 1/world_size (and copying the buckets back)
-  double buffers_ms = 0;     ///< broadcasting rank 0's buffers
+  double pack_ms = 0;  ///< copying small gradients into the flat buckets (sharded: also values into shards)
+  double all_reduce_ms =
+      0;                  ///< MPI_Allreduce (sharded: MPI_Reduce_scatter): the transfer, and waiting for slower ranks
+  double unpack_ms = 0;   ///< scaling by 1/world_size (and copying the buckets back)
+  double buffers_ms = 0;  ///< broadcasting rank 0's buffers
   double all_gather_ms = 0;  ///< sharded only: MPI_Allgatherv of the updated parameters
 };
 
@@ -49,13 +50,19 @@ struct AllReduceTimes {
 class DataParallelOptions {
  public:
   /// Small gradients travel in buckets of about this many MB (PyTorch's default: 25).
-  DataParallelOptions& bucket_cap_mb(double mb) { bucket_cap_mb_ = mb; return *this; }
+  DataParallelOptions& bucket_cap_mb(double mb) {
+    bucket_cap_mb_ = mb;
+    return *this;
+  }
   double bucket_cap_mb() const { return bucket_cap_mb_; }
   /// Sharded optimizer step (ZeRO stage 1): the gradients are reduce-scattered, each rank's
   /// optimizer updates only its part of every parameter, and the parts are all-gathered. The
   /// same bytes travel as with the all-reduce; each rank does 1/N of the optimizer's work and
   /// holds 1/N of its state. Off (the default): every rank all-reduces and updates everything.
-  DataParallelOptions& shard_optimizer(bool on) { shard_optimizer_ = on; return *this; }
+  DataParallelOptions& shard_optimizer(bool on) {
+    shard_optimizer_ = on;
+    return *this;
+  }
   bool shard_optimizer() const { return shard_optimizer_; }
 
  private:
@@ -160,10 +167,10 @@ class DistributedDataParallel {
   std::vector<Tensor> params_;
   std::vector<Tensor> buffers_;  // broadcast from rank 0 after each step
   std::vector<Bucket> buckets_;
-  std::vector<std::size_t> in_place_;  // indices into params_ of the large gradients, reverse order
-  std::vector<float> in_place_flags_;  // how many ranks have each of them, summed in one message
+  std::vector<std::size_t> in_place_;                // indices into params_ of the large gradients, reverse order
+  std::vector<float> in_place_flags_;                // how many ranks have each of them, summed in one message
   std::unique_ptr<detail::OptimizerShards> shards_;  // sharded only; then buckets_ and in_place_ stay empty
-  bool gather_pending_ = false;  // sharded: average_gradients() ran, gather_parameters() not yet
+  bool gather_pending_ = false;                      // sharded: average_gradients() ran, gather_parameters() not yet
   AllReduceTimes times_;
 };
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "xtgrad/core/detail/check.hpp"
@@ -23,8 +23,8 @@ constexpr std::size_t kMaxCount = std::size_t{1} << 30;
 
 // Where each rank's part starts in the full buffer, for the v-collectives.
 std::vector<int> displacements(const std::vector<int>& counts, int world_size, const char* op) {
-  XTGRAD_CHECK(counts.size() == static_cast<std::size_t>(world_size), op, "expected one count per rank (",
-               world_size, "), got ", counts.size());
+  XTGRAD_CHECK(counts.size() == static_cast<std::size_t>(world_size), op, "expected one count per rank (", world_size,
+               "), got ", counts.size());
   std::vector<int> displs(counts.size());
   long long total = 0;
   for (std::size_t r = 0; r < counts.size(); ++r) {
@@ -47,7 +47,8 @@ ProcessGroup::ProcessGroup() {
     // MPI_Init's failures cannot be turned into return codes (no communicator exists yet);
     // Open MPI prints why (no mpirun, no runtime) before returning or aborting.
     if (MPI_Init(nullptr, nullptr) != MPI_SUCCESS)
-      throw std::runtime_error("ProcessGroup: MPI_Init failed; start the program with mpirun (Open MPI: apt-get install openmpi-bin)");
+      throw std::runtime_error(
+          "ProcessGroup: MPI_Init failed; start the program with mpirun (Open MPI: apt-get install openmpi-bin)");
     owns_mpi_ = true;
   }
   // Our own communicator: our messages never match the application's, and the error handler
@@ -115,7 +116,8 @@ std::vector<std::uint64_t> ProcessGroup::all_gather(std::uint64_t value) const {
 }
 
 void ProcessGroup::broadcast(float* data, std::size_t count, int root) const {
-  XTGRAD_CHECK(root >= 0 && root < world_size_, "broadcast", "root must be a rank in [0, ", world_size_, "), got ", root);
+  XTGRAD_CHECK(root >= 0 && root < world_size_, "broadcast", "root must be a rank in [0, ", world_size_, "), got ",
+               root);
   for (std::size_t done = 0; done < count; done += kMaxCount) {
     int n = static_cast<int>(std::min(kMaxCount, count - done));
     check(MPI_Bcast(data + done, n, MPI_FLOAT, root, as_comm(comm_)), "MPI_Bcast");

@@ -29,13 +29,13 @@ DistributedSampler::DistributedSampler(std::size_t dataset_size, int num_replica
                                        std::uint64_t seed, bool drop_last)
     : dataset_size_(dataset_size), num_replicas_(num_replicas), rank_(rank), shuffle_(shuffle), drop_last_(drop_last) {
   XTGRAD_CHECK(num_replicas > 0, "DistributedSampler", "num_replicas must be positive, got ", num_replicas);
-  XTGRAD_CHECK(rank >= 0 && rank < num_replicas, "DistributedSampler", "rank must be in [0, ", num_replicas,
-               "), got ", rank);
+  XTGRAD_CHECK(rank >= 0 && rank < num_replicas, "DistributedSampler", "rank must be in [0, ", num_replicas, "), got ",
+               rank);
   auto replicas = static_cast<std::size_t>(num_replicas);
   // PyTorch: drop_last keeps floor(n / replicas) rows per rank, otherwise ceil(n / replicas).
   num_samples_ = drop_last ? dataset_size / replicas : (dataset_size + replicas - 1) / replicas;
-  XTGRAD_CHECK(num_samples_ > 0 || dataset_size == 0, "DistributedSampler", "drop_last leaves no rows: ",
-               dataset_size, " rows for ", num_replicas, " ranks");
+  XTGRAD_CHECK(num_samples_ > 0 || dataset_size == 0, "DistributedSampler", "drop_last leaves no rows: ", dataset_size,
+               " rows for ", num_replicas, " ranks");
   state_.seed = seed;
 }
 

@@ -21,7 +21,7 @@ struct SamplerState {
   std::uint64_t seed = 0;
   std::int64_t epoch = 0;
 };
-Value to_value(const SamplerState& state);                ///< {"seed": ..., "epoch": ...}
+Value to_value(const SamplerState& state);                  ///< {"seed": ..., "epoch": ...}
 SamplerState sampler_state_from_value(const Value& value);  ///< throws std::invalid_argument on a bad value
 
 class DistributedSampler {
@@ -32,8 +32,8 @@ class DistributedSampler {
   /// (PyTorch's default) pads the order by repeating its first indices, so a few rows are seen
   /// twice; drop_last = true drops the order's tail, so a few rows are not seen that epoch.
   /// Rank r takes positions r, r + num_replicas, r + 2·num_replicas, ... of the order.
-  DistributedSampler(std::size_t dataset_size, int num_replicas, int rank, bool shuffle = true,
-                     std::uint64_t seed = 0, bool drop_last = false);
+  DistributedSampler(std::size_t dataset_size, int num_replicas, int rank, bool shuffle = true, std::uint64_t seed = 0,
+                     bool drop_last = false);
 
   /// Call at the start of every epoch, on every rank alike, or each epoch repeats the first order.
   void set_epoch(std::int64_t epoch) { state_.epoch = epoch; }

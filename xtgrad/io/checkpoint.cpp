@@ -35,8 +35,12 @@ struct Restore {
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   if (!c.model) throw std::invalid_argument("save_checkpoint: a checkpoint needs a model");
   Json schedulers = Json::array();
-  for (const Scheduler* s : c.schedulers) schedulers.push_back({{"type", s->type_name()}, {"state", to_json(s->state_dict())}});
-  Json j = {{"format", kFormat}, {"version", kVersion}, {"epoch", c.epoch}, {"step", c.step},
+  for (const Scheduler* s : c.schedulers)
+    schedulers.push_back({{"type", s->type_name()}, {"state", to_json(s->state_dict())}});
+  Json j = {{"format", kFormat},
+            {"version", kVersion},
+            {"epoch", c.epoch},
+            {"step", c.step},
             {"weights", weights_to_json(*c.model)}};
   if (c.optimizer) j["optimizer"] = {{"type", c.optimizer->type_name()}, {"state", to_json(c.optimizer->state_dict())}};
   j["schedulers"] = schedulers;
@@ -52,19 +56,22 @@ void load_checkpoint(const std::string& path, Checkpoint& c) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
     reject("\"format\" must be \"xtgrad-checkpoint\"");
   if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] != kVersion)
-    reject("\"version\" must be the number 2, got " + (j.contains("version") ? j["version"].dump() : std::string("nothing")) +
+    reject("\"version\" must be the number 2, got " +
+           (j.contains("version") ? j["version"].dump() : std::string("nothing")) +
            " (checkpoints of version 1, written before optimizers had parameter groups, cannot be resumed)");
 
   // Everything the file must hold for these objects, checked before anything changes.
   std::vector<std::string> problems;
   for (const char* key : {"epoch", "step"})
-    if (!j.contains(key) || !j[key].is_number_integer()) problems.push_back(std::string("\"") + key + "\" must be an integer");
+    if (!j.contains(key) || !j[key].is_number_integer())
+      problems.push_back(std::string("\"") + key + "\" must be an integer");
   if (!j.contains("weights")) problems.push_back("\"weights\" is missing");
   std::optional<Value> optimizer_state;
   if (c.optimizer) {
     const Json* part = j.contains("optimizer") ? &j["optimizer"] : nullptr;
     if (!part || type_of(*part) != c.optimizer->type_name())
-      problems.push_back("the checkpoint holds " + (part ? type_of(*part).empty() ? "no valid" : type_of(*part) : "no") +
+      problems.push_back("the checkpoint holds " +
+                         (part ? type_of(*part).empty() ? "no valid" : type_of(*part) : "no") +
                          " optimizer state but the optimizer is " + c.optimizer->type_name());
     else if (!part->contains("state")) problems.push_back("optimizer.state is missing");
     else try {

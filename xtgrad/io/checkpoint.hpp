@@ -9,9 +9,9 @@
 
 #include "xtgrad/core/export.hpp"
 #include "xtgrad/core/random.hpp"
+#include "xtgrad/io/weights.hpp"
 #include "xtgrad/optim/optimizer.hpp"
 #include "xtgrad/optim/scheduler.hpp"
-#include "xtgrad/io/weights.hpp"
 
 XTGRAD_API_BEGIN
 

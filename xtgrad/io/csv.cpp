@@ -120,8 +120,9 @@ bool CsvReader::fetch(std::string& line, std::size_t& number) {
     return true;
   }
   if (!std::getline(in_, line)) {
-    if (in_.bad()) throw std::runtime_error("cannot read '" + source_ + "': reading failed after line " +
-                                            std::to_string(lines_read_));
+    if (in_.bad())
+      throw std::runtime_error("cannot read '" + source_ + "': reading failed after line " +
+                               std::to_string(lines_read_));
     return false;
   }
   number = ++lines_read_;

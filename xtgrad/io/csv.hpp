@@ -25,8 +25,8 @@ struct CsvOptions {
 };
 
 struct CsvTable {
-  Array values;                      ///< [rows, columns]
-  std::vector<std::string> header;   ///< column names when a header line was skipped
+  Array values;                     ///< [rows, columns]
+  std::vector<std::string> header;  ///< column names when a header line was skipped
 };
 
 /// Reads a table of numbers from a stream a chunk of rows at a time, so a file of any size

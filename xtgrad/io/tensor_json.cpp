@@ -29,11 +29,13 @@ bool read_tensor(const Json& entry, const std::string& what, const Shape* expect
   if (!entry.contains("shape") || !entry["shape"].is_array()) return problem("\"shape\" must be an array");
   Shape shape;
   for (const Json& d : entry["shape"]) {
-    if (!d.is_number_unsigned()) return problem("\"shape\" must hold non-negative integers, got " + entry["shape"].dump());
+    if (!d.is_number_unsigned())
+      return problem("\"shape\" must hold non-negative integers, got " + entry["shape"].dump());
     shape.push_back(d.get<std::size_t>());
   }
   if (!entry.contains("dtype") || entry["dtype"] != "float32")
-    return problem("\"dtype\" must be \"float32\", got " + (entry.contains("dtype") ? entry["dtype"].dump() : "nothing"));
+    return problem("\"dtype\" must be \"float32\", got " +
+                   (entry.contains("dtype") ? entry["dtype"].dump() : "nothing"));
   // Compared with what the model expects before anything is allocated, so a file claiming a
   // huge shape is rejected for that.
   if (expected && shape != *expected)
@@ -50,15 +52,16 @@ bool read_tensor(const Json& entry, const std::string& what, const Shape* expect
     count *= d;
   }
   if (!fits || data.size() != count)
-    return problem("\"data\" has " + std::to_string(data.size()) + " values but shape " + shape_str(shape) +
-                   " needs " + (fits ? std::to_string(count) : "more"));
+    return problem("\"data\" has " + std::to_string(data.size()) + " values but shape " + shape_str(shape) + " needs " +
+                   (fits ? std::to_string(count) : "more"));
   out = Array::from_shape(shape);
   for (std::size_t i = 0; i < count; ++i) {
     const Json& v = data[i];
     if (!v.is_number()) return problem("data[" + std::to_string(i) + "] is not a number (got " + v.dump() + ")");
     double d = v.get<double>();
     float f = static_cast<float>(d);
-    if (!std::isfinite(f)) return problem("data[" + std::to_string(i) + "] is not a finite float32 (got " + v.dump() + ")");
+    if (!std::isfinite(f))
+      return problem("data[" + std::to_string(i) + "] is not a finite float32 (got " + v.dump() + ")");
     out.data()[i] = f;
   }
   return true;
@@ -70,7 +73,9 @@ Json tensor_to_json(const Array& value) {
   Json data = Json::array();
   data.get_ref<Json::array_t&>().reserve(value.size());
   for (float v : value) data.push_back(compact(v));
-  return {{"shape", Shape(value.shape().begin(), value.shape().end())}, {"dtype", "float32"}, {"data", std::move(data)}};
+  return {{"shape", Shape(value.shape().begin(), value.shape().end())},
+          {"dtype", "float32"},
+          {"data", std::move(data)}};
 }
 
 bool looks_like_tensor(const Json& entry) {

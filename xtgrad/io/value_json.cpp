@@ -26,7 +26,8 @@ Value read(const Json& json, const std::string& where, std::vector<std::string>&
     case Json::value_t::string: return Value(json.get<std::string>());
     case Json::value_t::array: {
       Value list = Value::list();
-      for (std::size_t i = 0; i < json.size(); ++i) list.push_back(read(json[i], where + "[" + std::to_string(i) + "]", problems));
+      for (std::size_t i = 0; i < json.size(); ++i)
+        list.push_back(read(json[i], where + "[" + std::to_string(i) + "]", problems));
       return list;
     }
     case Json::value_t::object: {
@@ -38,9 +39,7 @@ Value read(const Json& json, const std::string& where, std::vector<std::string>&
       for (const auto& item : json.items()) dict[item.key()] = read(item.value(), where + "." + item.key(), problems);
       return dict;
     }
-    default:
-      problems.push_back(where + ": binary or unknown JSON values are not supported");
-      return Value();
+    default: problems.push_back(where + ": binary or unknown JSON values are not supported"); return Value();
   }
 }
 

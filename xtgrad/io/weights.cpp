@@ -8,10 +8,10 @@
 #include <stdexcept>
 
 #include "xtgrad/core/allocator.hpp"
-#include "xtgrad/layers/registry.hpp"
 #include "xtgrad/io/detail/atomic_file.hpp"
 #include "xtgrad/io/tensor_json.hpp"
 #include "xtgrad/io/value_json.hpp"
+#include "xtgrad/layers/registry.hpp"
 
 namespace xtgrad {
 namespace {
@@ -66,8 +66,11 @@ Json describe_architecture(const Module& module) { return to_json(describe(modul
 Json weights_to_json(const Module& module, const Json& metadata) {
   Json parameters = Json::object();
   for (const auto& [name, tensor] : module.state_dict()) parameters[name] = tensor_to_json(tensor.value());
-  return {{"format", kFormat}, {"version", kVersion}, {"model", describe_architecture(module)},
-          {"parameters", parameters}, {"metadata", metadata.is_null() ? Json::object() : metadata}};
+  return {{"format", kFormat},
+          {"version", kVersion},
+          {"model", describe_architecture(module)},
+          {"parameters", parameters},
+          {"metadata", metadata.is_null() ? Json::object() : metadata}};
 }
 
 void save_weights(const Module& module, const std::string& path, const Json& metadata) {
@@ -82,7 +85,8 @@ void load_weights_json(Module& module, const Json& weights, bool strict, const s
   NamedTensors expected = module.state_dict();
   for (auto& [name, tensor] : expected) {
     if (!stored.contains(name)) {
-      if (strict) problems.push_back("missing parameter '" + name + "' (expected shape " + shape_str(tensor.shape()) + ")");
+      if (strict)
+        problems.push_back("missing parameter '" + name + "' (expected shape " + shape_str(tensor.shape()) + ")");
       continue;
     }
     Array value;

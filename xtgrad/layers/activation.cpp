@@ -12,7 +12,8 @@ namespace xtgrad {
 namespace {
 
 double finite(const char* type, const char* name, double v) {
-  if (!std::isfinite(v)) throw std::invalid_argument(std::string(type) + ": " + name + " must be finite, got " + std::to_string(v));
+  if (!std::isfinite(v))
+    throw std::invalid_argument(std::string(type) + ": " + name + " must be finite, got " + std::to_string(v));
   return v;
 }
 
@@ -63,7 +64,8 @@ Tensor GELU::forward(const Tensor& input) {
 Value GELU::config() const { return dict_of({{"approximate", approximate}}); }
 std::string GELU::extra_repr() const { return "approximate='" + approximate + "'"; }
 
-Softplus::Softplus(double b, double t) : beta(finite("Softplus", "beta", b)), threshold(finite("Softplus", "threshold", t)) {
+Softplus::Softplus(double b, double t)
+    : beta(finite("Softplus", "beta", b)), threshold(finite("Softplus", "threshold", t)) {
   if (beta == 0.0) throw std::invalid_argument("Softplus: beta must be non-zero");
 }
 std::shared_ptr<Softplus> Softplus::from_config(const Value& c) {
@@ -75,7 +77,8 @@ Tensor Softplus::forward(const Tensor& input) {
 Value Softplus::config() const { return dict_of({{"beta", beta}, {"threshold", threshold}}); }
 std::string Softplus::extra_repr() const { return option("beta", beta) + ", " + option("threshold", threshold); }
 
-Hardtanh::Hardtanh(double lo, double hi) : min_val(finite("Hardtanh", "min_val", lo)), max_val(finite("Hardtanh", "max_val", hi)) {
+Hardtanh::Hardtanh(double lo, double hi)
+    : min_val(finite("Hardtanh", "min_val", lo)), max_val(finite("Hardtanh", "max_val", hi)) {
   if (min_val > max_val)
     throw std::invalid_argument("Hardtanh: min_val " + std::to_string(min_val) + " must not exceed max_val " +
                                 std::to_string(max_val));

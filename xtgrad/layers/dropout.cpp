@@ -15,7 +15,9 @@ Dropout::Dropout(double probability, std::shared_ptr<Generator> gen) : p(probabi
     throw std::invalid_argument("Dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
 }
 
-std::shared_ptr<Dropout> Dropout::from_config(const Value& c) { return std::make_shared<Dropout>(c.get_real_or("p", 0.5)); }
+std::shared_ptr<Dropout> Dropout::from_config(const Value& c) {
+  return std::make_shared<Dropout>(c.get_real_or("p", 0.5));
+}
 
 Tensor Dropout::forward(const Tensor& input) {
   return dropout(input, static_cast<float>(p), is_training(), generator ? *generator : default_generator());

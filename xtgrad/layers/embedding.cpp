@@ -31,7 +31,8 @@ Embedding::Embedding(const EmbeddingOptions& options) : Embedding(options, defau
 Embedding::Embedding(std::size_t n, std::size_t d) : Embedding(EmbeddingOptions(n, d)) {}
 
 Embedding::Embedding(const EmbeddingOptions& options, Generator& gen)
-    : num_embeddings(options.num_embeddings()), embedding_dim(options.embedding_dim()),
+    : num_embeddings(options.num_embeddings()),
+      embedding_dim(options.embedding_dim()),
       padding_idx(normalized_padding(options)) {
   weight = register_parameter("weight", randn({num_embeddings, embedding_dim}, gen));
   if (padding_idx) {
@@ -46,7 +47,8 @@ std::shared_ptr<Embedding> Embedding::from_pretrained(const Tensor& weights, boo
     throw std::invalid_argument("Embedding::from_pretrained: expected weights [num_embeddings, embedding_dim], got " +
                                 shape_str(weights.shape()));
   Generator unused;  // the random init is overwritten at once
-  auto e = std::make_shared<Embedding>(EmbeddingOptions(weights.size(0), weights.size(1)).padding_idx(padding_idx), unused);
+  auto e =
+      std::make_shared<Embedding>(EmbeddingOptions(weights.size(0), weights.size(1)).padding_idx(padding_idx), unused);
   e->weight.copy_(weights.value());  // as PyTorch, the padding row keeps the given values
   e->weight.requires_grad_(!freeze);
   return e;
@@ -54,10 +56,12 @@ std::shared_ptr<Embedding> Embedding::from_pretrained(const Tensor& weights, boo
 
 std::shared_ptr<Embedding> Embedding::from_config(const Value& c) {
   std::optional<std::int64_t> padding;
-  if (c.contains("padding_idx") && !c.at("padding_idx").is_null()) padding = c.get_int_in("padding_idx", -kMaxSize, kMaxSize);
-  auto e = std::make_shared<Embedding>(EmbeddingOptions(static_cast<std::size_t>(c.get_int_in("num_embeddings", 1, kMaxSize)),
-                                                        static_cast<std::size_t>(c.get_int_in("embedding_dim", 1, kMaxSize)))
-                                           .padding_idx(padding));
+  if (c.contains("padding_idx") && !c.at("padding_idx").is_null())
+    padding = c.get_int_in("padding_idx", -kMaxSize, kMaxSize);
+  auto e = std::make_shared<Embedding>(
+      EmbeddingOptions(static_cast<std::size_t>(c.get_int_in("num_embeddings", 1, kMaxSize)),
+                       static_cast<std::size_t>(c.get_int_in("embedding_dim", 1, kMaxSize)))
+          .padding_idx(padding));
   if (c.get_bool_or("freeze", false)) e->weight.requires_grad_(false);
   return e;
 }

@@ -15,7 +15,10 @@ namespace xtgrad {
 struct EmbeddingOptions {
   EmbeddingOptions(std::size_t num_embeddings, std::size_t embedding_dim)
       : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
-  EmbeddingOptions& padding_idx(std::optional<std::int64_t> v) { padding_idx_ = v; return *this; }
+  EmbeddingOptions& padding_idx(std::optional<std::int64_t> v) {
+    padding_idx_ = v;
+    return *this;
+  }
   std::size_t num_embeddings() const { return num_embeddings_; }
   std::size_t embedding_dim() const { return embedding_dim_; }
   std::optional<std::int64_t> padding_idx() const { return padding_idx_; }

@@ -28,8 +28,7 @@ GRU::GRU(const GRUOptions& options, Generator& gen) : RecurrentStack("GRU", 3, o
 
 std::shared_ptr<GRU> GRU::from_config(const Value& config) { return std::make_shared<GRU>(options_from(config)); }
 
-std::vector<Tensor> GRU::run_layer(const Tensor& x, const std::vector<Tensor>& state, std::size_t index,
-                                   bool reverse) {
+std::vector<Tensor> GRU::run_layer(const Tensor& x, const std::vector<Tensor>& state, std::size_t index, bool reverse) {
   std::optional<Tensor> b_ih, b_hh;
   if (has_bias) b_ih = bias_ih[index], b_hh = bias_hh[index];
   GRULayerResult r = gru_layer(x, state[0], weight_ih[index], weight_hh[index], b_ih, b_hh, reverse);

@@ -25,7 +25,8 @@ Linear::Linear(const LinearOptions& options) : Linear(options, default_generator
 
 Linear::Linear(std::size_t in, std::size_t out, bool bias) : Linear(LinearOptions(in, out).bias(bias)) {}
 
-Linear::Linear(std::size_t in, std::size_t out, bool bias, Generator& gen) : Linear(LinearOptions(in, out).bias(bias), gen) {}
+Linear::Linear(std::size_t in, std::size_t out, bool bias, Generator& gen)
+    : Linear(LinearOptions(in, out).bias(bias), gen) {}
 
 Linear::Linear(const LinearOptions& options, Generator& gen)
     : in_features(checked(options.in_features(), options.out_features())),

@@ -11,8 +11,12 @@ namespace xtgrad {
 
 /// LinearOptions(in, out).bias(false), as PyTorch's C++ frontend.
 struct LinearOptions {
-  LinearOptions(std::size_t in_features, std::size_t out_features) : in_features_(in_features), out_features_(out_features) {}
-  LinearOptions& bias(bool on) { bias_ = on; return *this; }
+  LinearOptions(std::size_t in_features, std::size_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+  LinearOptions& bias(bool on) {
+    bias_ = on;
+    return *this;
+  }
   std::size_t in_features() const { return in_features_; }
   std::size_t out_features() const { return out_features_; }
   bool bias() const { return bias_; }
@@ -40,8 +44,8 @@ class Linear : public Module {
   std::optional<InputSpec> input_spec() const override { return InputSpec{in_features, false}; }
 
   std::size_t in_features, out_features;
-  Tensor weight;   // [out, in]
-  Tensor bias;     // [out]; unregistered (and unused) without bias
+  Tensor weight;  // [out, in]
+  Tensor bias;    // [out]; unregistered (and unused) without bias
   bool has_bias;
 
  protected:

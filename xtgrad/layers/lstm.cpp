@@ -63,7 +63,8 @@ LSTMClassifier::LSTMClassifier(std::size_t in, std::size_t hidden, std::size_t l
     : LSTMClassifier(in, hidden, layers, default_generator()) {}
 
 LSTMClassifier::LSTMClassifier(std::size_t in, std::size_t hidden, std::size_t layers, Generator& gen)
-    : lstm(register_module("lstm", std::make_shared<LSTM>(LSTMOptions(in, hidden).num_layers(layers).batch_first(true), gen))),
+    : lstm(register_module("lstm",
+                           std::make_shared<LSTM>(LSTMOptions(in, hidden).num_layers(layers).batch_first(true), gen))),
       fc(register_module("fc", std::make_shared<Linear>(hidden, 1, true, gen))) {}
 
 std::shared_ptr<LSTMClassifier> LSTMClassifier::from_config(const Value& config) {

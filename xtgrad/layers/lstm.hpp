@@ -34,8 +34,8 @@ class LSTMCell : public RecurrentCell {
 };
 
 struct LSTMOutput {
-  Tensor output;      ///< every h_t of the last layer: [T, B, D·H], or [B, T, D·H] with batch_first
-  LSTMState state;    ///< (h_n, c_n), each [num_layers · D, B, H]: layer by layer, forward then reverse
+  Tensor output;    ///< every h_t of the last layer: [T, B, D·H], or [B, T, D·H] with batch_first
+  LSTMState state;  ///< (h_n, c_n), each [num_layers · D, B, H]: layer by layer, forward then reverse
 };
 
 /// Stacked, optionally bidirectional LSTM (D = 2 directions with bidirectional, else 1). Per

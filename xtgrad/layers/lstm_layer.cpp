@@ -61,7 +61,8 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
   values.push_back(std::move(output));
   values.push_back(std::move(h_n));
   values.push_back(std::move(c_n));
-  auto backward = [steps, batch, H, G, reverse, gates = std::move(gates), cells = std::move(cells)](BackwardContext& ctx) {
+  auto backward = [steps, batch, H, G, reverse, gates = std::move(gates),
+                   cells = std::move(cells)](BackwardContext& ctx) {
     const Array* d_out = ctx.grad(0);
     const Array* d_hn = ctx.grad(1);
     const Array* d_cn = ctx.grad(2);
@@ -78,7 +79,8 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
       const float* d_out_t = d_out ? d_out->data() + t * batch * H : nullptr;
       for (std::size_t b = 0; b < batch; ++b)
         detail::simd_kernels().lstm_cell_backward(act + b * G, c + b * H, c_prev + b * H, dh.data() + b * H,
-                                                  d_out_t ? d_out_t + b * H : nullptr, dc.data() + b * H, da + b * G, H);
+                                                  d_out_t ? d_out_t + b * H : nullptr, dc.data() + b * H, da + b * G,
+                                                  H);
       // dh_{t−1} [B, H] = d_pre_t [B, 4H] @ W_hh [4H, H]
       gemm(false, false, batch, H, G, 1.0f, da, G, ctx.input(4).data(), H, 0.0f, dh.data(), H);
     }

@@ -35,7 +35,7 @@ class Module {
  public:
   Module() = default;
   virtual ~Module() = default;
-  Module(const Module&) = delete;             // parameters are handles: a copy would alias them
+  Module(const Module&) = delete;  // parameters are handles: a copy would alias them
   Module& operator=(const Module&) = delete;
 
   /// The single-input forward pass. Modules whose forward takes more (LSTM) also offer their own.
@@ -59,10 +59,10 @@ class Module {
   /// key; on error nothing changes.
   void load_state_dict(const NamedTensors& state, bool strict = true);
 
-  void train(bool on = true);   ///< sets training mode here and in every child
+  void train(bool on = true);  ///< sets training mode here and in every child
   void eval() { train(false); }
   bool is_training() const { return training_; }
-  void zero_grad();             ///< drops every parameter's gradient
+  void zero_grad();  ///< drops every parameter's gradient
 
   /// The type as PyTorch names it ("Linear", "Sequential"); the name it is registered under
   /// for rebuilding from a file (register_module_type).
@@ -85,7 +85,8 @@ class Module {
   /// Registers state that is not trained (running statistics, say). A persistent buffer is
   /// part of state_dict() and so of every saved file; a non-persistent one is not.
   Tensor register_buffer(const std::string& name, Tensor buffer, bool persistent = true);
-  /// Registers a child and returns it with its own type: `fc = register_module("fc", std::make_shared<Linear>(16, 1));`.
+  /// Registers a child and returns it with its own type: `fc = register_module("fc", std::make_shared<Linear>(16,
+  /// 1));`.
   template <class M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> child) {
     add_child(name, child);

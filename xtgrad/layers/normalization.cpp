@@ -15,7 +15,8 @@ constexpr std::int64_t kMaxSize = std::int64_t{1} << 24;
 
 double checked_eps(const char* type, double eps) {
   if (!(eps >= 0.0 && std::isfinite(eps)))
-    throw std::invalid_argument(std::string(type) + ": eps must be finite and non-negative, got " + std::to_string(eps));
+    throw std::invalid_argument(std::string(type) + ": eps must be finite and non-negative, got " +
+                                std::to_string(eps));
   return eps;
 }
 
@@ -106,12 +107,14 @@ BatchNorm1d::BatchNorm1d(const BatchNormOptions& opts) : options(opts) {
 
 std::shared_ptr<BatchNorm1d> BatchNorm1d::from_config(const Value& c) {
   std::optional<double> momentum = 0.1;
-  if (c.contains("momentum")) momentum = c.at("momentum").is_null() ? std::nullopt : std::optional<double>(c.get_real("momentum"));
-  return std::make_shared<BatchNorm1d>(BatchNormOptions(static_cast<std::size_t>(c.get_int_in("num_features", 1, kMaxSize)))
-                                           .eps(c.get_real_or("eps", 1e-5))
-                                           .momentum(momentum)
-                                           .affine(c.get_bool_or("affine", true))
-                                           .track_running_stats(c.get_bool_or("track_running_stats", true)));
+  if (c.contains("momentum"))
+    momentum = c.at("momentum").is_null() ? std::nullopt : std::optional<double>(c.get_real("momentum"));
+  return std::make_shared<BatchNorm1d>(
+      BatchNormOptions(static_cast<std::size_t>(c.get_int_in("num_features", 1, kMaxSize)))
+          .eps(c.get_real_or("eps", 1e-5))
+          .momentum(momentum)
+          .affine(c.get_bool_or("affine", true))
+          .track_running_stats(c.get_bool_or("track_running_stats", true)));
 }
 
 // The buffers may come from a file: a count that is not a whole number (or is negative) would make
@@ -125,9 +128,10 @@ void BatchNorm1d::check_running_statistics(float batches, bool training) const {
   const Array& var = running_var.value();
   for (std::size_t k = 0; k < var.size(); ++k)
     if (!std::isfinite(mean.data()[k]) || !(var.data()[k] >= 0.0f) || !std::isfinite(var.data()[k]))
-      throw std::invalid_argument("BatchNorm1d: running_mean[" + std::to_string(k) + "] = " +
-                                  std::to_string(mean.data()[k]) + " and running_var[" + std::to_string(k) + "] = " +
-                                  std::to_string(var.data()[k]) + ": the mean must be finite and the variance finite "
+      throw std::invalid_argument("BatchNorm1d: running_mean[" + std::to_string(k) +
+                                  "] = " + std::to_string(mean.data()[k]) + " and running_var[" + std::to_string(k) +
+                                  "] = " + std::to_string(var.data()[k]) +
+                                  ": the mean must be finite and the variance finite "
                                   "and >= 0");
 }
 
@@ -142,7 +146,9 @@ Tensor BatchNorm1d::forward(const Tensor& input) {
   float& batches = num_batches_tracked.mutable_value().data()[0];
   if (tracking) check_running_statistics(batches, is_training());
   // Without a momentum, running = the average of every batch so far: factor 1/count, this one included.
-  double factor = options.momentum() ? *options.momentum() : counting ? 1.0 / (static_cast<double>(batches) + 1.0) : 0.0;
+  double factor = options.momentum() ? *options.momentum()
+                  : counting         ? 1.0 / (static_cast<double>(batches) + 1.0)
+                                     : 0.0;
   std::optional<Tensor> rm, rv, w, b;
   if (tracking) rm = running_mean, rv = running_var;
   if (options.affine()) w = weight, b = bias;

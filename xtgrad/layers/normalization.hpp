@@ -13,9 +13,18 @@ namespace xtgrad {
 /// LayerNormOptions({8}).eps(1e-6).bias(false), as PyTorch's C++ frontend.
 struct LayerNormOptions {
   LayerNormOptions(Shape normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
-  LayerNormOptions& eps(double v) { eps_ = v; return *this; }
-  LayerNormOptions& elementwise_affine(bool on) { elementwise_affine_ = on; return *this; }
-  LayerNormOptions& bias(bool on) { bias_ = on; return *this; }
+  LayerNormOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  LayerNormOptions& elementwise_affine(bool on) {
+    elementwise_affine_ = on;
+    return *this;
+  }
+  LayerNormOptions& bias(bool on) {
+    bias_ = on;
+    return *this;
+  }
   const Shape& normalized_shape() const { return normalized_shape_; }
   double eps() const { return eps_; }
   bool elementwise_affine() const { return elementwise_affine_; }
@@ -48,10 +57,22 @@ class LayerNorm : public Module {
 /// BatchNormOptions(16).momentum(std::nullopt) for a cumulative moving average.
 struct BatchNormOptions {
   BatchNormOptions(std::size_t num_features) : num_features_(num_features) {}
-  BatchNormOptions& eps(double v) { eps_ = v; return *this; }
-  BatchNormOptions& momentum(std::optional<double> v) { momentum_ = v; return *this; }
-  BatchNormOptions& affine(bool on) { affine_ = on; return *this; }
-  BatchNormOptions& track_running_stats(bool on) { track_running_stats_ = on; return *this; }
+  BatchNormOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  BatchNormOptions& momentum(std::optional<double> v) {
+    momentum_ = v;
+    return *this;
+  }
+  BatchNormOptions& affine(bool on) {
+    affine_ = on;
+    return *this;
+  }
+  BatchNormOptions& track_running_stats(bool on) {
+    track_running_stats_ = on;
+    return *this;
+  }
   std::size_t num_features() const { return num_features_; }
   double eps() const { return eps_; }
   std::optional<double> momentum() const { return momentum_; }
@@ -82,8 +103,8 @@ class BatchNorm1d : public Module {
   std::optional<InputSpec> input_spec() const override;
 
   const BatchNormOptions options;
-  Tensor weight, bias;                                          // [C], when affine
-  Tensor running_mean, running_var, num_batches_tracked;        // [C], [C], [] when tracked
+  Tensor weight, bias;                                    // [C], when affine
+  Tensor running_mean, running_var, num_batches_tracked;  // [C], [C], [] when tracked
 
  protected:
   std::string extra_repr() const override;

@@ -152,7 +152,8 @@ RecurrentStack::Result RecurrentStack::run(const Tensor& input, const std::vecto
     x = directions == 1 ? outputs[0] : concat(outputs, 2);
     // PyTorch's dropout between layers: on every layer's output but the last, while training.
     if (k + 1 < num_layers && dropout > 0.0 && is_training())
-      x = xtgrad::dropout(x, static_cast<float>(dropout), true, dropout_generator ? *dropout_generator : default_generator());
+      x = xtgrad::dropout(x, static_cast<float>(dropout), true,
+                          dropout_generator ? *dropout_generator : default_generator());
   }
   Result result{x, {}};
   for (auto& component : finals) result.state.push_back(stack(component, 0));

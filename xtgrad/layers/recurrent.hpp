@@ -19,7 +19,10 @@ namespace xtgrad {
 struct RecurrentCellOptions {
   RecurrentCellOptions(std::size_t input_size, std::size_t hidden_size)
       : input_size_(input_size), hidden_size_(hidden_size) {}
-  RecurrentCellOptions& bias(bool on) { bias_ = on; return *this; }
+  RecurrentCellOptions& bias(bool on) {
+    bias_ = on;
+    return *this;
+  }
   std::size_t input_size() const { return input_size_; }
   std::size_t hidden_size() const { return hidden_size_; }
   bool bias() const { return bias_; }
@@ -34,13 +37,29 @@ using GRUCellOptions = RecurrentCellOptions;
 /// LSTMOptions(input_size, hidden_size).num_layers(2).batch_first(true).bidirectional(true)
 /// .dropout(0.2), as PyTorch's C++ frontend; GRUOptions the same.
 struct RecurrentOptions {
-  RecurrentOptions(std::size_t input_size, std::size_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
-  RecurrentOptions& num_layers(std::size_t n) { num_layers_ = n; return *this; }
-  RecurrentOptions& bias(bool on) { bias_ = on; return *this; }
-  RecurrentOptions& batch_first(bool on) { batch_first_ = on; return *this; }
-  RecurrentOptions& bidirectional(bool on) { bidirectional_ = on; return *this; }
+  RecurrentOptions(std::size_t input_size, std::size_t hidden_size)
+      : input_size_(input_size), hidden_size_(hidden_size) {}
+  RecurrentOptions& num_layers(std::size_t n) {
+    num_layers_ = n;
+    return *this;
+  }
+  RecurrentOptions& bias(bool on) {
+    bias_ = on;
+    return *this;
+  }
+  RecurrentOptions& batch_first(bool on) {
+    batch_first_ = on;
+    return *this;
+  }
+  RecurrentOptions& bidirectional(bool on) {
+    bidirectional_ = on;
+    return *this;
+  }
   /// Dropout on the outputs of every layer but the last, in training mode only.
-  RecurrentOptions& dropout(double p) { dropout_ = p; return *this; }
+  RecurrentOptions& dropout(double p) {
+    dropout_ = p;
+    return *this;
+  }
   std::size_t input_size() const { return input_size_; }
   std::size_t hidden_size() const { return hidden_size_; }
   std::size_t num_layers() const { return num_layers_; }
@@ -105,8 +124,7 @@ class RecurrentStack : public Module {
   };
   /// Checks the input ([T, B, I], or [B, T, I] with batch_first) and the initial state (each
   /// component [L·D, B, H], named `state_names` in errors; empty: zeros) and runs every layer.
-  Result run(const Tensor& input, const std::vector<Tensor>& state, std::size_t state_count,
-             const char* state_names);
+  Result run(const Tensor& input, const std::vector<Tensor>& state, std::size_t state_count, const char* state_names);
   /// One layer in one direction as the fused op: x [T, B, in], the initial state's components
   /// [B, H] -> {output [T, B, H], each final component [B, H]}. `index` is k · D + direction.
   virtual std::vector<Tensor> run_layer(const Tensor& x, const std::vector<Tensor>& state, std::size_t index,

@@ -43,8 +43,8 @@ void project_inputs(const Tensor& x, const Tensor& weight_ih, const float* bias,
   gemm(false, true, rows, G, in, 1.0f, x.value().data(), in, weight_ih.value().data(), in, bias ? 1.0f : 0.0f, pre, G);
 }
 
-void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, const float* d_hh,
-                                      std::size_t h0_input, std::size_t weight_input, bool reverse) {
+void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, const float* d_hh, std::size_t h0_input,
+                                      std::size_t weight_input, bool reverse) {
   const Array& x = ctx.input(0);
   const std::size_t steps = x.shape()[0], batch = x.shape()[1], in = x.shape()[2];
   const std::size_t G = ctx.input(weight_input).shape()[0], H = ctx.input(weight_input + 1).shape()[1];

@@ -30,8 +30,8 @@ void project_inputs(const Tensor& x, const Tensor& weight_ih, const float* bias,
 /// passes the same array twice). Inputs of the op: x at 0, h0 at `h0_input`, weight_ih at
 /// `weight_input`, weight_hh right after it, then both biases if any. The hidden states h_t are
 /// the op's output 0; h_{t−1} is the step before in the direction given.
-void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, const float* d_hh,
-                                      std::size_t h0_input, std::size_t weight_input, bool reverse);
+void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, const float* d_hh, std::size_t h0_input,
+                                      std::size_t weight_input, bool reverse);
 
 }  // namespace xtgrad::detail
 

@@ -94,8 +94,8 @@ Value describe(const Module& module) {
 }
 
 std::shared_ptr<Module> build_module(const Value& description) {
-  if (!description.is_dict()) throw std::invalid_argument("a module description must be an object, got " +
-                                                          std::string(description.kind_name()));
+  if (!description.is_dict())
+    throw std::invalid_argument("a module description must be an object, got " + std::string(description.kind_name()));
   std::string type = description.get_string("type");
   ModuleFactory factory;
   {
@@ -107,7 +107,8 @@ std::shared_ptr<Module> build_module(const Value& description) {
   if (!factory)
     throw std::invalid_argument("unknown module type '" + type + "' (registered: " + joined(registered_module_types()) +
                                 "); a module of your own is registered once before loading with "
-                                "xtgrad::register_module_type<" + type + ">(\"" + type + "\")");
+                                "xtgrad::register_module_type<" +
+                                type + ">(\"" + type + "\")");
   std::shared_ptr<Module> module = factory(description);
   if (!module) throw std::logic_error("the factory registered for '" + type + "' returned no module");
   if (module->type_name() != type)

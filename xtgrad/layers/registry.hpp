@@ -24,9 +24,8 @@ using ModuleFactory = std::function<std::shared_ptr<Module>(const Value& descrip
 void register_module_type(const std::string& type, ModuleFactory factory);
 template <class M>
 void register_module_type(const std::string& type) {
-  register_module_type(type, [](const Value& description) -> std::shared_ptr<Module> {
-    return M::from_config(description);
-  });
+  register_module_type(type,
+                       [](const Value& description) -> std::shared_ptr<Module> { return M::from_config(description); });
 }
 /// Every registered type name, sorted.
 std::vector<std::string> registered_module_types();

@@ -36,17 +36,17 @@ SequenceClassifier::SequenceClassifier(const SequenceClassifierOptions& o, Gener
   // Children are created in PyTorch's order (embedding, rnn, norm, fc) so one seed draws the
   // same initial weights as the hand composition of the same modules.
   if (o.num_embeddings())
-    embedding = register_module(
-        "embedding", std::make_shared<Embedding>(EmbeddingOptions(*o.num_embeddings(), o.input_size()).padding_idx(o.padding_idx()), gen));
+    embedding =
+        register_module("embedding",
+                        std::make_shared<Embedding>(
+                            EmbeddingOptions(*o.num_embeddings(), o.input_size()).padding_idx(o.padding_idx()), gen));
   const RecurrentOptions rnn = RecurrentOptions(o.input_size(), o.hidden_size())
                                    .num_layers(o.num_layers())
                                    .batch_first(true)
                                    .bidirectional(o.bidirectional())
                                    .dropout(o.dropout());
-  if (o.cell() == "lstm")
-    lstm = register_module("rnn", std::make_shared<LSTM>(rnn, gen));
-  else
-    gru = register_module("rnn", std::make_shared<GRU>(rnn, gen));
+  if (o.cell() == "lstm") lstm = register_module("rnn", std::make_shared<LSTM>(rnn, gen));
+  else gru = register_module("rnn", std::make_shared<GRU>(rnn, gen));
   const std::size_t width = (o.bidirectional() ? 2 : 1) * o.hidden_size();
   if (o.layer_norm()) norm = register_module("norm", std::make_shared<LayerNorm>(LayerNormOptions({width})));
   if (o.dropout() > 0.0) head_dropout = register_module("head_dropout", std::make_shared<Dropout>(o.dropout()));

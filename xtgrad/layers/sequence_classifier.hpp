@@ -24,17 +24,41 @@ namespace xtgrad {
 struct SequenceClassifierOptions {
   SequenceClassifierOptions(std::size_t input_size, std::size_t hidden_size)
       : input_size_(input_size), hidden_size_(hidden_size) {}
-  SequenceClassifierOptions& num_embeddings(std::optional<std::size_t> v) { num_embeddings_ = v; return *this; }
-  SequenceClassifierOptions& padding_idx(std::optional<std::int64_t> v) { padding_idx_ = v; return *this; }
+  SequenceClassifierOptions& num_embeddings(std::optional<std::size_t> v) {
+    num_embeddings_ = v;
+    return *this;
+  }
+  SequenceClassifierOptions& padding_idx(std::optional<std::int64_t> v) {
+    padding_idx_ = v;
+    return *this;
+  }
   /// "lstm" or "gru".
-  SequenceClassifierOptions& cell(std::string v) { cell_ = std::move(v); return *this; }
-  SequenceClassifierOptions& num_layers(std::size_t n) { num_layers_ = n; return *this; }
-  SequenceClassifierOptions& bidirectional(bool on) { bidirectional_ = on; return *this; }
+  SequenceClassifierOptions& cell(std::string v) {
+    cell_ = std::move(v);
+    return *this;
+  }
+  SequenceClassifierOptions& num_layers(std::size_t n) {
+    num_layers_ = n;
+    return *this;
+  }
+  SequenceClassifierOptions& bidirectional(bool on) {
+    bidirectional_ = on;
+    return *this;
+  }
   /// Between stacked layers and on the head's input, in training mode only.
-  SequenceClassifierOptions& dropout(double p) { dropout_ = p; return *this; }
-  SequenceClassifierOptions& layer_norm(bool on) { layer_norm_ = on; return *this; }
+  SequenceClassifierOptions& dropout(double p) {
+    dropout_ = p;
+    return *this;
+  }
+  SequenceClassifierOptions& layer_norm(bool on) {
+    layer_norm_ = on;
+    return *this;
+  }
   /// 1: one binary logit per sequence; more: one logit per class.
-  SequenceClassifierOptions& num_classes(std::size_t n) { num_classes_ = n; return *this; }
+  SequenceClassifierOptions& num_classes(std::size_t n) {
+    num_classes_ = n;
+    return *this;
+  }
   std::size_t input_size() const { return input_size_; }
   std::size_t hidden_size() const { return hidden_size_; }
   std::optional<std::size_t> num_embeddings() const { return num_embeddings_; }
@@ -79,8 +103,8 @@ class SequenceClassifier : public Module {
   std::shared_ptr<Embedding> embedding;  ///< null for feature input
   std::shared_ptr<LSTM> lstm;            ///< exactly one of lstm and gru is set (child "rnn")
   std::shared_ptr<GRU> gru;
-  std::shared_ptr<LayerNorm> norm;       ///< null unless layer_norm
-  std::shared_ptr<Dropout> head_dropout; ///< null unless dropout > 0
+  std::shared_ptr<LayerNorm> norm;        ///< null unless layer_norm
+  std::shared_ptr<Dropout> head_dropout;  ///< null unless dropout > 0
   std::shared_ptr<Linear> fc;
 };
 

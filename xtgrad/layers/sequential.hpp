@@ -15,7 +15,7 @@ class Sequential : public Module {
   Sequential() = default;
   Sequential(std::initializer_list<std::shared_ptr<Module>> modules);
 
-  Sequential& push_back(std::shared_ptr<Module> module);   ///< appends, named by its index
+  Sequential& push_back(std::shared_ptr<Module> module);  ///< appends, named by its index
   std::shared_ptr<Module> operator[](std::size_t index) const;
   std::size_t size() const { return named_children().size(); }
 

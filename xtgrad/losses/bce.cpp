@@ -22,15 +22,15 @@ Array expand_to(const char* op, const char* what, const std::optional<Tensor>& t
   Shape shape = detail::shape_of(like);
   Shape joint = detail::broadcast_shapes(op, detail::shape_of(t->value()), shape);
   XTGRAD_CHECK(joint == shape, op, what, " of shape ", detail::dims(t->value()),
-                " does not broadcast to the input's shape ", shape_str(shape));
+               " does not broadcast to the input's shape ", shape_str(shape));
   return Array(xt::broadcast(t->value(), shape));
 }
 
 void check_common(const char* op, const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight) {
   XTGRAD_CHECK(detail::same_shape(input.value(), target.value()), op, "target shape ", shape_str(target.shape()),
-                " must equal input shape ", shape_str(input.shape()));
+               " must equal input shape ", shape_str(input.shape()));
   XTGRAD_CHECK(!target.requires_grad() && !(weight && weight->requires_grad()), op,
-                "gradients with respect to target or weight are not supported; detach() them");
+               "gradients with respect to target or weight are not supported; detach() them");
 }
 
 }  // namespace
@@ -46,8 +46,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
   for (std::size_t i = 0; i < x.size(); ++i) {
     float p = x.data()[i], t = y.data()[i];
     if (!(p >= 0.0f && p <= 1.0f))
-      throw std::invalid_argument(detail::concat(op, ": all elements of input should be between 0 and 1, got ", p,
-                                                 " at flat index ", i));
+      throw std::invalid_argument(
+          detail::concat(op, ": all elements of input should be between 0 and 1, got ", p, " at flat index ", i));
     float l = (t - 1.0f) * std::fmax(std::log1p(-p), -100.0f) - t * std::fmax(std::log(p), -100.0f);
     losses.data()[i] = weight ? l * w.data()[i] : l;
   }
@@ -66,12 +66,11 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction,
-                                        const std::optional<Tensor>& weight,
-                                        const std::optional<Tensor>& pos_weight) {
+                                        const std::optional<Tensor>& weight, const std::optional<Tensor>& pos_weight) {
   const char* op = "BCEWithLogitsLoss";
   check_common(op, input, target, weight);
   XTGRAD_CHECK(!(pos_weight && pos_weight->requires_grad()), op,
-                "gradients with respect to pos_weight are not supported; detach() it");
+               "gradients with respect to pos_weight are not supported; detach() it");
   const Array& z = input.value();
   const Array& y = target.value();
   Array w = expand_to(op, "weight", weight, z);

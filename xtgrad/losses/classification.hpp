@@ -52,7 +52,8 @@ class L1Loss {
 
 class SmoothL1Loss {
  public:
-  explicit SmoothL1Loss(Reduction reduction = Reduction::Mean, double beta = 1.0) : reduction_(reduction), beta_(beta) {}
+  explicit SmoothL1Loss(Reduction reduction = Reduction::Mean, double beta = 1.0)
+      : reduction_(reduction), beta_(beta) {}
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return smooth_l1_loss(input, target, reduction_, beta_);
   }
@@ -64,7 +65,8 @@ class SmoothL1Loss {
 
 class HuberLoss {
  public:
-  explicit HuberLoss(Reduction reduction = Reduction::Mean, double delta = 1.0) : reduction_(reduction), delta_(delta) {}
+  explicit HuberLoss(Reduction reduction = Reduction::Mean, double delta = 1.0)
+      : reduction_(reduction), delta_(delta) {}
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return huber_loss(input, target, reduction_, delta_);
   }

@@ -15,8 +15,9 @@ namespace xtgrad {
 namespace {
 
 void check_inputs(const char* op, const Array& values, const Array& labels) {
-  XTGRAD_CHECK(values.size() == labels.size() && values.size() > 0, op, "expected as many labels as predictions (and at least one), got ",
-                values.size(), " predictions and ", labels.size(), " labels");
+  XTGRAD_CHECK(values.size() == labels.size() && values.size() > 0, op,
+               "expected as many labels as predictions (and at least one), got ", values.size(), " predictions and ",
+               labels.size(), " labels");
   for (std::size_t i = 0; i < labels.size(); ++i) {
     float y = labels.data()[i];
     XTGRAD_CHECK(y == 0.0f || y == 1.0f, op, "labels must be 0 or 1, got ", y, " at index ", i);
@@ -47,7 +48,8 @@ double roc_auc(const Array& scores, const Array& labels) {
   std::size_t n = scores.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores.data()[a] < scores.data()[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return scores.data()[a] < scores.data()[b]; });
   // Sum of the positives' ranks, tied scores sharing their average rank.
   double positive_rank_sum = 0.0;
   std::size_t positives = 0;
@@ -64,7 +66,7 @@ double roc_auc(const Array& scores, const Array& labels) {
   }
   std::size_t negatives = n - positives;
   XTGRAD_CHECK(positives > 0 && negatives > 0, "roc_auc", "needs both classes among the labels, got ", positives,
-                " positives and ", negatives, " negatives");
+               " positives and ", negatives, " negatives");
   double u = positive_rank_sum - static_cast<double>(positives) * static_cast<double>(positives + 1) / 2.0;
   return u / (static_cast<double>(positives) * static_cast<double>(negatives));
 }

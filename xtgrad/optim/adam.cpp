@@ -88,8 +88,8 @@ bool Adam::amsgrad_of(std::size_t k) const {
   return false;
 }
 
-void Adam::check_param_state(detail::StateReader& in, const std::string& path, const Value& state,
-                             const Tensor& param, const OptimizerOptions& options) const {
+void Adam::check_param_state(detail::StateReader& in, const std::string& path, const Value& state, const Tensor& param,
+                             const OptimizerOptions& options) const {
   in.integer(state, path, "step", 0);
   Shape shape = param.shape();
   std::vector<std::string> keys = {"step", "exp_avg", "exp_avg_sq"};
@@ -161,8 +161,8 @@ void Adam::step() {
                               static_cast<float>(std::sqrt(bias_correction2)),
                               decoupled_};
       float* vmax = o.amsgrad() ? s.max_exp_avg_sq.data() : nullptr;
-      update(param.mutable_value().data(), param.grad().data(), s.exp_avg.data(), s.exp_avg_sq.data(),
-             vmax, param.numel(), c);
+      update(param.mutable_value().data(), param.grad().data(), s.exp_avg.data(), s.exp_avg_sq.data(), vmax,
+             param.numel(), c);
     }
   }
 }

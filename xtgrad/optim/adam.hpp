@@ -21,14 +21,33 @@ class AdamOptions : public OptimizerOptions {
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
 
   using OptimizerOptions::lr;
-  AdamOptions& lr(double lr) { set_lr(lr); return *this; }
-  AdamOptions& betas(std::array<double, 2> betas) { betas_ = betas; mark_set("betas"); return *this; }
+  AdamOptions& lr(double lr) {
+    set_lr(lr);
+    return *this;
+  }
+  AdamOptions& betas(std::array<double, 2> betas) {
+    betas_ = betas;
+    mark_set("betas");
+    return *this;
+  }
   std::array<double, 2> betas() const { return betas_; }
-  AdamOptions& eps(double eps) { eps_ = eps; mark_set("eps"); return *this; }
+  AdamOptions& eps(double eps) {
+    eps_ = eps;
+    mark_set("eps");
+    return *this;
+  }
   double eps() const { return eps_; }
-  AdamOptions& weight_decay(double weight_decay) { weight_decay_ = weight_decay; mark_set("weight_decay"); return *this; }
+  AdamOptions& weight_decay(double weight_decay) {
+    weight_decay_ = weight_decay;
+    mark_set("weight_decay");
+    return *this;
+  }
   double weight_decay() const { return weight_decay_; }
-  AdamOptions& amsgrad(bool amsgrad) { amsgrad_ = amsgrad; mark_set("amsgrad"); return *this; }
+  AdamOptions& amsgrad(bool amsgrad) {
+    amsgrad_ = amsgrad;
+    mark_set("amsgrad");
+    return *this;
+  }
   bool amsgrad() const { return amsgrad_; }
 
   void check(std::vector<std::string>& problems) const override;

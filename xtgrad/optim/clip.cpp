@@ -27,7 +27,8 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
   if (error_if_nonfinite && !std::isfinite(total))
     throw std::invalid_argument(detail::concat("clip_grad_norm_: the total norm of order ", norm_type,
                                                " for gradients is non-finite (", total, "), so it cannot be clipped"));
-  const float coef = static_cast<float>(std::fmin(static_cast<float>(max_norm) / (static_cast<float>(total) + 1e-6f), 1.0f));
+  const float coef =
+      static_cast<float>(std::fmin(static_cast<float>(max_norm) / (static_cast<float>(total) + 1e-6f), 1.0f));
   for (Tensor p : params) {  // a copy of the handle shares the gradient
     if (!p.has_grad()) continue;
     for (float& g : p.mutable_grad()) g *= coef;

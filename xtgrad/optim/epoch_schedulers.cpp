@@ -65,7 +65,8 @@ std::vector<double> MultiStepLR::get_lr() {
 }
 
 std::vector<double> MultiStepLR::closed_form_lr() {
-  auto passed = std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();  // bisect_right
+  auto passed =
+      std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();  // bisect_right
   std::vector<double> lrs;
   for (double base : base_lrs_) lrs.push_back(base * std::pow(gamma_, static_cast<double>(passed)));
   return lrs;
@@ -124,9 +125,11 @@ namespace {
 void check_linear(detail::StateReader& in, double start_factor, double end_factor) {
   if (!(start_factor > 0.0 && start_factor <= 1.0))
     in.problem("start_factor", detail::concat("Starting multiplicative factor expected to be greater than 0 and less "
-                                              "or equal to 1, got ", start_factor));
+                                              "or equal to 1, got ",
+                                              start_factor));
   if (!(end_factor >= 0.0 && end_factor <= 1.0))
-    in.problem("end_factor", detail::concat("Ending multiplicative factor expected to be between 0 and 1, got ", end_factor));
+    in.problem("end_factor",
+               detail::concat("Ending multiplicative factor expected to be between 0 and 1, got ", end_factor));
 }
 
 }  // namespace
@@ -149,7 +152,8 @@ std::vector<double> LinearLR::get_lr() {
   if (last_epoch_ > total_iters_) return lrs;
   const double s = start_factor_, e = end_factor_;
   for (double& lr : lrs)
-    lr = lr * (1.0 + (e - s) / (static_cast<double>(total_iters_) * s + static_cast<double>(last_epoch_ - 1) * (e - s)));
+    lr =
+        lr * (1.0 + (e - s) / (static_cast<double>(total_iters_) * s + static_cast<double>(last_epoch_ - 1) * (e - s)));
   return lrs;
 }
 
@@ -196,8 +200,7 @@ std::vector<double> CosineAnnealingLR::get_lr() {
       lrs[i] = eta_min_ + (base - eta_min_) * (1.0 + std::cos(t * pi / T)) / 2.0;
     else if ((last_epoch_ - 1 - t_max_) % (2 * t_max_) == 0)  // the bottom of a cycle: turn up
       lrs[i] = lrs[i] + (base - eta_min_) * (1.0 - std::cos(pi / T)) / 2.0;
-    else
-      lrs[i] = (1.0 + std::cos(pi * t / T)) / (1.0 + std::cos(pi * (t - 1.0) / T)) * (lrs[i] - eta_min_) + eta_min_;
+    else lrs[i] = (1.0 + std::cos(pi * t / T)) / (1.0 + std::cos(pi * (t - 1.0) / T)) * (lrs[i] - eta_min_) + eta_min_;
   }
   return lrs;
 }

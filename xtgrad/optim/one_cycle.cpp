@@ -21,8 +21,11 @@ std::vector<double> per_group(detail::StateReader& in, const char* name, const s
 }  // namespace
 
 OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& o)
-    : LRScheduler(optimizer), pct_start_(o.pct_start), anneal_strategy_(o.anneal_strategy),
-      three_phase_(o.three_phase), cycle_momentum_(o.cycle_momentum) {
+    : LRScheduler(optimizer),
+      pct_start_(o.pct_start),
+      anneal_strategy_(o.anneal_strategy),
+      three_phase_(o.three_phase),
+      cycle_momentum_(o.cycle_momentum) {
   detail::StateReader in("OneCycleLR");
   const std::size_t groups = optimizer.param_groups().size();
   if (o.total_steps == 0 && (o.epochs == 0 || o.steps_per_epoch == 0))
@@ -120,10 +123,12 @@ void OneCycleLR::read_state(detail::StateReader& in, const Value& state, bool ap
   double pct_start = in.real(state, "", "pct_start");
   std::string anneal_strategy = in.string(state, "", "anneal_strategy");
   bool three_phase = in.boolean(state, "", "three_phase"), cycle_momentum = in.boolean(state, "", "cycle_momentum");
-  std::vector<double> max_lrs = in.reals(state, "", "max_lrs", groups), min_lrs = in.reals(state, "", "min_lrs", groups);
+  std::vector<double> max_lrs = in.reals(state, "", "max_lrs", groups),
+                      min_lrs = in.reals(state, "", "min_lrs", groups);
   std::vector<double> max_momentums = in.reals(state, "", "max_momentums", groups);
   std::vector<double> base_momentums = in.reals(state, "", "base_momentums", groups);
-  if (!(pct_start >= 0.0 && pct_start <= 1.0)) in.problem("pct_start", detail::concat("must be in [0, 1], got ", pct_start));
+  if (!(pct_start >= 0.0 && pct_start <= 1.0))
+    in.problem("pct_start", detail::concat("must be in [0, 1], got ", pct_start));
   if (state.contains("anneal_strategy") && anneal_strategy != "cos" && anneal_strategy != "linear")
     in.problem("anneal_strategy", "must be \"cos\" or \"linear\", got \"" + anneal_strategy + "\"");
   if (cycle_momentum && !optimizer_.defaults().has_momentum())

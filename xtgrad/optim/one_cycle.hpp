@@ -14,8 +14,8 @@ namespace xtgrad {
 /// OneCycleLR's settings, PyTorch's defaults. max_lr and the momentums are one value for every
 /// group, or one per group.
 struct OneCycleLROptions {
-  std::vector<double> max_lr;          ///< required
-  std::int64_t total_steps = 0;        ///< or epochs · steps_per_epoch when 0
+  std::vector<double> max_lr;    ///< required
+  std::int64_t total_steps = 0;  ///< or epochs · steps_per_epoch when 0
   std::int64_t epochs = 0;
   std::int64_t steps_per_epoch = 0;
   double pct_start = 0.3;
@@ -47,7 +47,7 @@ class OneCycleLR : public LRScheduler {
  private:
   struct Phase {
     double end_step;
-    int start, end;                  ///< 0 initial_lr, 1 max_lr, 2 min_lr
+    int start, end;                    ///< 0 initial_lr, 1 max_lr, 2 min_lr
     int start_momentum, end_momentum;  ///< 0 max_momentum, 1 base_momentum
   };
   std::vector<Phase> phases() const;

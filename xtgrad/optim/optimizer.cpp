@@ -73,8 +73,9 @@ void OptimizerOptions::read_all(detail::StateReader& in, const Value& group, con
     if (!group.contains(flag)) continue;
     const Value& v = group.at(flag);
     bool off = v.is_null() || (v.kind() == Value::Kind::Bool && !v.as_bool());
-    if (!off) in.problem(detail::join_path(path, flag), "PyTorch's " + std::string(flag) + " = " + to_string(v) +
-                                                            " is not supported (only false)");
+    if (!off)
+      in.problem(detail::join_path(path, flag),
+                 "PyTorch's " + std::string(flag) + " = " + to_string(v) + " is not supported (only false)");
   }
   in.unexpected_keys(group, path, known);
 }
@@ -246,7 +247,8 @@ void Optimizer::load_state_dict(const Value& sd) {
     if (saved_groups[i].contains("params") && saved_groups[i].at("params").is_list() &&
         saved_groups[i].at("params").size() != groups_[i].params().size()) {
       in.problem(path, detail::concat("loaded state dict contains a parameter group that doesn't match the size of "
-                                      "optimizer's group (", saved_groups[i].at("params").size(), " parameters; the group has ",
+                                      "optimizer's group (",
+                                      saved_groups[i].at("params").size(), " parameters; the group has ",
                                       groups_[i].params().size(), ")"));
       ids_ok = false;
     }

@@ -14,7 +14,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Every check of the settings, for the constructor and load_state_dict alike.
 void check_options(detail::StateReader& in, const ReduceLROnPlateauOptions& o, std::size_t groups) {
-  if (!(o.factor < 1.0 && o.factor >= 0.0)) in.problem("factor", detail::concat("Factor should be < 1.0 (and >= 0), got ", o.factor));
+  if (!(o.factor < 1.0 && o.factor >= 0.0))
+    in.problem("factor", detail::concat("Factor should be < 1.0 (and >= 0), got ", o.factor));
   if (o.mode != "min" && o.mode != "max") in.problem("mode", "mode " + o.mode + " is unknown!");
   if (o.threshold_mode != "rel" && o.threshold_mode != "abs")
     in.problem("threshold_mode", "threshold mode " + o.threshold_mode + " is unknown!");
@@ -22,7 +23,8 @@ void check_options(detail::StateReader& in, const ReduceLROnPlateauOptions& o, s
   if (o.cooldown < 0) in.problem("cooldown", detail::concat("must be >= 0, got ", o.cooldown));
   if (!std::isfinite(o.threshold) || !std::isfinite(o.eps))
     in.problem("", detail::concat("threshold and eps must be finite, got ", o.threshold, " and ", o.eps));
-  if (o.min_lr.size() != groups) in.problem("min_lrs", detail::concat("expected ", groups, " min_lrs, got ", o.min_lr.size()));
+  if (o.min_lr.size() != groups)
+    in.problem("min_lrs", detail::concat("expected ", groups, " min_lrs, got ", o.min_lr.size()));
   for (double m : o.min_lr)
     if (!(m >= 0.0)) in.problem("min_lrs", detail::concat("a minimum learning rate must be >= 0, got ", m));
 }

@@ -14,14 +14,14 @@ namespace xtgrad {
 
 /// PyTorch's arguments and defaults. min_lr is one value for every group, or one per group.
 struct ReduceLROnPlateauOptions {
-  std::string mode = "min";            ///< "min": lower is better; "max": higher is better
-  double factor = 0.1;                 ///< new_lr = lr · factor
-  std::int64_t patience = 10;          ///< bad epochs tolerated before reducing
+  std::string mode = "min";    ///< "min": lower is better; "max": higher is better
+  double factor = 0.1;         ///< new_lr = lr · factor
+  std::int64_t patience = 10;  ///< bad epochs tolerated before reducing
   double threshold = 1e-4;
   std::string threshold_mode = "rel";  ///< "rel": better than best·(1 ∓ threshold); "abs": best ∓ threshold
   std::int64_t cooldown = 0;           ///< epochs after a reduction during which bad epochs are not counted
   std::vector<double> min_lr = {0.0};
-  double eps = 1e-8;                   ///< reductions smaller than this are skipped
+  double eps = 1e-8;  ///< reductions smaller than this are skipped
 };
 
 /// Reduces every group's lr by `factor` (not below its min_lr) once the metric has not improved

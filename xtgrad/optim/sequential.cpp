@@ -15,11 +15,12 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRS
   for (std::size_t i = 0; i < schedulers_.size(); ++i)
     XTGRAD_CHECK(schedulers_[i] && &schedulers_[i]->optimizer() == &optimizer, "SequentialLR",
                  "Sequential Schedulers expects all schedulers to belong to the same optimizer, but got schedulers at "
-                 "index ", i, " to be different than the optimizer passed in.");
+                 "index ",
+                 i, " to be different than the optimizer passed in.");
   XTGRAD_CHECK(milestones_.size() == schedulers_.size() - 1, "SequentialLR",
                "Sequential Schedulers expects number of schedulers provided to be one more than the number of "
-               "milestone points, but got number of schedulers ", schedulers_.size(),
-               " and the number of milestones to be equal to ", milestones_.size());
+               "milestone points, but got number of schedulers ",
+               schedulers_.size(), " and the number of milestones to be equal to ", milestones_.size());
   XTGRAD_CHECK(std::is_sorted(milestones_.begin(), milestones_.end()), "SequentialLR", "milestones must be increasing");
   // Each scheduler's constructor already stepped to its epoch 0. Reset the lrs to initial_lr,
   // rewind every scheduler by one epoch and redo only the first one's initial step.
@@ -35,7 +36,8 @@ SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRS
 
 void SequentialLR::step() {
   last_epoch_ += 1;
-  auto idx = std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();  // bisect_right
+  auto idx =
+      std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();  // bisect_right
   LRScheduler& scheduler = *schedulers_[idx];
   if (idx > 0 && milestones_[idx - 1] == last_epoch_) scheduler.step_to(0);
   else scheduler.step();

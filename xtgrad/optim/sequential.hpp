@@ -18,8 +18,7 @@ namespace xtgrad {
 /// restarts at its epoch 0 from its closed form, exactly as PyTorch's scheduler.step(0).
 class SequentialLR : public Scheduler {
  public:
-  SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
-               std::vector<int> milestones);
+  SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers, std::vector<int> milestones);
   const char* type_name() const override { return "SequentialLR"; }
   void step();
   const std::vector<std::shared_ptr<LRScheduler>>& schedulers() const { return schedulers_; }

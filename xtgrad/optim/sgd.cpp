@@ -56,8 +56,8 @@ Value SGD::param_state(std::size_t k) const {
   return v;
 }
 
-void SGD::check_param_state(detail::StateReader& in, const std::string& path, const Value& state,
-                            const Tensor& param, const OptimizerOptions&) const {
+void SGD::check_param_state(detail::StateReader& in, const std::string& path, const Value& state, const Tensor& param,
+                            const OptimizerOptions&) const {
   if (!state.contains("momentum_buffer")) in.problem(detail::join_path(path, "momentum_buffer"), "missing");
   else if (!state.at("momentum_buffer").is_null())
     in.tensor(state.at("momentum_buffer"), detail::join_path(path, "momentum_buffer"), param.shape());

@@ -19,14 +19,33 @@ class SGDOptions : public OptimizerOptions {
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
 
   using OptimizerOptions::lr;
-  SGDOptions& lr(double lr) { set_lr(lr); return *this; }
-  SGDOptions& momentum(double momentum) { momentum_ = momentum; mark_set("momentum"); return *this; }
+  SGDOptions& lr(double lr) {
+    set_lr(lr);
+    return *this;
+  }
+  SGDOptions& momentum(double momentum) {
+    momentum_ = momentum;
+    mark_set("momentum");
+    return *this;
+  }
   double momentum() const { return momentum_; }
-  SGDOptions& dampening(double dampening) { dampening_ = dampening; mark_set("dampening"); return *this; }
+  SGDOptions& dampening(double dampening) {
+    dampening_ = dampening;
+    mark_set("dampening");
+    return *this;
+  }
   double dampening() const { return dampening_; }
-  SGDOptions& weight_decay(double weight_decay) { weight_decay_ = weight_decay; mark_set("weight_decay"); return *this; }
+  SGDOptions& weight_decay(double weight_decay) {
+    weight_decay_ = weight_decay;
+    mark_set("weight_decay");
+    return *this;
+  }
   double weight_decay() const { return weight_decay_; }
-  SGDOptions& nesterov(bool nesterov) { nesterov_ = nesterov; mark_set("nesterov"); return *this; }
+  SGDOptions& nesterov(bool nesterov) {
+    nesterov_ = nesterov;
+    mark_set("nesterov");
+    return *this;
+  }
   bool nesterov() const { return nesterov_; }
 
   void check(std::vector<std::string>& problems) const override;
@@ -51,8 +70,8 @@ class SGDOptions : public OptimizerOptions {
 class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, const SGDOptions& options);
-  SGD(std::vector<Tensor> params, double lr, double momentum = 0.0, double dampening = 0.0,
-      double weight_decay = 0.0, bool nesterov = false);
+  SGD(std::vector<Tensor> params, double lr, double momentum = 0.0, double dampening = 0.0, double weight_decay = 0.0,
+      bool nesterov = false);
   SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults);
   void step() override;
 

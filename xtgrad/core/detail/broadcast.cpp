@@ -17,7 +17,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     std::size_t da = i + a.size() >= n ? a[i + a.size() - n] : 1;
     std::size_t db = i + b.size() >= n ? b[i + b.size() - n] : 1;
     XTGRAD_CHECK(da == db || da == 1 || db == 1, op, "shapes ", shape_str(a), " and ", shape_str(b),
-          " cannot be broadcast together");
+                 " cannot be broadcast together");
     out[i] = da == 1 ? db : da;
   }
   return out;

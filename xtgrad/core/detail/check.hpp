@@ -31,11 +31,9 @@ template <class... Parts>
 /// XTGRAD_CHECK(condition, op, message parts...): throws std::invalid_argument("<op>: <parts>")
 /// unless the condition holds. A macro so that the parts (shape strings and the like) are only
 /// built on failure: ops run this on every call.
-#define XTGRAD_CHECK(condition, ...)                                     \
-  do {                                                                   \
-    if (!(condition)) ::xtgrad::detail::fail(__VA_ARGS__);               \
+#define XTGRAD_CHECK(condition, ...)                       \
+  do {                                                     \
+    if (!(condition)) ::xtgrad::detail::fail(__VA_ARGS__); \
   } while (0)
 
-namespace xtgrad::detail {
-
-}  // namespace xtgrad::detail
+namespace xtgrad::detail {}  // namespace xtgrad::detail

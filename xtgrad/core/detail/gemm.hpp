@@ -13,9 +13,8 @@ namespace xtgrad::detail {
 /// C = alpha * op(A) * op(B) + beta * C, all row-major; op(X) is X or Xᵀ per the flag.
 /// op(A) is [m, k], op(B) is [k, n], C is [m, n]; ld* are row strides in elements.
 /// With beta = 1 a gradient accumulates in place; with beta = 0, C's old contents are ignored.
-void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-          std::size_t ldc);
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+          std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc);
 
 /// The library gemm() hands this product to: "oneDNN", "Eigen" or "CBLAS" (for tests and benchmarks).
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k);

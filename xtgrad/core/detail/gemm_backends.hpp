@@ -9,9 +9,8 @@ namespace xtgrad::detail {
 // Eigen's product is the kernel table's eigen_gemm (detail/simd_kernels.hpp), one per instruction set.
 
 #ifdef XTGRAD_WITH_ONEDNN
-void onednn_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                 const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-                 std::size_t ldc);
+void onednn_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                 std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc);
 /// e.g. "oneDNN 2.6.3", as the library loaded at run time reports itself.
 const char* onednn_version();
 #endif

@@ -64,9 +64,8 @@ constexpr const char* kEigenVersion = "Eigen " XTGRAD_EIGEN_VERSION;
 void gemm_set_threads(int n) { requested_threads = n; }
 int gemm_threads() { return requested_threads; }
 
-void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-          std::size_t ldc) {
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+          std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // an empty sum: C = beta * C
     for (std::size_t i = 0; i < m; ++i)

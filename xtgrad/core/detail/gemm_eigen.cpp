@@ -26,9 +26,8 @@ void product_into(MutMap& c, float alpha, const A& a, const B& b, float beta) {
 }  // namespace
 
 // Eigen reads omp_get_max_threads(), a per-thread value, when Eigen::setNbThreads was never called.
-void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-                std::size_t ldc) {
+void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
   using Index = Eigen::Index;
   MutMap cm(c, Index(m), Index(n), Eigen::OuterStride<>(Index(ldc)));
   // A stored [m, k] (or [k, m] when transposed); likewise B.

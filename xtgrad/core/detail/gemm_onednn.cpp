@@ -11,17 +11,16 @@
 
 namespace xtgrad::detail {
 
-void onednn_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                 const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-                 std::size_t ldc) {
+void onednn_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                 std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
   using Dim = dnnl_dim_t;
   dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', Dim(m), Dim(n), Dim(k), alpha, a,
                                     Dim(lda), b, Dim(ldb), beta, c, Dim(ldc));
   if (status == dnnl_success) return;
   if (status == dnnl_out_of_memory) throw std::bad_alloc();
   // Only reachable through a caller's bad strides: every op passes consistent ones.
-  throw std::logic_error("gemm: oneDNN's dnnl_sgemm failed (status " + std::to_string(int(status)) + ") for m=" +
-                         std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k) +
+  throw std::logic_error("gemm: oneDNN's dnnl_sgemm failed (status " + std::to_string(int(status)) +
+                         ") for m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k) +
                          " lda=" + std::to_string(lda) + " ldb=" + std::to_string(ldb) + " ldc=" + std::to_string(ldc));
 }
 

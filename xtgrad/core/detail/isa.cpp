@@ -43,8 +43,8 @@ Isa choose_isa(const char* requested) {
   for (Isa isa : {Isa::Sse2, Isa::Avx2, Isa::Avx512}) {
     if (std::strcmp(requested, isa_name(isa)) != 0) continue;
     if (!cpu_supports(isa))
-      throw std::invalid_argument(std::string("XTGRAD_ISA: this CPU cannot run '") + requested + "' (widest it has: " +
-                                  isa_name(supported_isas().back()) + ")");
+      throw std::invalid_argument(std::string("XTGRAD_ISA: this CPU cannot run '") + requested +
+                                  "' (widest it has: " + isa_name(supported_isas().back()) + ")");
     return isa;
   }
   throw std::invalid_argument(std::string("XTGRAD_ISA: expected sse2, avx2 or avx512, got '") + requested + "'");

@@ -7,21 +7,21 @@
 
 #include "xtgrad/core/detail/simd_kernels.hpp"
 
-#define XTGRAD_DECLARE_ISA_VARIANT(ns)                                                                      \
-  namespace xtgrad::detail::ns {                                                                            \
-  const SimdKernels& kernels();                                                                             \
-  void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,     \
-                  const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, \
-                  std::size_t ldc);                                                                         \
-  void lstm_cell_forward(float* a, const float* c_prev, float* c, float* h, std::size_t H);                 \
-  void lstm_cell_backward(const float* act, const float* c, const float* c_prev, const float* dh,           \
-                          const float* d_out, float* dc, float* d_pre, std::size_t H);                      \
-  void gru_cell_forward(float* gi, const float* gh, const float* b_hn, const float* h_prev, float* h,        \
-                        float* hn, std::size_t H);                                                          \
-  void gru_cell_backward(const float* act, const float* hn, const float* h_prev, float* dh,                 \
-                         const float* d_out, float* d_ih, float* d_hh, std::size_t H);                      \
-  void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,             \
-                   const AdamConstants& c);                                                                 \
+#define XTGRAD_DECLARE_ISA_VARIANT(ns)                                                                                \
+  namespace xtgrad::detail::ns {                                                                                      \
+  const SimdKernels& kernels();                                                                                       \
+  void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,               \
+                  const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,             \
+                  std::size_t ldc);                                                                                   \
+  void lstm_cell_forward(float* a, const float* c_prev, float* c, float* h, std::size_t H);                           \
+  void lstm_cell_backward(const float* act, const float* c, const float* c_prev, const float* dh, const float* d_out, \
+                          float* dc, float* d_pre, std::size_t H);                                                    \
+  void gru_cell_forward(float* gi, const float* gh, const float* b_hn, const float* h_prev, float* h, float* hn,      \
+                        std::size_t H);                                                                               \
+  void gru_cell_backward(const float* act, const float* hn, const float* h_prev, float* dh, const float* d_out,       \
+                         float* d_ih, float* d_hh, std::size_t H);                                                    \
+  void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,                       \
+                   const AdamConstants& c);                                                                           \
   }
 
 XTGRAD_DECLARE_ISA_VARIANT(isa_sse2)

@@ -112,10 +112,12 @@ void gru_cell_backward(const float* act, const float* hn, const float* h_prev, f
 
 void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n, const AdamConstants& c) {
   // AdamW decays p itself; otherwise a nonzero decay is L2, added to the gradient.
-  auto pass = vmax ? (c.decoupled ? adam_pass<true, false, true>
-                                   : c.decay != 0.0f ? adam_pass<false, true, true> : adam_pass<false, false, true>)
-                   : (c.decoupled ? adam_pass<true, false, false>
-                                   : c.decay != 0.0f ? adam_pass<false, true, false> : adam_pass<false, false, false>);
+  auto pass = vmax ? (c.decoupled       ? adam_pass<true, false, true>
+                      : c.decay != 0.0f ? adam_pass<false, true, true>
+                                        : adam_pass<false, false, true>)
+                   : (c.decoupled       ? adam_pass<true, false, false>
+                      : c.decay != 0.0f ? adam_pass<false, true, false>
+                                        : adam_pass<false, false, false>);
   pass(p, grad, m, v, vmax, n, c);
 }
 

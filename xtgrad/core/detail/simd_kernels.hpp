@@ -67,13 +67,13 @@ struct SimdKernels {
   void (*lstm_cell_forward)(float* a, const float* c_prev, float* c, float* h, std::size_t H);
   /// Its backward: from dh (plus d_out, the output's gradient, unless null) and dc, the
   /// pre-activation gradients d_pre [4H]; dc becomes dc_{t−1}.
-  void (*lstm_cell_backward)(const float* act, const float* c, const float* c_prev, const float* dh,
-                             const float* d_out, float* dc, float* d_pre, std::size_t H);
+  void (*lstm_cell_backward)(const float* act, const float* c, const float* c_prev, const float* dh, const float* d_out,
+                             float* dc, float* d_pre, std::size_t H);
   /// One sequence's GRU step (layers/gru_layer.cpp). gi: the 3H input pre-activations (b_ih, b_hr
   /// and b_hz included), replaced by r, z, n; gh: h_prev W_hhᵀ [3H]; b_hn: n's recurrent bias, or
   /// null; hn out: W_hn h_prev + b_hn, kept for backward; h out: (1 − z)⊙n + z⊙h_prev.
-  void (*gru_cell_forward)(float* gi, const float* gh, const float* b_hn, const float* h_prev, float* h,
-                           float* hn, std::size_t H);
+  void (*gru_cell_forward)(float* gi, const float* gh, const float* b_hn, const float* h_prev, float* h, float* hn,
+                           std::size_t H);
   /// Its backward: from dh (plus d_out unless null), the gradients of the input pre-activations
   /// d_ih [3H] and of the recurrent ones d_hh [3H]; dh becomes dh·z, its part of dh_{t−1} that
   /// does not go through W_hh.

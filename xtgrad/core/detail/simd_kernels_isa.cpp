@@ -15,7 +15,7 @@ namespace {
 using A = XTGRAD_KERNEL_ARCH;
 using B = Batch<A>;
 
-constexpr float kSqrt1_2 = 0.70710678118654752f;       // 1/√2
+constexpr float kSqrt1_2 = 0.70710678118654752f;      // 1/√2
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1/√(2π)
 constexpr float kSqrt2OverPi = 0.79788456080286536f;  // √(2/π)
 constexpr float kGeluCubic = 0.044715f;
@@ -58,7 +58,8 @@ void with_pointwise(PointwiseFn fn, Body body) {
       return body([=](const B& z) { return half * z * (one + gelu_tanh_inner(z)); },
                   [=](const B& z) {
                     B t = gelu_tanh_inner(z);
-                    return half * (one + t) + half * z * (one - t * t) * kSqrt2OverPi * (one + 3.0f * kGeluCubic * z * z);
+                    return half * (one + t) +
+                           half * z * (one - t * t) * kSqrt2OverPi * (one + 3.0f * kGeluCubic * z * z);
                   });
     case Pointwise::GeluErf:
       // x·Φ(x), Φ(x) = (1 + erf(x/√2))/2; derivative Φ(x) + x·φ(x), φ the standard normal density.
@@ -178,9 +179,20 @@ void mt19937_64_twist(std::uint64_t* x) {
 }  // namespace
 
 const SimdKernels& kernels() {
-  static const SimdKernels table{forward, grad_from_input, grad_from_output, sum, sum_squared_deviation, dot,
-                                 add_column_sums, eigen_gemm, lstm_cell_forward, lstm_cell_backward,
-                                 gru_cell_forward, gru_cell_backward, adam_update, mt19937_64_twist};
+  static const SimdKernels table{forward,
+                                 grad_from_input,
+                                 grad_from_output,
+                                 sum,
+                                 sum_squared_deviation,
+                                 dot,
+                                 add_column_sums,
+                                 eigen_gemm,
+                                 lstm_cell_forward,
+                                 lstm_cell_backward,
+                                 gru_cell_forward,
+                                 gru_cell_backward,
+                                 adam_update,
+                                 mt19937_64_twist};
   return table;
 }
 

@@ -29,7 +29,8 @@ std::uint64_t fnv1a(const std::string& text) {
 
 // "12" -> 12; anything else -> -1 (Optimizer::state_dict() names parameters by position).
 long long position_of(const std::string& key) {
-  if (key.empty() || key.size() > 18 || !std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (key.empty() || key.size() > 18 ||
+      !std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return -1;
   return std::stoll(key);
 }
@@ -73,10 +74,11 @@ OptimizerShards::OptimizerShards(const ProcessGroup& group, std::vector<Tensor> 
     std::size_t total = 0;
     for (std::size_t k : b.params) {
       total += params_[k].numel();
-      for (int r = 0; r < ranks; ++r) b.counts[static_cast<std::size_t>(r)] += static_cast<int>(part_of(params_[k].numel(), r, ranks).count);
+      for (int r = 0; r < ranks; ++r)
+        b.counts[static_cast<std::size_t>(r)] += static_cast<int>(part_of(params_[k].numel(), r, ranks).count);
     }
-    XTGRAD_CHECK(total < (std::size_t{1} << 31), "DistributedDataParallel",
-                 "a parameter of ", total, " values is too large for one MPI collective (at most 2^31 - 1)");
+    XTGRAD_CHECK(total < (std::size_t{1} << 31), "DistributedDataParallel", "a parameter of ", total,
+                 " values is too large for one MPI collective (at most 2^31 - 1)");
     if (b.params.size() > 1) {
       b.all.assign(total, 0.0f);
       b.mine.assign(static_cast<std::size_t>(b.counts[static_cast<std::size_t>(group.rank())]), 0.0f);
@@ -124,10 +126,8 @@ void OptimizerShards::reduce_scatter(AllReduceTimes& times) {
     for (int r = 0; r < ranks; ++r)
       for (std::size_t k : b.params) {
         Part part = part_of(params_[k].numel(), r, ranks);
-        if (params_[k].has_grad())
-          std::memcpy(out, params_[k].grad().data() + part.offset, part.count * sizeof(float));
-        else
-          std::fill(out, out + part.count, 0.0f);
+        if (params_[k].has_grad()) std::memcpy(out, params_[k].grad().data() + part.offset, part.count * sizeof(float));
+        else std::fill(out, out + part.count, 0.0f);
         out += part.count;
       }
     times.pack_ms += ms_since(start);
@@ -248,7 +248,8 @@ void OptimizerShards::load_state(Optimizer& optimizer, const Value& whole) const
   // left as it is, for Optimizer::load_state_dict to name.
   if (local.is_dict() && local.contains("state") && local.at("state").is_dict() && local.contains("param_groups") &&
       local.at("param_groups").is_list()) {
-    std::map<std::int64_t, std::size_t> position;  // saved id -> position in optimizer.params(), as load_state_dict pairs them
+    std::map<std::int64_t, std::size_t>
+        position;  // saved id -> position in optimizer.params(), as load_state_dict pairs them
     std::size_t next = 0;
     for (const Value& g : local.at("param_groups").as_list())
       if (g.is_dict() && g.contains("params") && g.at("params").is_list())
@@ -265,7 +266,8 @@ void OptimizerShards::load_state(Optimizer& optimizer, const Value& whole) const
         const Array& a = v.as_tensor();
         if (Shape(a.shape().begin(), a.shape().end()) != params_[k].shape()) {
           problems += concat("; state.", key, ".", name, " has shape ", dims(a), ", not its parameter's ",
-                             shape_str(params_[k].shape()), " (a whole state is expected: ddp.optimizer_state_dict()"
+                             shape_str(params_[k].shape()),
+                             " (a whole state is expected: ddp.optimizer_state_dict()"
                              " or an unsharded optimizer's state_dict())");
           continue;
         }

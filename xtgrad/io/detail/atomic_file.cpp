@@ -48,9 +48,9 @@ fs::path folder_of(const fs::path& target) {
 
 // ".<name>.tmp.<12 hex digits>" beside the target: hidden, and recognisably ours.
 std::string temp_name(const fs::path& target) {
-  thread_local std::mt19937_64 random(std::random_device{}() ^
-                                      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                                      static_cast<std::uint64_t>(::getpid()));
+  thread_local std::mt19937_64 random(
+      std::random_device{}() ^ static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+      static_cast<std::uint64_t>(::getpid()));
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%012llx", static_cast<unsigned long long>(random() & 0xffffffffffffULL));
   return (folder_of(target) / ("." + target.filename().string() + ".tmp." + suffix)).string();

@@ -41,8 +41,8 @@ bool StateReader::boolean(const Value& dict, const std::string& path, const std:
   return false;
 }
 
-std::int64_t StateReader::integer(const Value& dict, const std::string& path, const std::string& key,
-                                  std::int64_t min, std::int64_t max) {
+std::int64_t StateReader::integer(const Value& dict, const std::string& path, const std::string& key, std::int64_t min,
+                                  std::int64_t max) {
   const Value* v = field(dict, path, key);
   if (!v) return min;
   if (v->kind() != Value::Kind::Int) {
@@ -51,9 +51,10 @@ std::int64_t StateReader::integer(const Value& dict, const std::string& path, co
   }
   std::int64_t i = v->as_int();
   if (i < min || i > max) {
-    problem(join_path(path, key), "expected an integer from " + std::to_string(min) +
-                                       (max == std::numeric_limits<std::int64_t>::max() ? " up" : " to " + std::to_string(max)) +
-                                       ", got " + std::to_string(i));
+    problem(join_path(path, key),
+            "expected an integer from " + std::to_string(min) +
+                (max == std::numeric_limits<std::int64_t>::max() ? " up" : " to " + std::to_string(max)) + ", got " +
+                std::to_string(i));
     return min;
   }
   return i;
