@@ -3,8 +3,8 @@
 # compile (g++ 12, measured on tests/core/test_ops_reduce.cpp and layers/linear.cpp, Release and
 # the sanitizer build's -Og), and every source parses them again; a target's precompiled header
 # costs about 6 s once. Targets of one or two sources gain nothing and are left out.
-# XTGRAD_PRECOMPILED_HEADERS=OFF compiles every source on its own includes (CI's TSan and fuzz
-# builds do, so a missing #include still fails there).
+# XTGRAD_PRECOMPILED_HEADERS=OFF compiles every source on its own includes (CI's TSan build does,
+# for the library, tools/predict.cpp and a test suite, so a missing #include still fails there).
 option(XTGRAD_PRECOMPILED_HEADERS "Precompile the standard library and xtensor headers for xtgrad's larger targets" ON)
 
 set(xtgrad_pch_common <algorithm> <cmath> <cstddef> <cstdint> <functional> <memory> <optional> <stdexcept>

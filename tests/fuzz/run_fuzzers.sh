@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (ASan + UBSan) into build-fuzz/ at the repository root and runs
 # each for SECONDS (default 60) from a scratch copy of its seed corpus. Prints the executions
 # each reached; exits non-zero when any target found a crash, leak, timeout or out-of-memory.
-#   tests/fuzz/run_fuzzers.sh [SECONDS]      JOBS=2 sets the build's parallelism,
+#   tests/fuzz/run_fuzzers.sh [SECONDS]      JOBS=2 sets the build's parallelism, PARALLEL=2 how
+#                                            many targets fuzz at once (default: one per core),
 #   XTGRAD_WARNINGS_AS_ERRORS=ON makes a compiler warning fail the build (CI does)
 set -euo pipefail
 
@@ -42,42 +43,74 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=64"
 fuzzer_footprint_mb=256
 
-failed=0
-summary=()
-for spec in "weights json.dict 65536" "model json.dict 65536" "csv csv.dict 16384" "checkpoint json.dict 65536"; do
-  read -r name dict max_len <<<"$spec"
-  target=fuzz_$name
-  work=$scratch/$name
+# fuzz_one NAME DICT MAX_LEN: one target for $seconds s; writes its summary line to $scratch/NAME/result
+# and what a failure left (the first sanitizer lines, where its input and log were saved) to
+# $scratch/NAME/report, printed in order once every target has finished.
+fuzz_one() {
+  local name=$1 dict=$2 max_len=$3
+  local target=fuzz_$name work=$scratch/$name
   mkdir -p "$work/artifacts"
   cp -R "$fuzz_dir/corpus/$name" "$work/corpus"  # libFuzzer adds what it finds to this copy
+  : >"$work/report"
   # The allocation bounds docs/guide.md states ("Loading untrusted files"): no single allocation
   # above 16 bytes per byte of input (libFuzzer counts whole MB and fails at the limit, so the
   # first whole MB above it), and at most 40 bytes per byte in all, on top of the fuzzer's own
   # footprint under ASan.
-  malloc_limit_mb=$(( ((max_len * 16) >> 20) + 1 ))
-  rss_limit_mb=$(( fuzzer_footprint_mb + ((max_len * 40 + (1 << 20) - 1) >> 20) ))
+  local malloc_limit_mb=$(( ((max_len * 16) >> 20) + 1 ))
+  local rss_limit_mb=$(( fuzzer_footprint_mb + ((max_len * 40 + (1 << 20) - 1) >> 20) ))
   echo "== $target: $seconds s (-malloc_limit_mb=$malloc_limit_mb -rss_limit_mb=$rss_limit_mb)"
-  status=0
+  local status=0
   "$build/$target" "$work/corpus" -dict="$fuzz_dir/$dict" -max_len="$max_len" -max_total_time="$seconds" \
     -malloc_limit_mb="$malloc_limit_mb" -rss_limit_mb="$rss_limit_mb" -timeout=10 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" >"$work/log" 2>&1 || status=$?
+  local executions artifacts result
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
   artifacts=$(find "$work/artifacts" -type f | wc -l)
   if [[ $status -eq 0 && $artifacts -eq 0 ]]; then
     result="no crash"
   else
-    failed=1
     result="FOUND A PROBLEM (exit $status)"
-    grep -E '^==xtgrad-fuzz==|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY:' "$work/log" | head -n 5 || true
-    cp "$work/log" "$findings/$target.log"
-    for a in "$work/artifacts"/*; do
-      [[ -f $a ]] || continue
-      cp "$a" "$findings/$target-$(basename "$a")"
-      echo "   input saved as $findings/$target-$(basename "$a")"
-    done
-    echo "   log saved as $findings/$target.log"
+    {
+      echo "== $target found a problem:"
+      grep -E '^==xtgrad-fuzz==|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY:' "$work/log" | head -n 5 || true
+      cp "$work/log" "$findings/$target.log"
+      for a in "$work/artifacts"/*; do
+        [[ -f $a ]] || continue
+        cp "$a" "$findings/$target-$(basename "$a")"
+        echo "   input saved as $findings/$target-$(basename "$a")"
+      done
+      echo "   log saved as $findings/$target.log"
+    } >"$work/report"
   fi
-  summary+=("$(printf '%-13s %10s executions  %s' "$target" "${executions:-?}" "$result")")
+  printf '%-13s %10s executions  %s\n' "$target" "${executions:-?}" "$result" >"$work/result"
+}
+
+# PARALLEL targets at once (default: one per core), each a single-threaded libFuzzer process
+# with the same $seconds of its own: on CI's 2 cores the 4 targets take 2 x 30 s instead of 4 x 30 s.
+parallel=${PARALLEL:-$(nproc)}
+[[ $parallel =~ ^[0-9]+$ && $parallel -gt 0 ]] || { echo "PARALLEL must be a positive number" >&2; exit 2; }
+names=()
+for spec in "weights json.dict 65536" "model json.dict 65536" "csv csv.dict 16384" "checkpoint json.dict 65536"; do
+  read -r name dict max_len <<<"$spec"
+  names+=("$name")
+  while (( $(jobs -rp | wc -l) >= parallel )); do
+    wait -n || true
+  done
+  fuzz_one "$name" "$dict" "$max_len" &
+done
+wait
+
+failed=0
+summary=()
+for name in "${names[@]}"; do
+  if [[ ! -s $scratch/$name/result ]]; then
+    failed=1
+    summary+=("$(printf '%-13s %10s executions  %s' "fuzz_$name" "?" "DID NOT FINISH")")
+    continue
+  fi
+  cat "$scratch/$name/report"
+  grep -q 'no crash$' "$scratch/$name/result" || failed=1
+  summary+=("$(cat "$scratch/$name/result")")
 done
 
 echo "== summary ($seconds s per target, $((SECONDS - started)) s in all)"
