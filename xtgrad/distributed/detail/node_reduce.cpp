@@ -147,45 +147,61 @@ void NodeReduce::reduce(const std::vector<const float*>& data, const std::vector
                         bool into_part) {
   const auto me = static_cast<std::size_t>(local_);
   float* results = segments_[me] + region_start_[me];
-  const bool cross = node_count_ > 1;  // then sum unscaled here, scale after the MPI_Allreduce
+  const bool cross = node_count_ > 1;   // then sum unscaled here, scale after the MPI_Allreduce
   constexpr std::size_t kChunk = 2048;  // 8 KB of sums, in L1 while the sources stream past
   float sum[kChunk];
+  std::vector<const float*> sources;
   for (std::size_t k = 0; k < sizes_.size(); ++k) {
     if (counts_[k] == 0) continue;
     Part part = part_of(sizes_[k], local_, node_size_);
     float* result = results + pos_[me][k];
     float* target = out[k] + (into_part ? 0 : part.offset);
+    // In local rank order, the same on every node; a rank without the tensor adds nothing.
+    sources.clear();
+    for (int r = 0; r < node_size_; ++r)
+      if (segments_[static_cast<std::size_t>(r)][flags_at_ + k] != 0.0f)
+        sources.push_back(r == local_ ? data[k] + part.offset : region(local_, r) + pos_[me][k]);
     for (std::size_t done = 0; done < part.count; done += kChunk) {
       const std::size_t n = std::min(kChunk, part.count - done);
-      std::fill(sum, sum + n, 0.0f);
-      // In local rank order, the same on every node; a rank without the tensor adds nothing.
-      for (int r = 0; r < node_size_; ++r) {
-        const auto rank = static_cast<std::size_t>(r);
-        if (segments_[rank][flags_at_ + k] == 0.0f) continue;
-        const float* from = r == local_ ? data[k] + part.offset + done : region(local_, r) + pos_[me][k] + done;
-        for (std::size_t i = 0; i < n; ++i) sum[i] += from[i];
-      }
-      if (cross) {
-        std::copy_n(sum, n, result + done);
+      if (sources.size() == 2 && !cross) {  // the common case, in one pass
+        const float *a = sources[0] + done, *b = sources[1] + done;
+        if (into_part)
+          for (std::size_t i = 0; i < n; ++i) target[done + i] = (a[i] + b[i]) * scale;
+        else
+          for (std::size_t i = 0; i < n; ++i) {
+            float value = (a[i] + b[i]) * scale;
+            result[done + i] = value;
+            target[done + i] = value;
+          }
         continue;
       }
-      if (into_part) {
-        for (std::size_t i = 0; i < n; ++i) target[done + i] = sum[i] * scale;
-        continue;
+      const float* total = sum;  // the chunk's sum over the sources, unscaled
+      if (sources.empty()) std::fill(sum, sum + n, 0.0f);
+      else if (sources.size() == 1) total = sources[0] + done;
+      else {
+        const float *a = sources[0] + done, *b = sources[1] + done;
+        for (std::size_t i = 0; i < n; ++i) sum[i] = a[i] + b[i];
+        for (std::size_t s = 2; s < sources.size(); ++s) {
+          const float* c = sources[s] + done;
+          for (std::size_t i = 0; i < n; ++i) sum[i] += c[i];
+        }
       }
-      for (std::size_t i = 0; i < n; ++i) {
-        float value = sum[i] * scale;
-        result[done + i] = value;
-        target[done + i] = value;
-      }
+      if (cross) std::copy_n(total, n, result + done);
+      else if (into_part)
+        for (std::size_t i = 0; i < n; ++i) target[done + i] = total[i] * scale;
+      else
+        for (std::size_t i = 0; i < n; ++i) {
+          float value = total[i] * scale;
+          result[done + i] = value;
+          target[done + i] = value;
+        }
     }
   }
   if (!cross) return;
   // The node's sums of our parts, summed over the nodes, into our region (which is contiguous).
   std::size_t floats = 0;
   for (std::size_t k = 0; k < sizes_.size(); ++k) floats += part_of(sizes_[k], local_, node_size_).count;
-  group_.check(MPI_Allreduce(MPI_IN_PLACE, results, static_cast<int>(floats), MPI_FLOAT, MPI_SUM,
-                             as_comm(cross_comm_)),
+  group_.check(MPI_Allreduce(MPI_IN_PLACE, results, static_cast<int>(floats), MPI_FLOAT, MPI_SUM, as_comm(cross_comm_)),
                "MPI_Allreduce");
   for (std::size_t k = 0; k < sizes_.size(); ++k) {
     if (counts_[k] == 0) continue;

@@ -58,9 +58,9 @@ class NodeReduce {
   const ProcessGroup& group_;
   std::vector<std::size_t> sizes_;
   int node_size_ = 1, local_ = 0, node_count_ = 1;
-  void* node_comm_ = nullptr;   // MPI_Comm of this (pretend-)node's ranks
-  void* cross_comm_ = nullptr;  // MPI_Comm of the ranks with this local index, one per node
-  void* window_ = nullptr;      // MPI_Win
+  void* node_comm_ = nullptr;                  // MPI_Comm of this (pretend-)node's ranks
+  void* cross_comm_ = nullptr;                 // MPI_Comm of the ranks with this local index, one per node
+  void* window_ = nullptr;                     // MPI_Win
   std::vector<float*> segments_;               // every local rank's segment, mapped here
   std::vector<std::size_t> region_start_;      // per local index: where its part of all tensors starts
   std::vector<std::vector<std::size_t>> pos_;  // [local][k]: tensor k's part within that region
