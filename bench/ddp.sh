@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Data-parallel W3 with 1 and 2 ranks of 1 thread each: xtgrad (ddp_bench under mpirun: the
-# all-reduce and the sharded optimizer step, each also with the barrier that separates waiting
-# from transfer) and PyTorch DDP (gloo, bench/ddp_torch.py), interleaved ROUNDS times so a burst
+# all-reduce through a shared window, the MPI_Allreduce one and the sharded optimizer step, each
+# also with the barrier that separates waiting from transfer) and PyTorch DDP (gloo, bench/ddp_torch.py), interleaved ROUNDS times so a burst
 # of load elsewhere hits all alike. Ends with the best of the rounds for each configuration and
 # the speed-ups. Usage: bench/ddp.sh [BUILD_DIR] [ROUNDS]   (defaults: build 3)
 set -euo pipefail
@@ -20,7 +20,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
   echo "-- round $round"
   "${mpirun[@]}" -np 1 "$build/bench/ddp_bench" | tee -a "$log"
-  for mode in "" --shard; do
+  for mode in "" --mpi-allreduce --shard "--shard --mpi-allreduce"; do
     "${mpirun[@]}" -np 2 "$build/bench/ddp_bench" $mode | tee -a "$log"
     "${mpirun[@]}" -np 2 "$build/bench/ddp_bench" $mode --split-wait | tee -a "$log"
   done
@@ -36,11 +36,14 @@ awk -v rounds="$rounds" '
     if (!(key in best) || ms < best[key]) best[key] = ms }
   END {
     x1 = best["xtgrad/all-reduce/1"]; x2 = best["xtgrad/all-reduce/2"]; xs = best["xtgrad/sharded/2"]
+    xm = best["xtgrad/mpi-all-reduce/2"]; xms = best["xtgrad/mpi-sharded/2"]
     t1 = best["torch_ddp/-/1"]; t2 = best["torch_ddp/-/2"]
     printf "\n== W3 data-parallel, best of %d rounds (median ms per step) ==\n", rounds
     printf "xtgrad       1 rank                %7.2f ms\n", x1
-    printf "xtgrad       2 ranks, all-reduce   %7.2f ms   speed-up %.2fx of 1 rank (target 1.6x)\n", x2, x1 / x2
+    printf "xtgrad       2 ranks, shared window%7.2f ms   speed-up %.2fx of 1 rank (target 1.6x)\n", x2, x1 / x2
+    printf "xtgrad       2 ranks, MPI_Allreduce%7.2f ms   speed-up %.2fx of 1 rank (target 1.6x)\n", xm, x1 / xm
     printf "xtgrad       2 ranks, sharded      %7.2f ms   speed-up %.2fx of 1 rank (target 1.6x)\n", xs, x1 / xs
+    printf "xtgrad       2 ranks, sharded, MPI %7.2f ms   speed-up %.2fx of 1 rank (target 1.6x)\n", xms, x1 / xms
     printf "PyTorch DDP  1 rank                %7.2f ms\n", t1
     printf "PyTorch DDP  2 ranks               %7.2f ms   speed-up %.2fx of its 1 rank\n", t2, t1 / t2
     printf "xtgrad 2 ranks vs PyTorch DDP 2 ranks: all-reduce %.2fx, sharded %.2fx faster (target 1.4x)\n", t2 / x2, t2 / xs

@@ -1,8 +1,10 @@
 // ddp_bench: data-parallel W3 (MLP 784→1024→1024→1, ReLU, global batch 512, BCE-with-logits,
 // Adam lr 1e-3) under `mpirun -np N`, each rank on 512/N rows with 1 thread. Rank 0 prints the
 // median time per step and how a step splits: forward+backward, waiting for the slowest rank
-// (a barrier before the all-reduce, only with --split-wait), the bucketed all-reduce (pack,
-// MPI_Allreduce, unpack) and Adam. With --shard, the sharded optimizer step: MPI_Reduce_scatter
+// (a barrier before the all-reduce, only with --split-wait), the all-reduce and Adam. The
+// all-reduce is the default shared-memory one (pack: copies into the window and a node
+// barrier; all_reduce: the sums; unpack: a barrier and copies out), or with --mpi-allreduce the
+// bucketed MPI one (pack, MPI_Allreduce, unpack: scaling). With --shard, the sharded optimizer step: MPI_Reduce_scatter
 // in place of the all-reduce, Adam on this rank's part of every parameter, then MPI_Allgatherv.
 #include <algorithm>
 #include <chrono>
@@ -30,7 +32,8 @@ struct Split {
 int main(int argc, char** argv) {
   int steps = 8, repeats = 5, warmup = 3, threads = 1;
   std::size_t global_batch = 512;
-  bool split_wait = false, shard = false;
+  bool split_wait = false, shard = false, mpi_allreduce = false, reduce_only = false;
+  int ranks_per_node = 0;
   CLI::App app{"ddp_bench: data-parallel W3 under mpirun"};
   app.add_option("--steps", steps, "steps per timed repetition");
   app.add_option("--repeats", repeats, "timed repetitions; the median is reported");
@@ -39,6 +42,11 @@ int main(int argc, char** argv) {
   app.add_option("--batch", global_batch, "global batch, split evenly between ranks");
   app.add_flag("--split-wait", split_wait, "time a barrier before each all-reduce, to separate waiting from transfer");
   app.add_flag("--shard", shard, "sharded optimizer step (reduce-scatter, Adam on 1/N, all-gather)");
+  app.add_flag("--reduce-only", reduce_only,
+               "after the warm-up, time average_gradients() alone (steps x repeats calls, each after a barrier)");
+  app.add_flag("--mpi-allreduce", mpi_allreduce, "average with MPI_Allreduce, not through a shared window");
+  app.add_option("--ranks-per-node", ranks_per_node,
+                 "shared window: pretend-nodes of this many ranks (1: every rank a node, across MPI_Allreduce)");
   CLI11_PARSE(app, argc, argv);
 
   ProcessGroup group;
@@ -56,7 +64,12 @@ int main(int argc, char** argv) {
   Tensor x(Array(xt::view(x_all, xt::range(first, first + local), xt::all())));
   Tensor y(Array(xt::view(y_all, xt::range(first, first + local), xt::all())));
 
-  DistributedDataParallel ddp(group, *net, DataParallelOptions().shard_optimizer(shard));
+  DistributedDataParallel ddp(group, *net,
+                              DataParallelOptions()
+                                  .shard_optimizer(shard)
+                                  .reduction(mpi_allreduce ? GradientReduction::mpi_allreduce
+                                                           : GradientReduction::shared_memory)
+                                  .ranks_per_node(ranks_per_node));
   Adam optimizer(ddp.optimizer_params(), AdamOptions(1e-3));
   BCEWithLogitsLoss loss_fn;
   Split split;
@@ -82,6 +95,30 @@ int main(int argc, char** argv) {
   };
 
   for (int i = 0; i < warmup; ++i) step();
+  if (reduce_only && !shard) {
+    // The collective alone, on the last step's gradients: the median and the best call of rank 0.
+    std::vector<double> calls, packs, reduces, unpacks;
+    for (int i = 0; i < steps * repeats; ++i) {
+      group.barrier();
+      auto start = Clock::now();
+      ddp.average_gradients();
+      calls.push_back(ms(start, Clock::now()));
+      packs.push_back(ddp.last_times().pack_ms);
+      reduces.push_back(ddp.last_times().all_reduce_ms);
+      unpacks.push_back(ddp.last_times().unpack_ms);
+    }
+    for (auto* v : {&calls, &packs, &reduces, &unpacks}) std::sort(v->begin(), v->end());
+    if (group.is_root())
+      std::printf(
+          "impl=xtgrad mode=%s reduce_only=1 ranks=%zu calls=%zu median_ms=%.3f p10_ms=%.3f best_ms=%.3f "
+          "p10_pack=%.3f p10_all_reduce=%.3f p10_unpack=%.3f\n",
+          mpi_allreduce        ? "mpi-all-reduce"
+          : ranks_per_node > 0 ? "pretend-nodes"
+                               : "all-reduce",
+          world, calls.size(), calls[calls.size() / 2], calls[calls.size() / 10], calls.front(),
+          packs[packs.size() / 10], reduces[reduces.size() / 10], unpacks[unpacks.size() / 10]);
+    return 0;
+  }
   split = Split{};
   std::vector<double> per_step;
   for (int r = 0; r < repeats; ++r) {
@@ -101,7 +138,10 @@ int main(int argc, char** argv) {
     std::printf(
         "impl=xtgrad mode=%s split_wait=%d ranks=%zu threads=%d global_batch=%zu ms_per_step=%.2f best=%.2f "
         "compute=%.2f wait=%.2f pack=%.2f all_reduce=%.2f unpack=%.2f adam=%.2f all_gather=%.2f\n",
-        shard ? "sharded" : "all-reduce", split_wait ? 1 : 0, world, threads, global_batch,
-        per_step[per_step.size() / 2], per_step.front(), parts[0], parts[1], parts[2], parts[3], parts[4], parts[5],
-        parts[6]);
+        shard                ? (mpi_allreduce ? "mpi-sharded" : "sharded")
+        : mpi_allreduce      ? "mpi-all-reduce"
+        : ranks_per_node > 0 ? "pretend-nodes"
+                             : "all-reduce",
+        split_wait ? 1 : 0, world, threads, global_batch, per_step[per_step.size() / 2], per_step.front(), parts[0],
+        parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]);
 }

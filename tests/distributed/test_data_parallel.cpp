@@ -1,9 +1,12 @@
 // Data parallelism against one process: averaged gradients, 20-step trajectories, identical
-// parameters on every rank, unused parameters, the broadcast and the metric reductions.
+// parameters on every rank, unused parameters, the broadcast and the metric reductions; the
+// gradient cases under each GradientReduction (and the shared window between pretend-nodes).
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <string>
 
 #include <xtensor/xview.hpp>
 #include <xtgrad/xtgrad.hpp>
@@ -32,17 +35,21 @@ TEST_CASE("average_gradients: N ranks on B/N rows each equal one process on all 
   SUBCASE("a large gradient reduced where it is") { hidden = 256; }  // 2.weight: 65,536 floats
   auto reference = small_mlp(3, hidden);
   loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
-  auto model = small_mlp(3, hidden);
-  DistributedDataParallel ddp(group, *model, bucket_cap_mb);
-  CHECK(ddp.bucket_count() == (bucket_cap_mb < 1 ? 3u : 1u));
-  CHECK(ddp.in_place_count() == (hidden == 256 ? 1u : 0u));
-  // The mean over this rank's rows; the average of equal-sized shards' means is the batch mean.
-  loss_fn((*model)(shard(x)), shard(y)).backward();
-  ddp.average_gradients();
-  NamedTensors expected = reference->named_parameters(), got = model->named_parameters();
-  for (std::size_t k = 0; k < got.size(); ++k) {
-    CAPTURE(got[k].first);
-    CHECK(max_abs_diff(got[k].second.grad(), expected[k].second.grad()) < 1e-6f);
+  for (const ReductionCase& reduction : reductions()) {
+    CAPTURE(reduction.name);
+    auto model = small_mlp(3, hidden);
+    DistributedDataParallel ddp(group, *model, DataParallelOptions(reduction.options).bucket_cap_mb(bucket_cap_mb));
+    bool mpi = reduction.options.reduction() == GradientReduction::mpi_allreduce;
+    CHECK(ddp.bucket_count() == (!mpi ? 0u : bucket_cap_mb < 1 ? 3u : 1u));
+    CHECK(ddp.in_place_count() == (mpi && hidden == 256 ? 1u : 0u));
+    // The mean over this rank's rows; the average of equal-sized shards' means is the batch mean.
+    loss_fn((*model)(shard(x)), shard(y)).backward();
+    ddp.average_gradients();
+    NamedTensors expected = reference->named_parameters(), got = model->named_parameters();
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      CAPTURE(got[k].first);
+      CHECK(max_abs_diff(got[k].second.grad(), expected[k].second.grad()) < 1e-6f);
+    }
   }
 }
 
@@ -50,24 +57,27 @@ TEST_CASE("DistributedDataParallel: 20 Adam steps match one process, parameters 
   const ProcessGroup& group = test_group();
   auto [x, y] = batch(2);
   BCEWithLogitsLoss loss_fn;
-  auto reference = small_mlp(4);
-  auto model = small_mlp(4);
-  Adam reference_optimizer(reference->parameters(), AdamOptions(1e-2));
-  Adam optimizer(model->parameters(), AdamOptions(1e-2));
-  DistributedDataParallel ddp(group, *model);
-  for (int step = 1; step <= 20; ++step) {
-    reference_optimizer.zero_grad();
-    loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
-    reference_optimizer.step();
+  for (const ReductionCase& reduction : reductions()) {
+    CAPTURE(reduction.name);
+    auto reference = small_mlp(4);
+    auto model = small_mlp(4);
+    Adam reference_optimizer(reference->parameters(), AdamOptions(1e-2));
+    Adam optimizer(model->parameters(), AdamOptions(1e-2));
+    DistributedDataParallel ddp(group, *model, reduction.options);
+    for (int step = 1; step <= 20; ++step) {
+      reference_optimizer.zero_grad();
+      loss_fn((*reference)(Tensor(x)), Tensor(y)).backward();
+      reference_optimizer.step();
 
-    optimizer.zero_grad();
-    loss_fn((*model)(shard(x)), shard(y)).backward();
-    ddp.average_gradients();
-    optimizer.step();
+      optimizer.zero_grad();
+      loss_fn((*model)(shard(x)), shard(y)).backward();
+      ddp.average_gradients();
+      optimizer.step();
 
-    CAPTURE(step);
-    REQUIRE(same_on_every_rank(values_hash(*model)));
-    require_close(*model, *reference);
+      CAPTURE(step);
+      REQUIRE(same_on_every_rank(values_hash(*model)));
+      require_close(*model, *reference);
+    }
   }
 }
 
@@ -76,21 +86,49 @@ TEST_CASE("average_gradients: a rank without a gradient contributes zeros; unuse
   std::size_t n = 3;
   SUBCASE("in a bucket") {}
   SUBCASE("reduced where they are") { n = DistributedDataParallel::kInPlaceMinFloats; }
-  PartlyUsed model(n);
-  DistributedDataParallel ddp(group, model);
-  CHECK(ddp.in_place_count() == (n > 3 ? 3u : 0u));
-  float r = static_cast<float>(group.rank());
-  Tensor loss = sum(model.used * (r + 1.0f));  // d/dused = r + 1 on rank r
-  if (group.rank() == 0) loss = loss + 5.0f * sum(model.rank0_only);
-  loss.backward();
-  ddp.average_gradients();
-  float ranks = static_cast<float>(group.world_size());
-  for (std::size_t i : {std::size_t{0}, n - 1}) {
-    CHECK(model.used.grad()(i) == doctest::Approx((ranks + 1.0f) / 2.0f));  // mean of 1..N
-    REQUIRE(model.rank0_only.has_grad());
-    CHECK(model.rank0_only.grad()(i) == doctest::Approx(5.0f / ranks));
+  for (const ReductionCase& reduction : reductions()) {
+    CAPTURE(reduction.name);
+    PartlyUsed model(n);
+    DistributedDataParallel ddp(group, model, reduction.options);
+    bool mpi = reduction.options.reduction() == GradientReduction::mpi_allreduce;
+    CHECK(ddp.in_place_count() == (mpi && n > 3 ? 3u : 0u));
+    float r = static_cast<float>(group.rank());
+    Tensor loss = sum(model.used * (r + 1.0f));  // d/dused = r + 1 on rank r
+    if (group.rank() == 0) loss = loss + 5.0f * sum(model.rank0_only);
+    loss.backward();
+    ddp.average_gradients();
+    float ranks = static_cast<float>(group.world_size());
+    for (std::size_t i : {std::size_t{0}, n - 1}) {
+      CHECK(model.used.grad()(i) == doctest::Approx((ranks + 1.0f) / 2.0f));  // mean of 1..N
+      REQUIRE(model.rank0_only.has_grad());
+      CHECK(model.rank0_only.grad()(i) == doctest::Approx(5.0f / ranks));
+    }
+    CHECK_FALSE(model.never.has_grad());
   }
-  CHECK_FALSE(model.never.has_grad());
+}
+
+TEST_CASE("average_gradients: a gradient of 3 values, in parts of different sizes") {
+  const ProcessGroup& group = test_group();
+  for (const ReductionCase& reduction : reductions()) {
+    CAPTURE(reduction.name);
+    PartlyUsed model(3);
+    DistributedDataParallel ddp(group, model, reduction.options);
+    float r = static_cast<float>(group.rank());
+    sum(model.used * Tensor(Array{r, 2.0f * r, 1.0f})).backward();
+    ddp.average_gradients();
+    float ranks = static_cast<float>(group.world_size());
+    CHECK(model.used.grad()(0) == doctest::Approx((ranks - 1.0f) / 2.0f));  // mean of 0..N-1
+    CHECK(model.used.grad()(1) == doctest::Approx(ranks - 1.0f));
+    CHECK(model.used.grad()(2) == 1.0f);
+    CHECK(same_on_every_rank(std::hash<std::string>()(
+        std::string(reinterpret_cast<const char*>(model.used.grad().data()), 3 * sizeof(float)))));
+  }
+}
+
+TEST_CASE("DataParallelOptions::ranks_per_node: a negative count is refused") {
+  PartlyUsed model(3);
+  CHECK_THROWS_WITH_AS(DistributedDataParallel(test_group(), model, DataParallelOptions().ranks_per_node(-1)),
+                       doctest::Contains("ranks_per_node"), std::invalid_argument);
 }
 
 TEST_CASE("ProcessGroup: metric reductions give every rank the same numbers") {

@@ -32,9 +32,9 @@ std::vector<Tensor> named_like(const Module& model, const std::string& suffix) {
   return out;
 }
 
-DistributedDataParallel sharded(Module& model, double bucket_cap_mb = 25.0) {
-  return DistributedDataParallel(test_group(), model,
-                                 DataParallelOptions().shard_optimizer(true).bucket_cap_mb(bucket_cap_mb));
+DistributedDataParallel sharded(Module& model, double bucket_cap_mb = 25.0,
+                                DataParallelOptions options = DataParallelOptions()) {
+  return DistributedDataParallel(test_group(), model, options.shard_optimizer(true).bucket_cap_mb(bucket_cap_mb));
 }
 
 /// One step of one process on the whole batch.
@@ -90,20 +90,23 @@ TEST_CASE("shard_optimizer: 20 steps match one process, parameters identical on 
       return std::make_unique<SGD>(weights, SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(1e-3));
     };
   }
-  auto reference = small_mlp(4, hidden);
-  auto model = small_mlp(4, hidden);
-  std::unique_ptr<Optimizer> reference_optimizer =
-      make(named_like(*reference, "weight"), named_like(*reference, "bias"));
-  DistributedDataParallel ddp = sharded(*model, bucket_cap_mb);
-  CHECK(ddp.sharded());
-  std::unique_ptr<Optimizer> optimizer =
-      make(ddp.optimizer_params(named_like(*model, "weight")), ddp.optimizer_params(named_like(*model, "bias")));
-  for (int step = 1; step <= 20; ++step) {
-    step_whole(*reference, *reference_optimizer, x, y);
-    step_sharded(*model, ddp, *optimizer, x, y);
-    CAPTURE(step);
-    REQUIRE(same_on_every_rank(values_hash(*model)));
-    require_close(*model, *reference);
+  for (const ReductionCase& reduction : reductions()) {  // pretend-nodes: shards through MPI's collectives
+    CAPTURE(reduction.name);
+    auto reference = small_mlp(4, hidden);
+    auto model = small_mlp(4, hidden);
+    std::unique_ptr<Optimizer> reference_optimizer =
+        make(named_like(*reference, "weight"), named_like(*reference, "bias"));
+    DistributedDataParallel ddp = sharded(*model, bucket_cap_mb, reduction.options);
+    CHECK(ddp.sharded());
+    std::unique_ptr<Optimizer> optimizer =
+        make(ddp.optimizer_params(named_like(*model, "weight")), ddp.optimizer_params(named_like(*model, "bias")));
+    for (int step = 1; step <= 20; ++step) {
+      step_whole(*reference, *reference_optimizer, x, y);
+      step_sharded(*model, ddp, *optimizer, x, y);
+      CAPTURE(step);
+      REQUIRE(same_on_every_rank(values_hash(*model)));
+      require_close(*model, *reference);
+    }
   }
 }
 
@@ -130,23 +133,26 @@ TEST_CASE("shard_optimizer: a rank without a gradient contributes zeros; unused 
   std::size_t n = 3;
   SUBCASE("in a bucket") {}
   SUBCASE("each in its own storage") { n = DistributedDataParallel::kInPlaceMinFloats; }
-  PartlyUsed model(n);
-  DistributedDataParallel ddp = sharded(model);
-  SGD optimizer(ddp.optimizer_params(), 1.0);  // p -= g: the update shows the averaged gradient
-  float r = static_cast<float>(group.rank());
-  Tensor loss = sum(model.used * (r + 1.0f));  // d/dused = r + 1 on rank r
-  if (group.rank() == 0) loss = loss + 5.0f * sum(model.rank0_only);
-  loss.backward();
-  ddp.average_gradients();
-  CHECK_FALSE(model.used.has_grad());  // the averages are in the shards now
-  CHECK_FALSE(ddp.optimizer_params()[2].has_grad());
-  optimizer.step();
-  ddp.gather_parameters();
-  float ranks = static_cast<float>(group.world_size());
-  for (std::size_t i : {std::size_t{0}, n / 2, n - 1}) {
-    CHECK(model.used.value()(i) == doctest::Approx(1.0f - (ranks + 1.0f) / 2.0f));  // mean of 1..N
-    CHECK(model.rank0_only.value()(i) == doctest::Approx(3.0f - 5.0f / ranks));
-    CHECK(model.never.value()(i) == 4.0f);
+  for (const ReductionCase& reduction : reductions()) {
+    CAPTURE(reduction.name);
+    PartlyUsed model(n);
+    DistributedDataParallel ddp = sharded(model, 25.0, reduction.options);
+    SGD optimizer(ddp.optimizer_params(), 1.0);  // p -= g: the update shows the averaged gradient
+    float r = static_cast<float>(group.rank());
+    Tensor loss = sum(model.used * (r + 1.0f));  // d/dused = r + 1 on rank r
+    if (group.rank() == 0) loss = loss + 5.0f * sum(model.rank0_only);
+    loss.backward();
+    ddp.average_gradients();
+    CHECK_FALSE(model.used.has_grad());  // the averages are in the shards now
+    CHECK_FALSE(ddp.optimizer_params()[2].has_grad());
+    optimizer.step();
+    ddp.gather_parameters();
+    float ranks = static_cast<float>(group.world_size());
+    for (std::size_t i : {std::size_t{0}, n / 2, n - 1}) {
+      CHECK(model.used.value()(i) == doctest::Approx(1.0f - (ranks + 1.0f) / 2.0f));  // mean of 1..N
+      CHECK(model.rank0_only.value()(i) == doctest::Approx(3.0f - 5.0f / ranks));
+      CHECK(model.never.value()(i) == 4.0f);
+    }
   }
 }
 

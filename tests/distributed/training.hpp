@@ -30,6 +30,20 @@ inline std::shared_ptr<Sequential> small_mlp(std::uint64_t seed, std::size_t hid
       std::make_shared<Linear>(hidden, 1, true, gen)});
 }
 
+/// The unsharded reductions every data-parallel test runs under: MPI_Allreduce, the shared
+/// window, and the shared window with each rank a pretend-node of its own, so the path between
+/// nodes (MPI_Allreduce of each local index's part) runs on one machine.
+struct ReductionCase {
+  const char* name;
+  DataParallelOptions options;
+};
+inline std::vector<ReductionCase> reductions() {
+  return {{"mpi_allreduce", DataParallelOptions().reduction(GradientReduction::mpi_allreduce)},
+          {"shared_memory", DataParallelOptions().reduction(GradientReduction::shared_memory)},
+          {"shared_memory between pretend-nodes of one rank",
+           DataParallelOptions().reduction(GradientReduction::shared_memory).ranks_per_node(1)}};
+}
+
 /// The whole batch, identical on every rank: x [kBatch, 8], y [kBatch, 1] in {0, 1}.
 inline std::pair<Array, Array> batch(std::uint64_t seed) {
   Generator gen(seed);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "xtgrad/distributed/detail/node_reduce.hpp"
 #include "xtgrad/distributed/detail/optimizer_shards.hpp"
 
 namespace xtgrad {
@@ -74,10 +75,23 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
   if (!(bucket_cap_mb > 0))
     throw std::invalid_argument("DistributedDataParallel: bucket_cap_mb must be positive, got " +
                                 std::to_string(bucket_cap_mb));
+  if (options.ranks_per_node() < 0)
+    throw std::invalid_argument(
+        "DistributedDataParallel: DataParallelOptions.ranks_per_node must be 0 (MPI's nodes) "
+        "or positive, got " +
+        std::to_string(options.ranks_per_node()));
   broadcast_parameters(group, module, 0);
   auto cap = static_cast<std::size_t>(bucket_cap_mb * 1024 * 1024 / sizeof(float));
   if (options.shard_optimizer()) {
-    shards_ = std::make_unique<detail::OptimizerShards>(group, params_, cap, kInPlaceMinFloats);
+    shards_ = std::make_unique<detail::OptimizerShards>(group, params_, cap, kInPlaceMinFloats,
+                                                        options.reduction() == GradientReduction::shared_memory,
+                                                        options.ranks_per_node());
+    return;
+  }
+  if (options.reduction() == GradientReduction::shared_memory) {
+    std::vector<std::size_t> sizes;
+    for (const Tensor& p : params_) sizes.push_back(p.numel());
+    node_ = std::make_unique<detail::NodeReduce>(group, sizes, options.ranks_per_node());
     return;
   }
   // Reverse registration order, as DDP: backward produces the last layers' gradients first,
@@ -120,6 +134,11 @@ void DistributedDataParallel::average_gradients() {
   }
   if (group_.world_size() == 1) return;  // the mean of one gradient is itself
   const float scale = 1.0f / static_cast<float>(group_.world_size());
+  if (node_) {
+    average_through_node(scale);
+    broadcast_buffers();
+    return;
+  }
   for (Bucket& bucket : buckets_) {
     auto start = std::chrono::steady_clock::now();
     float* out = bucket.buffer.data();
@@ -194,6 +213,26 @@ Value DistributedDataParallel::optimizer_state_dict(const Optimizer& optimizer) 
 void DistributedDataParallel::load_optimizer_state_dict(Optimizer& optimizer, const Value& state) const {
   if (shards_) shards_->load_state(optimizer, state);
   else optimizer.load_state_dict(state);
+}
+
+void DistributedDataParallel::average_through_node(float scale) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<const float*> data(params_.size(), nullptr);
+  for (std::size_t k = 0; k < params_.size(); ++k)
+    if (params_[k].has_grad()) data[k] = params_[k].grad().data();
+  const std::vector<int>& counts = node_->share(data);
+  times_.pack_ms += ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<float*> out(params_.size(), nullptr);
+  for (std::size_t k = 0; k < params_.size(); ++k)
+    if (counts[k] > 0) out[k] = params_[k].mutable_grad().data();  // zeros on a rank that had none
+  node_->reduce(data, out, scale);
+  times_.all_reduce_ms += ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  node_->gather(out);
+  times_.unpack_ms += ms_since(start);
 }
 
 void DistributedDataParallel::average_in_place(float scale) {

@@ -19,7 +19,8 @@ namespace xtgrad {
 
 namespace detail {
 class OptimizerShards;  // the sharded step's parts and buckets (detail/optimizer_shards.hpp)
-}
+class NodeReduce;       // the all-reduce through shared memory (detail/node_reduce.hpp)
+}  // namespace detail
 
 /// A hash of the module's state_dict names and shapes (and which entries are parameters):
 /// equal on two ranks when they built the same architecture, whatever the values.
@@ -37,12 +38,28 @@ void broadcast_parameters(const ProcessGroup& group, Module& module, int root = 
 /// Where the time of the last average_gradients() (and, sharded, gather_parameters()) went, in
 /// milliseconds.
 struct AllReduceTimes {
-  double pack_ms = 0;  ///< copying small gradients into the flat buckets (sharded: also values into shards)
-  double all_reduce_ms =
-      0;                  ///< MPI_Allreduce (sharded: MPI_Reduce_scatter): the transfer, and waiting for slower ranks
-  double unpack_ms = 0;   ///< scaling by 1/world_size (and copying the buckets back)
-  double buffers_ms = 0;  ///< broadcasting rank 0's buffers
+  /// Copying small gradients into the flat buckets (sharded: also values into shards);
+  /// shared_memory: copying the other ranks' parts into the window, and the node barrier.
+  double pack_ms = 0;
+  /// MPI_Allreduce (sharded: MPI_Reduce_scatter): the transfer, and waiting for slower ranks;
+  /// shared_memory: summing this rank's parts (and, across nodes, their MPI_Allreduce).
+  double all_reduce_ms = 0;
+  /// Scaling by 1/world_size (and copying the buckets back); shared_memory: the node barrier
+  /// and copying the other ranks' parts out of the window (the scaling is in the sums).
+  double unpack_ms = 0;
+  double buffers_ms = 0;     ///< broadcasting rank 0's buffers
   double all_gather_ms = 0;  ///< sharded only: MPI_Allgatherv of the updated parameters
+};
+
+/// How the gradients are averaged (unsharded).
+enum class GradientReduction {
+  /// Through an MPI-3 shared window per node (MPI_Win_allocate_shared): local rank i sums part i
+  /// of every gradient, scaled once, and the others copy it; across nodes, the ranks with the
+  /// same local index MPI_Allreduce their node's sums of their part. Needs the same number of
+  /// ranks on every node.
+  shared_memory,
+  /// MPI_Allreduce, on the large gradients where they are and on buckets of the small ones.
+  mpi_allreduce,
 };
 
 /// How DistributedDataParallel reduces, with chained setters:
@@ -58,16 +75,34 @@ class DataParallelOptions {
   /// Sharded optimizer step (ZeRO stage 1): the gradients are reduce-scattered, each rank's
   /// optimizer updates only its part of every parameter, and the parts are all-gathered. The
   /// same bytes travel as with the all-reduce; each rank does 1/N of the optimizer's work and
-  /// holds 1/N of its state. Off (the default): every rank all-reduces and updates everything.
+  /// holds 1/N of its state. With GradientReduction::shared_memory and all ranks on one node,
+  /// both go through the shared window (MPI's collectives otherwise). Off (the default): every
+  /// rank all-reduces and updates everything.
   DataParallelOptions& shard_optimizer(bool on) {
     shard_optimizer_ = on;
     return *this;
   }
   bool shard_optimizer() const { return shard_optimizer_; }
+  /// How the gradients are averaged (default: shared_memory, faster within a node); sharded,
+  /// shared_memory applies within one node only.
+  DataParallelOptions& reduction(GradientReduction how) {
+    reduction_ = how;
+    return *this;
+  }
+  GradientReduction reduction() const { return reduction_; }
+  /// shared_memory: take each `n` consecutive ranks of a node as a node of their own, so that
+  /// one machine runs the path between nodes (tests). 0 (the default): MPI's nodes.
+  DataParallelOptions& ranks_per_node(int n) {
+    ranks_per_node_ = n;
+    return *this;
+  }
+  int ranks_per_node() const { return ranks_per_node_; }
 
  private:
   double bucket_cap_mb_ = 25.0;
   bool shard_optimizer_ = false;
+  GradientReduction reduction_ = GradientReduction::shared_memory;
+  int ranks_per_node_ = 0;
 };
 
 /// Wraps a module for data-parallel training; the module stays the user's (its lifetime
@@ -78,7 +113,10 @@ class DataParallelOptions {
 ///   ddp.average_gradients();  // every rank now holds the mean of all ranks' gradients
 ///   optimizer.step();         // identical on every rank, so parameters stay identical
 ///
-/// Gradients of at least kInPlaceMinFloats values are reduced where they are, one message each
+/// By default (GradientReduction::shared_memory) the ranks of a node average their gradients
+/// through a shared window: two node barriers, each value summed once by one rank, the scaling
+/// fused in; see GradientReduction. With GradientReduction::mpi_allreduce, gradients of at
+/// least kInPlaceMinFloats values are reduced where they are, one message each
 /// (as DDP's gradient_as_bucket_view: no copy into a bucket and back); the smaller ones travel
 /// in buckets of about bucket_cap_mb (PyTorch's default, 25 MB), each one contiguous buffer
 /// reduced by one MPI_Allreduce. W3's 7.4 MB of gradients is four messages, not six: one bucket
@@ -150,12 +188,15 @@ class DistributedDataParallel {
   void load_optimizer_state_dict(Optimizer& optimizer, const Value& state) const;
 
   Module& module() { return module_; }
-  std::size_t bucket_count() const { return buckets_.size(); }     ///< unsharded: buckets of small gradients
-  std::size_t in_place_count() const { return in_place_.size(); }  ///< unsharded: gradients reduced where they are
+  /// mpi_allreduce: buckets of small gradients
+  std::size_t bucket_count() const { return buckets_.size(); }
+  /// mpi_allreduce: gradients reduced where they are
+  std::size_t in_place_count() const { return in_place_.size(); }
   const AllReduceTimes& last_times() const { return times_; }
 
  private:
   void average_in_place(float scale);
+  void average_through_node(float scale);
   void broadcast_buffers();
 
   struct Bucket {
@@ -170,6 +211,7 @@ class DistributedDataParallel {
   std::vector<std::size_t> in_place_;                // indices into params_ of the large gradients, reverse order
   std::vector<float> in_place_flags_;                // how many ranks have each of them, summed in one message
   std::unique_ptr<detail::OptimizerShards> shards_;  // sharded only; then buckets_ and in_place_ stay empty
+  std::unique_ptr<detail::NodeReduce> node_;         // shared_memory only; then too
   bool gather_pending_ = false;                      // sharded: average_gradients() ran, gather_parameters() not yet
   AllReduceTimes times_;
 };

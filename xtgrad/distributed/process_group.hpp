@@ -13,6 +13,10 @@ XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
+namespace detail {
+class NodeReduce;  // builds its communicators and window on the group's (detail/node_reduce.hpp)
+}
+
 /// One per process, for the life of the distributed work (RAII over MPI_Init/MPI_Finalize).
 /// If the application has already called MPI_Init, the group joins it and leaves
 /// MPI_Finalize to the application. Either way it talks over its own duplicate of
@@ -61,6 +65,7 @@ class ProcessGroup {
   std::string describe() const;
 
  private:
+  friend class detail::NodeReduce;
   void check(int code, const char* call) const;  // aborts the job unless code == MPI_SUCCESS
 
   void* comm_ = nullptr;  // an MPI_Comm (heap-held so the header needs no <mpi.h>)

@@ -11,6 +11,7 @@
 
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/distributed/data_parallel.hpp"
+#include "xtgrad/distributed/detail/node_reduce.hpp"
 
 namespace xtgrad::detail {
 
@@ -44,12 +45,22 @@ Part part_of(std::size_t n, int rank, int world_size) {
 }
 
 OptimizerShards::OptimizerShards(const ProcessGroup& group, std::vector<Tensor> params, std::size_t bucket_floats,
-                                 std::size_t own_bucket_floats)
+                                 std::size_t own_bucket_floats, bool shared_memory, int ranks_per_node)
     : group_(group), params_(std::move(params)) {
   const int ranks = group.world_size();
+  std::vector<std::size_t> sizes;
   for (const Tensor& p : params_) {
     parts_.push_back(part_of(p.numel(), group.rank(), ranks));
     shards_.emplace_back(Array::from_shape({parts_.back().count}), /*requires_grad=*/true);
+    sizes.push_back(p.numel());
+  }
+  flags_.assign(params_.size(), 0.0f);
+  if (shared_memory) {
+    // The node's local rank i is the group's rank i when the node is the whole group: then its
+    // parts are the shards. Across nodes the shards stay on MPI's collectives.
+    node_ = std::make_unique<NodeReduce>(group, sizes, ranks_per_node);
+    if (node_->node_size() == ranks) return;
+    node_.reset();
   }
   // As unsharded: reverse registration order, large parameters alone (no copy into a bucket:
   // their parts already lie rank by rank in their own storage), the small ones filling shared
@@ -84,8 +95,9 @@ OptimizerShards::OptimizerShards(const ProcessGroup& group, std::vector<Tensor> 
       b.mine.assign(static_cast<std::size_t>(b.counts[static_cast<std::size_t>(group.rank())]), 0.0f);
     }
   }
-  flags_.assign(params_.size(), 0.0f);
 }
+
+OptimizerShards::~OptimizerShards() = default;
 
 Tensor OptimizerShards::shard_of(const Tensor& param) const {
   for (std::size_t k = 0; k < params_.size(); ++k)
@@ -97,15 +109,17 @@ Tensor OptimizerShards::shard_of(const Tensor& param) const {
 void OptimizerShards::reduce_scatter(AllReduceTimes& times) {
   const int ranks = group_.world_size();
   const float scale = 1.0f / static_cast<float>(ranks);
+  if (node_) {
+    reduce_through_node(scale, times);
+    return;
+  }
   auto start = std::chrono::steady_clock::now();
   for (std::size_t k = 0; k < params_.size(); ++k) flags_[k] = params_[k].has_grad() ? 1.0f : 0.0f;
   group_.all_reduce_sum(flags_.data(), flags_.size());
   times.all_reduce_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
-  for (std::size_t k = 0; k < params_.size(); ++k)
-    std::memcpy(shards_[k].mutable_value().data(), params_[k].value().data() + parts_[k].offset,
-                parts_[k].count * sizeof(float));
+  take_values();
   times.pack_ms += ms_since(start);
 
   for (Bucket& b : buckets_) {
@@ -145,6 +159,36 @@ void OptimizerShards::reduce_scatter(AllReduceTimes& times) {
     }
     times.unpack_ms += ms_since(start);
   }
+  drop_gradients();
+}
+
+void OptimizerShards::reduce_through_node(float scale, AllReduceTimes& times) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<const float*> data(params_.size(), nullptr);
+  for (std::size_t k = 0; k < params_.size(); ++k)
+    if (params_[k].has_grad()) data[k] = params_[k].grad().data();
+  const std::vector<int>& counts = node_->share(data);
+  take_values();
+  times.pack_ms += ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<float*> out(params_.size(), nullptr);
+  for (std::size_t k = 0; k < params_.size(); ++k) {
+    flags_[k] = static_cast<float>(counts[k]);
+    if (counts[k] > 0) out[k] = shards_[k].mutable_grad().data();
+  }
+  node_->reduce(data, out, scale, /*into_part=*/true);
+  times.all_reduce_ms += ms_since(start);
+  drop_gradients();
+}
+
+void OptimizerShards::take_values() {
+  for (std::size_t k = 0; k < params_.size(); ++k)
+    std::memcpy(shards_[k].mutable_value().data(), params_[k].value().data() + parts_[k].offset,
+                parts_[k].count * sizeof(float));
+}
+
+void OptimizerShards::drop_gradients() {
   for (std::size_t k = 0; k < params_.size(); ++k) {
     params_[k].zero_grad();  // the average lives in the shards now; the next backward starts afresh
     if (flags_[k] == 0.0f) shards_[k].zero_grad();
@@ -153,6 +197,20 @@ void OptimizerShards::reduce_scatter(AllReduceTimes& times) {
 
 void OptimizerShards::all_gather(AllReduceTimes& times) {
   const int ranks = group_.world_size();
+  if (node_) {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<const float*> parts;
+    std::vector<float*> out;
+    for (std::size_t k = 0; k < params_.size(); ++k) {
+      parts.push_back(shards_[k].value().data());
+      out.push_back(params_[k].mutable_value().data());
+      std::memcpy(out.back() + parts_[k].offset, parts.back(), parts_[k].count * sizeof(float));
+    }
+    node_->publish(parts);
+    node_->gather(out, /*every_tensor=*/true);
+    times.all_gather_ms += ms_since(start);
+    return;
+  }
   for (Bucket& b : buckets_) {
     if (b.params.size() == 1) {
       std::size_t k = b.params[0];

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "xtgrad/core/tensor.hpp"
@@ -20,6 +21,8 @@ struct AllReduceTimes;
 
 namespace detail {
 
+class NodeReduce;
+
 /// Rank r's part of a parameter of n values: its flat elements [offset, offset + count), the
 /// first n % N ranks one more than the others. Every parameter is split, so the ranks' work is
 /// even whatever the sizes, and the optimizer's parameter groups stay one shard per parameter.
@@ -32,9 +35,12 @@ Part part_of(std::size_t n, int rank, int world_size);
 class OptimizerShards {
  public:
   /// Parameters of at least `own_bucket_floats` values travel in their own storage, one
-  /// collective each; smaller ones share buckets of about `bucket_floats`.
+  /// collective each; smaller ones share buckets of about `bucket_floats`. With
+  /// `shared_memory`, when all ranks share one node (and no pretend-nodes split it), the
+  /// gradients and values go through NodeReduce's window instead of MPI's collectives.
   OptimizerShards(const ProcessGroup& group, std::vector<Tensor> params, std::size_t bucket_floats,
-                  std::size_t own_bucket_floats);
+                  std::size_t own_bucket_floats, bool shared_memory, int ranks_per_node);
+  ~OptimizerShards();
 
   /// One 1-D leaf tensor per parameter (params' order), this rank's part of it: what the
   /// optimizer is built over.
@@ -65,6 +71,9 @@ class OptimizerShards {
     std::vector<float> all;           // every rank's parts, rank by rank (unused with one parameter)
     std::vector<float> mine;          // this rank's parts (unused with one parameter)
   };
+  void reduce_through_node(float scale, AllReduceTimes& times);
+  void take_values();     // each shard takes its parameter's current values
+  void drop_gradients();  // the parameters' (their averages are in the shards), and unused shards'
   /// Parameter indices of the optimizer's parameters; throws if one is not a shard.
   std::vector<std::size_t> param_indices(const Optimizer& optimizer, const char* op) const;
 
@@ -73,7 +82,8 @@ class OptimizerShards {
   std::vector<Tensor> shards_;
   std::vector<Part> parts_;  // this rank's part of each parameter
   std::vector<Bucket> buckets_;
-  std::vector<float> flags_;  // how many ranks have each parameter's gradient
+  std::vector<float> flags_;          // how many ranks have each parameter's gradient
+  std::unique_ptr<NodeReduce> node_;  // shared_memory within one node; then buckets_ stay empty
 };
 
 }  // namespace detail
