@@ -105,29 +105,16 @@ void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, st
     simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r > zero, up, zero); });
 }
 
-// Σ_j f(a[j], b[j]): lane-wise partial sums over full batches, the tail one by one. The rows
-// summed are short, so float partials lose nothing that matters. f takes floats and batches alike.
-template <class F>
-float reduce(const float* a, const float* b, std::size_t n, F f) {
-  constexpr std::size_t width = B::size;
-  B partial(0.0f);
-  std::size_t j = 0;
-  for (; j + width <= n; j += width) partial += f(B::load_unaligned(a + j), B::load_unaligned(b + j));
-  float total = xsimd::hadd(partial);
-  for (; j < n; ++j) total += f(a[j], b[j]);
-  return total;
-}
-
 float sum(const float* a, std::size_t n) {
-  return reduce(a, a, n, [](auto v, auto) { return v; });
+  return simd_reduce<A>(a, a, n, [](auto v, auto) { return v; });
 }
 
 float sum_squared_deviation(const float* a, std::size_t n, float mean) {
-  return reduce(a, a, n, [mean](auto v, auto) { return (v - mean) * (v - mean); });
+  return simd_reduce<A>(a, a, n, [mean](auto v, auto) { return (v - mean) * (v - mean); });
 }
 
 float dot(const float* a, const float* b, std::size_t n) {
-  return reduce(a, b, n, [](auto u, auto v) { return u * v; });
+  return simd_reduce<A>(a, b, n, [](auto u, auto v) { return u * v; });
 }
 
 // A batch of columns at a time down all rows, so each sum stays in a register; the last columns
@@ -192,7 +179,9 @@ const SimdKernels& kernels() {
                                  gru_cell_forward,
                                  gru_cell_backward,
                                  adam_update,
-                                 mt19937_64_twist};
+                                 mt19937_64_twist,
+                                 layer_norm_forward,
+                                 layer_norm_backward};
   return table;
 }
 
