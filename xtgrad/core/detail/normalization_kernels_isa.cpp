@@ -22,18 +22,14 @@ constexpr std::size_t kWidth = B::size;
 // One value (T = float) or one batch (T = B) at p, so a loop body serves the batches and the tail.
 template <class T>
 T load(const float* p) {
-  if constexpr (std::is_same_v<T, float>)
-    return *p;
-  else
-    return T::load_unaligned(p);
+  if constexpr (std::is_same_v<T, float>) return *p;
+  else return T::load_unaligned(p);
 }
 
 template <class T>
 void store(const T& v, float* p) {
-  if constexpr (std::is_same_v<T, float>)
-    *p = v;
-  else
-    v.store_unaligned(p);
+  if constexpr (std::is_same_v<T, float>) *p = v;
+  else v.store_unaligned(p);
 }
 
 // Calls body(T{}, j) for j = 0, kWidth, … with T = B over the full batches, then T = float for

@@ -97,6 +97,13 @@ struct SimdKernels {
   /// and dx = rstd·(d − mean(d) − x̂·mean(d·x̂)) per row unless null.
   void (*layer_norm_backward)(const float* g, const float* x, std::size_t rows, std::size_t width, const float* mean,
                               const float* rstd, const float* gamma, float* dgamma, float* dbeta, float* dx);
+  /// Dropout's mask and output (core/ops_dropout.cpp) for n values from (n + 1)/2 64-bit draws:
+  /// value k takes the low 32 bits of bits[k/2] for even k, the high 32 for odd k;
+  /// mask = scale where their top 24 bits as a uniform on [0, 1) are >= p, else 0; y = x·mask.
+  void (*dropout_forward)(const std::uint64_t* bits, std::size_t n, float p, float scale, const float* x, float* mask,
+                          float* y);
+  /// out[i] = a[i]·b[i] (dropout's backward).
+  void (*multiply)(const float* a, const float* b, float* out, std::size_t n);
 };
 
 /// The kernels compiled for isa (the CPU must support it: see cpu_supports).

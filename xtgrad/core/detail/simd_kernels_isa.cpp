@@ -163,6 +163,35 @@ void mt19937_64_twist(std::uint64_t* x) {
   x[kMtN - 1] = mt_twisted(x[kMtN - 1], x[0], x[kMtM - 1]);
 }
 
+// Dropout: each 64-bit draw gives two values' 32 bits, its low half first. On x86-64 (little-
+// endian) that is the order of the halves in memory, so a batch of words read as 32-bit lanes is
+// a batch of values in order. A uniform of 24 bits is exact in float, as is its conversion.
+using U32 = xsimd::batch<std::uint32_t, A>;
+using I32 = xsimd::batch<std::int32_t, A>;
+static_assert(U32::size == B::size && 2 * U64::size == B::size, "a batch of floats is a batch of word halves");
+
+void dropout_forward(const std::uint64_t* bits, std::size_t n, float p, float scale, const float* x, float* mask,
+                     float* y) {
+  const B threshold(p), keep(scale), drop(0.0f), unit(0x1.0p-24f);
+  std::size_t i = 0;
+  for (; i + B::size <= n; i += B::size) {
+    U32 halves = xsimd::bitwise_cast<U32>(U64::load_unaligned(bits + i / 2));
+    B u = xsimd::batch_cast<float>(xsimd::bitwise_cast<I32>(halves >> 8)) * unit;
+    B m = xsimd::select(u >= threshold, keep, drop);
+    m.store_unaligned(mask + i);
+    (B::load_unaligned(x + i) * m).store_unaligned(y + i);
+  }
+  for (; i < n; ++i) {
+    auto half = static_cast<std::uint32_t>(i % 2 == 0 ? bits[i / 2] : bits[i / 2] >> 32);
+    mask[i] = static_cast<float>(half >> 8) * 0x1.0p-24f >= p ? scale : 0.0f;
+    y[i] = x[i] * mask[i];
+  }
+}
+
+void multiply(const float* a, const float* b, float* out, std::size_t n) {
+  simd_map2<A>(a, b, out, n, [](const B& u, const B& v) { return u * v; });
+}
+
 }  // namespace
 
 const SimdKernels& kernels() {
@@ -181,7 +210,9 @@ const SimdKernels& kernels() {
                                  adam_update,
                                  mt19937_64_twist,
                                  layer_norm_forward,
-                                 layer_norm_backward};
+                                 layer_norm_backward,
+                                 dropout_forward,
+                                 multiply};
   return table;
 }
 
