@@ -1,5 +1,6 @@
 // The vectorised kernels compiled for each instruction set this CPU has (sse2, avx2, avx512)
-// against closed forms in double (the Mersenne Twister against std::mt19937_64), and the XTGRAD_ISA
+// against closed forms in double (the Mersenne Twister against std::mt19937_64, dropout's mask
+// against its draws), and the XTGRAD_ISA
 // choice with its errors.
 #include <cmath>
 #include <cstdint>
@@ -203,6 +204,43 @@ TEST_CASE("simd kernels: the Mersenne Twister's block regeneration is std::mt199
         detail::simd_kernels(isa).mt19937_64_twist(words.data());
         CHECK(words == expected);
       }
+    }
+  }
+}
+
+TEST_CASE("simd kernels: dropout's mask from 64-bit draws, and products, for each instruction set") {
+  std::mt19937_64 engine(11);
+  for (std::size_t n : {0, 1, 2, 3, 15, 16, 17, 33, 100}) {
+    std::vector<std::uint64_t> bits((n + 1) / 2);
+    for (std::uint64_t& w : bits) w = engine();
+    std::vector<float> x(n), b(n);
+    for (std::size_t i = 0; i < n; ++i)
+      x[i] = std::sin(0.37f * static_cast<float>(i)) * 3.0f, b[i] = std::cos(0.11f * static_cast<float>(i));
+    for (float p : {0.0f, 0.1f, 0.5f, 0.9f, 1.0f}) {
+      const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
+      // In double: value i's uniform is bits 8-31 of its half (the low one for even i) over 2^24,
+      // exact; products of two floats are exact in double, so rounding them gives the float product.
+      std::vector<float> want_mask(n), want_y(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        std::uint64_t half = (i % 2 == 0 ? bits[i / 2] : bits[i / 2] >> 32) & 0xffffffffULL;
+        double u = std::ldexp(static_cast<double>(half >> 8), -24);
+        want_mask[i] = u >= p ? scale : 0.0f;
+        want_y[i] = static_cast<float>(double(x[i]) * want_mask[i]);
+      }
+      for (detail::Isa isa : detail::supported_isas()) {
+        CAPTURE(detail::isa_name(isa));
+        CAPTURE(n);
+        CAPTURE(p);
+        std::vector<float> mask(n), y(n);
+        detail::simd_kernels(isa).dropout_forward(bits.data(), n, p, scale, x.data(), mask.data(), y.data());
+        CHECK(mask == want_mask);
+        CHECK(y == want_y);
+      }
+    }
+    for (detail::Isa isa : detail::supported_isas()) {
+      std::vector<float> out(n);
+      detail::simd_kernels(isa).multiply(x.data(), b.data(), out.data(), n);
+      for (std::size_t i = 0; i < n; ++i) CHECK(out[i] == static_cast<float>(double(x[i]) * b[i]));
     }
   }
 }

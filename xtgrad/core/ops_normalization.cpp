@@ -52,57 +52,25 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
   const std::size_t rows = width == 0 ? 0 : x.numel() / width;
 
   // y = (x − mean)·rstd·γ + β per row of `width` values; mean and rstd = 1/√(var + eps) saved.
+  // The row loops are the vector kernels of the CPU's instruction set (detail/simd_kernels.hpp).
   Array y = Array::from_shape(shape);
   std::vector<float> means(rows), rstds(rows);
-  const float* px = x.value().data();
-  const float* gamma = weight ? weight->value().data() : nullptr;
-  const float* beta = bias ? bias->value().data() : nullptr;
-  const detail::SimdKernels& kernels = detail::simd_kernels();
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* row = px + r * width;
-    const float mean = kernels.sum(row, width) / static_cast<float>(width);
-    const float var = kernels.sum_squared_deviation(row, width, mean) / static_cast<float>(width);
-    const float rstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var) + eps));
-    means[r] = mean;
-    rstds[r] = rstd;
-    float* out = y.data() + r * width;
-    // Branches hoisted out of the loops, so each one vectorises.
-    for (std::size_t j = 0; j < width; ++j) out[j] = (row[j] - mean) * rstd;
-    if (gamma)
-      for (std::size_t j = 0; j < width; ++j) out[j] *= gamma[j];
-    if (beta)
-      for (std::size_t j = 0; j < width; ++j) out[j] += beta[j];
-  }
+  detail::simd_kernels().layer_norm_forward(x.value().data(), rows, width, eps,
+                                            weight ? weight->value().data() : nullptr,
+                                            bias ? bias->value().data() : nullptr, y.data(), means.data(),
+                                            rstds.data());
   std::vector<Tensor> inputs{x};
   AffineSlots slots = collect(inputs, weight, bias);
   return record(op, std::move(y), inputs, [=](BackwardContext& ctx) {
     // With x̂ = (x − mean)·rstd and d = g·γ: dx = rstd·(d − mean(d) − x̂·mean(d·x̂)),
     // dγ = Σ_rows g·x̂, dβ = Σ_rows g.
-    const float* g = ctx.grad().data();
-    const float* xv = ctx.input(0).data();
-    const float* gm = slots.weight_values(ctx);
     bool want_x = ctx.wants(0);
     bool want_w = slots.weight >= 0 && ctx.wants(slots.weight), want_b = slots.bias >= 0 && ctx.wants(slots.bias);
     Array dx = want_x ? Array::from_shape(ctx.input(0).shape()) : Array();
     Array dw = xt::zeros<float>({width}), db = xt::zeros<float>({width});
-    std::vector<float> d(width), xhat(width);
-    const detail::SimdKernels& kernels = detail::simd_kernels();
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float* gr = g + r * width;
-      const float* xr = xv + r * width;
-      const float mean = means[r], rstd = rstds[r];
-      for (std::size_t j = 0; j < width; ++j) xhat[j] = (xr[j] - mean) * rstd;
-      if (want_w)
-        for (std::size_t j = 0; j < width; ++j) dw(j) += gr[j] * xhat[j];
-      if (want_b)
-        for (std::size_t j = 0; j < width; ++j) db(j) += gr[j];
-      if (!want_x) continue;
-      for (std::size_t j = 0; j < width; ++j) d[j] = gm ? gr[j] * gm[j] : gr[j];
-      const float mean_d = kernels.sum(d.data(), width) / static_cast<float>(width);
-      const float mean_dx = kernels.dot(d.data(), xhat.data(), width) / static_cast<float>(width);
-      float* out = dx.data() + r * width;
-      for (std::size_t j = 0; j < width; ++j) out[j] = rstd * (d[j] - mean_d - xhat[j] * mean_dx);
-    }
+    detail::simd_kernels().layer_norm_backward(ctx.grad().data(), ctx.input(0).data(), rows, width, means.data(),
+                                               rstds.data(), slots.weight_values(ctx), want_w ? dw.data() : nullptr,
+                                               want_b ? db.data() : nullptr, want_x ? dx.data() : nullptr);
     if (want_x) ctx.add(0, std::move(dx));
     // Summed flat over the normalized dims; reshaped to weight's (and bias's) shape.
     if (want_w) dw.reshape(ctx.input(slots.weight).shape()), ctx.add(slots.weight, std::move(dw));

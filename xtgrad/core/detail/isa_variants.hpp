@@ -1,6 +1,6 @@
-// What each per-ISA build of detail/simd_kernels_isa.cpp, detail/recurrent_kernels_isa.cpp and
-// detail/gemm_eigen.cpp defines, in its own namespace (isa_sse2, isa_avx2, isa_avx512), so
-// the three copies never share a symbol.
+// What each per-ISA build of detail/simd_kernels_isa.cpp, detail/recurrent_kernels_isa.cpp,
+// detail/normalization_kernels_isa.cpp and detail/gemm_eigen.cpp defines, in its own namespace (isa_sse2, isa_avx2,
+// isa_avx512), so the three copies never share a symbol.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +22,10 @@
                          float* d_ih, float* d_hh, std::size_t H);                                                    \
   void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,                       \
                    const AdamConstants& c);                                                                           \
+  void layer_norm_forward(const float* x, std::size_t rows, std::size_t width, double eps, const float* gamma,        \
+                          const float* beta, float* y, float* mean, float* rstd);                                     \
+  void layer_norm_backward(const float* g, const float* x, std::size_t rows, std::size_t width, const float* mean,    \
+                           const float* rstd, const float* gamma, float* dgamma, float* dbeta, float* dx);            \
   }
 
 XTGRAD_DECLARE_ISA_VARIANT(isa_sse2)

@@ -41,6 +41,20 @@ void simd_map2(const float* a, const float* b, float* out, std::size_t n, F f) {
   }
 }
 
+/// Σ_j f(a[j], b[j]): lane-wise partial sums over full batches, then the tail one by one; f
+/// takes floats and batches alike. The rows summed are short, so float partials lose nothing that
+/// matters.
+template <class A, class F>
+float simd_reduce(const float* a, const float* b, std::size_t n, F f) {
+  constexpr std::size_t width = Batch<A>::size;
+  Batch<A> partial(0.0f);
+  std::size_t j = 0;
+  for (; j + width <= n; j += width) partial += f(Batch<A>::load_unaligned(a + j), Batch<A>::load_unaligned(b + j));
+  float total = xsimd::hadd(partial);
+  for (; j < n; ++j) total += f(a[j], b[j]);
+  return total;
+}
+
 /// Loads n <= Batch<A>::size floats (a full batch, or a zero-padded tail).
 template <class A>
 Batch<A> load_n(const float* p, std::size_t n) {

@@ -3,12 +3,12 @@
 // Nothing here depends on the flags the caller is compiled with.
 //
 // Adding a kernel: a function pointer here taking raw pointers and sizes; its body in
-// detail/simd_kernels_isa.cpp (or a *_isa.cpp added to the xtgrad_kernels_<isa> objects in
-// core/CMakeLists.txt, as detail/recurrent_kernels_isa.cpp, its functions declared in
-// isa_variants.hpp), inside its anonymous namespace, written with B = Batch<A> and
-// load_n<A>/store_n; its entry in kernels();
-// a test of every supported ISA against a reference in tests/core/test_simd_kernels.cpp. The
-// caller does simd_kernels().f(...), and no longer includes simd.hpp.
+// detail/simd_kernels_isa.cpp, inside its anonymous namespace, or in a *_isa.cpp added to the
+// xtgrad_kernels_<isa> objects in core/CMakeLists.txt (as detail/recurrent_kernels_isa.cpp and
+// detail/normalization_kernels_isa.cpp), its functions declared in isa_variants.hpp; written with
+// B = Batch<A> and load_n<A>/store_n; its entry in kernels(); a test of every supported ISA against
+// a reference in tests/core/ (test_simd_kernels.cpp, or a file beside it). The caller does
+// simd_kernels().f(...), and no longer includes simd.hpp.
 #pragma once
 
 #include <cstddef>
@@ -87,6 +87,23 @@ struct SimdKernels {
   /// kMt64StateWords-word state in place, exactly as std::mt19937_64 does once it has handed out
   /// every word of the last block (dropout and the initialisers draw millions of words).
   void (*mt19937_64_twist)(std::uint64_t* state);
+  /// layer_norm over a row-major [rows, width] x (core/ops_normalization.cpp): per row, mean and
+  /// rstd = 1/√(var + eps) (biased variance, in float; the root in double) out, and
+  /// y = (x − mean)·rstd, times γ[j] and plus β[j] unless they are null.
+  void (*layer_norm_forward)(const float* x, std::size_t rows, std::size_t width, double eps, const float* gamma,
+                             const float* beta, float* y, float* mean, float* rstd);
+  /// Its backward from the upstream g and the saved mean and rstd: with x̂ = (x − mean)·rstd and
+  /// d = g·γ (g if gamma is null), dgamma[j] += Σ_rows g·x̂ and dbeta[j] += Σ_rows g unless null,
+  /// and dx = rstd·(d − mean(d) − x̂·mean(d·x̂)) per row unless null.
+  void (*layer_norm_backward)(const float* g, const float* x, std::size_t rows, std::size_t width, const float* mean,
+                              const float* rstd, const float* gamma, float* dgamma, float* dbeta, float* dx);
+  /// Dropout's mask and output (core/ops_dropout.cpp) for n values from (n + 1)/2 64-bit draws:
+  /// value k takes the low 32 bits of bits[k/2] for even k, the high 32 for odd k;
+  /// mask = scale where their top 24 bits as a uniform on [0, 1) are >= p, else 0; y = x·mask.
+  void (*dropout_forward)(const std::uint64_t* bits, std::size_t n, float p, float scale, const float* x, float* mask,
+                          float* y);
+  /// out[i] = a[i]·b[i] (dropout's backward).
+  void (*multiply)(const float* a, const float* b, float* out, std::size_t n);
 };
 
 /// The kernels compiled for isa (the CPU must support it: see cpu_supports).

@@ -105,29 +105,16 @@ void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, st
     simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r > zero, up, zero); });
 }
 
-// Σ_j f(a[j], b[j]): lane-wise partial sums over full batches, the tail one by one. The rows
-// summed are short, so float partials lose nothing that matters. f takes floats and batches alike.
-template <class F>
-float reduce(const float* a, const float* b, std::size_t n, F f) {
-  constexpr std::size_t width = B::size;
-  B partial(0.0f);
-  std::size_t j = 0;
-  for (; j + width <= n; j += width) partial += f(B::load_unaligned(a + j), B::load_unaligned(b + j));
-  float total = xsimd::hadd(partial);
-  for (; j < n; ++j) total += f(a[j], b[j]);
-  return total;
-}
-
 float sum(const float* a, std::size_t n) {
-  return reduce(a, a, n, [](auto v, auto) { return v; });
+  return simd_reduce<A>(a, a, n, [](auto v, auto) { return v; });
 }
 
 float sum_squared_deviation(const float* a, std::size_t n, float mean) {
-  return reduce(a, a, n, [mean](auto v, auto) { return (v - mean) * (v - mean); });
+  return simd_reduce<A>(a, a, n, [mean](auto v, auto) { return (v - mean) * (v - mean); });
 }
 
 float dot(const float* a, const float* b, std::size_t n) {
-  return reduce(a, b, n, [](auto u, auto v) { return u * v; });
+  return simd_reduce<A>(a, b, n, [](auto u, auto v) { return u * v; });
 }
 
 // A batch of columns at a time down all rows, so each sum stays in a register; the last columns
@@ -176,6 +163,35 @@ void mt19937_64_twist(std::uint64_t* x) {
   x[kMtN - 1] = mt_twisted(x[kMtN - 1], x[0], x[kMtM - 1]);
 }
 
+// Dropout: each 64-bit draw gives two values' 32 bits, its low half first. On x86-64 (little-
+// endian) that is the order of the halves in memory, so a batch of words read as 32-bit lanes is
+// a batch of values in order. A uniform of 24 bits is exact in float, as is its conversion.
+using U32 = xsimd::batch<std::uint32_t, A>;
+using I32 = xsimd::batch<std::int32_t, A>;
+static_assert(U32::size == B::size && 2 * U64::size == B::size, "a batch of floats is a batch of word halves");
+
+void dropout_forward(const std::uint64_t* bits, std::size_t n, float p, float scale, const float* x, float* mask,
+                     float* y) {
+  const B threshold(p), keep(scale), drop(0.0f), unit(0x1.0p-24f);
+  std::size_t i = 0;
+  for (; i + B::size <= n; i += B::size) {
+    U32 halves = xsimd::bitwise_cast<U32>(U64::load_unaligned(bits + i / 2));
+    B u = xsimd::batch_cast<float>(xsimd::bitwise_cast<I32>(halves >> 8)) * unit;
+    B m = xsimd::select(u >= threshold, keep, drop);
+    m.store_unaligned(mask + i);
+    (B::load_unaligned(x + i) * m).store_unaligned(y + i);
+  }
+  for (; i < n; ++i) {
+    auto half = static_cast<std::uint32_t>(i % 2 == 0 ? bits[i / 2] : bits[i / 2] >> 32);
+    mask[i] = static_cast<float>(half >> 8) * 0x1.0p-24f >= p ? scale : 0.0f;
+    y[i] = x[i] * mask[i];
+  }
+}
+
+void multiply(const float* a, const float* b, float* out, std::size_t n) {
+  simd_map2<A>(a, b, out, n, [](const B& u, const B& v) { return u * v; });
+}
+
 }  // namespace
 
 const SimdKernels& kernels() {
@@ -192,7 +208,11 @@ const SimdKernels& kernels() {
                                  gru_cell_forward,
                                  gru_cell_backward,
                                  adam_update,
-                                 mt19937_64_twist};
+                                 mt19937_64_twist,
+                                 layer_norm_forward,
+                                 layer_norm_backward,
+                                 dropout_forward,
+                                 multiply};
   return table;
 }
 
