@@ -134,7 +134,7 @@ Tape& tape() {
 
 bool any_requires_grad(const Tensor* begin, const Tensor* end) {
   for (const Tensor* t = begin; t != end; ++t) {
-    if (t->requires_grad()) return true;
+    if (ImplAccess::impl(*t)->requires_grad) return true;  // inline here, unlike Tensor::requires_grad()
   }
   return false;
 }
@@ -153,6 +153,7 @@ void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tens
     out->requires_grad = true;
     out->creator = seq;
     out->tape = t.id;
+    ImplAccess::mark_op_output(outs[k]);
     outputs.push_back(out);
   }
   std::vector<ImplPtr> inputs;

@@ -25,10 +25,7 @@ Tensor::Tensor(Array value, bool requires_grad) : impl_(std::make_shared<detail:
   impl_->requires_grad = requires_grad;
 }
 
-void Tensor::drop() noexcept {
-  if (impl_->creator != 0) detail::release_handle(impl_);
-  impl_.reset();
-}
+void Tensor::release() noexcept { detail::release_handle(impl_); }
 
 std::size_t Tensor::dim() const { return impl_->value.dimension(); }
 std::size_t Tensor::numel() const { return impl_->value.size(); }
@@ -36,7 +33,6 @@ const Array& Tensor::value() const { return impl_->value; }
 Array& Tensor::mutable_value() { return impl_->value; }
 bool Tensor::has_grad() const { return impl_->has_grad; }
 bool Tensor::requires_grad() const { return impl_->requires_grad; }
-bool Tensor::is_leaf() const { return impl_->creator == 0; }
 
 Shape Tensor::shape() const { return Shape(impl_->value.shape().begin(), impl_->value.shape().end()); }
 

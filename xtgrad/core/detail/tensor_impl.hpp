@@ -28,6 +28,8 @@ using ImplPtr = std::shared_ptr<TensorImpl>;
 /// The one door to the private parts of Tensor and BackwardContext (both befriend it).
 struct ImplAccess {
   static const ImplPtr& impl(const Tensor& t) { return t.impl_; }
+  /// The tape made t: called once on a new handle, before it is copied.
+  static void mark_op_output(Tensor& t) { t.op_output_ = true; }
   static BackwardContext context(const char* op, const std::vector<ImplPtr>& outputs,
                                  const std::vector<ImplPtr>& inputs) {
     return BackwardContext(op, outputs, inputs);
