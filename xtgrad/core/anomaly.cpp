@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "xtgrad/core/detail/check.hpp"
+#include "xtgrad/core/detail/tensor_impl.hpp"
 
 namespace xtgrad {
 namespace {
@@ -28,7 +29,7 @@ bool is_anomaly_enabled() { return anomaly_flag(); }
 
 namespace detail {
 
-void check_anomaly(const char* op, const std::vector<std::shared_ptr<TensorImpl>>& inputs) {
+void check_anomaly(const char* op, const std::vector<ImplPtr>& inputs) {
   if (!anomaly_flag()) return;
   // Gradients accumulate, so the first op that leaves a non-finite one is the op that made it:
   // every earlier op's gradients were checked finite.

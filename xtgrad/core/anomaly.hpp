@@ -3,9 +3,6 @@
 // op whose gradient holds a NaN or an infinity.
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include "xtgrad/core/export.hpp"
 #include "xtgrad/core/tensor.hpp"
 
@@ -29,12 +26,6 @@ class DetectAnomaly {
 };
 
 bool is_anomaly_enabled();
-
-namespace detail {
-/// Called by the backward loop after each op's backward: throws when anomaly detection is on
-/// and a gradient of one of `inputs` is not finite.
-void check_anomaly(const char* op, const std::vector<std::shared_ptr<TensorImpl>>& inputs);
-}  // namespace detail
 
 }  // namespace xtgrad
 

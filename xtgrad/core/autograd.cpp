@@ -6,14 +6,15 @@
 #include <algorithm>
 #include <atomic>
 
-#include "xtgrad/core/anomaly.hpp"
 #include "xtgrad/core/detail/broadcast.hpp"
 #include "xtgrad/core/detail/check.hpp"
+#include "xtgrad/core/detail/tensor_impl.hpp"
 
 namespace xtgrad {
 namespace {
 
-using ImplPtr = std::shared_ptr<detail::TensorImpl>;
+using detail::ImplAccess;
+using detail::ImplPtr;
 
 struct Entry {
   const char* op;
@@ -133,7 +134,7 @@ Tape& tape() {
 
 bool any_requires_grad(const Tensor* begin, const Tensor* end) {
   for (const Tensor* t = begin; t != end; ++t) {
-    if (t->requires_grad()) return true;
+    if (ImplAccess::impl(*t)->requires_grad) return true;  // inline here, unlike Tensor::requires_grad()
   }
   return false;
 }
@@ -148,14 +149,16 @@ void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tens
   std::vector<ImplPtr> outputs;
   outputs.reserve(num_outs);
   for (std::size_t k = 0; k < num_outs; ++k) {
-    outs[k].impl()->requires_grad = true;
-    outs[k].impl()->creator = seq;
-    outs[k].impl()->tape = t.id;
-    outputs.push_back(outs[k].impl());
+    const ImplPtr& out = ImplAccess::impl(outs[k]);
+    out->requires_grad = true;
+    out->creator = seq;
+    out->tape = t.id;
+    ImplAccess::mark_op_output(outs[k]);
+    outputs.push_back(out);
   }
   std::vector<ImplPtr> inputs;
   inputs.reserve(static_cast<std::size_t>(end - begin));
-  for (const Tensor* in = begin; in != end; ++in) inputs.push_back(in->impl());
+  for (const Tensor* in = begin; in != end; ++in) inputs.push_back(ImplAccess::impl(*in));
   t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward)});
 }
 
@@ -218,6 +221,9 @@ const Array* BackwardContext::grad(std::size_t k) const {
   return out.has_grad ? &out.grad : nullptr;
 }
 
+const Array& BackwardContext::output() const { return outputs_[0]->value; }
+const Array& BackwardContext::output(std::size_t k) const { return outputs_.at(k)->value; }
+
 const Array& BackwardContext::input(std::size_t i) const { return inputs_.at(i)->value; }
 
 bool BackwardContext::wants(std::size_t i) const { return inputs_.at(i)->requires_grad; }
@@ -263,7 +269,7 @@ BackwardContext::GradTarget BackwardContext::grad_target(std::size_t i) {
 
 namespace detail {
 
-void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept {
+void release_handle(ImplPtr& impl) noexcept {
   // use_count counts this handle, the entry's own hold on its output, and every other handle
   // or later entry using it: above 2, someone still can reach it.
   if (impl.use_count() > 2) return;
@@ -275,7 +281,7 @@ void release_handle(std::shared_ptr<TensorImpl>& impl) noexcept {
   t->release(seq);
 }
 
-void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
+void run_backward(const ImplPtr& root, const Array& seed) {
   XTGRAD_CHECK(root->requires_grad, "backward",
                "the tensor does not require grad (none of the tensors it was computed from requires grad, "
                "or it was computed under NoGrad)");
@@ -310,11 +316,8 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed) {
     BackwardFn backward = std::move(it->backward);
     it->backward = nullptr;
     for (const ImplPtr& out : it->outputs) out->released = true;
-    BackwardContext ctx(it->op, it->outputs, it->inputs);
-    if (is_root) {
-      ctx.seeded_ = root.get();
-      ctx.seed_ = &seed;
-    }
+    BackwardContext ctx = ImplAccess::context(it->op, it->outputs, it->inputs);
+    if (is_root) ImplAccess::seed(ctx, root.get(), &seed);
     backward(ctx);
     check_anomaly(it->op, it->inputs);  // DetectAnomaly (anomaly.cpp); returns at once when off
     // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.

@@ -15,10 +15,6 @@ XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
-namespace detail {
-void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed);
-}
-
 /// While one is alive on a thread, ops on that thread record nothing (inference, updates).
 class NoGrad {
  public:
@@ -39,10 +35,10 @@ class BackwardContext {
  public:
   /// d(loss)/d(output), in the output's shape (single-output ops).
   const Array& grad() const;
-  const Array& output() const { return outputs_[0]->value; }
+  const Array& output() const;
   /// For multi-output ops: output k's gradient, or nullptr when nothing reached it (a zero).
   const Array* grad(std::size_t k) const;
-  const Array& output(std::size_t k) const { return outputs_.at(k)->value; }
+  const Array& output(std::size_t k) const;
   const Array& input(std::size_t i) const;
   std::size_t num_inputs() const { return inputs_.size(); }
   bool wants(std::size_t i) const;  ///< does input i need a gradient?
@@ -63,12 +59,11 @@ class BackwardContext {
   };
   GradTarget grad_target(std::size_t i);
 
+ private:
+  friend struct detail::ImplAccess;  // the backward loop makes contexts (autograd.cpp)
   BackwardContext(const char* op, const std::vector<std::shared_ptr<detail::TensorImpl>>& outputs,
                   const std::vector<std::shared_ptr<detail::TensorImpl>>& inputs)
       : op_(op), outputs_(outputs), inputs_(inputs) {}
-
- private:
-  friend void detail::run_backward(const std::shared_ptr<detail::TensorImpl>& root, const Array& seed);
   detail::TensorImpl& target(std::size_t i);
   const char* op_;
   // The root of a backward() reads the caller's gradient directly instead of a copy.

@@ -13,13 +13,10 @@
 #include "xtgrad/core/autograd.hpp"
 #include "xtgrad/core/detail/broadcast.hpp"
 #include "xtgrad/core/detail/check.hpp"
+#include "xtgrad/core/detail/tensor_impl.hpp"
 #include "xtgrad/core/random.hpp"
 
 namespace xtgrad {
-
-namespace detail {
-void run_backward(const std::shared_ptr<TensorImpl>& root, const Array& seed);
-}
 
 Tensor::Tensor() : impl_(std::make_shared<detail::TensorImpl>()) { impl_->value = xt::zeros<float>(Shape{}); }
 
@@ -27,6 +24,15 @@ Tensor::Tensor(Array value, bool requires_grad) : impl_(std::make_shared<detail:
   impl_->value = std::move(value);
   impl_->requires_grad = requires_grad;
 }
+
+void Tensor::release() noexcept { detail::release_handle(impl_); }
+
+std::size_t Tensor::dim() const { return impl_->value.dimension(); }
+std::size_t Tensor::numel() const { return impl_->value.size(); }
+const Array& Tensor::value() const { return impl_->value; }
+Array& Tensor::mutable_value() { return impl_->value; }
+bool Tensor::has_grad() const { return impl_->has_grad; }
+bool Tensor::requires_grad() const { return impl_->requires_grad; }
 
 Shape Tensor::shape() const { return Shape(impl_->value.shape().begin(), impl_->value.shape().end()); }
 

@@ -192,7 +192,7 @@ std::vector<Tensor> DistributedDataParallel::optimizer_params() const { return o
 std::vector<Tensor> DistributedDataParallel::optimizer_params(const std::vector<Tensor>& params) const {
   std::vector<Tensor> out;
   for (const Tensor& p : params) {
-    bool ours = std::any_of(params_.begin(), params_.end(), [&](const Tensor& q) { return q.impl() == p.impl(); });
+    bool ours = std::any_of(params_.begin(), params_.end(), [&](const Tensor& q) { return q.same_as(p); });
     if (!ours)
       throw std::invalid_argument("DistributedDataParallel.optimizer_params: a tensor of shape " +
                                   shape_str(p.shape()) + " is not a parameter of the wrapped module");

@@ -132,12 +132,13 @@ void Optimizer::add_param_groups(const std::vector<ParamGroup>& groups) {
 }
 
 void Optimizer::add_param_group(const ParamGroup& group) {
-  std::set<const void*> seen;
-  for (const Tensor& p : params()) seen.insert(p.impl().get());
+  // A parameter is known by the address of its values: handles share them exactly when same_as().
+  std::set<const Array*> seen;
+  for (const Tensor& p : params()) seen.insert(&p.value());
   for (std::size_t i = 0; i < group.params().size(); ++i) {
     const Tensor& p = group.params()[i];
     XTGRAD_CHECK(p.requires_grad() && p.is_leaf(), name_, "parameter ", i, " must be a leaf tensor that requires grad");
-    XTGRAD_CHECK(seen.insert(p.impl().get()).second, name_, "some parameters appear in more than one parameter group");
+    XTGRAD_CHECK(seen.insert(&p.value()).second, name_, "some parameters appear in more than one parameter group");
   }
   // PyTorch's param_group.setdefault(name, default) for every option the group leaves unset.
   Value merged = defaults_->to_value();

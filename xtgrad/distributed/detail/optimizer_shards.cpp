@@ -101,7 +101,7 @@ OptimizerShards::~OptimizerShards() = default;
 
 Tensor OptimizerShards::shard_of(const Tensor& param) const {
   for (std::size_t k = 0; k < params_.size(); ++k)
-    if (params_[k].impl() == param.impl()) return shards_[k];
+    if (params_[k].same_as(param)) return shards_[k];
   fail("DistributedDataParallel.optimizer_params", "a tensor of shape ", shape_str(param.shape()),
        " is not a parameter of the wrapped module");
 }
@@ -245,7 +245,7 @@ std::vector<std::size_t> OptimizerShards::param_indices(const Optimizer& optimiz
   std::vector<std::size_t> indices;
   for (const Tensor& t : optimizer.params()) {
     std::size_t k = 0;
-    while (k < shards_.size() && shards_[k].impl() != t.impl()) ++k;
+    while (k < shards_.size() && !shards_[k].same_as(t)) ++k;
     XTGRAD_CHECK(k < shards_.size(), op, "the optimizer's parameter ", indices.size(),
                  " is not a shard of this DistributedDataParallel; with shard_optimizer, build the optimizer over "
                  "ddp.optimizer_params()");
