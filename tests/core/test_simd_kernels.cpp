@@ -142,26 +142,17 @@ TEST_CASE("simd kernels: gradients from the saved output of sigmoid, tanh and re
   }
 }
 
-TEST_CASE("simd kernels: row sums, squared deviations, dot products and accumulation, for each instruction set") {
+TEST_CASE("simd kernels: column sums, for each instruction set") {
   for (std::size_t n : {0, 1, 3, 15, 16, 17, 64, 100, 1001}) {
     std::vector<float> a(n), b(n);
-    double sum = 0, dot = 0;
     for (std::size_t i = 0; i < n; ++i) {
       a[i] = std::sin(0.37f * static_cast<float>(i)) + 0.25f;
       b[i] = std::cos(0.11f * static_cast<float>(i));
-      sum += a[i], dot += double(a[i]) * b[i];
     }
-    double mean = n ? sum / double(n) : 0, squares = 0;
-    for (float v : a) squares += (v - float(mean)) * double(v - float(mean));
     for (detail::Isa isa : detail::supported_isas()) {
       const detail::SimdKernels& k = detail::simd_kernels(isa);
       std::string what = std::string(detail::isa_name(isa)) + " n=" + std::to_string(n);
       CAPTURE(what);
-      // float partial sums over n terms of size <= 1.25: within n·2^-24·Σ|terms| of the double sum
-      double bound = 1e-6 + double(n) * std::ldexp(1.0, -24) * 1.25 * double(n);
-      CHECK(std::fabs(k.sum(a.data(), n) - sum) <= bound);
-      CHECK(std::fabs(k.dot(a.data(), b.data(), n) - dot) <= bound);
-      CHECK(std::fabs(k.sum_squared_deviation(a.data(), n, float(mean)) - squares) <= 2 * bound);
       // a as [rows, cols] for every split of n, each column summed in row order: the same float
       // additions as a plain loop, so the same bits
       for (std::size_t cols = 1; cols <= n; ++cols) {

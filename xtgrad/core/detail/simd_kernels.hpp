@@ -49,10 +49,6 @@ struct SimdKernels {
   /// dx[i] = g[i]·f'(z) from the saved output y = f(z): Sigmoid (y(1 − y)), Tanh (1 − y²) and
   /// Relu (1 where y > 0) only.
   void (*grad_from_output)(Pointwise f, const float* g, const float* y, float* dx, std::size_t n);
-  /// Σ a[i], Σ (a[i] − mean)², Σ a[i]·b[i]: lane-wise float partial sums, then the tail.
-  float (*sum)(const float* a, std::size_t n);
-  float (*sum_squared_deviation)(const float* a, std::size_t n, float mean);
-  float (*dot)(const float* a, const float* b, std::size_t n);
   /// acc[c] += Σ_r x[r·cols + c] over a row-major [rows, cols] x (a bias gradient), each column
   /// summed in row order, as a plain loop would.
   void (*add_column_sums)(const float* x, std::size_t rows, std::size_t cols, float* acc);

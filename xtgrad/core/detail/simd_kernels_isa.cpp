@@ -105,18 +105,6 @@ void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, st
     simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r > zero, up, zero); });
 }
 
-float sum(const float* a, std::size_t n) {
-  return simd_reduce<A>(a, a, n, [](auto v, auto) { return v; });
-}
-
-float sum_squared_deviation(const float* a, std::size_t n, float mean) {
-  return simd_reduce<A>(a, a, n, [mean](auto v, auto) { return (v - mean) * (v - mean); });
-}
-
-float dot(const float* a, const float* b, std::size_t n) {
-  return simd_reduce<A>(a, b, n, [](auto u, auto v) { return u * v; });
-}
-
 // A batch of columns at a time down all rows, so each sum stays in a register; the last columns
 // (fewer than a batch, or a single-output layer's one) are summed one by one.
 void add_column_sums(const float* x, std::size_t rows, std::size_t cols, float* acc) {
@@ -195,24 +183,10 @@ void multiply(const float* a, const float* b, float* out, std::size_t n) {
 }  // namespace
 
 const SimdKernels& kernels() {
-  static const SimdKernels table{forward,
-                                 grad_from_input,
-                                 grad_from_output,
-                                 sum,
-                                 sum_squared_deviation,
-                                 dot,
-                                 add_column_sums,
-                                 eigen_gemm,
-                                 lstm_cell_forward,
-                                 lstm_cell_backward,
-                                 gru_cell_forward,
-                                 gru_cell_backward,
-                                 adam_update,
-                                 mt19937_64_twist,
-                                 layer_norm_forward,
-                                 layer_norm_backward,
-                                 dropout_forward,
-                                 multiply};
+  static const SimdKernels table{
+      forward,           grad_from_input,    grad_from_output,    add_column_sums,   eigen_gemm,
+      lstm_cell_forward, lstm_cell_backward, gru_cell_forward,    gru_cell_backward, adam_update,
+      mt19937_64_twist,  layer_norm_forward, layer_norm_backward, dropout_forward,   multiply};
   return table;
 }
 
