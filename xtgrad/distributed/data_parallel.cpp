@@ -217,9 +217,7 @@ void DistributedDataParallel::load_optimizer_state_dict(Optimizer& optimizer, co
 
 void DistributedDataParallel::average_through_node(float scale) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<const float*> data(params_.size(), nullptr);
-  for (std::size_t k = 0; k < params_.size(); ++k)
-    if (params_[k].has_grad()) data[k] = params_[k].grad().data();
+  const std::vector<const float*> data = detail::gradient_data(params_);
   const std::vector<int>& counts = node_->share(data);
   times_.pack_ms += ms_since(start);
 

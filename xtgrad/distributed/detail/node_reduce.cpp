@@ -23,6 +23,13 @@ std::size_t aligned(std::size_t floats) { return (floats + kAlignFloats - 1) / k
 
 }  // namespace
 
+std::vector<const float*> gradient_data(const std::vector<Tensor>& params) {
+  std::vector<const float*> data(params.size(), nullptr);
+  for (std::size_t k = 0; k < params.size(); ++k)
+    if (params[k].has_grad()) data[k] = params[k].grad().data();
+  return data;
+}
+
 NodeReduce::NodeReduce(const ProcessGroup& group, const std::vector<std::size_t>& sizes, int ranks_per_node)
     : group_(group), sizes_(sizes) {
   MPI_Comm world = as_comm(group.comm_), shared = MPI_COMM_NULL, node = MPI_COMM_NULL;

@@ -18,9 +18,13 @@
 #include <cstddef>
 #include <vector>
 
+#include "xtgrad/core/tensor.hpp"
 #include "xtgrad/distributed/process_group.hpp"
 
 namespace xtgrad::detail {
+
+/// What share() and reduce() take: each parameter's gradient, or nullptr where it has none.
+std::vector<const float*> gradient_data(const std::vector<Tensor>& params);
 
 class NodeReduce {
  public:

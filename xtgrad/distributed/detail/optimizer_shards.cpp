@@ -164,9 +164,7 @@ void OptimizerShards::reduce_scatter(AllReduceTimes& times) {
 
 void OptimizerShards::reduce_through_node(float scale, AllReduceTimes& times) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<const float*> data(params_.size(), nullptr);
-  for (std::size_t k = 0; k < params_.size(); ++k)
-    if (params_[k].has_grad()) data[k] = params_[k].grad().data();
+  const std::vector<const float*> data = gradient_data(params_);
   const std::vector<int>& counts = node_->share(data);
   take_values();
   times.pack_ms += ms_since(start);
