@@ -27,6 +27,7 @@
 
 #include "xtgrad/core/build_info.hpp"
 #include "xtgrad/core/detail/gemm.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 
 namespace {
 
@@ -83,6 +84,7 @@ struct Problem {
 struct Backend {
   const char* name;
   std::function<void(Problem&)> run;  // C = op(A)·op(B)
+  bool (*takes)(const Shape&) = [](const Shape&) { return true; };
 };
 
 int threads = 1;
@@ -128,6 +130,14 @@ std::vector<Backend> backends() {
                     }
                   }});
 #endif
+  // xtgrad's small-product kernel, for the ISA chosen at start-up, on the products it takes.
+  list.push_back({"small",
+                  [](Problem& p) {
+                    const Shape& s = p.s;
+                    xtgrad::detail::simd_kernels().small_gemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, p.a.data(), p.lda,
+                                                              p.b.data(), p.ldb, 0.0f, p.c.data(), p.ldc);
+                  },
+                  [](const Shape& s) { return xtgrad::detail::small_gemm_fits(s.m, s.n, s.k); }});
   list.push_back({"xtgrad", [](Problem& p) {
                     const Shape& s = p.s;
                     xtgrad::detail::gemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, p.a.data(), p.lda, p.b.data(), p.ldb, 0.0f,
@@ -200,14 +210,15 @@ int main(int argc, char** argv) {
               xtgrad::build_summary().c_str(), threads, rounds);
   std::printf("| shape | case | m | n | k |");
   for (const Backend& b : list) std::printf(" %s |", b.name);
-  std::printf(" xtgrad's route | oneDNN / Eigen |\n| --- | --- | ---: | ---: | ---: |");
-  for (std::size_t i = 0; i <= list.size(); ++i) std::printf(" ---: |");
-  std::printf(" --- |\n");
+  std::printf(" xtgrad's route | oneDNN / Eigen | small / best of Eigen, oneDNN |\n| --- | --- | ---: | ---: | ---: |");
+  for (std::size_t i = 0; i < list.size(); ++i) std::printf(" ---: |");
+  std::printf(" --- | ---: | ---: |\n");
 
   bool all_correct = true;
   struct Row {
     Shape s;
-    double ratio;
+    double ratio;        // oneDNN / Eigen
+    double small_ratio;  // small / the faster of Eigen and oneDNN (0 where small does not take it)
   };
   std::vector<Row> rows;
   for (const Shape& shape : shapes()) {
@@ -215,6 +226,7 @@ int main(int argc, char** argv) {
     std::vector<double> best(list.size(), 1e30);
     std::vector<int> iters(list.size());
     for (std::size_t b = 0; b < list.size(); ++b) {
+      if (!list[b].takes(shape)) continue;
       std::fill(p.c.begin(), p.c.end(), std::nanf(""));  // beta = 0 must not read C
       list[b].run(p);
       double err = p.error_ratio();
@@ -230,20 +242,28 @@ int main(int argc, char** argv) {
     for (int r = 0; r < rounds; ++r)
       for (std::size_t i = 0; i < list.size(); ++i) {
         std::size_t b = (i + r) % list.size();  // rotate, so that no backend always runs first
+        if (!list[b].takes(shape)) continue;
         best[b] = std::min(best[b], seconds_of([&] { list[b].run(p); }, iters[b]));
       }
     std::printf("| %s | %s | %zu | %zu | %zu |", shape.label.c_str(), shape.kind().c_str(), shape.m, shape.n, shape.k);
-    double eigen = 0, onednn = 0;
+    double eigen = 0, onednn = 0, small = 0;
     for (std::size_t b = 0; b < list.size(); ++b) {
+      if (!list[b].takes(shape)) {
+        std::printf(" |");
+        continue;
+      }
       double gflops = 2.0 * shape.work() / best[b] / 1e9;
       std::printf(" %.1f |", gflops);
       if (!std::strcmp(list[b].name, "Eigen")) eigen = gflops;
       if (!std::strcmp(list[b].name, "oneDNN")) onednn = gflops;
+      if (!std::strcmp(list[b].name, "small")) small = gflops;
     }
     double ratio = eigen > 0 ? onednn / eigen : 0;
-    std::printf(" %s | %.2f |\n", xtgrad::detail::gemm_route(shape.ta, shape.tb, shape.m, shape.n, shape.k), ratio);
+    double small_ratio = eigen > 0 ? small / std::max(eigen, onednn) : 0;
+    std::printf(" %s | %.2f | %.2f |\n", xtgrad::detail::gemm_route(shape.ta, shape.tb, shape.m, shape.n, shape.k),
+                ratio, small_ratio);
     std::fflush(stdout);
-    rows.push_back({shape, ratio});
+    rows.push_back({shape, ratio, small_ratio});
   }
 
   // Per case: the smallest m·n·k from which oneDNN beat Eigen on every measured matrix product
@@ -259,6 +279,17 @@ int main(int argc, char** argv) {
     std::printf(
         "%s: oneDNN at least as fast as Eigen on every m, n > 1 from m*n*k = %.0f (slowest of them: %.2fx Eigen)\n",
         kind, from, worst_above);
+  }
+  // Per case: the largest m·n·k up to which the small kernel beat both on every product it takes.
+  for (const char* kind : {"NT", "NN", "TN"}) {
+    double below = 1e300;
+    for (const Row& r : rows)
+      if (r.s.kind() == kind && r.small_ratio > 0 && r.small_ratio < 1.0) below = std::min(below, r.s.work());
+    double up_to = 0;
+    for (const Row& r : rows)
+      if (r.s.kind() == kind && r.small_ratio > 0 && r.s.work() < below) up_to = std::max(up_to, r.s.work());
+    std::printf("%s: the small kernel faster than Eigen and oneDNN on every product it takes up to m*n*k = %.0f\n",
+                kind, up_to);
   }
   std::printf("%s\n", all_correct ? "every result within the rounding bound of the double reference"
                                   : "SOME RESULTS WRONG (see above)");

@@ -1,4 +1,5 @@
-// detail::gemm, whichever backend it routes a product to (oneDNN past the crossover, Eigen below):
+// detail::gemm, whichever backend it routes a product to (oneDNN past the crossover, Eigen below,
+// xtgrad's own kernel for the smallest):
 // every transpose case, both sides of the crossover, strided operands, alpha and beta, against a
 // double-precision product with the float rounding-error bound as tolerance.
 #include <cmath>
@@ -102,7 +103,8 @@ std::vector<Product> products_for(bool ta, bool tb) {
 }  // namespace
 
 TEST_CASE("gemm: every transpose case on both sides of the backend switch matches a double product") {
-  bool two_backends = build_info().gemm_backend.find("oneDNN") != std::string::npos;
+  bool with_onednn = build_info().gemm_backend.find("oneDNN") != std::string::npos;
+  bool cblas = build_info().gemm_backend == "CBLAS";
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
       std::set<std::string> routes;
@@ -114,10 +116,11 @@ TEST_CASE("gemm: every transpose case on both sides of the backend switch matche
         routes.insert(route);
         check_product(p, 1.0f, 0.0f);
       }
-      // TT is never used by xtgrad's ops and stays on Eigen; the others must reach both backends.
+      // TT is never used by xtgrad's ops and stays on Eigen; the others must reach every backend:
+      // the small-product kernel, Eigen, and oneDNN when built in.
       std::string routes_seen = std::to_string(routes.size()) + " route(s) for " + case_name(ta, tb);
       CAPTURE(routes_seen);
-      if (two_backends && !(ta && tb)) CHECK(routes.size() == 2);
+      if (!cblas && !(ta && tb)) CHECK(routes.size() == (with_onednn ? 3u : 2u));
     }
 }
 
@@ -148,6 +151,46 @@ TEST_CASE("gemm: Eigen's products compiled for each instruction set this CPU has
           check_product({ta, tb, p.m, p.n, p.k, 5}, -0.5f, 2.0f, eigen);  // strided, accumulating
         }
   }
+}
+
+TEST_CASE("gemm: the small-product kernel compiled for each instruction set this CPU has matches a double product") {
+  // Every shape it takes (m, n > 1): rows in whole vectors and with a partial one, computed as Cᵀ
+  // when n is narrow, B used in place or copied, k = 1, strided, accumulating, alpha and beta.
+  std::vector<Product> shapes;
+  for (auto [m, n, k] : {std::tuple<std::size_t, std::size_t, std::size_t>{64, 16, 2},
+                         {64, 16, 16},
+                         {16, 16, 64},
+                         {16, 2, 64},
+                         {2, 16, 64},
+                         {64, 16, 1},
+                         {5, 3, 7},
+                         {3, 5, 7},
+                         {24, 24, 24},
+                         {96, 24, 24},
+                         {33, 17, 9},
+                         {9, 40, 3},
+                         {40, 9, 3},
+                         {2, 2, 200},
+                         {128, 32, 32}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) shapes.push_back({ta, tb, m, n, k});
+  for (detail::Isa isa : detail::supported_isas()) {
+    GemmFn small = detail::simd_kernels(isa).small_gemm;
+    for (const Product& p : shapes) {
+      REQUIRE(detail::small_gemm_fits(p.m, p.n, p.k));
+      std::string where = std::string(detail::isa_name(isa)) + " " + case_name(p.ta, p.tb) +
+                          " m=" + std::to_string(p.m) + " n=" + std::to_string(p.n) + " k=" + std::to_string(p.k) +
+                          (detail::small_gemm_swaps(p.m, p.n) ? " as C transposed" : "");
+      CAPTURE(where);
+      check_product(p, 1.0f, 0.0f, small);
+      check_product({p.ta, p.tb, p.m, p.n, p.k, 3}, -0.5f, 2.0f, small);  // strided, accumulating
+      check_product({p.ta, p.tb, p.m, p.n, p.k, 1}, 2.0f, 1.0f, small);
+    }
+  }
+  // It takes no more than its copy of an operand holds.
+  CHECK_FALSE(detail::small_gemm_fits(64, 16, detail::kSmallGemmPackFloats / 16 + 1));
+  CHECK_FALSE(detail::small_gemm_fits(1, 16, 16));
+  CHECK_FALSE(detail::small_gemm_fits(16, 1, 16));
 }
 
 TEST_CASE("gemm: k = 0 scales C by beta, and empty outputs are left alone") {

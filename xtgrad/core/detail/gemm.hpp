@@ -1,5 +1,6 @@
 // The one matrix-product interface. Its backends are chosen at configure time (XTGRAD_GEMM): Eigen
-// alone, oneDNN for large products with Eigen below a measured size, or a CBLAS.
+// alone, oneDNN for large products with Eigen below a measured size, or a CBLAS; with the first
+// two, xtgrad's own kernel takes the smallest products.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +17,8 @@ namespace xtgrad::detail {
 void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
           std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc);
 
-/// The library gemm() hands this product to: "oneDNN", "Eigen" or "CBLAS" (for tests and benchmarks).
+/// The library gemm() hands this product to: "small" (xtgrad's own kernel), "oneDNN", "Eigen" or
+/// "CBLAS" (for tests and benchmarks).
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k);
 
 /// The backends built in and, with two, where the switch between them is (for build_summary()).

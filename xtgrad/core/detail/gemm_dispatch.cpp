@@ -1,5 +1,6 @@
-// gemm(): picks the backend per product (oneDNN past a measured size, Eigen below it) and the
-// threads it may use (set_num_threads for large products, one thread for the rest).
+// gemm(): picks the backend per product (xtgrad's own kernel for small products, oneDNN past a
+// measured size, Eigen between) and the threads it may use (set_num_threads for large products,
+// one thread for the rest).
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -18,8 +19,7 @@ thread_local int requested_threads = 1;
 // than they save (measured: W2's 256x128x128 products ran 8% slower on two threads).
 constexpr double kParallelWork = 3.2e7;
 
-// Unused in a build with neither OpenMP nor oneDNN (CI's ThreadSanitizer build).
-[[maybe_unused]] double work(std::size_t m, std::size_t n, std::size_t k) {
+double work(std::size_t m, std::size_t n, std::size_t k) {
   return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
 }
 
@@ -31,6 +31,25 @@ void use_threads_for(std::size_t m, std::size_t n, std::size_t k) {
 #else
   (void)m, (void)n, (void)k;
 #endif
+}
+
+// The small-product kernel (detail/gemm_small_isa.cpp) takes products of up to kSmallUpTo
+// multiply-adds whose rows it computes in whole vectors of 16 (a partial vector is written lane by
+// lane), and an NT product (y = x·Wᵀ, B transposed into a copy first) only over at least 2k rows.
+// Measured with bench/gemm_shootout.cpp on the 2-core AVX-512 Xeon of bench/RESULTS.md (10
+// interleaved rounds, loaded by two builds), as a multiple of the faster of Eigen and oneDNN:
+//   W1's products: 1.31-4.26 (64x16x16 NT 1.31, NN 1.44; 16x16x64 TN 2.31; 16x2x64 TN 4.26);
+//   NN and TN at 16^3 1.60 and 1.87, at 32^3 1.39 and 1.59, 16x16x64 1.68 and 1.94;
+//   NT 16^3 0.91 and 16x16x64 0.78 (the transposed copy of B outweighs the product: kept on Eigen);
+//   with a partial vector (n = 24) 0.73-0.88, and 0.35 at 96x24x24 (kept on Eigen);
+//   past 32768, the larger products go to oneDNN, which wins or ties from there.
+constexpr double kSmallUpTo = 32768;
+
+bool use_small(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
+  if (trans_a && trans_b) return false;  // never used by xtgrad's ops; not measured
+  if (work(m, n, k) > kSmallUpTo || !small_gemm_fits(m, n, k)) return false;
+  if ((small_gemm_swaps(m, n) ? m : n) % 16 != 0) return false;
+  return trans_a || !trans_b || m >= 2 * k;
 }
 
 #ifdef XTGRAD_WITH_ONEDNN
@@ -60,6 +79,8 @@ bool use_onednn(bool, bool, std::size_t, std::size_t, std::size_t) { return fals
 #endif
 // XTGRAD_EIGEN_VERSION comes from CMake's find_package (Eigen itself is compiled per ISA elsewhere).
 constexpr const char* kEigenVersion = "Eigen " XTGRAD_EIGEN_VERSION;
+constexpr const char* kSmall = "xtgrad's own kernel up to m*n*k = 32768";
+static_assert(kSmallUpTo == 32768, "kSmall names the size");
 }  // namespace
 
 void gemm_set_threads(int n) { requested_threads = n; }
@@ -73,6 +94,10 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
       for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
     return;
   }
+  if (use_small(trans_a, trans_b, m, n, k)) {  // one thread: far below kParallelWork
+    simd_kernels().small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   use_threads_for(m, n, k);
 #ifdef XTGRAD_WITH_ONEDNN
   if (use_onednn(trans_a, trans_b, m, n, k)) {
@@ -84,6 +109,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
 }
 
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
+  if (k > 0 && use_small(trans_a, trans_b, m, n, k)) return "small";
   return use_onednn(trans_a, trans_b, m, n, k) ? "oneDNN" : "Eigen";
 }
 
@@ -92,11 +118,12 @@ const char* gemm_backend() {
   static const std::string summary = [] {
     auto from = [](bool ta, bool tb) { return std::to_string(static_cast<long long>(kOneDnnFrom[ta][tb])); };
     return std::string(onednn_version()) + " from m*n*k >= " + from(false, false) + " (NN), " + from(false, true) +
-           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below";
+           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below, " + kSmall;
   }();
   return summary.c_str();
 #else
-  return kEigenVersion;
+  static const std::string summary = std::string(kEigenVersion) + ", " + kSmall;
+  return summary.c_str();
 #endif
 }
 

@@ -1,6 +1,7 @@
 // What each per-ISA build of detail/simd_kernels_isa.cpp, detail/recurrent_kernels_isa.cpp,
-// detail/normalization_kernels_isa.cpp and detail/gemm_eigen.cpp defines, in its own namespace (isa_sse2, isa_avx2,
-// isa_avx512), so the three copies never share a symbol.
+// detail/normalization_kernels_isa.cpp, detail/gemm_eigen.cpp and detail/gemm_small_isa.cpp
+// defines, in its own namespace (isa_sse2, isa_avx2, isa_avx512), so the three copies never share
+// a symbol.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,9 @@
   namespace xtgrad::detail::ns {                                                                                      \
   const SimdKernels& kernels();                                                                                       \
   void eigen_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,               \
+                  const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,             \
+                  std::size_t ldc);                                                                                   \
+  void small_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,               \
                   const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,             \
                   std::size_t ldc);                                                                                   \
   void lstm_cell_forward(float* a, const float* c_prev, float* c, float* h, std::size_t H);                           \

@@ -38,6 +38,18 @@ struct AdamConstants {
   bool decoupled;
 };
 
+/// The most floats small_gemm copies an operand into (16 kB on the stack).
+inline constexpr std::size_t kSmallGemmPackFloats = 4096;
+inline constexpr std::size_t round_up_16(std::size_t x) { return (x + 15) / 16 * 16; }
+/// Whether small_gemm computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with vectors along C's m rather than its n:
+/// when padding n to whole vectors would waste more than padding m.
+inline constexpr bool small_gemm_swaps(std::size_t m, std::size_t n) { return round_up_16(m) * n < m * round_up_16(n); }
+/// Whether small_gemm takes a product of these sizes: a matrix product (m, n > 1; Eigen's
+/// matrix-vector code is as fast) whose copy of an operand fits the stack.
+inline constexpr bool small_gemm_fits(std::size_t m, std::size_t n, std::size_t k) {
+  return m > 1 && n > 1 && k <= kSmallGemmPackFloats / round_up_16(small_gemm_swaps(m, n) ? m : n);
+}
+
 /// std::mt19937_64's state size n (its shift m is half of it).
 inline constexpr std::size_t kMt64StateWords = 312;
 
@@ -54,6 +66,11 @@ struct SimdKernels {
   void (*add_column_sums)(const float* x, std::size_t rows, std::size_t cols, float* acc);
   /// C = alpha·op(A)·op(B) + beta·C through Eigen, row-major, as detail::gemm (m, n, k > 0).
   void (*eigen_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                     const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                     std::size_t ldc);
+  /// The same for a small product (detail/gemm_small_isa.cpp) without Eigen's packing and
+  /// blocking, whose cost dominates there; only where small_gemm_fits(m, n, k).
+  void (*small_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
                      std::size_t ldc);
 
