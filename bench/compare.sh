@@ -145,25 +145,26 @@ started=$SECONDS
 for w in "${workloads[@]}"; do
   for t in "${thread_counts[@]}"; do
     echo "running $w with $t thread(s) ..." >&2
-    # The runs of one row follow each other, so that they see the same machine state; the two
-    # xtgrad builds run twice, in the order native, portable, ..., portable, native, so that a
-    # drift in the machine's speed hits both alike. Each keeps its faster run.
-    for round in 1 2; do
-      order=(native portable)
-      if [ "$round" = 2 ]; then order=(portable native); fi
+    # The runs of one row follow each other, so that they see the same machine state, in rounds
+    # of native, portable and one of libtorch's settings, as many rounds as libtorch has settings
+    # (the round's order rotates), so that each of the three runs as often and a drift in the
+    # machine's speed hits all alike. Each keeps its fastest run.
+    for ((round = 0; round < ${#torch_configs[@]}; round++)); do
+      config="${torch_configs[$round]}"
+      order=(native portable torch)
+      order=("${order[@]:round % 3}" "${order[@]:0:round % 3}")
       for b in "${order[@]}"; do
+        if [ "$b" = torch ]; then
+          # shellcheck disable=SC2046  # torch_env's words are env's arguments
+          record "torch $config/$w/$t" "$bin/torch_bench" "$w" "$t" $(torch_env "$config")
+          if keep_faster "torch/$w/$t" "torch $config/$w/$t"; then torch_best_config[$w/$t]="$config"; fi
+          continue
+        fi
         dir="$build"
         if [ "$b" = portable ]; then dir="$portable"; fi
         record "$b$round/$w/$t" "$dir/bench/xtgrad_bench" "$w" "$t"
         keep_faster "$b/$w/$t" "$b$round/$w/$t" || true
       done
-      if [ "$round" = 1 ]; then
-        for config in "${torch_configs[@]}"; do
-          # shellcheck disable=SC2046  # torch_env's words are env's arguments
-          record "torch $config/$w/$t" "$bin/torch_bench" "$w" "$t" $(torch_env "$config")
-          if keep_faster "torch/$w/$t" "torch $config/$w/$t"; then torch_best_config[$w/$t]="$config"; fi
-        done
-      fi
     done
   done
 done
@@ -225,8 +226,8 @@ report() {
     done
   done
   echo
-  echo "µs = median over 5 repetitions of the time per step; for xtgrad the faster of two runs of each build"
-  echo "(native, portable, libtorch's runs, portable, native). portable speed / native = native µs / portable µs"
+  echo "µs = median over 5 repetitions of the time per step; each of native, portable and libtorch the fastest of"
+  echo "its ${#torch_configs[@]} runs, one per round of the three (order rotating). portable speed / native = native µs / portable µs"
   echo "(1.00: as fast). libtorch (best) = its fastest run of: as it comes (OPENBLAS_CORETYPE unset), with all of"
   echo "$(for n in "${!torch_setting[@]}"; do echo -n "${torch_setting[$n]} ($n), "; done | sed 's/, $//'),"
   echo "and with all of them but one, for each; the settings column names the fastest. speed-up = libtorch (best) /"
