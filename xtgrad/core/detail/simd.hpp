@@ -74,9 +74,11 @@ void store_n(const Batch<A>& v, float* p, std::size_t n) {
 }
 
 /// Two-branch stable sigmoid on a batch: e = exp(−|z|) never overflows; σ = 1/(1+e) for z >= 0,
-/// e/(1+e) otherwise, so σ(−1000) = 0 and σ(1000) = 1 exactly.
+/// e/(1+e) otherwise, so σ(−1000) = 0 and σ(1000) = 1 exactly. Always inlined: as a call (GCC's
+/// choice) it loaded its constants again for every batch, and W5s's step took 53% more
+/// instructions (callgrind, AVX2: 398k against 260k).
 template <class A>
-Batch<A> sigmoid_batch(const Batch<A>& z) {
+[[gnu::always_inline]] inline Batch<A> sigmoid_batch(const Batch<A>& z) {
   Batch<A> e = xsimd::exp(-xsimd::abs(z));
   Batch<A> r = Batch<A>(1.0f) / (Batch<A>(1.0f) + e);
   return xsimd::select(z >= Batch<A>(0.0f), r, e * r);
