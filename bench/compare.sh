@@ -40,7 +40,7 @@ configure_and_build() {  # configure_and_build DIR NATIVE TARGET...
   cmake -S "$repo" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DXTGRAD_NATIVE="$native" -DXTGRAD_BUILD_BENCH=ON \
     -DXTGRAD_BUILD_TESTS=OFF -DXTGRAD_BUILD_EXAMPLES=OFF && cmake --build "$dir" -j2 --target "$@"
 }
-for spec in "$build ON xtgrad_bench torch_bench xtgrad_peak" "$portable OFF xtgrad_bench"; do
+for spec in "$build ON xtgrad_bench torch_bench xtgrad_peak xtgrad_gemm_shootout" "$portable OFF xtgrad_bench"; do
   read -r dir native targets <<<"$spec"
   echo "building in $dir ..." >&2
   # shellcheck disable=SC2086  # targets is a list of names
@@ -69,6 +69,14 @@ for t in 1 2; do
     candidates+=("OpenBLAS(2t) $(field openblas_gflops_2t "$peak")" "oneDNN(2t) $(field onednn_gflops_2t "$peak")")
   fi
   read -r sgemm_peak[$t] sgemm_peak_by[$t] <<<"$(best_of "${candidates[@]}")"
+done
+
+# W3's products alone (the eight of its step), each through xtgrad's gemm at its best of 20
+# interleaved rounds, summed: how fast its GEMMs run, apart from the rest of the step.
+declare -A w3_gemm_gflops
+for t in 1 2; do
+  w3_gemm_gflops[$t]="$(env ${coretype:+OPENBLAS_CORETYPE=$coretype} "$bin/xtgrad_gemm_shootout" --only "W3 " \
+    --threads "$t" --rounds 20 2>>"$log" | sed -n 's/^xtgrad_total_gflops=//p')"
 done
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -238,11 +246,15 @@ report() {
   echo "W3 as a fraction of the sgemm peak (the best library at that thread count, above), with"
   echo "step FLOPs = 3 × 2 × batch × (784·1024 + 1024·1024 + 1024·1) = 3 × 2 × 512 × 1852416 = $w3_flops."
   echo "That counts every layer's input gradient; neither library computes the first layer's, so the GEMMs"
-  echo "actually run are $w3_flops_exact FLOPs: the last column counts only those."
+  echo "actually run are $w3_flops_exact FLOPs: the last column counts only those. \"W3's GEMMs alone\" is"
+  echo "those eight products without the rest of the step (bench/gemm_shootout.cpp --only \"W3 \": each at its"
+  echo "best of 20 rounds through xtgrad's gemm, their FLOPs summed over their times summed)."
   echo
   echo "| threads | impl | GFLOP/s | fraction of sgemm peak | counting only the GEMMs run |"
   echo "| ---: | --- | ---: | ---: | ---: |"
   for t in "${thread_counts[@]}"; do
+    echo "| $t | W3's GEMMs alone, xtgrad native | ${w3_gemm_gflops[$t]:-n/a} | |" \
+      "$(calc "%.2f" "g / p" g="${w3_gemm_gflops[$t]:-}" p="${sgemm_peak[$t]}") |"
     for impl in native portable torch; do
       local u
       u="$(impl_us "$impl" W3 "$t")"

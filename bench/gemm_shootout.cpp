@@ -2,7 +2,10 @@
 // multiply (W1-W4) and over sizes 16..512, for the transpose cases xtgrad uses (NT: y = x·Wᵀ,
 // NN: dx = g·W, TN: dW = gᵀ·x). Every result is checked against a double-precision reference.
 // It chose the crossover table in core/detail/gemm_dispatch.cpp (see bench/RESULTS.md).
-// Usage: xtgrad_gemm_shootout [--threads N] [--rounds R]     (defaults: 1 thread, 30 rounds)
+// Usage: xtgrad_gemm_shootout [--threads N] [--rounds R] [--only PREFIX]
+//        (defaults: 1 thread, 30 rounds, every shape; PREFIX keeps the shapes whose label starts
+//        with it, e.g. "W3 " for W3's products, and then the last line gives their sum through
+//        xtgrad's gemm as xtgrad_total_gflops=, which bench/compare.sh reads)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -193,12 +196,15 @@ double seconds_of(const std::function<void()>& f, int iters) {
 
 int main(int argc, char** argv) {
   int rounds = 30;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--rounds")) rounds = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+    else rounds = 0;  // an unknown option: the usage below
   }
   if (threads < 1 || rounds < 1 || argc % 2 == 0) {
-    std::fprintf(stderr, "usage: xtgrad_gemm_shootout [--threads N >= 1] [--rounds R >= 1]\n");
+    std::fprintf(stderr, "usage: xtgrad_gemm_shootout [--threads N >= 1] [--rounds R >= 1] [--only PREFIX]\n");
     return 2;
   }
   xtgrad::set_num_threads(threads);
@@ -221,7 +227,9 @@ int main(int argc, char** argv) {
     double small_ratio;  // small / the faster of Eigen and oneDNN (0 where small does not take it)
   };
   std::vector<Row> rows;
+  double total_work = 0, total_seconds = 0;  // the selected products through xtgrad's gemm
   for (const Shape& shape : shapes()) {
+    if (shape.label.compare(0, only.size(), only) != 0) continue;
     Problem p(shape);
     std::vector<double> best(list.size(), 1e30);
     std::vector<int> iters(list.size());
@@ -257,6 +265,7 @@ int main(int argc, char** argv) {
       if (!std::strcmp(list[b].name, "Eigen")) eigen = gflops;
       if (!std::strcmp(list[b].name, "oneDNN")) onednn = gflops;
       if (!std::strcmp(list[b].name, "small")) small = gflops;
+      if (!std::strcmp(list[b].name, "xtgrad")) total_work += 2.0 * shape.work(), total_seconds += best[b];
     }
     double ratio = eigen > 0 ? onednn / eigen : 0;
     double small_ratio = eigen > 0 ? small / std::max(eigen, onednn) : 0;
@@ -291,6 +300,10 @@ int main(int argc, char** argv) {
     std::printf("%s: the small kernel faster than Eigen and oneDNN on every product it takes up to m*n*k = %.0f\n",
                 kind, up_to);
   }
+  if (!only.empty() && total_seconds > 0)
+    std::printf("the products above one after another through xtgrad's gemm, each at its best time:\n"
+                "xtgrad_total_gflops=%.1f\n",
+                total_work / total_seconds / 1e9);
   std::printf("%s\n", all_correct ? "every result within the rounding bound of the double reference"
                                   : "SOME RESULTS WRONG (see above)");
   return all_correct ? 0 : 1;
