@@ -301,9 +301,10 @@ int main(int argc, char** argv) {
                 kind, up_to);
   }
   if (!only.empty() && total_seconds > 0)
-    std::printf("the products above one after another through xtgrad's gemm, each at its best time:\n"
-                "xtgrad_total_gflops=%.1f\n",
-                total_work / total_seconds / 1e9);
+    std::printf(
+        "the products above one after another through xtgrad's gemm, each at its best time:\n"
+        "xtgrad_total_gflops=%.1f\n",
+        total_work / total_seconds / 1e9);
   std::printf("%s\n", all_correct ? "every result within the rounding bound of the double reference"
                                   : "SOME RESULTS WRONG (see above)");
   return all_correct ? 0 : 1;

@@ -1,4 +1,6 @@
 // BCELoss and BCEWithLogitsLoss against PyTorch in every mode, extremes, gradchecks, errors.
+#include <limits>
+
 #include "support/fixtures.hpp"
 #include "support/testing.hpp"
 
@@ -54,6 +56,53 @@ TEST_CASE("BCEWithLogitsLoss: equals the closed form max(z,0) − z·y + log1p(e
     double x = z.value()(i), t = y.value()(i);
     CHECK(z.grad()(i) == doctest::Approx(1.0 / (1.0 + std::exp(-x)) - t).epsilon(1e-6));  // σ(z) − y
   }
+}
+
+TEST_CASE("BCEWithLogitsLoss: logits of ±100 and ±1e4 in every reduction, with weight and pos_weight, against double") {
+  // Closed form in double, l = w·((1 − y)·z + lw·softplus(−z)), dl/dz = w·(lw·σ(z) − p·y), lw = 1 + (p − 1)·y.
+  Tensor y = tensor({{1, 0, 1, 0.25f}, {0, 1, 0, 0.75f}});
+  Tensor weight = tensor({0.5f, 2.0f, 1.0f, 1.5f});  // broadcast over the rows
+  Tensor pos_weight = tensor({3.0f, 0.5f, 1.0f, 2.0f});
+  const std::vector<float> logits{-1e4f, 1e4f, 100.0f, -100.0f, 1e4f, -1e4f, -100.0f, 100.0f};
+  for (bool weighted : {false, true})
+    for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
+      CAPTURE(to_string(r));
+      CAPTURE(weighted);
+      Tensor z = tensor({{-1e4f, 1e4f, 100.0f, -100.0f}, {1e4f, -1e4f, -100.0f, 100.0f}}, true);
+      std::optional<Tensor> w, p;
+      if (weighted) w = weight, p = pos_weight;
+      Tensor loss = binary_cross_entropy_with_logits(z, y, r, w, p);
+      sum(loss).backward();
+      double total = 0;
+      for (std::size_t i = 0; i < 8; ++i) {
+        double x = logits[i], t = y.value().data()[i];
+        double wi = weighted ? weight.value()(i % 4) : 1.0, pi = weighted ? pos_weight.value()(i % 4) : 1.0;
+        double lw = 1 + (pi - 1) * t;
+        double l = wi * ((1 - t) * x + lw * (std::max(-x, 0.0) + std::log1p(std::exp(-std::fabs(x)))));
+        double d = wi * (lw / (1 + std::exp(-x)) - pi * t) / (r == Reduction::Mean ? 8.0 : 1.0);
+        total += l;
+        if (r == Reduction::None) CHECK(loss.value().data()[i] == doctest::Approx(l).epsilon(1e-6));
+        CHECK(z.grad().data()[i] == doctest::Approx(d).epsilon(1e-6));
+      }
+      if (r != Reduction::None) CHECK(loss.item() == doctest::Approx(r == Reduction::Mean ? total / 8 : total));
+    }
+}
+
+TEST_CASE("BCEWithLogitsLoss: adds to a gradient the logits already have, and keeps NaN and ±inf as before") {
+  Tensor z = tensor({-2.0f, 0.5f, 3.0f}, true);
+  Tensor y = tensor({1, 0, 1});
+  (sum(z * z) + binary_cross_entropy_with_logits(z, y, Reduction::Sum)).backward();  // 2z + σ(z) − y
+  for (std::size_t i = 0; i < 3; ++i) {
+    double x = z.value()(i);
+    CHECK(z.grad()(i) == doctest::Approx(2 * x + 1 / (1 + std::exp(-x)) - y.value()(i)).epsilon(1e-6));
+  }
+  // (1 − y)·z + softplus(−z): +inf with y = 0 gives +inf; anything with NaN, and ±inf times 0, NaN.
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor loss = binary_cross_entropy_with_logits(tensor({inf, inf, -inf, NAN}), tensor({0, 1, 1, 0}), Reduction::None);
+  CHECK(loss.value()(0) == inf);
+  CHECK(std::isnan(loss.value()(1)));
+  CHECK(std::isnan(loss.value()(2)));
+  CHECK(std::isnan(loss.value()(3)));
 }
 
 TEST_CASE("losses: gradcheck in every reduction, with weight and pos_weight") {

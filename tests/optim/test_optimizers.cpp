@@ -86,3 +86,23 @@ TEST_CASE("optimizers: state is inspectable and parameters without gradients are
   sgd.step();
   CHECK(sgd.momentum_buffer(0) == a.grad());  // the first buffer is the gradient itself
 }
+
+TEST_CASE("Adam: parameters of one group at different steps each get their own bias corrections") {
+  // b first has a gradient at a's second step: its first step moves it by lr·g/(|g| + eps) (m̂ = g,
+  // v̂ = g²), not by a step-2 correction's; and a moves exactly as it does alone.
+  const double lr = 0.1;
+  Tensor a = tensor({1.0f, -2.0f}, true), b = tensor({0.5f}, true), alone = tensor({1.0f, -2.0f}, true);
+  Adam both({a, b}, AdamOptions(lr)), single({alone}, AdamOptions(lr));
+  for (int step = 1; step <= 2; ++step) {
+    both.zero_grad(), single.zero_grad();
+    Tensor loss = sum(a * a);
+    if (step == 2) loss = loss + sum(b * b * 3.0f);  // db = 6b = 3
+    loss.backward();
+    sum(alone * alone).backward();
+    both.step(), single.step();
+  }
+  CHECK(both.state()[0]->step == 2);
+  CHECK(both.state()[1]->step == 1);
+  CHECK(b.value()(0) == doctest::Approx(0.5 - lr * 3.0 / (3.0 + 1e-8)).epsilon(1e-6));
+  CHECK(a.value() == alone.value());
+}

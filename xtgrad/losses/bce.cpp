@@ -1,5 +1,6 @@
 // BCELoss and BCEWithLogitsLoss as single fused ops: the per-element loss and its gradient
-// are written out by hand (PyTorch's CPU kernels, aten/src/ATen/native/Loss.cpp), then reduced.
+// are written out by hand (PyTorch's CPU kernels, aten/src/ATen/native/Loss.cpp), then reduced;
+// BCEWithLogitsLoss's in a vectorised kernel (detail/loss_kernels_isa.cpp) that also sums them.
 #include "xtgrad/losses/bce.hpp"
 
 #include <cmath>
@@ -11,20 +12,23 @@
 #include "xtgrad/core/detail/broadcast.hpp"
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/core/detail/loss.hpp"
-#include "xtgrad/core/detail/math.hpp"
+#include "xtgrad/core/detail/simd_kernels.hpp"
 
 namespace xtgrad {
 namespace {
 
-// A weight broadcast to the input's shape (or ones when absent).
-Array expand_to(const char* op, const char* what, const std::optional<Tensor>& t, const Array& like) {
-  if (!t) return Array();
+// A weight of the input's shape: the caller's own tensor when it has that shape (a handle, not a
+// copy, as for the targets), else its broadcast to it; nothing when absent.
+std::optional<Tensor> expand_to(const char* op, const char* what, const std::optional<Tensor>& t, const Array& like) {
+  if (!t || detail::same_shape(t->value(), like)) return t;
   Shape shape = detail::shape_of(like);
   Shape joint = detail::broadcast_shapes(op, detail::shape_of(t->value()), shape);
   XTGRAD_CHECK(joint == shape, op, what, " of shape ", detail::dims(t->value()),
                " does not broadcast to the input's shape ", shape_str(shape));
-  return Array(xt::broadcast(t->value(), shape));
+  return Tensor(Array(xt::broadcast(t->value(), shape)));
 }
+
+const float* data_of(const std::optional<Tensor>& t) { return t ? t->value().data() : nullptr; }
 
 void check_common(const char* op, const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight) {
   XTGRAD_CHECK(detail::same_shape(input.value(), target.value()), op, "target shape ", shape_str(target.shape()),
@@ -41,7 +45,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
   check_common(op, input, target, weight);
   const Array& x = input.value();
   const Array& y = target.value();
-  Array w = expand_to(op, "weight", weight, x);
+  std::optional<Tensor> w = expand_to(op, "weight", weight, x);
+  const float* wd = data_of(w);
   Array losses = Array::from_shape(x.shape());
   for (std::size_t i = 0; i < x.size(); ++i) {
     float p = x.data()[i], t = y.data()[i];
@@ -49,17 +54,18 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
       throw std::invalid_argument(
           detail::concat(op, ": all elements of input should be between 0 and 1, got ", p, " at flat index ", i));
     float l = (t - 1.0f) * std::fmax(std::log1p(-p), -100.0f) - t * std::fmax(std::log(p), -100.0f);
-    losses.data()[i] = weight ? l * w.data()[i] : l;
+    losses.data()[i] = wd ? l * wd[i] : l;
   }
   return record(op, detail::reduce_losses(losses, reduction), {input},
-                [reduction, w = std::move(w), has_weight = weight.has_value(), target](BackwardContext& ctx) {
+                [reduction, w = std::move(w), target](BackwardContext& ctx) {
                   const Array& x = ctx.input(0);
                   const Array& y = target.value();  // the handle, not a copy of the targets
+                  const float* wd = data_of(w);
                   Array local = Array::from_shape(x.shape());
                   for (std::size_t i = 0; i < x.size(); ++i) {
                     float p = x.data()[i];
                     float d = (p - y.data()[i]) / std::fmax((1.0f - p) * p, 1e-12f);
-                    local.data()[i] = has_weight ? d * w.data()[i] : d;
+                    local.data()[i] = wd ? d * wd[i] : d;
                   }
                   ctx.add(0, detail::chain_reduction(std::move(local), ctx.grad(), reduction));
                 });
@@ -72,32 +78,29 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   XTGRAD_CHECK(!(pos_weight && pos_weight->requires_grad()), op,
                "gradients with respect to pos_weight are not supported; detach() it");
   const Array& z = input.value();
-  const Array& y = target.value();
-  Array w = expand_to(op, "weight", weight, z);
-  Array pw = expand_to(op, "pos_weight", pos_weight, z);
-  Array losses = Array::from_shape(z.shape());
-  for (std::size_t i = 0; i < z.size(); ++i) {
-    float x = z.data()[i], t = y.data()[i];
-    float log_weight = pos_weight ? 1.0f + (pw.data()[i] - 1.0f) * t : 1.0f;
-    // softplus(−x) = max(−x, 0) + log1p(e^−|x|) = −log σ(x)
-    float l = (1.0f - t) * x + log_weight * detail::stable_softplus(-x);
-    losses.data()[i] = weight ? l * w.data()[i] : l;
-  }
-  return record(op, detail::reduce_losses(losses, reduction), {input},
-                [reduction, target, w = std::move(w), pw = std::move(pw), has_weight = weight.has_value(),
-                 has_pos = pos_weight.has_value()](BackwardContext& ctx) {
-                  const Array& z = ctx.input(0);
-                  const Array& y = target.value();  // the handle, not a copy of the targets
-                  Array local = Array::from_shape(z.shape());
-                  for (std::size_t i = 0; i < z.size(); ++i) {
-                    float x = z.data()[i], t = y.data()[i];
-                    float s = detail::stable_sigmoid(x);
-                    // d/dx = lw·σ(x) − p·y, which is σ(x) − y when p = 1
-                    float d = has_pos ? (1.0f + (pw.data()[i] - 1.0f) * t) * s - pw.data()[i] * t : s - t;
-                    local.data()[i] = has_weight ? d * w.data()[i] : d;
-                  }
-                  ctx.add(0, detail::chain_reduction(std::move(local), ctx.grad(), reduction));
-                });
+  std::optional<Tensor> w = expand_to(op, "weight", weight, z);
+  std::optional<Tensor> pw = expand_to(op, "pos_weight", pos_weight, z);
+  // The vectorised kernel (detail/loss_kernels_isa.cpp) writes the losses, or only sums them when
+  // they are reduced: no array of them is made then.
+  const detail::SimdKernels& kernels = detail::simd_kernels();
+  const bool keep_each = reduction == Reduction::None;
+  Array value = keep_each ? Array::from_shape(z.shape()) : Array::from_shape({});
+  double total = 0.0;
+  kernels.bce_with_logits_forward(z.data(), target.value().data(), data_of(w), data_of(pw),
+                                  keep_each ? value.data() : nullptr, keep_each ? nullptr : &total, z.size());
+  if (!keep_each) value() = detail::reduced_loss(total, reduction, static_cast<double>(z.size()));
+  return record(
+      op, std::move(value), {input}, [reduction, target, w = std::move(w), pw = std::move(pw)](BackwardContext& ctx) {
+        const Array& z = ctx.input(0);
+        const Array& g = ctx.grad();
+        const bool each = reduction == Reduction::None;
+        // Into the logits' gradient itself: written when it is new, else added to.
+        auto dz = ctx.grad_target(0);
+        detail::simd_kernels().bce_with_logits_backward(z.data(), target.value().data(), data_of(w), data_of(pw),
+                                                        each ? g.data() : nullptr,
+                                                        each ? 1.0f : detail::reduction_scale(g, reduction, z.size()),
+                                                        !dz.fresh, dz.grad.data(), z.size());
+      });
 }
 
 }  // namespace xtgrad

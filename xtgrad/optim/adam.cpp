@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/core/detail/parallel.hpp"
@@ -117,6 +119,26 @@ void Adam::set_param_state(std::size_t k, const Value& state) {
 
 namespace {
 
+// 1 − β1ᵗ and 1 − β2ᵗ, remembered for the last betas and step asked for: the same values,
+// computed the same way, whether remembered or not.
+class BiasCorrections {
+ public:
+  std::pair<double, double> at(double beta1, double beta2, std::int64_t step) {
+    if (!known_ || step != step_ || beta1 != beta1_ || beta2 != beta2_) {
+      known_ = true, step_ = step, beta1_ = beta1, beta2_ = beta2;
+      corrections_ = {1.0 - std::pow(beta1, static_cast<double>(step)),
+                      1.0 - std::pow(beta2, static_cast<double>(step))};
+    }
+    return corrections_;
+  }
+
+ private:
+  bool known_ = false;
+  std::int64_t step_ = 0;
+  double beta1_ = 0.0, beta2_ = 0.0;
+  std::pair<double, double> corrections_;
+};
+
 // Memory-bound: a large parameter is split over the threads set with set_num_threads().
 void update(float* p, const float* grad, float* m, float* v, float* vmax, std::size_t n,
             const detail::AdamConstants& c) {
@@ -129,6 +151,9 @@ void update(float* p, const float* grad, float* m, float* v, float* vmax, std::s
 }  // namespace
 
 void Adam::step() {
+  // The parameters of a group are usually at the same step, so the bias corrections (two pow
+  // calls in double, as PyTorch's) are computed once per step and betas, not once per parameter.
+  BiasCorrections corrections;
   std::size_t k = 0;
   for (ParamGroup& group : groups_) {
     const auto& o = static_cast<const AdamOptions&>(group.options());
@@ -148,8 +173,7 @@ void Adam::step() {
       if (o.amsgrad() && s.max_exp_avg_sq.shape() != s.exp_avg.shape())
         s.max_exp_avg_sq = xt::zeros<float>(param.value().shape());
       s.step += 1;
-      const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
-      const double bias_correction2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
+      const auto [bias_correction1, bias_correction2] = corrections.at(beta1, beta2, s.step);
       detail::AdamConstants c{static_cast<float>(beta1),
                               static_cast<float>(beta2),
                               static_cast<float>(1.0 - beta1),

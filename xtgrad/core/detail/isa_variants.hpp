@@ -1,7 +1,7 @@
 // What each per-ISA build of detail/simd_kernels_isa.cpp, detail/recurrent_kernels_isa.cpp,
-// detail/normalization_kernels_isa.cpp, detail/gemm_eigen.cpp and detail/gemm_small_isa.cpp
-// defines, in its own namespace (isa_sse2, isa_avx2, isa_avx512), so the three copies never share
-// a symbol.
+// detail/normalization_kernels_isa.cpp, detail/gemm_eigen.cpp, detail/gemm_small_isa.cpp and
+// detail/loss_kernels_isa.cpp defines, in its own namespace (isa_sse2, isa_avx2, isa_avx512), so
+// the three copies never share a symbol.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +30,10 @@
                           const float* beta, float* y, float* mean, float* rstd);                                     \
   void layer_norm_backward(const float* g, const float* x, std::size_t rows, std::size_t width, const float* mean,    \
                            const float* rstd, const float* gamma, float* dgamma, float* dbeta, float* dx);            \
+  void bce_with_logits_forward(const float* z, const float* y, const float* w, const float* pw, float* loss,          \
+                               double* sum, std::size_t n);                                                           \
+  void bce_with_logits_backward(const float* z, const float* y, const float* w, const float* pw,                      \
+                                const float* upstream, float scale, bool accumulate, float* dz, std::size_t n);       \
   }
 
 XTGRAD_DECLARE_ISA_VARIANT(isa_sse2)

@@ -6,16 +6,27 @@
 
 namespace xtgrad::detail {
 
+/// sum: the total itself; mean: total / count (count: all elements).
+inline float reduced_loss(double total, Reduction reduction, double count) {
+  return static_cast<float>(reduction == Reduction::Mean ? total / count : total);
+}
+
 /// none: the losses themselves; sum: their sum; mean: the sum / count (count 0 means all
 /// elements). Summed in double so that long sums stay exact to float precision.
 inline Array reduce_losses(const Array& losses, Reduction reduction, double count = 0.0) {
   if (reduction == Reduction::None) return losses;
   double total = 0.0;
   for (float v : losses) total += v;
-  if (reduction == Reduction::Mean) total /= count > 0.0 ? count : static_cast<double>(losses.size());
   Array out = Array::from_shape({});
-  out() = static_cast<float>(total);
+  out() = reduced_loss(total, reduction, count > 0.0 ? count : static_cast<double>(losses.size()));
   return out;
+}
+
+/// A reduced loss's gradient per element: the upstream scalar, over numel for mean.
+inline float reduction_scale(const Array& upstream, Reduction reduction, std::size_t numel) {
+  float scale = upstream();
+  if (reduction == Reduction::Mean) scale /= static_cast<float>(numel);
+  return scale;
 }
 
 /// Multiplies dloss/dinput (per element) by the upstream gradient and the reduction's scale
@@ -25,8 +36,7 @@ inline Array chain_reduction(Array local, const Array& upstream, Reduction reduc
     for (std::size_t i = 0; i < local.size(); ++i) local.data()[i] *= upstream.data()[i];
     return local;
   }
-  float scale = upstream();
-  if (reduction == Reduction::Mean) scale /= static_cast<float>(local.size());
+  const float scale = reduction_scale(upstream, reduction, local.size());
   for (float& v : local) v *= scale;
   return local;
 }

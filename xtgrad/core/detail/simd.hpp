@@ -84,4 +84,10 @@ template <class A>
   return xsimd::select(z >= Batch<A>(0.0f), r, e * r);
 }
 
+/// log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|): e^−|z| <= 1 never overflows.
+template <class A>
+Batch<A> softplus_batch(const Batch<A>& z) {
+  return xsimd::max(z, Batch<A>(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(z)));
+}
+
 }  // namespace xtgrad::detail

@@ -117,6 +117,15 @@ struct SimdKernels {
                           float* y);
   /// out[i] = a[i]·b[i] (dropout's backward).
   void (*multiply)(const float* a, const float* b, float* out, std::size_t n);
+  /// BCEWithLogitsLoss (losses/bce.cpp) over n logits z and targets y, with weight w and pos_weight
+  /// pw of the same n values or null: each loss into loss unless null, and their sum, in double and
+  /// in element order, into *sum unless null.
+  void (*bce_with_logits_forward)(const float* z, const float* y, const float* w, const float* pw, float* loss,
+                                  double* sum, std::size_t n);
+  /// Its gradient: dz[i] = d·w[i]·(upstream ? upstream[i] : scale), d = lw·σ(z) − p·y (σ(z) − y
+  /// without pos_weight), added to dz when accumulate, else written.
+  void (*bce_with_logits_backward)(const float* z, const float* y, const float* w, const float* pw,
+                                   const float* upstream, float scale, bool accumulate, float* dz, std::size_t n);
 };
 
 /// The kernels compiled for isa (the CPU must support it: see cpu_supports).

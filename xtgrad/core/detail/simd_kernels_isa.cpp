@@ -20,9 +20,6 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1/√(2π)
 constexpr float kSqrt2OverPi = 0.79788456080286536f;  // √(2/π)
 constexpr float kGeluCubic = 0.044715f;
 
-// log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|).
-B softplus_batch(const B& z) { return xsimd::max(z, B(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(z))); }
-
 // tanh(u), u = √(2/π)(x + 0.044715x³): GELU's tanh approximation.
 B gelu_tanh_inner(const B& z) { return xsimd::tanh(kSqrt2OverPi * (z + kGeluCubic * z * z * z)); }
 
@@ -184,10 +181,10 @@ void multiply(const float* a, const float* b, float* out, std::size_t n) {
 
 const SimdKernels& kernels() {
   static const SimdKernels table{
-      forward,     grad_from_input,   grad_from_output,   add_column_sums,     eigen_gemm,
-      small_gemm,  lstm_cell_forward, lstm_cell_backward, gru_cell_forward,    gru_cell_backward,
-      adam_update, mt19937_64_twist,  layer_norm_forward, layer_norm_backward, dropout_forward,
-      multiply};
+      forward,     grad_from_input,         grad_from_output,        add_column_sums,     eigen_gemm,
+      small_gemm,  lstm_cell_forward,       lstm_cell_backward,      gru_cell_forward,    gru_cell_backward,
+      adam_update, mt19937_64_twist,        layer_norm_forward,      layer_norm_backward, dropout_forward,
+      multiply,    bce_with_logits_forward, bce_with_logits_backward};
   return table;
 }
 
