@@ -1,5 +1,9 @@
 // The buffer cache behind Array: reuse, alignment, bounds, per-thread ownership.
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -71,4 +75,34 @@ TEST_CASE("allocator: a size that overflows is an exception, not a short block")
   BufferAllocator<float> allocator;
   CHECK_THROWS_AS(allocator.allocate(static_cast<std::size_t>(-1) / 2), std::bad_array_new_length);
   CHECK_THROWS_AS(allocator.allocate(static_cast<std::size_t>(-1) / 4), std::bad_alloc);  // rounding would wrap
+}
+
+namespace {
+long resident_kb() {  // the second field of /proc/self/statm, in pages
+  std::ifstream statm("/proc/self/statm");
+  long size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  return resident_pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+}  // namespace
+
+TEST_CASE("allocator: large blocks leave glibc's heap alone, so releasing them returns their memory") {
+  if (!detail::buffer_cache_enabled()) return;  // sanitizer builds use malloc for every block
+  // Another library's 16 MB scratch buffer, mapped by malloc and freed, raises glibc's mmap
+  // threshold to 16 MB: from then on malloc would put an 8 MB block in its heap, where freeing
+  // it keeps it resident (below the 32 MB trim threshold that comes with it).
+  void* scratch = std::malloc(std::size_t{16} << 20);
+  REQUIRE(scratch != nullptr);
+  static void* volatile keep = nullptr;  // so the compiler keeps the malloc and free
+  keep = scratch;
+  std::free(keep);
+  release_cached_buffers();
+  long with_array = 0;
+  {
+    Array a = xt::ones<float>({std::size_t{2} << 20});  // 8 MB, every page written
+    with_array = resident_kb();
+    CHECK(reinterpret_cast<std::uintptr_t>(a.data()) % static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE)) == 0);
+  }
+  release_cached_buffers();
+  CHECK(with_array - resident_kb() >= 7 * 1024);
 }

@@ -259,3 +259,23 @@ TEST_CASE("tape: a tensor dropped on another thread leaves both tapes intact") {
   CHECK(w.grad() == Array{3, 3});
   CHECK(tape_size() == 0);
 }
+
+TEST_CASE("backward: an op's output is freed once its backward ran, and activations reuse its gradient") {
+  // x·2 → relu → relu → sum, on n floats, with no handle kept on the intermediates. The
+  // allocation limit counts what is taken and not yet given back: at most four arrays of n
+  // floats at once. Holding every output until backward() returns, or a second gradient buffer
+  // in each relu's backward, would need a fifth (at x·2's backward, and at the last relu's).
+  constexpr std::size_t n = 1 << 16;
+  constexpr std::size_t array_bytes = n * sizeof(float);
+  Tensor x = ones({n}, true);
+  {
+    AllocationLimit limit(4 * array_bytes + array_bytes / 2);  // room for the scalars too
+    Tensor loss = sum(relu(relu(x * 2.0f)));
+    CHECK_NOTHROW(loss.backward());
+  }
+  CHECK(x.grad() == xt::ones<float>({n}) * 2.0f);
+  AllocationLimit tighter(3 * array_bytes + array_bytes / 2);  // the limit does bind
+  Tensor loss = sum(relu(relu(x * 2.0f)));
+  CHECK_THROWS_AS(loss.backward(), std::length_error);
+  clear_tape();
+}

@@ -1,7 +1,11 @@
 // The per-thread cache of freed Array blocks. Sizes are rounded up to classes (multiples of
 // 64 bytes up to 256, then four classes per doubling, so at most 25% is rounding), and a freed
 // block goes on its class's list on the freeing thread, up to kCacheLimit bytes per thread.
+// Blocks of kMapFrom bytes or more are mapped from the kernel, not taken from malloc (see there).
 #include "xtgrad/core/allocator.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdlib>
@@ -46,12 +50,51 @@ std::size_t class_bytes(std::size_t c) {
   return (5 + quarter) << (p - 2);
 }
 
+// Blocks from 256 kB up are mapped straight from the kernel and unmapped when they leave the
+// cache, so that they never sit in glibc's heap between the short-lived buffers other libraries
+// malloc and free on every call. glibc raises its mmap threshold (up to 32 MB) to the size of
+// each mapped block freed, so after oneDNN's dnnl_sgemm frees its first 2.2 MB packing buffer
+// (W3, one thread; 0.3-1.6 MB per thread with two), smaller blocks come from the heap (brk):
+// xtgrad's 2 MB activations there, cached for the next step, pin the holes oneDNN's freed
+// buffers leave between them, and each later buffer that no hole fits grows the heap again.
+// Measured on W3 (bench/README.md; ru_maxrss of bench/xtgrad_bench, 1 thread): 72.6-72.8 MB
+// before, 19.6 MB of it heap still resident after every array was freed; 60.0 MB with glibc's
+// threshold held at 128 kB (MALLOC_MMAP_THRESHOLD_, which costs a page fault per page of every
+// oneDNN buffer instead); 66.2-66.3 MB with our blocks mapped (the heap at the peak: 6.9 MB,
+// oneDNN's buffers and the fragmentation they still cause among glibc's own small blocks).
+// Below 256 kB malloc stays: the holes such blocks can pin are small, and its bins reuse them
+// without a system call (W1's and W2's arrays are all 128 kB or less).
+// Sanitizer builds keep malloc for every block, so that AddressSanitizer tracks each one.
+constexpr std::size_t kMapFrom = kCacheEnabled ? std::size_t{1} << 18 : static_cast<std::size_t>(-1);
+
+std::size_t page_size() {
+  static const std::size_t bytes = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return bytes;
+}
+
+// `bytes` is what the block was asked for with (its class's size when cached): system_free
+// takes the same number and so makes the same choice.
 void* system_allocate(std::size_t bytes) {
-  if (bytes > static_cast<std::size_t>(-1) - kAlignment) throw std::bad_alloc();  // no room to round up
-  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;                     // aligned_alloc wants a multiple
+  if (bytes > static_cast<std::size_t>(-1) - page_size()) throw std::bad_alloc();  // no room to round up
+  if (bytes >= kMapFrom) {
+    // Page-aligned (so 64-byte aligned); the rounding up to the class's size and to whole pages
+    // costs address space only: pages nobody touches are never resident.
+    void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (block == MAP_FAILED) throw std::bad_alloc();
+    return block;
+  }
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;  // aligned_alloc wants a multiple
   void* block = std::aligned_alloc(kAlignment, bytes);
   if (!block) throw std::bad_alloc();
   return block;
+}
+
+void system_free(void* block, std::size_t bytes) noexcept {
+  if (bytes >= kMapFrom) {
+    munmap(block, bytes);  // cannot fail for a whole mapping of ours
+  } else {
+    std::free(block);
+  }
 }
 
 struct Cache {
@@ -59,8 +102,9 @@ struct Cache {
   std::size_t bytes = 0;
 
   void release() {
-    for (std::vector<void*>& list : free_blocks) {
-      for (void* block : list) std::free(block);
+    for (std::size_t c = 0; c < kClasses; ++c) {
+      std::vector<void*>& list = free_blocks[c];
+      for (void* block : list) system_free(block, class_bytes(c));
       list.clear();
       list.shrink_to_fit();
     }
@@ -140,7 +184,7 @@ void buffer_deallocate(void* block, std::size_t bytes) noexcept {
       }
     }
   }
-  std::free(block);
+  system_free(block, kCacheEnabled && bytes <= kLargestCached ? class_bytes(class_of(bytes)) : bytes);
 }
 
 }  // namespace detail

@@ -221,6 +221,12 @@ const Array* BackwardContext::grad(std::size_t k) const {
   return out.has_grad ? &out.grad : nullptr;
 }
 
+Array* BackwardContext::reusable_grad() {
+  detail::TensorImpl& out = *outputs_.at(0);
+  if (outputs_.size() != 1 || &out == seeded_ || !out.has_grad) return nullptr;
+  return &out.grad;
+}
+
 const Array& BackwardContext::output() const { return outputs_[0]->value; }
 const Array& BackwardContext::output(std::size_t k) const { return outputs_.at(k)->value; }
 
@@ -325,7 +331,12 @@ void run_backward(const ImplPtr& root, const Array& seed) {
       out->grad = Array();
       out->has_grad = false;
     }
+    // The entry is consumed: its outputs' values go now, unless a handle still holds them (the
+    // ops after it, whose backwards read them, ran before it), not when backward() returns. In W3
+    // (bench/README.md) the second ReLU's output (2 MB) is then gone before the second Linear's
+    // backward allocates its input gradient, the step's largest moment for 2 MB blocks.
     it->inputs.clear();
+    it->outputs.clear();
   }
 }
 

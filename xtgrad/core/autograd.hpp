@@ -36,6 +36,13 @@ class BackwardContext {
   /// d(loss)/d(output), in the output's shape (single-output ops).
   const Array& grad() const;
   const Array& output() const;
+  /// The output's gradient buffer when the op may overwrite it (single-output ops), else
+  /// nullptr (the root of a backward() reads the caller's gradient, which is not ours to
+  /// change). An elementwise backward can turn it into its input's gradient in place and pass
+  /// it on with add(i, std::move(*g)), instead of holding a second buffer of the output's size
+  /// (the backward loop frees the output's gradient right after anyway). Read grad() no more
+  /// once it is moved from.
+  Array* reusable_grad();
   /// For multi-output ops: output k's gradient, or nullptr when nothing reached it (a zero).
   const Array* grad(std::size_t k) const;
   const Array& output(std::size_t k) const;

@@ -33,11 +33,14 @@ Array pointwise_forward(PointwiseFn f, const Array& x) {
   return y;
 }
 
-// The input gradient g ⊙ f'(·) from a saved array (the output for grad_from_output, else the input).
+// The input gradient g ⊙ f'(·) from a saved array (the output for grad_from_output, else the input),
+// written over the output's gradient when that is ours (not the caller's seed): the kernels read
+// each element before writing it, so in place gives the same bits, one buffer fewer at once.
 template <class Kernel>
 void add_pointwise_grad(BackwardContext& ctx, const Array& saved, Kernel kernel) {
-  Array g = Array::from_shape(ctx.grad().shape());
-  const float* upstream = ctx.grad().data();
+  Array* reusable = ctx.reusable_grad();
+  const float* upstream = reusable ? reusable->data() : ctx.grad().data();
+  Array g = reusable ? std::move(*reusable) : Array::from_shape(ctx.grad().shape());
   const float* from = saved.data();
   float* dst = g.data();
   detail::parallel_for(g.size(), detail::kElementwiseGrain, [&](std::size_t begin, std::size_t end) {
