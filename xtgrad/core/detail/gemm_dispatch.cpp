@@ -79,8 +79,6 @@ bool use_onednn(bool, bool, std::size_t, std::size_t, std::size_t) { return fals
 #endif
 // XTGRAD_EIGEN_VERSION comes from CMake's find_package (Eigen itself is compiled per ISA elsewhere).
 constexpr const char* kEigenVersion = "Eigen " XTGRAD_EIGEN_VERSION;
-constexpr const char* kSmall = "xtgrad's own kernel up to m*n*k = 32768";
-static_assert(kSmallUpTo == 32768, "kSmall names the size");
 }  // namespace
 
 void gemm_set_threads(int n) { requested_threads = n; }
@@ -114,15 +112,17 @@ const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n,
 }
 
 const char* gemm_backend() {
+  static const std::string small =
+      "xtgrad's own kernel up to m*n*k = " + std::to_string(static_cast<long long>(kSmallUpTo));
 #ifdef XTGRAD_WITH_ONEDNN
   static const std::string summary = [] {
     auto from = [](bool ta, bool tb) { return std::to_string(static_cast<long long>(kOneDnnFrom[ta][tb])); };
     return std::string(onednn_version()) + " from m*n*k >= " + from(false, false) + " (NN), " + from(false, true) +
-           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below, " + kSmall;
+           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below, " + small;
   }();
   return summary.c_str();
 #else
-  static const std::string summary = std::string(kEigenVersion) + ", " + kSmall;
+  static const std::string summary = std::string(kEigenVersion) + ", " + small;
   return summary.c_str();
 #endif
 }
