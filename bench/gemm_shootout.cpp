@@ -138,7 +138,7 @@ std::vector<Backend> backends() {
                   [](Problem& p) {
                     const Shape& s = p.s;
                     xtgrad::detail::simd_kernels().small_gemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, p.a.data(), p.lda,
-                                                              p.b.data(), p.ldb, 0.0f, p.c.data(), p.ldc);
+                                                              p.b.data(), p.ldb, 0.0f, p.c.data(), p.ldc, nullptr);
                   },
                   [](const Shape& s) { return xtgrad::detail::small_gemm_fits(s.m, s.n, s.k); }});
   list.push_back({"xtgrad", [](Problem& p) {

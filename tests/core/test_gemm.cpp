@@ -4,6 +4,7 @@
 // double-precision product with the float rounding-error bound as tolerance.
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 #include <string>
@@ -24,13 +25,32 @@ struct Product {
   std::size_t pad = 0;  // extra elements at the end of every row of A, B and C
 };
 
-using GemmFn = void (*)(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,
-                        const float*, std::size_t, float, float*, std::size_t);
+/// A product C = alpha·op(A)·op(B) + bias + beta·C, bias (n values added to every row) nullptr or not.
+using GemmFn = std::function<void(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,
+                                  const float*, std::size_t, float, float*, std::size_t, const float*)>;
 
-/// Runs C = alpha·op(A)·op(B) + beta·C through `gemm` (detail::gemm unless told) and checks every element against the
-/// product in double: any float summation order stays within (k + 2)·u·(|alpha|·|A|·|B| + |beta·C|)
-/// of it (u = 2^-24), while a wrong transpose, stride or beta is off by O(1).
-void check_product(const Product& p, float alpha, float beta, GemmFn gemm = detail::gemm) {
+/// detail::gemm, or detail::gemm_bias (which has no beta) when there is a bias.
+void dispatched(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc,
+                const float* bias) {
+  if (!bias) return detail::gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  REQUIRE(beta == 0.0f);
+  detail::gemm_bias(ta, tb, m, n, k, alpha, a, lda, b, ldb, bias, c, ldc);
+}
+
+/// A gemm without a bias (Eigen's per ISA).
+template <class Gemm>
+GemmFn without_bias(Gemm gemm) {
+  return [gemm](bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc,
+                const float*) { gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); };
+}
+
+/// Runs C = alpha·op(A)·op(B) (+ a random bias on every row) + beta·C through `gemm` (detail::gemm
+/// unless told) and checks every element against the product in double: any float summation order
+/// stays within (k + 2)·u·(|alpha|·|A|·|B| + |bias| + |beta·C|) of it (u = 2^-24), while a wrong
+/// transpose, stride, bias or beta is off by O(1).
+void check_product(const Product& p, float alpha, float beta, const GemmFn& gemm = dispatched, bool with_bias = false) {
   std::mt19937 gen(static_cast<unsigned>(p.m * 7919 + p.n * 104729 + p.k));
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::size_t a_rows = p.ta ? p.k : p.m, a_cols = p.ta ? p.m : p.k;
@@ -41,8 +61,10 @@ void check_product(const Product& p, float alpha, float beta, GemmFn gemm = deta
   for (float& x : b) x = u(gen);
   // beta = 0 must ignore C, NaN included (BLAS semantics).
   for (float& x : c) x = beta == 0.0f ? std::nanf("") : u(gen);
-  std::vector<float> c0 = c;
-  gemm(p.ta, p.tb, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+  std::vector<float> c0 = c, bias(p.n);
+  for (float& x : bias) x = u(gen);
+  gemm(p.ta, p.tb, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc,
+       with_bias ? bias.data() : nullptr);
 
   auto op_a = [&](std::size_t i, std::size_t q) { return double(p.ta ? a[q * lda + i] : a[i * lda + q]); };
   auto op_b = [&](std::size_t q, std::size_t j) { return double(p.tb ? b[j * ldb + q] : b[q * ldb + j]); };
@@ -56,8 +78,9 @@ void check_product(const Product& p, float alpha, float beta, GemmFn gemm = deta
         magnitude += std::abs(op_a(i, q) * op_b(q, j));
       }
       double old = beta == 0.0f ? 0.0 : double(beta) * c0[i * ldc + j];
-      double expected = double(alpha) * sum + old;
-      double bound = unit * (std::abs(alpha) * magnitude + std::abs(old)) + 1e-30;
+      double added = with_bias ? double(bias[j]) : 0.0;
+      double expected = double(alpha) * sum + added + old;
+      double bound = unit * (std::abs(alpha) * magnitude + std::abs(added) + std::abs(old)) + 1e-30;
       if (!(std::abs(c[i * ldc + j] - expected) <= bound)) ++wrong;
     }
   // The padding past each row of C is not C's: it must be left as it was.
@@ -115,6 +138,7 @@ TEST_CASE("gemm: every transpose case on both sides of the backend switch matche
         CAPTURE(where);
         routes.insert(route);
         check_product(p, 1.0f, 0.0f);
+        check_product(p, 1.0f, 0.0f, dispatched, /*with_bias=*/true);  // Linear's forward
       }
       // TT is never used by xtgrad's ops and stays on Eigen; the others must reach every backend:
       // the small-product kernel, Eigen, and oneDNN when built in.
@@ -140,7 +164,7 @@ TEST_CASE("gemm: alpha, accumulation into C (beta) and row strides wider than th
 
 TEST_CASE("gemm: Eigen's products compiled for each instruction set this CPU has match a double product") {
   for (detail::Isa isa : detail::supported_isas()) {
-    GemmFn eigen = detail::simd_kernels(isa).eigen_gemm;
+    GemmFn eigen = without_bias(detail::simd_kernels(isa).eigen_gemm);
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (const Product& p : products_for(ta, tb)) {
@@ -154,8 +178,9 @@ TEST_CASE("gemm: Eigen's products compiled for each instruction set this CPU has
 }
 
 TEST_CASE("gemm: the small-product kernel compiled for each instruction set this CPU has matches a double product") {
-  // Every shape it takes (m, n > 1): rows in whole vectors and with a partial one, computed as Cᵀ
-  // when n is narrow, B used in place or copied, k = 1, strided, accumulating, alpha and beta.
+  // Every shape it takes (m > 1): rows in whole vectors and with a partial one, computed as Cᵀ
+  // when n is narrow, one column as dot products, B used in place or copied, k = 1, strided,
+  // accumulating, alpha and beta, with and without a bias.
   std::vector<Product> shapes;
   for (auto [m, n, k] : {std::tuple<std::size_t, std::size_t, std::size_t>{64, 16, 2},
                          {64, 16, 16},
@@ -171,7 +196,12 @@ TEST_CASE("gemm: the small-product kernel compiled for each instruction set this
                          {9, 40, 3},
                          {40, 9, 3},
                          {2, 2, 200},
-                         {128, 32, 32}})
+                         {128, 32, 32},
+                         {64, 1, 16},
+                         {37, 1, 21},
+                         {16, 1, 64},
+                         {2, 1, 3},
+                         {1, 1, 40}})
     for (bool ta : {false, true})
       for (bool tb : {false, true}) shapes.push_back({ta, tb, m, n, k});
   for (detail::Isa isa : detail::supported_isas()) {
@@ -185,12 +215,14 @@ TEST_CASE("gemm: the small-product kernel compiled for each instruction set this
       check_product(p, 1.0f, 0.0f, small);
       check_product({p.ta, p.tb, p.m, p.n, p.k, 3}, -0.5f, 2.0f, small);  // strided, accumulating
       check_product({p.ta, p.tb, p.m, p.n, p.k, 1}, 2.0f, 1.0f, small);
+      check_product(p, 1.0f, 0.0f, small, /*with_bias=*/true);
+      check_product({p.ta, p.tb, p.m, p.n, p.k, 2}, -0.5f, 2.0f, small, /*with_bias=*/true);
     }
   }
   // It takes no more than its copy of an operand holds.
   CHECK_FALSE(detail::small_gemm_fits(64, 16, detail::kSmallGemmPackFloats / 16 + 1));
   CHECK_FALSE(detail::small_gemm_fits(1, 16, 16));
-  CHECK_FALSE(detail::small_gemm_fits(16, 1, 16));
+  CHECK_FALSE(detail::small_gemm_fits(16, 1, detail::kSmallGemmPackFloats / 16 + 1));
 }
 
 TEST_CASE("gemm: k = 0 scales C by beta, and empty outputs are left alone") {

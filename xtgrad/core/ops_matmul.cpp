@@ -192,22 +192,10 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   y_shape.back() = out;
   std::size_t n = product(y_shape, 0, y_shape.size() - 1);
   Array y = Array::from_shape(y_shape);
-  float beta = 0.0f;
-  if (bias && n > 0) {  // start from the broadcast bias, then accumulate the product onto it
-    // Row 0 from the bias, then the rows written so far copied after them, doubling each time:
-    // log2(n) copies rather than one per row, which cost more than they copy for W1's 16 floats.
-    float* rows = y.data();
-    const float* b = bias->value().data();
-    std::copy(b, b + out, rows);
-    for (std::size_t done = 1; done < n;) {
-      std::size_t more = std::min(done, n - done);
-      std::copy(rows, rows + more * out, rows + done * out);
-      done += more;
-    }
-    beta = 1.0f;
-  }
-  // y [n, out] = x [n, in] @ Wᵀ [in, out]
-  detail::gemm(false, true, n, out, in, 1.0f, xv.data(), in, wv.data(), in, beta, y.data(), out);
+  // y [n, out] = x [n, in] @ Wᵀ [in, out] (+ b on every row)
+  if (bias)
+    detail::gemm_bias(false, true, n, out, in, 1.0f, xv.data(), in, wv.data(), in, bias->value().data(), y.data(), out);
+  else detail::gemm(false, true, n, out, in, 1.0f, xv.data(), in, wv.data(), in, 0.0f, y.data(), out);
   auto backward = [n, in, out](BackwardContext& ctx) {
     const float* g = ctx.grad().data();
     // dx [n, in] = g [n, out] @ W [out, in]

@@ -17,6 +17,11 @@ namespace xtgrad::detail {
 void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
           std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc);
 
+/// C = alpha * op(A) * op(B) + bias: Linear's y = x·Wᵀ + b, with bias's n values added to every row
+/// of the product (C's old contents are ignored). Rounded as the product followed by the addition.
+void gemm_bias(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+               std::size_t lda, const float* b, std::size_t ldb, const float* bias, float* c, std::size_t ldc);
+
 /// The library gemm() hands this product to: "small" (xtgrad's own kernel), "oneDNN", "Eigen" or
 /// "CBLAS" (for tests and benchmarks).
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k);

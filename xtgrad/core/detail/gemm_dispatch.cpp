@@ -5,6 +5,7 @@
 #include <omp.h>
 #endif
 
+#include <algorithm>
 #include <string>
 
 #include "xtgrad/core/detail/gemm.hpp"
@@ -48,6 +49,7 @@ constexpr double kSmallUpTo = 32768;
 bool use_small(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
   if (trans_a && trans_b) return false;  // never used by xtgrad's ops; not measured
   if (work(m, n, k) > kSmallUpTo || !small_gemm_fits(m, n, k)) return false;
+  if (small_gemm_row_dots(trans_a, n)) return true;
   if ((small_gemm_swaps(m, n) ? m : n) % 16 != 0) return false;
   return trans_a || !trans_b || m >= 2 * k;
 }
@@ -93,7 +95,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
     return;
   }
   if (use_small(trans_a, trans_b, m, n, k)) {  // one thread: far below kParallelWork
-    simd_kernels().small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    simd_kernels().small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nullptr);
     return;
   }
   use_threads_for(m, n, k);
@@ -104,6 +106,27 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
   }
 #endif
   simd_kernels().eigen_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void gemm_bias(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+               std::size_t lda, const float* b, std::size_t ldb, const float* bias, float* c, std::size_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k > 0 && use_small(trans_a, trans_b, m, n, k)) {  // the bias added as each block is stored
+    simd_kernels().small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc, bias);
+    return;
+  }
+  // Elsewhere C starts as the broadcast bias and the product is accumulated onto it: row 0 from the
+  // bias, then the rows written so far copied after them, doubling each time (log2(m) copies
+  // rather than one per row, which cost more than they copy for W1's 16 floats).
+  for (std::size_t j = 0; j < n; ++j) c[j] = bias[j];
+  for (std::size_t done = 1; done < m;) {
+    std::size_t more = std::min(done, m - done);
+    if (ldc == n) std::copy(c, c + more * n, c + done * n);
+    else
+      for (std::size_t i = 0; i < more; ++i) std::copy(c + i * ldc, c + i * ldc + n, c + (done + i) * ldc);
+    done += more;
+  }
+  gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1.0f, c, ldc);
 }
 
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {

@@ -12,8 +12,10 @@
 // with two inputs: dW is [16, 2]), the kernel computes Cᵀ = op(B)ᵀ·op(A)ᵀ the same way instead
 // (small_gemm_swaps). Products with one row or one column stay with Eigen's matrix-vector code.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include "xtgrad/core/detail/isa_variants.hpp"
@@ -37,6 +39,8 @@ struct Operands {
   float alpha, beta;
   float* c;
   std::size_t c_row, c_col;
+  const float* bias;  // nullptr, or C's n row-bias values: bias[i·bias_row + j·bias_col] adds to (i, j)
+  std::size_t bias_row, bias_col;
 };
 
 template <bool TA>
@@ -50,19 +54,23 @@ float a_at(const Operands& o, std::size_t i, std::size_t p) {
   alignas(64) float values[kWidth];
   result.store_aligned(values);
   for (std::size_t l = 0; l < lanes; ++l) {
+    float value = values[l];
+    if (o.bias) value += o.bias[i * o.bias_row + (j + l) * o.bias_col];
     float& out = o.c[i * o.c_row + (j + l) * o.c_col];
-    out = o.beta != 0.0f ? std::fma(o.beta, out, values[l]) : values[l];
+    out = o.beta != 0.0f ? std::fma(o.beta, out, value) : value;
   }
 }
 
-// alpha·acc + beta·C into `lanes` elements of C from (i, j), along a row of C, or down a column
-// when the operands were swapped (CT); beta = 0 never reads C, which may hold anything (NaN
-// included), as BLAS. Inlined: as a call per vector it took 14% of W1's instructions (callgrind).
+// alpha·acc (+ the bias) + beta·C into `lanes` elements of C from (i, j), along a row of C, or down
+// a column when the operands were swapped (CT); beta = 0 never reads C, which may hold anything (NaN
+// included), as BLAS. The bias is added to the finished product, as a separate addition would
+// (Linear's addmm). Inlined: as a call per vector it took 14% of W1's instructions (callgrind).
 template <bool CT>
 [[gnu::always_inline]] inline void store(const Operands& o, const B& acc, std::size_t i, std::size_t j,
                                          std::size_t lanes) {
   B result = B(o.alpha) * acc;
   if (CT || lanes != kWidth) return store_lanes(o, result, i, j, lanes);
+  if (o.bias) result += B::load_unaligned(o.bias + j);
   float* out = o.c + i * o.c_row + j;
   if (o.beta != 0.0f) result = xsimd::fma(B(o.beta), B::load_unaligned(out), result);
   result.store_unaligned(out);
@@ -101,6 +109,7 @@ void strip(const Operands& o, std::size_t m, std::size_t j0) {
   constexpr int R = V == 1 ? 8 : 4;
   Operands at = o;
   at.b += j0, at.c += j0 * o.c_col, at.n -= j0;
+  if (at.bias) at.bias += j0 * o.bias_col;
   std::size_t i = 0;
   for (; i + R <= m; i += R) block<TA, CT, R, V>(at, i);
   if (i < m) tail_rows<TA, CT, V>(at, i, m - i, std::make_integer_sequence<int, R - 1>{});
@@ -113,38 +122,121 @@ void strips(const Operands& o, std::size_t m, std::size_t padded) {
   if (j < padded) strip<TA, CT, 1>(o, m, j);
 }
 
-// rows(p)[j] = at(p, j) for j < n, zero up to `padded`, into pack [k, padded].
-template <class At>
-void pack_rows(float* pack, std::size_t k, std::size_t n, std::size_t padded, At at) {
+// rows(p)[j] = src[p·ld + j] for j < n, zero up to `padded`, into pack [k, padded].
+void pack_rows(float* pack, const float* src, std::size_t ld, std::size_t k, std::size_t n, std::size_t padded) {
   for (std::size_t p = 0; p < k; ++p) {
     float* row = pack + p * padded;
-    for (std::size_t j = 0; j < n; ++j) row[j] = at(p, j);
-    std::fill(row + n, row + padded, 0.0f);
+    std::copy(src + p * ld, src + p * ld + n, row);
+    if (padded != n) std::fill(row + n, row + padded, 0.0f);
   }
+}
+
+// The same from the transpose: rows(p)[j] = src[j·ld + p], a whole vector of column p gathered at
+// a time. As scalar copies this transpose made an NT product (y = x·Wᵀ) take 2.3 times as long as
+// the NN product of the same sizes (W1's 64x16x16, bench/gemm_shootout.cpp).
+void pack_rows_transposed(float* pack, const float* src, std::size_t ld, std::size_t k, std::size_t n,
+                          std::size_t padded) {
+  using Index = xsimd::batch<std::int32_t, A>;
+  std::size_t whole = ld <= static_cast<std::size_t>(INT32_MAX) / kWidth ? n / kWidth * kWidth : 0;
+  alignas(64) std::int32_t lanes[kWidth];
+  for (std::size_t l = 0; l < kWidth; ++l) lanes[l] = static_cast<std::int32_t>(l * ld);
+  const Index offsets = Index::load_aligned(lanes);
+  for (std::size_t p = 0; p < k; ++p) {
+    float* row = pack + p * padded;
+    std::size_t j = 0;
+    for (; j < whole; j += kWidth) B::gather(src + j * ld + p, offsets).store_unaligned(row + j);
+    for (; j < n; ++j) row[j] = src[j * ld + p];
+    if (padded != n) std::fill(row + n, row + padded, 0.0f);
+  }
+}
+
+// The sums of kWidth vectors, as one vector (lane r: the sum of rows[r]). xsimd 8.1's haddp does
+// this for SSE2 and AVX, but on AVX-512 it returns lanes 2-5 and 10-13 out of order; there each
+// vector is folded to 8 lanes (AVX-512F only) and AVX's haddp sums the two groups of 8.
+B row_sums(const B* rows) {
+#ifdef __AVX512F__  // this file's AVX-512 build
+  using Half = xsimd::batch<float, xsimd::avx2>;
+  Half low[8], high[8];
+  auto fold = [](const B& v) -> Half {
+    __m512 x = v;
+    return _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+  };
+  for (std::size_t r = 0; r < 8; ++r) low[r] = fold(rows[r]), high[r] = fold(rows[r + 8]);
+  __m256 first = xsimd::haddp(low), second = xsimd::haddp(high);
+  return _mm512_castpd_ps(
+      _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(first)), _mm256_castps_pd(second), 1));
+#else
+  return xsimd::haddp(rows);
+#endif
+}
+
+// C's one column when A is not transposed: c[i] = alpha·(row i of A)·v + beta·c[i], v = op(B)'s
+// column (contiguous). Each of kWidth rows sums its products in a vector along k; row_sums then adds
+// up the kWidth vectors at once into one vector of the rows' sums (a scalar sum per row cost more
+// than the products at W1's 16 inputs). `rows` < kWidth only for the last group (Full = false).
+template <bool Full>
+void dot_rows(const float* a, std::size_t lda, const float* v, std::size_t k, std::size_t rows, float alpha,
+              const float* bias, float beta, float* c, std::size_t ldc) {
+  B acc[kWidth];
+  for (std::size_t r = 0; r < kWidth; ++r) acc[r] = B(0.0f);
+  std::size_t p = 0;
+  for (; p + kWidth <= k; p += kWidth) {
+    B vp = B::load_unaligned(v + p);
+    for (std::size_t r = 0; r < (Full ? kWidth : rows); ++r)
+      acc[r] = xsimd::fma(B::load_unaligned(a + r * lda + p), vp, acc[r]);
+  }
+  if (p < k) {
+    B vp = load_n<A>(v + p, k - p);
+    for (std::size_t r = 0; r < (Full ? kWidth : rows); ++r)
+      acc[r] = xsimd::fma(load_n<A>(a + r * lda + p, k - p), vp, acc[r]);
+  }
+  alignas(64) float sums[kWidth];
+  (B(alpha) * row_sums(acc)).store_aligned(sums);
+  for (std::size_t r = 0; r < (Full ? kWidth : rows); ++r) {
+    float value = bias ? sums[r] + *bias : sums[r];
+    c[r * ldc] = beta != 0.0f ? std::fma(beta, c[r * ldc], value) : value;
+  }
+}
+
+void row_dots(std::size_t m, std::size_t k, float alpha, const float* a, std::size_t lda, const float* v,
+              const float* bias, float beta, float* c, std::size_t ldc) {
+  std::size_t i = 0;
+  for (; i + kWidth <= m; i += kWidth)
+    dot_rows<true>(a + i * lda, lda, v, k, kWidth, alpha, bias, beta, c + i * ldc, ldc);
+  if (i < m) dot_rows<false>(a + i * lda, lda, v, k, m - i, alpha, bias, beta, c + i * ldc, ldc);
 }
 
 }  // namespace
 
 void small_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
-                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
+                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc,
+                const float* bias) {
   alignas(64) float pack[kSmallGemmPackFloats];
+  if (small_gemm_row_dots(trans_a, n)) {
+    const float* v = b;  // op(B)'s column: b[p] when B is stored as its row [1, k]
+    if (!trans_b && ldb != 1) {
+      for (std::size_t p = 0; p < k; ++p) pack[p] = b[p * ldb];
+      v = pack;
+    }
+    return row_dots(m, k, alpha, a, lda, v, bias, beta, c, ldc);
+  }
   if (small_gemm_swaps(m, n)) {
     // Cᵀ [n, m] = op(B)ᵀ·op(A)ᵀ: op(B)ᵀ read as the new A, op(A)ᵀ's rows as the new B.
     std::size_t padded = (m + kWidth - 1) / kWidth * kWidth;
-    Operands o{b, ldb, a, lda, k, m, alpha, beta, c, 1, ldc};
+    Operands o{b, ldb, a, lda, k, m, alpha, beta, c, 1, ldc, bias, 1, 0};
     if (!trans_a || padded != m) {
-      if (trans_a) pack_rows(pack, k, m, padded, [&](std::size_t p, std::size_t j) { return a[p * lda + j]; });
-      else pack_rows(pack, k, m, padded, [&](std::size_t p, std::size_t j) { return a[j * lda + p]; });
+      if (trans_a) pack_rows(pack, a, lda, k, m, padded);
+      else pack_rows_transposed(pack, a, lda, k, m, padded);
       o.b = pack, o.ldb = padded;
     }
     // op(B)ᵀ(i, p) = op(B)(p, i): b[i·ldb + p] when B is stored transposed, else b[p·ldb + i].
     return trans_b ? strips<false, true>(o, n, padded) : strips<true, true>(o, n, padded);
   }
   std::size_t padded = (n + kWidth - 1) / kWidth * kWidth;
-  Operands o{a, lda, b, ldb, k, n, alpha, beta, c, ldc, 1};
+  Operands o{a, lda, b, ldb, k, n, alpha, beta, c, ldc, 1, bias, 0, 1};
   if (trans_b || padded != n) {  // op(B) into rows of whole vectors, zero past column n
-    if (trans_b) pack_rows(pack, k, n, padded, [&](std::size_t p, std::size_t j) { return b[j * ldb + p]; });
-    else pack_rows(pack, k, n, padded, [&](std::size_t p, std::size_t j) { return b[p * ldb + j]; });
+    if (trans_b) pack_rows_transposed(pack, b, ldb, k, n, padded);
+    else pack_rows(pack, b, ldb, k, n, padded);
     o.b = pack, o.ldb = padded;
   }
   return trans_a ? strips<true, false>(o, m, padded) : strips<false, false>(o, m, padded);

@@ -16,7 +16,7 @@
                   std::size_t ldc);                                                                                   \
   void small_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,               \
                   const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,             \
-                  std::size_t ldc);                                                                                   \
+                  std::size_t ldc, const float* bias);                                                                \
   void lstm_cell_forward(float* a, const float* c_prev, float* c, float* h, std::size_t H);                           \
   void lstm_cell_backward(const float* act, const float* c, const float* c_prev, const float* dh, const float* d_out, \
                           float* dc, float* d_pre, std::size_t H);                                                    \

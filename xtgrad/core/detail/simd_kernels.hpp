@@ -44,10 +44,14 @@ inline constexpr std::size_t round_up_16(std::size_t x) { return (x + 15) / 16 *
 /// Whether small_gemm computes Cᵀ = op(B)ᵀ·op(A)ᵀ, with vectors along C's m rather than its n:
 /// when padding n to whole vectors would waste more than padding m.
 inline constexpr bool small_gemm_swaps(std::size_t m, std::size_t n) { return round_up_16(m) * n < m * round_up_16(n); }
-/// Whether small_gemm takes a product of these sizes: a matrix product (m, n > 1; Eigen's
-/// matrix-vector code is as fast) whose copy of an operand fits the stack.
+/// Whether small_gemm computes C's one column as dot products of A's rows with op(B)'s column
+/// (a layer with one output: y = x·wᵀ), the vectors along k; a transposed A is read as Cᵀ instead.
+inline constexpr bool small_gemm_row_dots(bool trans_a, std::size_t n) { return n == 1 && !trans_a; }
+/// Whether small_gemm takes a product of these sizes: its copy of an operand fits the stack, and
+/// m > 1 unless n = 1 (a single row stays with Eigen's matrix-vector code, as fast there; a single
+/// dot product does not, so that a row's result is the same in a batch of one as in any other).
 inline constexpr bool small_gemm_fits(std::size_t m, std::size_t n, std::size_t k) {
-  return m > 1 && n > 1 && k <= kSmallGemmPackFloats / round_up_16(small_gemm_swaps(m, n) ? m : n);
+  return (m > 1 || n == 1) && n >= 1 && k <= kSmallGemmPackFloats / round_up_16(small_gemm_swaps(m, n) ? m : n);
 }
 
 /// std::mt19937_64's state size n (its shift m is half of it).
@@ -69,10 +73,11 @@ struct SimdKernels {
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
                      std::size_t ldc);
   /// The same for a small product (detail/gemm_small_isa.cpp) without Eigen's packing and
-  /// blocking, whose cost dominates there; only where small_gemm_fits(m, n, k).
+  /// blocking, whose cost dominates there; only where small_gemm_fits(m, n, k). A bias (n floats,
+  /// or nullptr) is added to every row of the product before beta·C: Linear's y = x·Wᵀ + b.
   void (*small_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-                     std::size_t ldc);
+                     std::size_t ldc, const float* bias);
 
   /// One sequence's LSTM cell update over its H units (layers/lstm_layer.cpp). a: the 4H
   /// pre-activations in, replaced by the activated gates i, f, g, o (kept for backward); c and h
