@@ -34,7 +34,7 @@ void check_anomaly(const char* op, const std::vector<ImplPtr>& inputs) {
   // Gradients accumulate, so the first op that leaves a non-finite one is the op that made it:
   // every earlier op's gradients were checked finite.
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i]->has_grad || all_finite(inputs[i]->grad)) continue;
+    if (!inputs[i]->grad || all_finite(*inputs[i]->grad)) continue;
     std::string shapes;
     for (std::size_t k = 0; k < inputs.size(); ++k) shapes += (k ? ", " : "") + dims(inputs[k]->value);
     throw std::runtime_error(concat("backward of '", op, "' produced a gradient holding NaN or inf for input ", i,

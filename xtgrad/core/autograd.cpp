@@ -30,7 +30,7 @@ struct Entry {
   }
   bool has_output_grad() const {
     for (const ImplPtr& out : outputs)
-      if (out->has_grad) return true;
+      if (out->grad) return true;
     return false;
   }
 };
@@ -163,14 +163,13 @@ void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tens
 }
 
 void accumulate(detail::TensorImpl& target, Array&& grad) {
-  if (!target.has_grad) {
+  if (!target.grad) {
     target.grad = std::move(grad);
-    target.has_grad = true;
     return;
   }
-  float* dst = target.grad.data();
+  float* dst = target.grad->data();
   const float* src = grad.data();
-  for (std::size_t i = 0, n = target.grad.size(); i < n; ++i) dst[i] += src[i];
+  for (std::size_t i = 0, n = target.grad->size(); i < n; ++i) dst[i] += src[i];
 }
 
 }  // namespace
@@ -218,13 +217,13 @@ const Array& BackwardContext::grad() const {
 const Array* BackwardContext::grad(std::size_t k) const {
   const detail::TensorImpl& out = *outputs_.at(k);
   if (&out == seeded_) return seed_;
-  return out.has_grad ? &out.grad : nullptr;
+  return out.grad ? &*out.grad : nullptr;
 }
 
 Array* BackwardContext::reusable_grad() {
   detail::TensorImpl& out = *outputs_.at(0);
-  if (outputs_.size() != 1 || &out == seeded_ || !out.has_grad) return nullptr;
-  return &out.grad;
+  if (outputs_.size() != 1 || &out == seeded_ || !out.grad) return nullptr;
+  return &*out.grad;
 }
 
 const Array& BackwardContext::output() const { return outputs_[0]->value; }
@@ -258,19 +257,15 @@ void BackwardContext::add(std::size_t i, const Array& grad) { add(i, Array(grad)
 
 Array& BackwardContext::grad_buffer(std::size_t i) {
   detail::TensorImpl& in = target(i);
-  if (!in.has_grad) {
-    in.grad = xt::zeros<float>(in.value.shape());
-    in.has_grad = true;
-  }
-  return in.grad;
+  if (!in.grad) in.grad = xt::zeros<float>(in.value.shape());
+  return *in.grad;
 }
 
 BackwardContext::GradTarget BackwardContext::grad_target(std::size_t i) {
   detail::TensorImpl& in = target(i);
-  if (in.has_grad) return {in.grad, false};
+  if (in.grad) return {*in.grad, false};
   in.grad = Array::from_shape(in.value.shape());
-  in.has_grad = true;
-  return {in.grad, true};
+  return {*in.grad, true};
 }
 
 namespace detail {
@@ -328,8 +323,7 @@ void run_backward(const ImplPtr& root, const Array& seed) {
     check_anomaly(it->op, it->inputs);  // DetectAnomaly (anomaly.cpp); returns at once when off
     // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.
     for (const ImplPtr& out : it->outputs) {
-      out->grad = Array();
-      out->has_grad = false;
+      out->grad.reset();
     }
     // The entry is consumed: its outputs' values go now, unless a handle still holds them (the
     // ops after it, whose backwards read them, ran before it), not when backward() returns. In W3

@@ -90,18 +90,27 @@ Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tens
 /// Wraps a computed value as an op's output. When grad is enabled and any input requires
 /// grad, appends one tape entry whose `backward` (any callable taking a BackwardContext&)
 /// puts the inputs' gradients into the context; otherwise records nothing and does not even
-/// store `backward` (inference makes no allocation for it). `op` names the op in errors.
+/// store `backward` (inference makes no allocation for it). `op` names the op in errors. The value
+/// is moved into the output once (an rvalue) or copied once.
 template <class F>
-Tensor record(const char* op, Array value, std::initializer_list<Tensor> inputs, F&& backward) {
+Tensor record(const char* op, Array&& value, std::initializer_list<Tensor> inputs, F&& backward) {
   if (!detail::recording(inputs.begin(), inputs.end())) return Tensor(std::move(value));
   return detail::record_one(op, std::move(value), inputs.begin(), inputs.end(), BackwardFn(std::forward<F>(backward)));
 }
 template <class F>
-Tensor record(const char* op, Array value, const std::vector<Tensor>& inputs, F&& backward) {
+Tensor record(const char* op, const Array& value, std::initializer_list<Tensor> inputs, F&& backward) {
+  return record(op, Array(value), inputs, std::forward<F>(backward));
+}
+template <class F>
+Tensor record(const char* op, Array&& value, const std::vector<Tensor>& inputs, F&& backward) {
   const Tensor* begin = inputs.data();
   const Tensor* end = begin + inputs.size();
   if (!detail::recording(begin, end)) return Tensor(std::move(value));
   return detail::record_one(op, std::move(value), begin, end, BackwardFn(std::forward<F>(backward)));
+}
+template <class F>
+Tensor record(const char* op, const Array& value, const std::vector<Tensor>& inputs, F&& backward) {
+  return record(op, Array(value), inputs, std::forward<F>(backward));
 }
 
 /// An op with several outputs (an LSTM layer's sequence, h_n and c_n): one tape entry whose

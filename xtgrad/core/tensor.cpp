@@ -20,8 +20,9 @@ namespace xtgrad {
 
 Tensor::Tensor() : impl_(std::make_shared<detail::TensorImpl>()) { impl_->value = xt::zeros<float>(Shape{}); }
 
-Tensor::Tensor(Array value, bool requires_grad) : impl_(std::make_shared<detail::TensorImpl>()) {
-  impl_->value = std::move(value);
+Tensor::Tensor(const Array& value, bool requires_grad) : Tensor(Array(value), requires_grad) {}
+
+Tensor::Tensor(Array&& value, bool requires_grad) : impl_(std::make_shared<detail::TensorImpl>(std::move(value))) {
   impl_->requires_grad = requires_grad;
 }
 
@@ -31,7 +32,7 @@ std::size_t Tensor::dim() const { return impl_->value.dimension(); }
 std::size_t Tensor::numel() const { return impl_->value.size(); }
 const Array& Tensor::value() const { return impl_->value; }
 Array& Tensor::mutable_value() { return impl_->value; }
-bool Tensor::has_grad() const { return impl_->has_grad; }
+bool Tensor::has_grad() const { return impl_->grad.has_value(); }
 bool Tensor::requires_grad() const { return impl_->requires_grad; }
 
 Shape Tensor::shape() const { return Shape(impl_->value.shape().begin(), impl_->value.shape().end()); }
@@ -49,24 +50,18 @@ float Tensor::item() const {
 }
 
 const Array& Tensor::grad() const {
-  XTGRAD_CHECK(impl_->has_grad, "grad",
+  XTGRAD_CHECK(impl_->grad.has_value(), "grad",
                "this tensor has no gradient (it does not require grad, or backward() has not reached it "
                "since the last zero_grad())");
-  return impl_->grad;
+  return *impl_->grad;
 }
 
 Array& Tensor::mutable_grad() {
-  if (!impl_->has_grad) {
-    impl_->grad = xt::zeros<float>(impl_->value.shape());
-    impl_->has_grad = true;
-  }
-  return impl_->grad;
+  if (!impl_->grad) impl_->grad = xt::zeros<float>(impl_->value.shape());
+  return *impl_->grad;
 }
 
-void Tensor::zero_grad() {
-  impl_->grad = Array();
-  impl_->has_grad = false;
-}
+void Tensor::zero_grad() { impl_->grad.reset(); }
 
 Tensor& Tensor::requires_grad_(bool on) {
   XTGRAD_CHECK(is_leaf(), "requires_grad_",

@@ -34,7 +34,10 @@ struct ImplAccess;  // how the library's own code reaches it
 class Tensor {
  public:
   Tensor();  ///< a 0-d tensor holding 0
-  explicit Tensor(Array value, bool requires_grad = false);
+  explicit Tensor(const Array& value, bool requires_grad = false);
+  /// Takes the array over without a copy (moving an Array costs more than its pointer: xtensor swaps
+  /// its shape and strides element by element, so ops move their results exactly once).
+  explicit Tensor(Array&& value, bool requires_grad = false);
   Tensor(const Tensor&) = default;
   Tensor(Tensor&&) noexcept = default;
   Tensor& operator=(Tensor other) noexcept {  // copy or move; the old target is dropped as below

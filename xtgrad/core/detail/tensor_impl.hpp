@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "xtgrad/core/autograd.hpp"
@@ -14,9 +16,15 @@ namespace xtgrad::detail {
 
 /// Copies of a handle share one TensorImpl.
 struct TensorImpl {
+  TensorImpl() = default;
+  explicit TensorImpl(Array&& v) noexcept : value(std::move(v)) {}
+
   Array value;
-  Array grad;  // meaningful only when has_grad
-  bool has_grad = false;
+  // Engaged exactly when the tensor has a gradient. Optional rather than an empty Array: Array's
+  // default constructor allocates one element (xtensor makes it 0-D), and constructing and moving
+  // its shape and strides cost a tensor made without gradient (inference, I1 in bench/README.md)
+  // a fifth of its instructions.
+  std::optional<Array> grad;
   bool requires_grad = false;
   std::uint64_t creator = 0;  // sequence number of the tape entry that made it; 0 for a leaf
   std::uint64_t tape = 0;     // id of the (thread's) tape holding that entry
