@@ -90,7 +90,7 @@ inline long current_rss_kb() {
 
 /// The two lines compare.sh parses.
 inline void report(const Options& o, const char* impl, double us_per_step) {
-  std::printf("workload=%s impl=%s threads=%d us_per_step=%.1f\n", o.workload.c_str(), impl, o.threads, us_per_step);
+  std::printf("workload=%s impl=%s threads=%d us_per_step=%.2f\n", o.workload.c_str(), impl, o.threads, us_per_step);
   std::printf("peak_rss_kb=%ld\n", peak_rss_kb());
 }
 
