@@ -243,6 +243,8 @@ TEST_CASE("gemm: two threads give a large product within the same bound") {
     CAPTURE(where);
     check_product({ta, tb, 512, 256, 256}, 1.0f, 0.0f);
   }
+  // Linear's forward on a 2 MB output, the bias broadcast split between the threads.
+  check_product({false, true, 2048, 256, 8}, 1.0f, 0.0f, dispatched, /*with_bias=*/true);
   set_num_threads(1);
 }
 

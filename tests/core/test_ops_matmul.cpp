@@ -166,3 +166,27 @@ TEST_CASE("threads: set_num_threads validates, and a large product gives the sam
   set_num_threads(1);
   CHECK_ALL_CLOSE(two, one, 1e-5, 1e-5);
 }
+
+TEST_CASE(
+    "threads: linear's bias broadcast and bias gradient, split by rows and columns, are the same bits on two threads") {
+  // y [1024, 512]: 2 MB, past the size from which the broadcast of b and the column sums of dy
+  // are split; the columns of db are each summed in row order on whichever thread has them.
+  Generator gen(14);
+  Tensor x = randn({1024, 8}, gen, true), w = randn({512, 8}, gen, true), b = randn({512}, gen, true);
+  Tensor upstream = randn({1024, 512}, gen);
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    for (Tensor* t : {&x, &w, &b}) t->zero_grad();
+    Tensor y = linear(x, w, b);
+    y.backward(upstream.value());
+    set_num_threads(1);
+    return std::pair{y.value(), b.grad()};
+  };
+  auto [y1, db1] = run(1);
+  auto [y2, db2] = run(2);
+  CHECK(y2 == y1);
+  CHECK(db2 == db1);
+  // and db is the column sums of the upstream gradient, in double
+  xt::xarray<double> sums = xt::sum(xt::cast<double>(upstream.value()), {0});
+  CHECK_ALL_CLOSE(db1, xt::cast<float>(sums), 1e-5, 1e-4);
+}

@@ -154,14 +154,21 @@ TEST_CASE("simd kernels: column sums, for each instruction set") {
       std::string what = std::string(detail::isa_name(isa)) + " n=" + std::to_string(n);
       CAPTURE(what);
       // a as [rows, cols] for every split of n, each column summed in row order: the same float
-      // additions as a plain loop, so the same bits
+      // additions as a plain loop, so the same bits; and the band of columns from 1 to cols - 1
+      // (rows ld = cols apart), as a thread sums its share of them
       for (std::size_t cols = 1; cols <= n; ++cols) {
         if (n % cols != 0) continue;
         std::vector<float> acc(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(cols)), want = acc;
         for (std::size_t r = 0; r < n / cols; ++r)
           for (std::size_t c = 0; c < cols; ++c) want[c] += a[r * cols + c];
-        k.add_column_sums(a.data(), n / cols, cols, acc.data());
+        k.add_column_sums(a.data(), n / cols, cols, cols, acc.data());
         CHECK(acc == want);
+        if (cols < 2) continue;
+        std::vector<float> band(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(cols)), band_want = band;
+        for (std::size_t r = 0; r < n / cols; ++r)
+          for (std::size_t c = 1; c < cols; ++c) band_want[c] += a[r * cols + c];
+        k.add_column_sums(a.data() + 1, n / cols, cols - 1, cols, band.data() + 1);
+        CHECK(band == band_want);
       }
     }
   }

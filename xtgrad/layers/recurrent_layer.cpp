@@ -75,8 +75,8 @@ void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, c
   std::size_t bias_input = weight_input + 2;
   if (ctx.num_inputs() > bias_input) {  // db [G] += the column sums of d [rows, G]
     const SimdKernels& kernels = simd_kernels();
-    if (ctx.wants(bias_input)) kernels.add_column_sums(d_ih, rows, G, ctx.grad_buffer(bias_input).data());
-    if (ctx.wants(bias_input + 1)) kernels.add_column_sums(d_hh, rows, G, ctx.grad_buffer(bias_input + 1).data());
+    if (ctx.wants(bias_input)) kernels.add_column_sums(d_ih, rows, G, G, ctx.grad_buffer(bias_input).data());
+    if (ctx.wants(bias_input + 1)) kernels.add_column_sums(d_hh, rows, G, G, ctx.grad_buffer(bias_input + 1).data());
   }
 }
 

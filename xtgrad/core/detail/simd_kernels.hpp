@@ -65,9 +65,9 @@ struct SimdKernels {
   /// dx[i] = g[i]·f'(z) from the saved output y = f(z): Sigmoid (y(1 − y)), Tanh (1 − y²) and
   /// Relu (1 where y > 0) only.
   void (*grad_from_output)(Pointwise f, const float* g, const float* y, float* dx, std::size_t n);
-  /// acc[c] += Σ_r x[r·cols + c] over a row-major [rows, cols] x (a bias gradient), each column
-  /// summed in row order, as a plain loop would.
-  void (*add_column_sums)(const float* x, std::size_t rows, std::size_t cols, float* acc);
+  /// acc[c] += Σ_r x[r·ld + c] over a row-major [rows, cols] x whose rows are ld apart (a bias
+  /// gradient, or a band of its columns), each column summed in row order, as a plain loop would.
+  void (*add_column_sums)(const float* x, std::size_t rows, std::size_t cols, std::size_t ld, float* acc);
   /// C = alpha·op(A)·op(B) + beta·C through Eigen, row-major, as detail::gemm (m, n, k > 0).
   void (*eigen_gemm)(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,

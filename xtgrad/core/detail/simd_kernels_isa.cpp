@@ -104,16 +104,16 @@ void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, st
 
 // A batch of columns at a time down all rows, so each sum stays in a register; the last columns
 // (fewer than a batch, or a single-output layer's one) are summed one by one.
-void add_column_sums(const float* x, std::size_t rows, std::size_t cols, float* acc) {
+void add_column_sums(const float* x, std::size_t rows, std::size_t cols, std::size_t ld, float* acc) {
   std::size_t c = 0;
   for (; c + B::size <= cols; c += B::size) {
     B total = B::load_unaligned(acc + c);
-    for (std::size_t r = 0; r < rows; ++r) total += B::load_unaligned(x + r * cols + c);
+    for (std::size_t r = 0; r < rows; ++r) total += B::load_unaligned(x + r * ld + c);
     total.store_unaligned(acc + c);
   }
   for (; c < cols; ++c) {
     float total = acc[c];
-    for (std::size_t r = 0; r < rows; ++r) total += x[r * cols + c];
+    for (std::size_t r = 0; r < rows; ++r) total += x[r * ld + c];
     acc[c] = total;
   }
 }
