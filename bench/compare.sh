@@ -184,9 +184,10 @@ best_of() { printf '%s\n' "$@" | awk 'NF == 2 && $2 ~ /^[0-9.]+$/ { print $2, $1
 declare -A sgemm_peak sgemm_peak_by
 for t in 1 2; do
   candidates=("Eigen $(field eigen_gflops_1t "$peak")" "OpenBLAS $(field openblas_gflops_1t "$peak")"
-              "oneDNN $(field onednn_gflops_1t "$peak")")
+              "oneDNN $(field onednn_gflops_1t "$peak")" "oneDNN-matmul $(field onednn_matmul_gflops_1t "$peak")")
   if [ "$t" = 2 ]; then
-    candidates+=("OpenBLAS(2t) $(field openblas_gflops_2t "$peak")" "oneDNN(2t) $(field onednn_gflops_2t "$peak")")
+    candidates+=("OpenBLAS(2t) $(field openblas_gflops_2t "$peak")" "oneDNN(2t) $(field onednn_gflops_2t "$peak")"
+                 "oneDNN-matmul(2t) $(field onednn_matmul_gflops_2t "$peak")")
   fi
   read -r sgemm_peak[$t] sgemm_peak_by[$t] <<<"$(best_of "${candidates[@]}")"
 done
@@ -231,7 +232,9 @@ report() {
   echo "higher of two measurements, before the runs and after them):"
   echo "sgemm 512×1024×1024 in GFLOP/s: Eigen $(field eigen_gflops_1t "$peak") (1 thread);" \
     "OpenBLAS $(field openblas_gflops_1t "$peak") (1 thread), $(field openblas_gflops_2t "$peak") (2 threads);" \
-    "oneDNN $(field onednn_gflops_1t "$peak") (1 thread), $(field onednn_gflops_2t "$peak") (2 threads) (blank: not built with oneDNN)."
+    "oneDNN's sgemm $(field onednn_gflops_1t "$peak") (1 thread), $(field onednn_gflops_2t "$peak") (2 threads);" \
+    "oneDNN's matmul primitive $(field onednn_matmul_gflops_1t "$peak") (1 thread), $(field onednn_matmul_gflops_2t "$peak")" \
+    "(2 threads) (blank: not built with oneDNN)."
   echo "The peak is the best of these: ${sgemm_peak[1]} (${sgemm_peak_by[1]}) at 1 thread, ${sgemm_peak[2]} (${sgemm_peak_by[2]}) at 2."
   echo "Copy bandwidth in GB/s (bytes read + written): at W5's size (four arrays of 1,000,000 floats)" \
     "$(field copy_gbps_w5_1t "$peak") (1 thread), $(field copy_gbps_w5_2t "$peak") (2 threads); at W5s's size (50,000)" \

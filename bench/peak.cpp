@@ -1,6 +1,7 @@
 // xtgrad_peak: the machine's reference speeds for bench/compare.sh.
 // - sgemm GFLOP/s of a 512×1024×1024 product through every library at hand: Eigen (one thread),
-//   OpenBLAS and oneDNN's dnnl_sgemm (1 and 2 threads); compare.sh takes the best as the peak.
+//   OpenBLAS, oneDNN's dnnl_sgemm and oneDNN's matmul primitive (1 and 2 threads; xtgrad's
+//   largest products use the primitive); compare.sh takes the best as the peak.
 // - copy bandwidth in GB/s, counting the bytes read plus the bytes written, as W5's byte count
 //   does (bench/README.md): at W5's and W5s's sizes (four arrays of 1,000,000 and of 50,000 floats,
 //   so the copy lives in the same level of cache as the workload), 1 and 2 threads; and with
@@ -19,7 +20,7 @@
 #include <unistd.h>
 #include <Eigen/Core>
 #ifdef PEAK_ONEDNN
-#include <dnnl.h>
+#include <oneapi/dnnl/dnnl.hpp>
 #endif
 
 namespace {
@@ -88,6 +89,33 @@ double onednn_gflops(int threads) {
   }
   return kGemmFlops / s / 1e9;
 }
+
+/// oneDNN's matmul primitive on `threads` OpenMP threads, made once for them (as xtgrad's gemm
+/// does per thread count) with its scratchpad passed in, as xtgrad passes it.
+double onednn_matmul_gflops(int threads) {
+  omp_set_num_threads(threads);
+  GemmOperands o;
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  using dims = dnnl::memory::dims;
+  auto f32 = dnnl::memory::data_type::f32;
+  dnnl::memory::desc a({kM, kK}, f32, dims{kK, 1}), b({kK, kN}, f32, dims{kN, 1}), c({kM, kN}, f32, dims{kN, 1});
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), attr, engine);
+  dnnl::matmul matmul(pd);
+  std::vector<char> scratch(pd.scratchpad_desc().get_size() + 64);
+  dnnl::memory am(a, engine, o.a.data()), bm(b, engine, o.b.data()), cm(c, engine, o.c.data());
+  dnnl::memory sm(pd.scratchpad_desc(), engine, scratch.data());
+  double s = best_seconds(
+      [&] {
+        matmul.execute(stream,
+                       {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
+        stream.wait();
+      },
+      10);
+  return kGemmFlops / s / 1e9;
+}
 #endif
 
 /// GB/s of copying a into b and c into d, four arrays of `floats` floats each (the four of W5:
@@ -140,6 +168,8 @@ int main() {
 #ifdef PEAK_ONEDNN
   std::printf("onednn_gflops_1t=%.1f\n", onednn_gflops(1));
   std::printf("onednn_gflops_2t=%.1f\n", onednn_gflops(2));
+  std::printf("onednn_matmul_gflops_1t=%.1f\n", onednn_matmul_gflops(1));
+  std::printf("onednn_matmul_gflops_2t=%.1f\n", onednn_matmul_gflops(2));
 #endif
   for (int threads : {1, 2}) {
     std::printf("copy_gbps_w5_%dt=%.1f\n", threads, copy_gbps(1000000, threads));

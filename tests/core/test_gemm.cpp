@@ -151,7 +151,7 @@ TEST_CASE("gemm: every transpose case on both sides of the backend switch matche
 TEST_CASE("gemm: alpha, accumulation into C (beta) and row strides wider than the rows") {
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      for (std::size_t s : {5, 40, 200}) {
+      for (std::size_t s : {5, 40, 200, 330}) {  // 330: oneDNN's matmul primitive (from 32M multiply-adds)
         Product p{ta, tb, s, s + 3, s + 1, 7};
         std::string where = std::string(case_name(ta, tb)) + " size " + std::to_string(s) + " via " +
                             detail::gemm_route(ta, tb, p.m, p.n, p.k);

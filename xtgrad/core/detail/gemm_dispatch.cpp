@@ -77,6 +77,12 @@ constexpr double kOneDnnFrom[2][2] = {
 bool use_onednn(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k) {
   return m > 1 && n > 1 && work(m, n, k) >= kOneDnnFrom[trans_a][trans_b];
 }
+
+// From how many multiply-adds oneDNN's products go through its matmul primitive (scratch memory
+// from xtgrad, detail/gemm_onednn_matmul.cpp) rather than dnnl_sgemm (a packing buffer malloc'ed
+// and freed per call): the products that fork, whose buffers are the large ones. Below, finding
+// the cached primitive and wrapping the operands would cost more of a product than it saves.
+constexpr double kMatmulFrom = kParallelWork;
 #else
 bool use_onednn(bool, bool, std::size_t, std::size_t, std::size_t) { return false; }
 #endif
@@ -102,7 +108,8 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
   use_threads_for(m, n, k);
 #ifdef XTGRAD_WITH_ONEDNN
   if (use_onednn(trans_a, trans_b, m, n, k)) {
-    onednn_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (work(m, n, k) >= kMatmulFrom) onednn_matmul(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else onednn_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
 #endif
@@ -147,7 +154,8 @@ const char* gemm_backend() {
   static const std::string summary = [] {
     auto from = [](bool ta, bool tb) { return std::to_string(static_cast<long long>(kOneDnnFrom[ta][tb])); };
     return std::string(onednn_version()) + " from m*n*k >= " + from(false, false) + " (NN), " + from(false, true) +
-           " (NT), " + from(true, false) + " (TN), " + kEigenVersion + " below, " + small;
+           " (NT), " + from(true, false) + " (TN), its matmul primitive from " +
+           std::to_string(static_cast<long long>(kMatmulFrom)) + ", " + kEigenVersion + " below, " + small;
   }();
   return summary.c_str();
 #else
