@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "support/testing.hpp"
+#include "xtgrad/core/detail/tensor_impl.hpp"
 
 using namespace xtgrad;
 
@@ -277,5 +278,80 @@ TEST_CASE("backward: an op's output is freed once its backward ran, and activati
   AllocationLimit tighter(3 * array_bytes + array_bytes / 2);  // the limit does bind
   Tensor loss = sum(relu(relu(x * 2.0f)));
   CHECK_THROWS_AS(loss.backward(), std::length_error);
+  clear_tape();
+}
+
+namespace {
+// The tensor behind a handle, held weakly: it neither keeps the value nor counts as a handle.
+std::weak_ptr<detail::TensorImpl> watch(const Tensor& t) { return detail::ImplAccess::impl(t); }
+}  // namespace
+
+TEST_CASE("tape: a value no backward reads is freed with its last handle, and the gradients do not change") {
+  Generator gen(21);
+  Tensor x = randn({16, 8}, gen, true), w = randn({4, 8}, gen, true), b = randn({4}, gen, true);
+  Tensor upstream = randn({16, 4}, gen);
+  auto grads = [&] {
+    std::vector<Array> g{x.grad(), w.grad(), b.grad()};
+    for (Tensor* t : {&x, &w, &b}) t->zero_grad();
+    return g;
+  };
+  // Kept: a handle on linear's output while backward runs.
+  Tensor h = linear(x, w, b);
+  Tensor r = relu(h);
+  r.backward(upstream.value());
+  std::vector<Array> with_handles = grads();
+  // Dropped: linear reads x and W, relu its own output, so linear's output goes with its handle.
+  h = linear(x, w, b);
+  std::weak_ptr<detail::TensorImpl> h_impl = watch(h);
+  Array h_value = h.value();
+  r = relu(h);
+  h = Tensor();
+  REQUIRE_FALSE(h_impl.expired());  // the tape keeps the tensor, for its gradient
+  CHECK(h_impl.lock()->value_dropped);
+  CHECK(h_impl.lock()->value.shape() == h_value.shape());
+  r.backward(upstream.value());
+  std::vector<Array> without = grads();
+  for (std::size_t i = 0; i < 3; ++i) CHECK(without[i] == with_handles[i]);
+}
+
+TEST_CASE("tape: a value is kept while a handle holds it or a backward reads it") {
+  Generator gen(22);
+  Tensor x = randn({4, 3}, gen, true), w = randn({2, 3}, gen, true);
+  // another handle: a copy outlives the one dropped
+  Tensor h = linear(x, w);
+  Tensor copy = h;
+  Array expected = h.value();
+  Tensor r = relu(h);
+  h = Tensor();
+  CHECK(copy.value() == expected);
+  // a consumer that does not say what it reads (mul) is taken to read everything
+  h = linear(x, w);
+  std::weak_ptr<detail::TensorImpl> h_impl = watch(h);
+  Tensor y = h * 2.0f;
+  h = Tensor();
+  CHECK_FALSE(h_impl.lock()->value_dropped);
+  // an op that reads its output (relu) keeps it even with no handle left on it
+  Tensor out = relu(linear(x, w));
+  std::weak_ptr<detail::TensorImpl> out_impl = watch(out);
+  Tensor z = sum(out);
+  out = Tensor();
+  CHECK_FALSE(out_impl.lock()->value_dropped);
+  clear_tape();
+}
+
+TEST_CASE("tape: an op that reads a value it declared unread gets a clear error, not freed memory") {
+  Tensor x = tensor({1, 2, 3}, true);
+  Tensor h = linear(reshape(x, {1, 3}), reshape(tensor({1, 1, 1}), {1, 3}));
+  // claims to read nothing, then reads its input
+  Tensor y = record(
+      "liar", Array(h.value()), {h}, [](BackwardContext& ctx) { ctx.add(0, ctx.input(0)); }, BackwardReads{0, false});
+  h = Tensor();
+  try {
+    sum(y).backward();
+    FAIL("expected std::logic_error");
+  } catch (const std::logic_error& e) {
+    CHECK(std::string(e.what()).find("backward of 'liar' read its input 0, whose value it declared unread") !=
+          std::string::npos);
+  }
   clear_tape();
 }

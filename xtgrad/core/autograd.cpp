@@ -22,6 +22,9 @@ struct Entry {
   std::vector<ImplPtr> inputs;
   std::vector<ImplPtr> outputs;  // usually one
   BackwardFn backward;           // empty once the entry is consumed or collected
+  BackwardReads reads = {};      // which of those values the backward reads
+
+  bool reads_input(std::size_t i) const { return i >= 32 || (reads.inputs >> i & 1u) != 0; }
 
   bool unreachable() const {  // only the tape holds its outputs
     for (const ImplPtr& out : outputs)
@@ -142,7 +145,7 @@ bool any_requires_grad(const Tensor* begin, const Tensor* end) {
 // Appends one entry that produced `outs` from the inputs [begin, end) (the caller checked that
 // the op is recorded).
 void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tensor* begin, const Tensor* end,
-                  BackwardFn&& backward) {
+                  BackwardFn&& backward, BackwardReads reads = {}) {
   Tape& t = tape();
   if (t.entries.size() >= t.collect_at) t.collect_unreachable();
   std::uint64_t seq = t.next_seq++;
@@ -159,7 +162,7 @@ void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tens
   std::vector<ImplPtr> inputs;
   inputs.reserve(static_cast<std::size_t>(end - begin));
   for (const Tensor* in = begin; in != end; ++in) inputs.push_back(ImplAccess::impl(*in));
-  t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward)});
+  t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward), reads});
 }
 
 void accumulate(detail::TensorImpl& target, Array&& grad) {
@@ -182,9 +185,10 @@ namespace detail {
 
 bool recording(const Tensor* begin, const Tensor* end) { return tape().grad_enabled && any_requires_grad(begin, end); }
 
-Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward) {
+Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward,
+                  BackwardReads reads) {
   Tensor out(std::move(value));
-  append_entry(op, &out, 1, begin, end, std::move(backward));
+  append_entry(op, &out, 1, begin, end, std::move(backward), reads);
   return out;
 }
 
@@ -226,10 +230,20 @@ Array* BackwardContext::reusable_grad() {
   return &*out.grad;
 }
 
-const Array& BackwardContext::output() const { return outputs_[0]->value; }
-const Array& BackwardContext::output(std::size_t k) const { return outputs_.at(k)->value; }
+namespace {
+const Array& read_value(const detail::TensorImpl& impl, const char* op, const char* what, std::size_t index) {
+  if (impl.value_dropped) {
+    throw std::logic_error(detail::concat("backward of '", op, "' read its ", what, " ", index,
+                                          ", whose value it declared unread (BackwardReads); it was freed"));
+  }
+  return impl.value;
+}
+}  // namespace
 
-const Array& BackwardContext::input(std::size_t i) const { return inputs_.at(i)->value; }
+const Array& BackwardContext::output() const { return read_value(*outputs_[0], op_, "output", 0); }
+const Array& BackwardContext::output(std::size_t k) const { return read_value(*outputs_.at(k), op_, "output", k); }
+
+const Array& BackwardContext::input(std::size_t i) const { return read_value(*inputs_.at(i), op_, "input", i); }
 
 bool BackwardContext::wants(std::size_t i) const { return inputs_.at(i)->requires_grad; }
 
@@ -269,11 +283,51 @@ BackwardContext::GradTarget BackwardContext::grad_target(std::size_t i) {
 }
 
 namespace detail {
+namespace {
+
+// How many entries after an output's creator are searched for the ops using it: the op after it,
+// usually (Sequential drops a layer's output once the next layer has run). Past them nothing is
+// freed, so that a handle dropped long after costs no walk of the tape.
+constexpr std::size_t kConsumersSearched = 8;
+
+// The last handle to an op's output that later entries use is going: frees the value's storage
+// (keeping its shape, which its gradient needs) when neither its creator's backward nor any
+// consumer's reads it and no other handle holds it. The holds counted must add up to use_count
+// exactly; anything unsure (another thread's tape, a busy tape, a consumer past the search)
+// keeps the value.
+void drop_unread_value(const ImplPtr& impl) noexcept {
+  Tape* t = current_tape;
+  if (!t || t->busy || impl->tape != t->id || impl->released || impl->value_dropped) return;
+  Entry* creator = t->find(impl->creator);
+  if (!creator || !creator->backward || creator->reads.outputs) return;
+  long holds = 1;  // the handle being dropped
+  for (const ImplPtr& out : creator->outputs) holds += out == impl;
+  Entry* end = t->entries.data() + t->entries.size();
+  Entry* last = creator + 1 + std::min<std::size_t>(kConsumersSearched, static_cast<std::size_t>(end - creator - 1));
+  if (last != end) return;  // more entries follow than are searched
+  for (Entry* e = creator + 1; e != end; ++e) {
+    for (std::size_t i = 0; i < e->inputs.size(); ++i) {
+      if (e->inputs[i] != impl) continue;
+      if (e->reads_input(i)) return;
+      ++holds;
+    }
+  }
+  if (impl.use_count() != holds) return;  // another handle (or a copy a backward captured) can read it
+  try {
+    Array::inner_shape_type shape = impl->value.shape();
+    Array::inner_strides_type strides = impl->value.strides();
+    impl->value = Array(Array::storage_type(), std::move(shape), std::move(strides));
+    impl->value_dropped = true;
+  } catch (const std::bad_alloc&) {  // copying a shape of 5+ dimensions: keep the value then
+  }
+}
+
+}  // namespace
 
 void release_handle(ImplPtr& impl) noexcept {
   // use_count counts this handle, the entry's own hold on its output, and every other handle
   // or later entry using it: above 2, someone still can reach it.
-  if (impl.use_count() > 2) return;
+  if (impl.use_count() > 2) return drop_unread_value(impl);
   Tape* t = current_tape;
   // Another thread's entry is left to that thread's sweeps: its tape is not ours to touch.
   if (!t || impl->tape != t->id || impl->released) return;

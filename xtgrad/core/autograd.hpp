@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <utility>
@@ -82,35 +83,52 @@ class BackwardContext {
 
 using BackwardFn = std::function<void(BackwardContext&)>;
 
+/// Which values around an op its backward reads: the inputs whose bits are set (bit i for input
+/// i; inputs past the 32nd always count as read) and its outputs or not. The tape keeps every
+/// tensor of a recorded op for its gradient, but the value of one that no backward reads is freed
+/// as soon as the last handle to it goes: a Linear's output under the activation after it (Linear
+/// reads its input and weight; ReLU its own output). An op that does not say reads everything.
+/// ctx.input(i) or ctx.output() of a value said to be unread throws std::logic_error.
+struct BackwardReads {
+  std::uint32_t inputs = ~std::uint32_t{0};
+  bool outputs = true;
+};
+
 namespace detail {
 bool recording(const Tensor* begin, const Tensor* end);
-Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward);
+Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tensor* end, BackwardFn&& backward,
+                  BackwardReads reads);
 }  // namespace detail
 
 /// Wraps a computed value as an op's output. When grad is enabled and any input requires
 /// grad, appends one tape entry whose `backward` (any callable taking a BackwardContext&)
 /// puts the inputs' gradients into the context; otherwise records nothing and does not even
 /// store `backward` (inference makes no allocation for it). `op` names the op in errors. The value
-/// is moved into the output once (an rvalue) or copied once.
+/// is moved into the output once (an rvalue) or copied once. `reads`: what the backward reads.
 template <class F>
-Tensor record(const char* op, Array&& value, std::initializer_list<Tensor> inputs, F&& backward) {
+Tensor record(const char* op, Array&& value, std::initializer_list<Tensor> inputs, F&& backward,
+              BackwardReads reads = {}) {
   if (!detail::recording(inputs.begin(), inputs.end())) return Tensor(std::move(value));
-  return detail::record_one(op, std::move(value), inputs.begin(), inputs.end(), BackwardFn(std::forward<F>(backward)));
+  return detail::record_one(op, std::move(value), inputs.begin(), inputs.end(), BackwardFn(std::forward<F>(backward)),
+                            reads);
 }
 template <class F>
-Tensor record(const char* op, const Array& value, std::initializer_list<Tensor> inputs, F&& backward) {
-  return record(op, Array(value), inputs, std::forward<F>(backward));
+Tensor record(const char* op, const Array& value, std::initializer_list<Tensor> inputs, F&& backward,
+              BackwardReads reads = {}) {
+  return record(op, Array(value), inputs, std::forward<F>(backward), reads);
 }
 template <class F>
-Tensor record(const char* op, Array&& value, const std::vector<Tensor>& inputs, F&& backward) {
+Tensor record(const char* op, Array&& value, const std::vector<Tensor>& inputs, F&& backward,
+              BackwardReads reads = {}) {
   const Tensor* begin = inputs.data();
   const Tensor* end = begin + inputs.size();
   if (!detail::recording(begin, end)) return Tensor(std::move(value));
-  return detail::record_one(op, std::move(value), begin, end, BackwardFn(std::forward<F>(backward)));
+  return detail::record_one(op, std::move(value), begin, end, BackwardFn(std::forward<F>(backward)), reads);
 }
 template <class F>
-Tensor record(const char* op, const Array& value, const std::vector<Tensor>& inputs, F&& backward) {
-  return record(op, Array(value), inputs, std::forward<F>(backward));
+Tensor record(const char* op, const Array& value, const std::vector<Tensor>& inputs, F&& backward,
+              BackwardReads reads = {}) {
+  return record(op, Array(value), inputs, std::forward<F>(backward), reads);
 }
 
 /// An op with several outputs (an LSTM layer's sequence, h_n and c_n): one tape entry whose

@@ -50,22 +50,28 @@ void add_pointwise_grad(BackwardContext& ctx, const Array& saved, Kernel kernel)
 }
 
 // sigmoid, tanh and relu: the gradient from the saved output (σ' = σ(1 − σ), tanh' = 1 − tanh²,
-// relu' = 1 where the output is positive).
+// relu' = 1 where the output is positive). The input is not read: its value can go early.
 Tensor from_output(const char* op, Pointwise f, const Tensor& a) {
-  return record(op, pointwise_forward({f}, a.value()), {a}, [f](BackwardContext& ctx) {
-    add_pointwise_grad(ctx, ctx.output(), [f](const float* g, const float* y, float* dx, std::size_t n) {
-      detail::simd_kernels().grad_from_output(f, g, y, dx, n);
-    });
-  });
+  return record(
+      op, pointwise_forward({f}, a.value()), {a},
+      [f](BackwardContext& ctx) {
+        add_pointwise_grad(ctx, ctx.output(), [f](const float* g, const float* y, float* dx, std::size_t n) {
+          detail::simd_kernels().grad_from_output(f, g, y, dx, n);
+        });
+      },
+      BackwardReads{0, true});
 }
 
 // An activation y = f(x) whose gradient g·f'(x) is computed from the saved input.
 Tensor from_input(const char* op, PointwiseFn f, const Tensor& a) {
-  return record(op, pointwise_forward(f, a.value()), {a}, [f](BackwardContext& ctx) {
-    add_pointwise_grad(ctx, ctx.input(0), [f](const float* g, const float* x, float* dx, std::size_t n) {
-      detail::simd_kernels().grad_from_input(f, g, x, dx, n);
-    });
-  });
+  return record(
+      op, pointwise_forward(f, a.value()), {a},
+      [f](BackwardContext& ctx) {
+        add_pointwise_grad(ctx, ctx.input(0), [f](const float* g, const float* x, float* dx, std::size_t n) {
+          detail::simd_kernels().grad_from_input(f, g, x, dx, n);
+        });
+      },
+      BackwardReads{1, false});
 }
 
 }  // namespace

@@ -220,8 +220,10 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
       });
     }
   };
-  if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward);
-  return record("linear", std::move(y), {x, weight}, backward);
+  // Its backward reads x and W, never its output (nor b): the output's value can go early.
+  const BackwardReads reads{0b011, false};
+  if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward, reads);
+  return record("linear", std::move(y), {x, weight}, backward, reads);
 }
 
 }  // namespace

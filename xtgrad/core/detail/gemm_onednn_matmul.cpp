@@ -108,9 +108,8 @@ Primitive make_primitive(const Key& key, const dnnl::engine& engine) {
 
 }  // namespace
 
-void onednn_matmul(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                   const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-                   std::size_t ldc) {
+void onednn_matmul(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                   std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
 #ifdef _OPENMP
   const int threads = omp_get_max_threads();  // as detail/gemm_dispatch.cpp set it for this product
 #else
@@ -131,8 +130,8 @@ void onednn_matmul(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std
     dnnl::memory bm(matrix(k, n, ldb, trans_b), state.engine, const_cast<float*>(b));
     dnnl::memory cm(matrix(m, n, ldc, false), state.engine, c);
     dnnl::memory sm(primitive.scratch, state.engine, scratch);
-    primitive.matmul.execute(state.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm},
-                                     {DNNL_ARG_SCRATCHPAD, sm}});
+    primitive.matmul.execute(
+        state.stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
     state.stream.wait();
   } catch (const dnnl::error& e) {
     if (e.status == dnnl_out_of_memory) throw std::bad_alloc();

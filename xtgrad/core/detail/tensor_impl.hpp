@@ -25,6 +25,9 @@ struct TensorImpl {
   // its shape and strides cost a tensor made without gradient (inference, I1 in bench/README.md)
   // a fifth of its instructions.
   std::optional<Array> grad;
+  // Its value's storage was freed (the shape kept): no handle held it and no backward reads it
+  // (BackwardReads, autograd.cpp's drop_unread_value).
+  bool value_dropped = false;
   bool requires_grad = false;
   std::uint64_t creator = 0;  // sequence number of the tape entry that made it; 0 for a leaf
   std::uint64_t tape = 0;     // id of the (thread's) tape holding that entry
