@@ -22,6 +22,10 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
 void gemm_bias(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
                std::size_t lda, const float* b, std::size_t ldb, const float* bias, float* c, std::size_t ldc);
 
+/// C's m rows of n set to bias (rows ldc apart), split over the set threads: where gemm_bias's
+/// backend cannot add the bias as C is stored, C starts as this and the product is added (beta = 1).
+void broadcast_rows(const float* bias, std::size_t m, std::size_t n, float* c, std::size_t ldc);
+
 /// The library gemm() hands this product to: "small" (xtgrad's own kernel), "oneDNN", "Eigen" or
 /// "CBLAS" (for tests and benchmarks).
 const char* gemm_route(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k);

@@ -14,6 +14,12 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
               static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
 }
 
+void gemm_bias(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+               std::size_t lda, const float* b, std::size_t ldb, const float* bias, float* c, std::size_t ldc) {
+  broadcast_rows(bias, m, n, c, ldc);
+  gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1.0f, c, ldc);
+}
+
 const char* gemm_backend() { return "CBLAS"; }
 const char* gemm_route(bool, bool, std::size_t, std::size_t, std::size_t) { return "CBLAS"; }
 

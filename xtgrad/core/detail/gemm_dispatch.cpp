@@ -10,7 +10,6 @@
 
 #include "xtgrad/core/detail/gemm.hpp"
 #include "xtgrad/core/detail/gemm_backends.hpp"
-#include "xtgrad/core/detail/parallel.hpp"
 #include "xtgrad/core/detail/simd_kernels.hpp"
 
 namespace xtgrad::detail {
@@ -123,22 +122,7 @@ void gemm_bias(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::si
     simd_kernels().small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc, bias);
     return;
   }
-  // Elsewhere C starts as the broadcast bias and the product is accumulated onto it. Each thread
-  // fills a band of rows (W3's 2 MB output on one thread held back two threads' speed-up): its
-  // first row from the bias, then the rows written so far copied after them, doubling each time
-  // (log2 copies rather than one per row, which cost more than they copy for narrow rows).
-  std::size_t grain = std::max<std::size_t>(1, kElementwiseGrain / n);
-  parallel_for(m, grain, [&](std::size_t begin, std::size_t end) {
-    float* rows = c + begin * ldc;
-    std::copy(bias, bias + n, rows);
-    for (std::size_t done = 1, count = end - begin; done < count;) {
-      std::size_t more = std::min(done, count - done);
-      if (ldc == n) std::copy(rows, rows + more * n, rows + done * n);
-      else
-        for (std::size_t i = 0; i < more; ++i) std::copy(rows + i * ldc, rows + i * ldc + n, rows + (done + i) * ldc);
-      done += more;
-    }
-  });
+  broadcast_rows(bias, m, n, c, ldc);  // elsewhere: the product accumulated onto the broadcast bias
   gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1.0f, c, ldc);
 }
 
