@@ -5,7 +5,6 @@
 #include <omp.h>
 #endif
 
-#include <algorithm>
 #include <string>
 
 #include "xtgrad/core/detail/gemm.hpp"
