@@ -8,20 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_inputs.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/core/detail/simd_kernels.hpp"
 
 using namespace xtgrad;
+using testing::spread;
 
 namespace {
-
-// n reproducible values spread over [lo, hi].
-std::vector<float> spread(std::size_t n, float seed, float lo, float hi) {
-  std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i)
-    v[i] = lo + (hi - lo) * 0.5f * (1.0f + std::sin(seed + 1.7f * static_cast<float>(i)));
-  return v;
-}
 
 // One element's loss and gradient factor d = lw·σ(z) − p·y in double, with a tolerance of a few
 // float roundings of the terms each is made of (they may cancel, as (1 − y)·z against softplus).

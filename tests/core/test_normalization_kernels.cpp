@@ -7,23 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_inputs.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/core/detail/simd_kernels.hpp"
 
 using namespace xtgrad;
+using testing::spread;
 
 namespace {
 
 constexpr std::size_t kRows = 4;
 constexpr double kEps = 1e-5;
-
-// n reproducible values spread over [lo, hi].
-std::vector<float> spread(std::size_t n, float seed, float lo, float hi) {
-  std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i)
-    v[i] = lo + (hi - lo) * 0.5f * (1.0f + std::sin(seed + 1.7f * static_cast<float>(i)));
-  return v;
-}
 
 // x: rows of different offsets and scales, the last one constant (variance 0, so rstd = 1/√eps).
 std::vector<float> rows_of(std::size_t width) {
@@ -39,7 +33,7 @@ std::vector<float> rows_of(std::size_t width) {
 // The formulas in double from the float inputs: per row, mean, rstd, x̂, d = g·γ and the three
 // gradients (dgamma and dbeta accumulated from their initial values), and for each result the
 // error a float computation may have: about n·2⁻²⁴ of the terms of a row sum of n terms.
-struct Reference {
+struct NormalizationReference {
   std::vector<double> mean, rstd, y, dx, dgamma, dbeta;
   std::vector<double> tol_mean, tol_rstd, tol_y, tol_dx, tol_dgamma, tol_dbeta;
 };
@@ -50,9 +44,10 @@ double max_abs(const std::vector<double>& v) {
   return m;
 }
 
-Reference reference(const std::vector<float>& x, const std::vector<float>& g, const std::vector<float>& gamma,
-                    const std::vector<float>& beta, std::size_t width, const std::vector<float>& acc0) {
-  Reference ref;
+NormalizationReference normalization_reference(const std::vector<float>& x, const std::vector<float>& g,
+                                               const std::vector<float>& gamma, const std::vector<float>& beta,
+                                               std::size_t width, const std::vector<float>& acc0) {
+  NormalizationReference ref;
   ref.dgamma.assign(acc0.begin(), acc0.end()), ref.dbeta = ref.dgamma;
   ref.tol_dgamma.assign(width, 1e-7), ref.tol_dbeta.assign(width, 1e-7);
   const double n = static_cast<double>(width), u = 8 * n * std::ldexp(1.0, -24);
@@ -102,7 +97,8 @@ TEST_CASE("layer_norm kernels: forward and backward rows against double, for eac
     const std::vector<float> ones(width, 1.0f), zeros(width, 0.0f), acc0 = spread(width, 0.1f, -1.0f, 1.0f);
     for (bool affine : {true, false}) {
       // Without γ and β the kernels are given null, and the reference uses γ = 1, β = 0.
-      const Reference ref = reference(x, g, affine ? gamma : ones, affine ? beta : zeros, width, acc0);
+      const NormalizationReference ref =
+          normalization_reference(x, g, affine ? gamma : ones, affine ? beta : zeros, width, acc0);
       for (detail::Isa isa : detail::supported_isas()) {
         const detail::SimdKernels& k = detail::simd_kernels(isa);
         std::string what = std::string(detail::isa_name(isa)) + " width " + std::to_string(width) +

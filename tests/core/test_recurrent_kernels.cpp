@@ -6,34 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_inputs.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/core/detail/simd_kernels.hpp"
 
 using namespace xtgrad;
+using testing::close_to_double;
+using testing::sigmoid_in_double;
+using testing::spread;
 
 namespace {
 
 constexpr std::size_t kH = 37;
 
-// n reproducible values spread over [lo, hi].
-std::vector<float> spread(std::size_t n, float seed, float lo, float hi) {
-  std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i)
-    v[i] = lo + (hi - lo) * 0.5f * (1.0f + std::sin(seed + 1.7f * static_cast<float>(i)));
-  return v;
-}
-
-double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
-
-// float32 kernels against double: a few ulps (xsimd's exp and tanh are within 2-3), with an
-// absolute floor for results near 0.
-bool close(double got, double want) { return std::fabs(got - want) <= 2e-6 + 2e-5 * std::fabs(want); }
-
 void check_close(const std::string& what, const std::vector<float>& got, const std::vector<double>& want) {
   REQUIRE(got.size() == want.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO(what << "[" << i << "]: " << got[i] << ", expected " << want[i]);
-    CHECK(close(got[i], want[i]));
+    CHECK(close_to_double(got[i], want[i]));
   }
 }
 
@@ -52,8 +42,8 @@ TEST_CASE("recurrent kernels: the LSTM cell forward and backward, for each instr
     k.lstm_cell_forward(act.data(), c_prev.data(), c.data(), h.data(), H);
     std::vector<double> want_act(4 * H), want_c(H), want_h(H);
     for (std::size_t j = 0; j < H; ++j) {
-      double i = sigmoid(pre[j]), f = sigmoid(pre[H + j]), g = std::tanh(double(pre[2 * H + j])),
-             o = sigmoid(pre[3 * H + j]);
+      double i = sigmoid_in_double(pre[j]), f = sigmoid_in_double(pre[H + j]), g = std::tanh(double(pre[2 * H + j])),
+             o = sigmoid_in_double(pre[3 * H + j]);
       want_act[j] = i, want_act[H + j] = f, want_act[2 * H + j] = g, want_act[3 * H + j] = o;
       want_c[j] = f * c_prev[j] + i * g;
       want_h[j] = o * std::tanh(want_c[j]);
@@ -98,7 +88,7 @@ TEST_CASE("recurrent kernels: the GRU cell forward and backward, for each instru
                          H);
       std::vector<double> want_act(3 * H), want_h(H), want_hn(H);
       for (std::size_t j = 0; j < H; ++j) {
-        double r = sigmoid(double(gi_in[j]) + gh[j]), z = sigmoid(double(gi_in[H + j]) + gh[H + j]);
+        double r = sigmoid_in_double(double(gi_in[j]) + gh[j]), z = sigmoid_in_double(double(gi_in[H + j]) + gh[H + j]);
         double hn_j = double(gh[2 * H + j]) + (with_bias ? b_hn[j] : 0.0);
         double n = std::tanh(gi_in[2 * H + j] + r * hn_j);
         want_act[j] = r, want_act[H + j] = z, want_act[2 * H + j] = n;

@@ -11,12 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "support/kernel_inputs.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/core/detail/simd_kernels.hpp"
 
 using namespace xtgrad;
 using detail::Pointwise;
 using detail::PointwiseFn;
+using testing::close_to_double;
+using testing::sigmoid_in_double;
 
 namespace {
 
@@ -34,14 +37,16 @@ struct Reference {
   std::function<double(double)> f, df;
 };
 
-double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 
 // Each function and its derivative in double, with PyTorch's conventions at the kinks (the
 // slope of the z > 0 side is taken only for z > 0; hardtanh passes gradient strictly inside).
 std::vector<Reference> references() {
   return {
-      {"sigmoid", {Pointwise::Sigmoid}, sigmoid, [](double z) { return sigmoid(z) * (1 - sigmoid(z)); }},
+      {"sigmoid",
+       {Pointwise::Sigmoid},
+       sigmoid_in_double,
+       [](double z) { return sigmoid_in_double(z) * (1 - sigmoid_in_double(z)); }},
       {"tanh",
        {Pointwise::Tanh},
        [](double z) { return std::tanh(z); },
@@ -70,12 +75,12 @@ std::vector<Reference> references() {
        }},
       {"silu",
        {Pointwise::Silu},
-       [](double z) { return z * sigmoid(z); },
-       [](double z) { return sigmoid(z) * (1 + z * (1 - sigmoid(z))); }},
+       [](double z) { return z * sigmoid_in_double(z); },
+       [](double z) { return sigmoid_in_double(z) * (1 + z * (1 - sigmoid_in_double(z))); }},
       {"softplus",
        {Pointwise::Softplus, 2.0f, 5.0f},
        [](double z) { return 2 * z > 5 ? z : std::log1p(std::exp(2 * z)) / 2; },
-       [](double z) { return 2 * z > 5 ? 1.0 : sigmoid(2 * z); }},
+       [](double z) { return 2 * z > 5 ? 1.0 : sigmoid_in_double(2 * z); }},
       {"hardtanh",
        {Pointwise::Hardtanh, -1.0f, 2.5f},
        [](double z) { return std::min(std::max(z, -1.0), 2.5); },
@@ -83,11 +88,6 @@ std::vector<Reference> references() {
       {"exp", {Pointwise::Exp}, [](double z) { return std::exp(z); }, [](double z) { return std::exp(z); }},
   };
 }
-
-// float32 kernels against double: a few ulps of the result (xsimd's exp, tanh and erf are within
-// 2-3), plus an absolute floor for results that cancel towards 0.
-// Equal infinities (exp far out) count as close.
-bool close(double got, double want) { return got == want || std::fabs(got - want) <= 2e-6 + 2e-5 * std::fabs(want); }
 
 std::string describe(const std::string& what, float z, double got, double want) {
   return what + " at " + std::to_string(z) + ": " + std::to_string(got) + ", expected " + std::to_string(want);
@@ -108,9 +108,9 @@ TEST_CASE("simd kernels: every pointwise function and its gradient, for each ins
       for (std::size_t i = 0; i < x.size(); ++i) {
         double want = r.f(x[i]), want_grad = g[i] * r.df(x[i]);
         INFO(describe(what, x[i], y[i], want));
-        CHECK(close(y[i], want));
+        CHECK(close_to_double(y[i], want));
         INFO(describe(what + "'", x[i], dx[i], want_grad));
-        CHECK(close(dx[i], want_grad));
+        CHECK(close_to_double(dx[i], want_grad));
       }
     }
     // σ and tanh saturate exactly, without NaN, far out.
@@ -136,7 +136,7 @@ TEST_CASE("simd kernels: gradients from the saved output of sigmoid, tanh and re
         double slope = f == Pointwise::Sigmoid ? s * (1 - s) : f == Pointwise::Tanh ? 1 - s * s : (s > 0 ? 1 : 0);
         double want = 1.5 * slope;
         INFO(describe(what + "'", x[i], dx[i], want));
-        CHECK(close(dx[i], want));
+        CHECK(close_to_double(dx[i], want));
       }
     }
   }
