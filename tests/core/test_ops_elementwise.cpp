@@ -5,8 +5,10 @@ using namespace xtgrad;
 using Inputs = std::vector<Tensor>;
 
 namespace {
-Generator gen(11);
-Tensor input(const Shape& shape, float low = -2.0f, float high = 2.0f) { return rand(shape, gen, low, high, true); }
+Generator input_generator(11);
+Tensor input(const Shape& shape, float low = -2.0f, float high = 2.0f) {
+  return rand(shape, input_generator, low, high, true);
+}
 }  // namespace
 
 TEST_CASE("add/sub/mul/div: values with broadcasting") {

@@ -45,7 +45,7 @@ TEST_CASE("interop: a PyTorch module of the user's own, with buffers, loads with
   REQUIRE(state.size() == stored.size());
   auto entry = stored.begin();
   for (const auto& [key, tensor] : state) {
-    CAPTURE(key);
+    CAPTURE_BINDING(key);
     CHECK(key == entry.key());
     CHECK(tensor.value() == to_array(entry.value()));
     ++entry;

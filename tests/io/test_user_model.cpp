@@ -74,8 +74,9 @@ TEST_CASE("weights: every built-in type round-trips through the file and load_mo
       {std::make_shared<GRU>(GRUOptions(3, 4).bias(false), gen), {5, 2, 3}},
   };
   for (auto& [module, input_shape] : cases) {
-    CAPTURE(module->type_name());
-    std::string path = dir.file(module->type_name() + ".json");
+    const std::string type = module->type_name();
+    CAPTURE(type);
+    std::string path = dir.file(type + ".json");
     save_weights(*module, path);
     LoadedModel loaded = load_model(path);
     CHECK(loaded.module->repr() == module->repr());

@@ -26,7 +26,7 @@ inline void check_parameter_grads(const Module& module, const Json& grads) {
   auto named = module.named_parameters();
   CHECK(named.size() == grads.size());
   for (const auto& [name, p] : named) {
-    CAPTURE(name);
+    CAPTURE_BINDING(name);
     CHECK_ALL_CLOSE(p.grad(), to_array(grads.at(name)));
   }
 }

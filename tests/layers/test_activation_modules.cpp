@@ -39,8 +39,8 @@ TEST_CASE("activation functions: gradcheck each, inputs away from their kinks") 
       {"LogSoftmax", [](const Tensor& t) { return LogSoftmax(-1)(t); }},
       {"Flatten", [](const Tensor& t) { return Flatten(0)(t); }}};
   for (auto& [name, f] : fns) {
-    CAPTURE(name);
-    CHECK_GRADCHECK([&f](const std::vector<Tensor>& in) { return f(in[0]); }, std::vector<Tensor>{x});
+    CAPTURE_BINDING(name);
+    CHECK_GRADCHECK([&fn = f](const std::vector<Tensor>& in) { return fn(in[0]); }, std::vector<Tensor>{x});
   }
 }
 

@@ -54,7 +54,7 @@ TEST_CASE("mlp: a Sequential with BCEWithLogitsLoss matches PyTorch's output, lo
   CHECK_ALL_CLOSE(loss.value(), to_array(c.at("loss")));
   loss.backward();
   for (auto& [name, p] : net.named_parameters()) {
-    CAPTURE(name);
+    CAPTURE_BINDING(name);
     CHECK_ALL_CLOSE(p.grad(), to_array(c.at("grads").at(name)));
   }
   CHECK_ALL_CLOSE(x.grad(), to_array(c.at("grad_input")));

@@ -8,7 +8,7 @@ using Inputs = std::vector<Tensor>;
 namespace {
 void check_grads(Module& m, const Json& expected) {
   for (auto& [name, p] : m.named_parameters()) {
-    CAPTURE(name);
+    CAPTURE_BINDING(name);
     CHECK_ALL_CLOSE(p.grad(), to_array(expected.at(name)), 1e-5, 1e-6);
   }
 }

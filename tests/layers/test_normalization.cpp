@@ -58,7 +58,7 @@ TEST_CASE("batch_norm: four training steps then eval match PyTorch, running stat
       auto state = bn->state_dict();
       REQUIRE(state.size() == s.at("state").size());
       for (const auto& [name, t] : state) {
-        CAPTURE(name);
+        CAPTURE_BINDING(name);
         CHECK_ALL_CLOSE(t.value(), to_array(s.at("state").at(name)));
       }
     }

@@ -126,7 +126,7 @@ TEST_CASE("CrossEntropyLoss: a 20-step SGD trajectory of a small MLP matches PyT
     CHECK(loss.item() == doctest::Approx(losses[step].get<double>()).epsilon(1e-4));
   }
   for (auto& [name, p] : model.named_parameters()) {
-    CAPTURE(name);
+    CAPTURE_BINDING(name);
     CHECK_ALL_CLOSE(p.value(), to_array(f.at("final_params").at(name)), 1e-4, 1e-5);
   }
 }

@@ -46,7 +46,7 @@ TEST_CASE("optimizers: 20-step trajectories match PyTorch") {
           CHECK_ALL_CLOSE(p.value(), to_array(t.at("params_after_step_1").at(name)), 1e-5, 1e-6);
     }
     for (auto& [name, p] : net.named_parameters()) {
-      CAPTURE(name);
+      CAPTURE_BINDING(name);
       CHECK_ALL_CLOSE(p.value(), to_array(t.at("final_params").at(name)), 1e-4, 1e-5);
     }
   }

@@ -68,7 +68,7 @@ TEST_CASE("parameter groups: 20-step trajectories and state dicts match PyTorch"
       }
     }
     for (auto& [name, p] : net->named_parameters()) {
-      CAPTURE(name);
+      CAPTURE_BINDING(name);
       CHECK_ALL_CLOSE(p.value(), to_array(c.at("final_params").at(name)), 1e-5, 1e-6);
     }
   }

@@ -32,7 +32,7 @@ TEST_CASE("schedulers: lr and momentum sequences match PyTorch over 60 epochs") 
     // The state dict keeps PyTorch's names for what both have.
     Value state = schedulers.all.back()->state_dict();
     for (const auto& [key, value] : c.at("state_dict_end").items()) {
-      CAPTURE(key);
+      CAPTURE_BINDING(key);
       REQUIRE(state.contains(key));
       std::string why;
       CHECK_MESSAGE(same_as_torch(state.at(key), value, key, why), why);

@@ -13,11 +13,18 @@
 namespace xtgrad::testing {
 
 /// Passes when every element of every input that requires grad matches finite differences.
-#define CHECK_GRADCHECK(f, inputs, ...)                                                   \
-  do {                                                                                    \
-    ::xtgrad::GradcheckResult gc_result_ = ::xtgrad::gradcheck(f, inputs, ##__VA_ARGS__); \
-    INFO(gc_result_.message);                                                             \
-    CHECK(gc_result_.ok);                                                                 \
+/// CAPTURE for a structured binding: doctest's CAPTURE is a lambda, and C++17 lets no lambda
+/// capture a structured binding (g++ allows it; clang does not).
+#define CAPTURE_BINDING(x)       \
+  const auto& x##_captured_ = x; \
+  INFO(#x " := " << x##_captured_)
+
+/// CHECK_GRADCHECK(f, inputs[, options]): gradcheck's own arguments.
+#define CHECK_GRADCHECK(...)                                                 \
+  do {                                                                       \
+    ::xtgrad::GradcheckResult gc_result_ = ::xtgrad::gradcheck(__VA_ARGS__); \
+    INFO(gc_result_.message);                                                \
+    CHECK(gc_result_.ok);                                                    \
   } while (0)
 
 /// |a − b| <= atol + rtol·|b| for every element, and equal shapes.
@@ -51,12 +58,19 @@ inline void check_same_tensors(const NamedTensors& a, const NamedTensors& b) {
   }
 }
 
-#define CHECK_ALL_CLOSE(a, b, ...)                                                   \
-  do {                                                                               \
-    std::string close_why_;                                                          \
-    bool close_ok_ = ::xtgrad::testing::all_close(a, b, &close_why_, ##__VA_ARGS__); \
-    INFO(close_why_);                                                                \
-    CHECK(close_ok_);                                                                \
+/// all_close() with the reason first, so that CHECK_ALL_CLOSE passes its arguments on whole.
+inline bool all_close_saying_why(std::string& why, const Array& a, const Array& b, double rtol = 1e-5,
+                                 double atol = 1e-6) {
+  return all_close(a, b, &why, rtol, atol);
+}
+
+/// CHECK_ALL_CLOSE(a, b[, rtol[, atol]]): all_close(), failing with the first element that differs.
+#define CHECK_ALL_CLOSE(...)                                                           \
+  do {                                                                                 \
+    std::string close_why_;                                                            \
+    bool close_ok_ = ::xtgrad::testing::all_close_saying_why(close_why_, __VA_ARGS__); \
+    INFO(close_why_);                                                                  \
+    CHECK(close_ok_);                                                                  \
   } while (0)
 
 }  // namespace xtgrad::testing
