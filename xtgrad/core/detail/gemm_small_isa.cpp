@@ -150,19 +150,32 @@ void pack_rows_transposed(float* pack, const float* src, std::size_t ld, std::si
   }
 }
 
+#ifdef __AVX512F__  // this file's AVX-512 build
+// The sums of 8 vectors of 8 floats, as one vector (lane r: the sum of rows[r]): xsimd 8.1's AVX
+// haddp, step for step. Written out rather than called, since xsimd::haddp on AVX batches would
+// be an xsimd::avx2 symbol compiled for AVX-512 wherever it is not inlined (sanitized builds),
+// which another object's AVX2 copy could be replaced by (tests/check_isa_symbols.cmake).
+__m256 sums_of_eight(const __m256* rows) {
+  __m256 ab = _mm256_hadd_ps(rows[0], rows[1]), cd = _mm256_hadd_ps(rows[2], rows[3]);
+  __m256 abcd = _mm256_hadd_ps(ab, cd);  // a..d: sums of lanes 0-3, then of lanes 4-7
+  __m256 ef = _mm256_hadd_ps(rows[4], rows[5]), gh = _mm256_hadd_ps(rows[6], rows[7]);
+  __m256 efgh = _mm256_hadd_ps(ef, gh);
+  return _mm256_add_ps(_mm256_blend_ps(abcd, efgh, 0b11110000), _mm256_permute2f128_ps(abcd, efgh, 0x21));
+}
+#endif
+
 // The sums of kWidth vectors, as one vector (lane r: the sum of rows[r]). xsimd 8.1's haddp does
 // this for SSE2 and AVX, but on AVX-512 it returns lanes 2-5 and 10-13 out of order; there each
-// vector is folded to 8 lanes (AVX-512F only) and AVX's haddp sums the two groups of 8.
+// vector is folded to 8 lanes (AVX-512F only) and AVX's sums of eight add the two groups of 8.
 B row_sums(const B* rows) {
-#ifdef __AVX512F__  // this file's AVX-512 build
-  using Half = xsimd::batch<float, xsimd::avx2>;
-  Half low[8], high[8];
-  auto fold = [](const B& v) -> Half {
+#ifdef __AVX512F__
+  __m256 low[8], high[8];
+  auto fold = [](const B& v) {
     __m512 x = v;
     return _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
   };
   for (std::size_t r = 0; r < 8; ++r) low[r] = fold(rows[r]), high[r] = fold(rows[r + 8]);
-  __m256 first = xsimd::haddp(low), second = xsimd::haddp(high);
+  __m256 first = sums_of_eight(low), second = sums_of_eight(high);
   return _mm512_castpd_ps(
       _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(first)), _mm256_castps_pd(second), 1));
 #else
