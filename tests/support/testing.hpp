@@ -12,14 +12,14 @@
 
 namespace xtgrad::testing {
 
-/// Passes when every element of every input that requires grad matches finite differences.
 /// CAPTURE for a structured binding: doctest's CAPTURE is a lambda, and C++17 lets no lambda
 /// capture a structured binding (g++ allows it; clang does not).
 #define CAPTURE_BINDING(x)       \
   const auto& x##_captured_ = x; \
   INFO(#x " := " << x##_captured_)
 
-/// CHECK_GRADCHECK(f, inputs[, options]): gradcheck's own arguments.
+/// CHECK_GRADCHECK(f, inputs[, options]), gradcheck's own arguments: passes when every element of
+/// every input that requires grad matches finite differences.
 #define CHECK_GRADCHECK(...)                                                 \
   do {                                                                       \
     ::xtgrad::GradcheckResult gc_result_ = ::xtgrad::gradcheck(__VA_ARGS__); \
