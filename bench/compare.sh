@@ -86,12 +86,15 @@ fi
 # --- 4. The runs --------------------------------------------------------------------------------
 # measure PROGRAM WORKLOAD THREADS [VAR=value | -u VAR]... prints "us_per_step peak_rss_kb";
 # "n/a n/a" when the program declines the workload (exit 2: xtgrad and W4), "failed failed" on errors.
+# A 1-thread run is pinned to the CPU in $cpu when it is set (taskset): see the rounds below.
 measure() {
-  local program="$1" workload="$2" threads="$3" out rc=0
+  local program="$1" workload="$2" threads="$3" out rc=0 pin=()
   shift 3
-  echo "== ${program#"$repo"/} $workload threads=$threads env: $*" >>"$log"
-  out="$(env "$@" "$program" --workload "$workload" --threads "$threads" 2>>"$log")" || rc=$?
+  if [ "$threads" = 1 ] && [ -n "${cpu:-}" ]; then pin=(taskset -c "$cpu"); fi
+  echo "== ${program#"$repo"/} $workload threads=$threads ${pin[*]} env: $*" >>"$log"
+  out="$("${pin[@]}" env "$@" "$program" --workload "$workload" --threads "$threads" 2>>"$log")" || rc=$?
   if [ "$rc" -eq 0 ]; then
+    grep -o 'us_per_step=[0-9.]*' <<<"$out" >>"$log" || true
     echo "$(grep -o 'us_per_step=[0-9.]*' <<<"$out" | cut -d= -f2) $(field peak_rss_kb "$out")"
   elif [ "$rc" -eq 2 ]; then
     echo "n/a n/a"
@@ -155,9 +158,13 @@ for w in "${workloads[@]}"; do
     # The runs of one row follow each other, so that they see the same machine state, in rounds
     # of native, portable and one of libtorch's settings, as many rounds as libtorch has settings
     # (the round's order rotates), so that each of the three runs as often and a drift in the
-    # machine's speed hits all alike. Each keeps its fastest run.
+    # machine's speed hits all alike. Each keeps its fastest run. 1-thread runs are pinned to CPU
+    # round mod the CPU count, so each program runs on every CPU: on this project's 2-core VMs one
+    # virtual CPU was at times 1.65 times slower than the other for minutes (I1 1.84 µs a step on
+    # one, 1.11 on the other, 2026-11-30), and unpinned a program could draw it in every round.
     for ((round = 0; round < ${#torch_configs[@]}; round++)); do
       config="${torch_configs[$round]}"
+      cpu=$((round % $(nproc)))
       order=(native portable torch)
       order=("${order[@]:round % 3}" "${order[@]:0:round % 3}")
       for b in "${order[@]}"; do
@@ -252,7 +259,8 @@ report() {
   done
   echo
   echo "µs = median over 5 repetitions of the time per step; each of native, portable and libtorch the fastest of"
-  echo "its ${#torch_configs[@]} runs, one per round of the three (order rotating). portable speed / native = native µs / portable µs"
+  echo "its ${#torch_configs[@]} runs, one per round of the three (order rotating; 1-thread runs pinned to CPU round mod $(nproc))."
+  echo "portable speed / native = native µs / portable µs"
   echo "(1.00: as fast). libtorch (best) = its fastest run of: as it comes (OPENBLAS_CORETYPE unset), with all of"
   echo "$(for n in "${!torch_setting[@]}"; do echo -n "${torch_setting[$n]} ($n), "; done | sed 's/, $//'),"
   echo "and with all of them but one, for each; the settings column names the fastest. speed-up = libtorch (best) /"
