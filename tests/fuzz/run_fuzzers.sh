@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (ASan + UBSan) into build-fuzz/ at the repository root and runs
-# each for SECONDS (default 60) from a scratch copy of its seed corpus. Prints the executions
+# Builds the libFuzzer targets (ASan + UBSan) into build-fuzz/ at the repository root (or takes
+# them from FUZZ_BUILD) and runs each for SECONDS (default 60) from a scratch copy of its seed corpus. Prints the executions
 # each reached; exits non-zero when any target found a crash, leak, timeout or out-of-memory.
 #   tests/fuzz/run_fuzzers.sh [SECONDS]      JOBS=2 sets the build's parallelism, PARALLEL=2 how
 #                                            many targets fuzz at once (default: one per core),
-#   XTGRAD_WARNINGS_AS_ERRORS=ON makes a compiler warning fail the build (CI does)
+#   XTGRAD_WARNINGS_AS_ERRORS=ON makes a compiler warning fail the build,
+#   FUZZ_BUILD=DIR runs the targets already built in DIR instead (a build of the repository
+#                  configured with -DXTGRAD_BUILD_FUZZERS=ON: CI's sanitizer build)
 set -euo pipefail
 
 seconds=${1:-60}
@@ -12,21 +14,29 @@ seconds=${1:-60}
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$fuzz_dir/../.." && pwd)
 build=$repo/build-fuzz
+if [[ -n ${FUZZ_BUILD:-} ]]; then build=$(cd "$FUZZ_BUILD" && pwd); fi
 started=$SECONDS
 
 # clang and its runtimes (libFuzzer, the sanitizers); the library's own dependencies come from
 # tools/install_deps.sh.
-if ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then
+if [[ -n ${FUZZ_BUILD:-} ]]; then
+  for name in weights model csv checkpoint; do
+    [[ -x $build/fuzz_$name ]] || { echo "FUZZ_BUILD=$build has no fuzz_$name: configure it with -DXTGRAD_BUILD_FUZZERS=ON" >&2; exit 2; }
+  done
+  echo "== the targets built in $build"
+elif ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then
   sudo=; [[ $(id -u) -eq 0 ]] || sudo=sudo
   echo "== installing clang and libclang-rt-14-dev"
   $sudo apt-get -o DPkg::Lock::Timeout=300 update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -q clang libclang-rt-14-dev
 fi
 
-echo "== building into $build"
-cmake -S "$fuzz_dir" -B "$build" -DCMAKE_CXX_COMPILER=clang++ \
-  -DXTGRAD_WARNINGS_AS_ERRORS="${XTGRAD_WARNINGS_AS_ERRORS:-OFF}" >/dev/null
-cmake --build "$build" -j "${JOBS:-2}"
+if [[ -z ${FUZZ_BUILD:-} ]]; then
+  echo "== building into $build"
+  cmake -S "$fuzz_dir" -B "$build" -DCMAKE_CXX_COMPILER=clang++ \
+    -DXTGRAD_WARNINGS_AS_ERRORS="${XTGRAD_WARNINGS_AS_ERRORS:-OFF}" >/dev/null
+  cmake --build "$build" -j "${JOBS:-2}"
+fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/xtgrad-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
