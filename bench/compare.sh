@@ -150,6 +150,16 @@ torch_env() {
   done
 }
 
+# The CPUs this script may run on, one per line, from the kernel's list ("0-1", "2,4-5"): not
+# 0..nproc-1, which a cpuset or OMP_NUM_THREADS (which nproc follows) would make wrong.
+allowed_cpus() {
+  local range
+  for range in $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status | tr ',' ' '); do
+    seq "${range%-*}" "${range#*-}"
+  done
+}
+mapfile -t cpus < <(allowed_cpus)
+
 declare -A torch_best_config
 started=$SECONDS
 for w in "${workloads[@]}"; do
@@ -158,13 +168,13 @@ for w in "${workloads[@]}"; do
     # The runs of one row follow each other, so that they see the same machine state, in rounds
     # of native, portable and one of libtorch's settings, as many rounds as libtorch has settings
     # (the round's order rotates), so that each of the three runs as often and a drift in the
-    # machine's speed hits all alike. Each keeps its fastest run. 1-thread runs are pinned to CPU
-    # round mod the CPU count, so each program runs on every CPU: on this project's 2-core VMs one
-    # virtual CPU was at times 1.65 times slower than the other for minutes (I1 1.84 µs a step on
+    # machine's speed hits all alike. Each keeps its fastest run. 1-thread runs are pinned to the
+    # usable CPUs in turn, so each program runs on every CPU: on this project's 2-core VMs one
+    # virtual CPU was at times 1.66 times slower than the other for minutes (I1 1.84 µs a step on
     # one, 1.11 on the other, 2026-11-30), and unpinned a program could draw it in every round.
     for ((round = 0; round < ${#torch_configs[@]}; round++)); do
       config="${torch_configs[$round]}"
-      cpu=$((round % $(nproc)))
+      cpu=${cpus[round % ${#cpus[@]}]}
       order=(native portable torch)
       order=("${order[@]:round % 3}" "${order[@]:0:round % 3}")
       for b in "${order[@]}"; do
@@ -259,7 +269,7 @@ report() {
   done
   echo
   echo "µs = median over 5 repetitions of the time per step; each of native, portable and libtorch the fastest of"
-  echo "its ${#torch_configs[@]} runs, one per round of the three (order rotating; 1-thread runs pinned to CPU round mod $(nproc))."
+  echo "its ${#torch_configs[@]} runs, one per round of the three (order rotating; 1-thread runs pinned to CPUs ${cpus[*]} in turn)."
   echo "portable speed / native = native µs / portable µs"
   echo "(1.00: as fast). libtorch (best) = its fastest run of: as it comes (OPENBLAS_CORETYPE unset), with all of"
   echo "$(for n in "${!torch_setting[@]}"; do echo -n "${torch_setting[$n]} ($n), "; done | sed 's/, $//'),"
