@@ -204,6 +204,7 @@ TEST_CASE("gemm: the small-product kernel compiled for each instruction set this
                          {40, 9, 3},
                          {2, 2, 200},
                          {128, 32, 32},
+                         {64, 16, 256},  // op(B)'s copy fills the whole stack buffer (kSmallGemmPackFloats)
                          {64, 1, 16},
                          {37, 1, 21},
                          {16, 1, 64},
