@@ -94,8 +94,10 @@ measure() {
   echo "== ${program#"$repo"/} $workload threads=$threads ${pin[*]} env: $*" >>"$log"
   out="$("${pin[@]}" env "$@" "$program" --workload "$workload" --threads "$threads" 2>>"$log")" || rc=$?
   if [ "$rc" -eq 0 ]; then
-    grep -o 'us_per_step=[0-9.]*' <<<"$out" >>"$log" || true
-    echo "$(grep -o 'us_per_step=[0-9.]*' <<<"$out" | cut -d= -f2) $(field peak_rss_kb "$out")"
+    local us_per_step  # on the line "workload=... us_per_step=N", so not field's
+    us_per_step=$(grep -o 'us_per_step=[0-9.]*' <<<"$out" | cut -d= -f2)
+    echo "us_per_step=$us_per_step" >>"$log"
+    echo "$us_per_step $(field peak_rss_kb "$out")"
   elif [ "$rc" -eq 2 ]; then
     echo "n/a n/a"
   else

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (ASan + UBSan) into build-fuzz/ at the repository root (or takes
-# them from FUZZ_BUILD) and runs each for SECONDS (default 60) from a scratch copy of its seed corpus. Prints the executions
-# each reached; exits non-zero when any target found a crash, leak, timeout or out-of-memory.
+# them from FUZZ_BUILD) and runs each for SECONDS (default 60) from a scratch copy of its seed
+# corpus. Prints the executions each reached; exits non-zero when any target found a crash, leak,
+# timeout or out-of-memory.
 #   tests/fuzz/run_fuzzers.sh [SECONDS]      JOBS=2 sets the build's parallelism, PARALLEL=2 how
 #                                            many targets fuzz at once (default: one per core),
 #   XTGRAD_WARNINGS_AS_ERRORS=ON makes a compiler warning fail the build,
@@ -16,22 +17,24 @@ repo=$(cd "$fuzz_dir/../.." && pwd)
 build=$repo/build-fuzz
 if [[ -n ${FUZZ_BUILD:-} ]]; then build=$(cd "$FUZZ_BUILD" && pwd); fi
 started=$SECONDS
+# Each target (fuzz_NAME) with its dictionary and largest input in bytes.
+specs=("weights json.dict 65536" "model json.dict 65536" "csv csv.dict 16384" "checkpoint json.dict 65536")
 
-# clang and its runtimes (libFuzzer, the sanitizers); the library's own dependencies come from
-# tools/install_deps.sh.
 if [[ -n ${FUZZ_BUILD:-} ]]; then
-  for name in weights model csv checkpoint; do
+  for spec in "${specs[@]}"; do
+    name=${spec%% *}
     [[ -x $build/fuzz_$name ]] || { echo "FUZZ_BUILD=$build has no fuzz_$name: configure it with -DXTGRAD_BUILD_FUZZERS=ON" >&2; exit 2; }
   done
   echo "== the targets built in $build"
-elif ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then
-  sudo=; [[ $(id -u) -eq 0 ]] || sudo=sudo
-  echo "== installing clang and libclang-rt-14-dev"
-  $sudo apt-get -o DPkg::Lock::Timeout=300 update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -q clang libclang-rt-14-dev
-fi
-
-if [[ -z ${FUZZ_BUILD:-} ]]; then
+else
+  # clang and its runtimes (libFuzzer, the sanitizers); the library's own dependencies come from
+  # tools/install_deps.sh.
+  if ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then
+    sudo=; [[ $(id -u) -eq 0 ]] || sudo=sudo
+    echo "== installing clang and libclang-rt-14-dev"
+    $sudo apt-get -o DPkg::Lock::Timeout=300 update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -q clang libclang-rt-14-dev
+  fi
   echo "== building into $build"
   cmake -S "$fuzz_dir" -B "$build" -DCMAKE_CXX_COMPILER=clang++ \
     -DXTGRAD_WARNINGS_AS_ERRORS="${XTGRAD_WARNINGS_AS_ERRORS:-OFF}" >/dev/null
@@ -100,7 +103,7 @@ fuzz_one() {
 parallel=${PARALLEL:-$(nproc)}
 [[ $parallel =~ ^[0-9]+$ && $parallel -gt 0 ]] || { echo "PARALLEL must be a positive number" >&2; exit 2; }
 names=()
-for spec in "weights json.dict 65536" "model json.dict 65536" "csv csv.dict 16384" "checkpoint json.dict 65536"; do
+for spec in "${specs[@]}"; do
   read -r name dict max_len <<<"$spec"
   names+=("$name")
   while (( $(jobs -rp | wc -l) >= parallel )); do
