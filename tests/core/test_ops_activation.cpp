@@ -1,4 +1,6 @@
 // Activations: closed-form values, the stable extremes, and gradients.
+#include <functional>
+
 #include "support/testing.hpp"
 
 using namespace xtgrad;
@@ -92,6 +94,45 @@ TEST_CASE("sigmoid and tanh: the vectorised kernels agree with the closed forms 
       CHECK(s.value()(i) == doctest::Approx(ref_s).epsilon(2e-6));
       CHECK(t.value()(i) == doctest::Approx(ref_t).epsilon(2e-6));
       CHECK(z.grad()(i) == doctest::Approx(ref_s * (1 - ref_s) + 1 - ref_t * ref_t).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("relu, elu, hardtanh, leaky_relu: NaN passes through, with PyTorch's slopes at NaN and the kinks") {
+  // Expected: torch 1.13, y = f(x); y.sum().backward() for x = [nan, -1, 0, 0.25, 0.5, 2] with
+  // F.relu, F.elu(x, 0.5), F.hardtanh(x, -3, 0.5), F.leaky_relu(x, 0.1); nan is NaN with slope 1
+  // (0.1 for leaky_relu), as PyTorch's kernels test "x <= 0" (or x <= min, x >= max) to stop g.
+  const std::vector<float> xs = {NAN, -1.0f, 0.0f, 0.25f, 0.5f, 2.0f};
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> f;
+    std::vector<float> y, dy;
+  };
+  const std::vector<Case> cases = {
+      {"relu", [](const Tensor& x) { return relu(x); }, {NAN, 0, 0, 0.25f, 0.5f, 2}, {1, 0, 0, 1, 1, 1}},
+      {"elu",
+       [](const Tensor& x) { return elu(x, 0.5f); },
+       {NAN, -0.31606027483940125f, 0, 0.25f, 0.5f, 2},
+       {1, 0.18393972516059875f, 0.5f, 1, 1, 1}},
+      {"hardtanh",
+       [](const Tensor& x) { return hardtanh(x, -3.0f, 0.5f); },
+       {NAN, -1, 0, 0.25f, 0.5f, 0.5f},
+       {1, 1, 1, 1, 0, 0}},
+      {"leaky_relu",
+       [](const Tensor& x) { return leaky_relu(x, 0.1f); },
+       {NAN, -0.1f, 0, 0.25f, 0.5f, 2},
+       {0.1f, 0.1f, 0.1f, 1, 1, 1}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    Tensor x = tensor(xs, {xs.size()}, true);
+    Tensor y = c.f(x);
+    sum(y).backward();
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      CAPTURE(i);
+      if (std::isnan(c.y[i])) CHECK(std::isnan(y.value()(i)));
+      else CHECK(y.value()(i) == doctest::Approx(c.y[i]).epsilon(1e-6));
+      CHECK(x.grad()(i) == doctest::Approx(c.dy[i]).epsilon(1e-6));
     }
   }
 }

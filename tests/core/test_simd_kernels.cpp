@@ -93,11 +93,11 @@ std::string describe(const std::string& what, float z, double got, double want) 
   return what + " at " + std::to_string(z) + ": " + std::to_string(got) + ", expected " + std::to_string(want);
 }
 
-}  // namespace
-
-TEST_CASE("simd kernels: every pointwise function and its gradient, for each instruction set") {
-  std::vector<float> x = inputs(), g(x.size()), y(x.size()), dx(x.size());
-  for (std::size_t i = 0; i < g.size(); ++i) g[i] = 0.5f + 0.01f * static_cast<float>(i);  // upstream
+// Runs every reference's kernel forward and gradient from the input on each instruction set,
+// and hands the results to check(what, reference, y, dx).
+template <class Check>
+void pointwise_on_every_isa(const std::vector<float>& x, const std::vector<float>& g, Check check) {
+  std::vector<float> y(x.size()), dx(x.size());
   for (detail::Isa isa : detail::supported_isas()) {
     const detail::SimdKernels& k = detail::simd_kernels(isa);
     for (const Reference& r : references()) {
@@ -105,20 +105,62 @@ TEST_CASE("simd kernels: every pointwise function and its gradient, for each ins
       CAPTURE(what);
       k.forward(r.fn, x.data(), y.data(), x.size());
       k.grad_from_input(r.fn, g.data(), x.data(), dx.data(), x.size());
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        double want = r.f(x[i]), want_grad = g[i] * r.df(x[i]);
-        INFO(describe(what, x[i], y[i], want));
-        CHECK(close_to_double(y[i], want));
-        INFO(describe(what + "'", x[i], dx[i], want_grad));
-        CHECK(close_to_double(dx[i], want_grad));
-      }
+      check(what, r, y, dx);
     }
-    // σ and tanh saturate exactly, without NaN, far out.
+  }
+}
+
+}  // namespace
+
+TEST_CASE("simd kernels: every pointwise function and its gradient, for each instruction set") {
+  std::vector<float> x = inputs(), g(x.size());
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = 0.5f + 0.01f * static_cast<float>(i);  // upstream
+  pointwise_on_every_isa(x, g, [&](const std::string& what, const Reference& r, const auto& y, const auto& dx) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      double want = r.f(x[i]), want_grad = g[i] * r.df(x[i]);
+      INFO(describe(what, x[i], y[i], want));
+      CHECK(close_to_double(y[i], want));
+      INFO(describe(what + "'", x[i], dx[i], want_grad));
+      CHECK(close_to_double(dx[i], want_grad));
+    }
+  });
+  for (detail::Isa isa : detail::supported_isas()) {  // σ and tanh saturate exactly, without NaN, far out
+    CAPTURE(detail::isa_name(isa));
+    const detail::SimdKernels& k = detail::simd_kernels(isa);
     std::vector<float> far{-1000.0f, 1000.0f}, out(2);
     k.forward({Pointwise::Sigmoid}, far.data(), out.data(), 2);
     CHECK(out == std::vector<float>{0.0f, 1.0f});
     k.forward({Pointwise::Tanh}, far.data(), out.data(), 2);
     CHECK(out == std::vector<float>{-1.0f, 1.0f});
+  }
+}
+
+TEST_CASE("simd kernels: NaN in, NaN out, and PyTorch's slope at NaN, for each instruction set") {
+  // torch 1.13 at x = nan: every function gives nan; the gradient is nan too except where the
+  // kernel's test "x <= 0" (hardtanh: x <= min or x >= max) fails and passes g on: relu, elu and
+  // hardtanh give g, leaky_relu (x > 0 fails) negative_slope·g.
+  std::vector<float> x(19, 0.5f), g(19, 1.5f);
+  const std::vector<std::size_t> nans = {0, 7, 16, 18};  // in full vectors and in every tail
+  for (std::size_t i : nans) x[i] = NAN;
+  pointwise_on_every_isa(x, g, [&](const std::string&, const Reference& r, const auto& y, const auto& dx) {
+    const std::string name = r.name;
+    const double slope = name == "relu" || name == "elu" || name == "hardtanh" ? 1.0
+                         : name == "leaky_relu"                                ? double(0.1f)
+                                                                               : NAN;
+    for (std::size_t i : nans) {
+      CAPTURE(i);
+      CHECK(std::isnan(y[i]));
+      if (std::isnan(slope)) CHECK(std::isnan(dx[i]));
+      else CHECK(dx[i] == doctest::Approx(1.5 * slope));
+    }
+  });
+  std::vector<float> y(x.size()), dx(x.size());
+  for (detail::Isa isa : detail::supported_isas()) {  // relu's gradient from its saved output
+    CAPTURE(detail::isa_name(isa));
+    const detail::SimdKernels& k = detail::simd_kernels(isa);
+    k.forward({Pointwise::Relu}, x.data(), y.data(), x.size());
+    k.grad_from_output(Pointwise::Relu, g.data(), y.data(), dx.data(), x.size());
+    for (std::size_t i : nans) CHECK(dx[i] == 1.5f);
   }
 }
 

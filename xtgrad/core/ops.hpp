@@ -54,7 +54,7 @@ Tensor operator-(const Tensor& a);
 /// from the saved output.
 Tensor sigmoid(const Tensor& a);
 Tensor tanh(const Tensor& a);         ///< gradient (1 − tanh²)·g from the saved output
-Tensor relu(const Tensor& a);         ///< gradient g where a > 0
+Tensor relu(const Tensor& a);         ///< gradient g except where relu(a) <= 0 (NaN passes, as PyTorch)
 Tensor softplus(const Tensor& a);     ///< log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|); gradient σ(z)·g
 Tensor log_sigmoid(const Tensor& a);  ///< log σ(z) = −softplus(−z); gradient σ(−z)·g
 /// x where x > 0, negative_slope·x elsewhere; gradient g or negative_slope·g.

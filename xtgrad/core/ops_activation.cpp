@@ -50,7 +50,7 @@ void add_pointwise_grad(BackwardContext& ctx, const Array& saved, Kernel kernel)
 }
 
 // sigmoid, tanh and relu: the gradient from the saved output (σ' = σ(1 − σ), tanh' = 1 − tanh²,
-// relu' = 1 where the output is positive). The input is not read: its value can go early.
+// relu' = 0 where the output is <= 0, 1 elsewhere, NaN included). The input is not read: its value can go early.
 Tensor from_output(const char* op, Pointwise f, const Tensor& a) {
   return record(
       op, pointwise_forward({f}, a.value()), {a},

@@ -41,15 +41,17 @@ void with_pointwise(PointwiseFn fn, Body body) {
                     B t = xsimd::tanh(z);
                     return one - t * t;
                   });
-    case Pointwise::Relu:  // NaN gives 0, as the comparison fails
-      return body([=](const B& z) { return xsimd::select(z > zero, z, zero); },
-                  [=](const B& z) { return xsimd::select(z > zero, one, zero); });
+    // The tests are written so that NaN fails them and passes through, as in PyTorch's kernels:
+    // relu(NaN) = NaN with slope 1, elu(NaN) = NaN, hardtanh(NaN) = NaN with slope 1.
+    case Pointwise::Relu:
+      return body([=](const B& z) { return xsimd::select(z <= zero, zero, z); },
+                  [=](const B& z) { return xsimd::select(z <= zero, zero, one); });
     case Pointwise::LeakyRelu:  // p = negative slope
       return body([=](const B& z) { return xsimd::select(z > zero, z, z * p); },
                   [=](const B& z) { return xsimd::select(z > zero, one, p); });
     case Pointwise::Elu:  // α(eᶻ − 1) below zero, through expm1 so small |z| keeps its digits; α·eᶻ its slope
-      return body([=](const B& z) { return xsimd::select(z > zero, z, p * xsimd::expm1(xsimd::min(z, zero))); },
-                  [=](const B& z) { return xsimd::select(z > zero, one, p * xsimd::exp(xsimd::min(z, zero))); });
+      return body([=](const B& z) { return xsimd::select(z <= zero, p * xsimd::expm1(xsimd::min(z, zero)), z); },
+                  [=](const B& z) { return xsimd::select(z <= zero, p * xsimd::exp(xsimd::min(z, zero)), one); });
     case Pointwise::GeluTanh:
       // x/2·(1 + t), t = tanh(u); derivative (1 + t)/2 + x/2·(1 − t²)·√(2/π)(1 + 3·0.044715x²).
       return body([=](const B& z) { return half * z * (one + gelu_tanh_inner(z)); },
@@ -77,8 +79,8 @@ void with_pointwise(PointwiseFn fn, Body body) {
     case Pointwise::Exp:  // cross-entropy's e^(x − max)
       return body([](const B& z) { return xsimd::exp(z); }, [](const B& z) { return xsimd::exp(z); });
     case Pointwise::Hardtanh:  // clamps to [p, q]; the gradient passes strictly inside only, as PyTorch's
-      return body([=](const B& z) { return xsimd::min(xsimd::max(z, p), q); },
-                  [=](const B& z) { return xsimd::select((z > p) & (z < q), one, zero); });
+      return body([=](const B& z) { return xsimd::select(z < p, p, xsimd::select(z > q, q, z)); },
+                  [=](const B& z) { return xsimd::select((z <= p) | (z >= q), zero, one); });
   }
 }
 
@@ -98,8 +100,8 @@ void grad_from_output(Pointwise f, const float* g, const float* y, float* dx, st
     simd_map2<A>(g, y, dx, n, [one](const B& up, const B& s) { return up * s * (one - s); });
   else if (f == Pointwise::Tanh)  // tanh' = 1 − tanh²
     simd_map2<A>(g, y, dx, n, [one](const B& up, const B& t) { return up * (one - t * t); });
-  else  // relu passes g where its output is positive
-    simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r > zero, up, zero); });
+  else  // relu stops g where its output is <= 0 (PyTorch's threshold_backward; NaN passes)
+    simd_map2<A>(g, y, dx, n, [zero](const B& up, const B& r) { return xsimd::select(r <= zero, zero, up); });
 }
 
 // A batch of columns at a time down all rows, so each sum stays in a register; the last columns
