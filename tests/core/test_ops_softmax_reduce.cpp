@@ -19,6 +19,30 @@ TEST_CASE("softmax/log_softmax/logsumexp: values, and finite at logits of ±1000
   CHECK(logsumexp(full({2}, -INFINITY), 0).item() == -INFINITY);
 }
 
+TEST_CASE("softmax/log_softmax: a slice with +inf, or of −inf only, is NaN, and logsumexp ±inf there") {
+  // Expected: torch 1.13, F.softmax / F.log_softmax / torch.logsumexp along dim 1 of
+  // [[1, inf, 2], [-inf, -inf, -inf], [-inf, 0, 1]]: rows 0 and 1 NaN throughout for softmax and
+  // log_softmax; row 2 [0, 0.2689414322376251, 0.7310585975646973] and
+  // [-inf, -1.31326162815094, -0.31326165795326233]; logsumexp [inf, -inf, 1.31326162815094].
+  Tensor x = tensor({{1.0f, INFINITY, 2.0f}, {-INFINITY, -INFINITY, -INFINITY}, {-INFINITY, 0.0f, 1.0f}});
+  Array p = softmax(x, 1).value(), lp = log_softmax(x, 1).value(), lse = logsumexp(x, 1).value();
+  for (std::size_t r : {0, 1})
+    for (std::size_t c = 0; c < 3; ++c) {
+      CAPTURE(r);
+      CAPTURE(c);
+      CHECK(std::isnan(p(r, c)));
+      CHECK(std::isnan(lp(r, c)));
+    }
+  CHECK(p(2, 0) == 0.0f);
+  CHECK(p(2, 1) == doctest::Approx(0.2689414322376251).epsilon(1e-6));
+  CHECK(p(2, 2) == doctest::Approx(0.7310585975646973).epsilon(1e-6));
+  CHECK(lp(2, 0) == -INFINITY);
+  CHECK(lp(2, 1) == doctest::Approx(-1.31326162815094).epsilon(1e-6));
+  CHECK(lse(0) == INFINITY);
+  CHECK(lse(1) == -INFINITY);
+  CHECK(lse(2) == doctest::Approx(1.31326162815094).epsilon(1e-6));
+}
+
 TEST_CASE("softmax/log_softmax/logsumexp: gradients along each dim") {
   Generator gen(5);
   Inputs in{rand({2, 3, 4}, gen, -3.0f, 3.0f, true)};

@@ -20,13 +20,15 @@ void for_each_slice(const AxisSplit& s, F f) {
     for (std::size_t i = 0; i < s.inner; ++i) f(o * s.n * s.inner + i, o * s.inner + i);
 }
 
-// The slice's maximum m (0 when it is ±inf, as PyTorch, so x − m stays finite) and
-// log Σ_j e^(x_j − m); then logsumexp = m + that, and log_softmax_j = (x_j − m) − that, which
-// keeps the small differences exact (x − logsumexp would round at |x| = 1000).
-std::pair<float, float> slice_shift(const float* x, std::size_t base, const AxisSplit& s) {
+// The slice's maximum m and log Σ_j e^(x_j − m); then logsumexp = m + that, and
+// log_softmax_j = (x_j − m) − that, which keeps the small differences exact (x − logsumexp would
+// round at |x| = 1000). As in PyTorch, logsumexp takes m = 0 when the maximum is ±inf (a slice of
+// −inf gives −inf, one with +inf gives +inf), while softmax and log_softmax keep it, so a slice
+// with +inf, or of −inf only, is NaN throughout.
+std::pair<float, float> slice_shift(const float* x, std::size_t base, const AxisSplit& s, bool finite_shift) {
   float m = x[base];
   for (std::size_t j = 1; j < s.n; ++j) m = std::fmax(m, x[base + j * s.inner]);
-  if (std::isinf(m)) m = 0.0f;
+  if (finite_shift && std::isinf(m)) m = 0.0f;
   double total = 0.0;
   for (std::size_t j = 0; j < s.n; ++j) total += std::exp(static_cast<double>(x[base + j * s.inner] - m));
   return {m, static_cast<float>(std::log(total))};
@@ -35,7 +37,7 @@ std::pair<float, float> slice_shift(const float* x, std::size_t base, const Axis
 Array log_softmax_values(const Array& x, const AxisSplit& s) {
   Array y = Array::from_shape(x.shape());
   for_each_slice(s, [&](std::size_t base, std::size_t) {
-    auto [m, log_total] = slice_shift(x.data(), base, s);
+    auto [m, log_total] = slice_shift(x.data(), base, s, false);
     for (std::size_t j = 0; j < s.n; ++j) {
       std::size_t k = base + j * s.inner;
       y.data()[k] = (x.data()[k] - m) - log_total;
@@ -96,7 +98,7 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
   AxisSplit s = checked_split("logsumexp", x, dim, keepdim);
   Array y = Array::from_shape(s.out_shape);
   for_each_slice(s, [&](std::size_t base, std::size_t out) {
-    auto [m, log_total] = slice_shift(x.value().data(), base, s);
+    auto [m, log_total] = slice_shift(x.value().data(), base, s, true);
     y.data()[out] = m + log_total;
   });
   // dx_j = g·e^(x_j − logsumexp), the softmax.
