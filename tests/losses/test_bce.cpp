@@ -42,6 +42,26 @@ TEST_CASE("BCEWithLogitsLoss: every case matches PyTorch (weight, pos_weight, lo
   }
 }
 
+TEST_CASE("BCEWithLogitsLoss: a small loss keeps its digits, as PyTorch's in double does") {
+  // Expected: torch 1.13, F.binary_cross_entropy_with_logits(z.double(), y.double(), pos_weight=pw,
+  // reduction='none'). PyTorch's float32 formula adds the large terms first and gives 3.58e-7 at
+  // z = −15, y = 0, where the loss is 3.06e-7; xtgrad's float32 result must be the double one.
+  Tensor z = tensor({-5.0f, -10.0f, -12.0f, -15.0f, -16.0f, 3.0f, 17.0f});
+  Tensor y = tensor({0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.25f, 1.0f});
+  const double plain[] = {0.006715348489117967,   4.5398899216870535e-05, 6.144193477747432e-06, 3.0590227379725525e-07,
+                          1.1253516840233601e-07, 2.298587351573742,      4.139937640271127e-08};
+  const double weighted[] = {0.006715348489118256,   4.5398899217730104e-05, 6.144193477553017e-06,
+                             3.0590227417803817e-07, 1.1253516873921399e-07, 2.3107341894671776,
+                             8.279875280542255e-08};  // pos_weight 2
+  Tensor a = binary_cross_entropy_with_logits(z, y, Reduction::None);
+  Tensor b = binary_cross_entropy_with_logits(z, y, Reduction::None, {}, full({7}, 2.0f));
+  for (std::size_t i = 0; i < 7; ++i) {
+    CAPTURE(i);
+    CHECK(a.value()(i) == doctest::Approx(plain[i]).epsilon(1e-6));
+    CHECK(b.value()(i) == doctest::Approx(weighted[i]).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("BCEWithLogitsLoss: equals the closed form max(z,0) − z·y + log1p(e^−|z|), and is finite at ±1000") {
   Tensor z = tensor({-1000.0f, -3.0f, -0.5f, 0.0f, 0.7f, 4.0f, 1000.0f}, true);
   Tensor y = tensor({1, 0, 1, 1, 0, 1, 0});

@@ -1,10 +1,14 @@
 // BCEWithLogitsLoss's per-element loss and gradient (losses/bce.cpp) for one instruction set,
 // built like detail/simd_kernels_isa.cpp (see its rules: no start-up code, nothing shared between
 // copies); the functions are this ISA's, declared in isa_variants.hpp and put in its table there.
-// The formulas are the op's former scalar ones, in the same order of operations, with xsimd's exp
-// and log1p: loss (1 − y)·z + lw·softplus(−z), lw = 1 + (p − 1)·y, softplus(−z) = max(−z, 0) +
-// log1p(e^−|z|), so e^−|z| <= 1 never overflows and z = ±1e4 stays finite; NaN stays NaN.
+// The loss is PyTorch's (1 − y)·z + lw·softplus(−z), lw = 1 + (p − 1)·y, written so that nothing
+// cancels: softplus(−z) = max(−z, 0) + log1p(e^−|z|), and for z < 0 the first two terms are
+// (1 − y)·z − lw·z = −p·y·z exactly. Adding the large terms first (as PyTorch's formula does) lost
+// every digit of a small loss: y = 0, z = −15 gave 0 for log1p(e^−15) = 3.06e-7. e^−|z| <= 1
+// never overflows, z = ±1e4 stays finite and NaN stays NaN; at z = ±inf the loss is PyTorch's
+// formula as written (NaN where it multiplies 0 by inf).
 #include <cstddef>
+#include <limits>
 
 #include "xtgrad/core/detail/isa_variants.hpp"
 #include "xtgrad/core/detail/simd.hpp"
@@ -15,6 +19,7 @@ namespace {
 using A = XTGRAD_KERNEL_ARCH;
 using B = Batch<A>;
 constexpr std::size_t kWidth = B::size;
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
 
 // Calls body(i, lanes) for each batch of n values: full batches, then the tail (lanes < kWidth),
 // which body loads with load_n (zero-padded: every lane computes on finite numbers) and stores with store_n.
@@ -31,8 +36,12 @@ void forward_pass(const float* z, const float* y, const float* w, const float* p
   double total = 0.0;
   for_each_batch(n, [&](std::size_t i, std::size_t lanes) {
     B x = load_n<A>(z + i, lanes), t = load_n<A>(y + i, lanes);
-    B lw = PosWeight ? one + (load_n<A>(pw + i, lanes) - one) * t : one;
-    B l = (one - t) * x + lw * softplus_batch(-x);
+    B p = PosWeight ? load_n<A>(pw + i, lanes) : one;
+    B lw = PosWeight ? one + (p - one) * t : one;
+    B tail = xsimd::log1p(xsimd::exp(-xsimd::abs(x)));  // log1p(e^−|z|)
+    B linear = xsimd::select(x >= B(0.0f), (one - t) * x, -(PosWeight ? p * t : t) * x);
+    B l = xsimd::select(xsimd::abs(x) == B(kInfinity), (one - t) * x + lw * (xsimd::max(-x, B(0.0f)) + tail),
+                        linear + lw * tail);
     if (Weight) l *= load_n<A>(w + i, lanes);
     if (loss) store_n(l, loss + i, lanes);
     if (sum) {  // in double and in element order, as the reduction always summed
