@@ -1,5 +1,8 @@
 // Cross-entropy, NLL and the regression losses against PyTorch (ops_losses.json), gradchecks,
 // errors, and a 20-step training trajectory with CrossEntropyLoss and SGD.
+#include <algorithm>
+#include <functional>
+
 #include "support/fixtures.hpp"
 #include "support/testing.hpp"
 
@@ -90,6 +93,132 @@ TEST_CASE("cross_entropy: closed forms, and NaN when all targets are ignored (as
   CHECK(std::isnan(cross_entropy(zeros({2, 4}), tensor({-100, -100})).item()));
 }
 
+TEST_CASE("cross_entropy/nll_loss: a mean over nothing is NaN with a zero gradient, and probabilities multiply −inf") {
+  // Expected: torch 1.13. F.cross_entropy(x, [-100, -100]) on x = [[1, 2, 3], [0, 1, 2]], with and
+  // without label_smoothing=0.1, F.nll_loss the same, and F.cross_entropy on [2, 3, 2] zeros with
+  // [2, 2] targets of -100: loss nan, x.grad all 0. On an empty [0, 3] input: mean nan (index and
+  // probability targets, nll_loss too), sum 0.
+  auto check_nan_zero_grad = [](const char* what, const std::function<Tensor(const Tensor&)>& loss, Shape shape,
+                                const std::vector<float>& values) {
+    CAPTURE(what);
+    Array a = Array::from_shape(shape);
+    std::copy(values.begin(), values.end(), a.begin());
+    Tensor x(std::move(a), true);
+    Tensor l = loss(x);
+    CHECK(std::isnan(l.item()));
+    l.backward();
+    for (float g : x.grad()) CHECK(g == 0.0f);
+  };
+  const std::vector<float> v = {1, 2, 3, 0, 1, 2};
+  Tensor ignored = tensor({-100, -100});
+  check_nan_zero_grad(
+      "cross_entropy", [&](const Tensor& x) { return cross_entropy(x, ignored); }, {2, 3}, v);
+  check_nan_zero_grad(
+      "cross_entropy, label_smoothing",
+      [&](const Tensor& x) {
+        return cross_entropy(x, ignored, {Reduction::Mean, std::nullopt, -100, 0.1});
+      },
+      {2, 3}, v);
+  check_nan_zero_grad(
+      "nll_loss", [&](const Tensor& x) { return nll_loss(x, ignored); }, {2, 3}, v);
+  check_nan_zero_grad(
+      "cross_entropy [N, C, d]",
+      [](const Tensor& x) {
+        return cross_entropy(x, full({2, 2}, -100));
+      },
+      {2, 3, 2}, std::vector<float>(12, 0.0f));
+  CHECK(std::isnan(cross_entropy(zeros({0, 3}), zeros({0})).item()));
+  CHECK(std::isnan(cross_entropy(zeros({0, 3}), zeros({0, 3})).item()));
+  CHECK(std::isnan(nll_loss(zeros({0, 3}), zeros({0})).item()));
+  CHECK(cross_entropy(zeros({0, 3}), zeros({0}), {Reduction::Sum}).item() == 0.0f);
+
+  // F.cross_entropy([[0, -inf, 1]], probabilities [[.5, 0, .5]]): nan (0·−inf), gradient
+  // [-0.23105856776237488, 0, 0.23105859756469727]; with the class index 2 instead:
+  // 0.31326165795326233 (only the target's log-probability is taken).
+  Tensor x = tensor({{0.0f, -INFINITY, 1.0f}}, true);
+  Tensor soft = cross_entropy(x, tensor({{0.5f, 0.0f, 0.5f}}));
+  CHECK(std::isnan(soft.item()));
+  soft.backward();
+  CHECK(x.grad()(0, 0) == doctest::Approx(-0.23105856776237488).epsilon(1e-6));
+  CHECK(x.grad()(0, 1) == 0.0f);
+  CHECK(x.grad()(0, 2) == doctest::Approx(0.23105859756469727).epsilon(1e-6));
+  CHECK(cross_entropy(x, tensor({2})).item() == doctest::Approx(0.31326165795326233).epsilon(1e-6));
+  // PyTorch: "ignore_index is not supported for floating point target".
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({1, 3}), tensor({{0.2f, 0.3f, 0.5f}}), {Reduction::Mean, std::nullopt, 1}),
+                       "cross_entropy: ignore_index is not supported for probability targets (got 1)",
+                       std::invalid_argument);
+}
+
+TEST_CASE("regression losses: NaN differences give NaN gradients, as PyTorch's (l1_loss: 0, its sign)") {
+  // Expected: torch 1.13, F.<loss>(x, y, reduction='sum').backward() with x = [inf, nan, 3, 0.5]
+  // and y = [inf, 0, 1, 0]: x.grad = huber/smooth_l1 [nan, nan, 1, 0.5], mse [nan, nan, 4, 1],
+  // l1 [0, 0, 1, 1].
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&, const Tensor&)> loss;
+    std::vector<float> grad;
+  };
+  const std::vector<Case> cases = {
+      {"huber_loss",
+       [](const Tensor& x, const Tensor& y) { return huber_loss(x, y, Reduction::Sum); },
+       {NAN, NAN, 1, 0.5f}},
+      {"smooth_l1_loss",
+       [](const Tensor& x, const Tensor& y) { return smooth_l1_loss(x, y, Reduction::Sum); },
+       {NAN, NAN, 1, 0.5f}},
+      {"mse_loss", [](const Tensor& x, const Tensor& y) { return mse_loss(x, y, Reduction::Sum); }, {NAN, NAN, 4, 1}},
+      {"l1_loss", [](const Tensor& x, const Tensor& y) { return l1_loss(x, y, Reduction::Sum); }, {0, 0, 1, 1}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    Tensor x = tensor({INFINITY, NAN, 3.0f, 0.5f}, true);
+    Tensor l = c.loss(x, tensor({INFINITY, 0.0f, 1.0f, 0.0f}));
+    CHECK(std::isnan(l.item()));
+    l.backward();
+    for (std::size_t i = 0; i < 4; ++i) {
+      CAPTURE(i);
+      if (std::isnan(c.grad[i])) CHECK(std::isnan(x.grad()(i)));
+      else CHECK(x.grad()(i) == c.grad[i]);
+    }
+  }
+}
+
+TEST_CASE("cross_entropy/nll_loss: an input [C] is one sample, as PyTorch's unbatched form") {
+  // Expected: torch 1.13. F.cross_entropy([1, 2, 3], tensor(0), reduction='none'): a 0-d
+  // 2.4076058864593506, grad [-0.9099694490432739, 0.24472849071025848, 0.665241003036499];
+  // F.cross_entropy([1, 2, 3], [.2, .3, .5], label_smoothing=0.1): 1.137605905532837, grad
+  // [-0.12330274283885956, -0.058604851365089417, 0.18190768361091614]; F.nll_loss([-1, -2, -3],
+  // tensor(2), weight=[1, 1, 2]): 3, grad [0, 0, -1].
+  Tensor index = full({}, 0.0f);
+  Tensor x = tensor({1.0f, 2.0f, 3.0f}, true);
+  Tensor l = cross_entropy(x, index, {Reduction::None});
+  CHECK(l.shape() == Shape{});
+  CHECK(l.item() == doctest::Approx(2.4076058864593506).epsilon(1e-6));
+  l.backward();
+  CHECK_ALL_CLOSE(x.grad(), Array{-0.9099694490432739f, 0.24472849071025848f, 0.665241003036499f});
+
+  Tensor y = tensor({1.0f, 2.0f, 3.0f}, true);
+  Tensor soft = cross_entropy(y, tensor({0.2f, 0.3f, 0.5f}), {Reduction::Mean, std::nullopt, -100, 0.1});
+  CHECK(soft.item() == doctest::Approx(1.137605905532837).epsilon(1e-6));
+  soft.backward();
+  CHECK_ALL_CLOSE(y.grad(), Array{-0.12330274283885956f, -0.058604851365089417f, 0.18190768361091614f});
+
+  Tensor z = tensor({-1.0f, -2.0f, -3.0f}, true);
+  Tensor nll = nll_loss(z, full({}, 2.0f), {Reduction::Mean, tensor({1.0f, 1.0f, 2.0f})});
+  CHECK(nll.item() == 3.0f);
+  nll.backward();
+  CHECK_ALL_CLOSE(z.grad(), Array{0.0f, 0.0f, -1.0f});
+
+  // PyTorch: "size mismatch (got input: [3], target: [1])".
+  CHECK_THROWS_WITH_AS(cross_entropy(zeros({3}), tensor({0})),
+                       "cross_entropy: an input of shape [3] (one sample) takes a 0-d class index or probabilities "
+                       "of its shape, got a target of shape [1]",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      nll_loss(zeros({3}), zeros({3})),
+      "nll_loss: an input of shape [3] (one sample) takes a 0-d class index, got a target of shape [3]",
+      std::invalid_argument);
+}
+
 TEST_CASE("losses: bad targets and options name the op and what they got") {
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({2, 3}), tensor({0, 3})),
                        "cross_entropy: target 3 is out of range for a dimension of size 3", std::invalid_argument);
@@ -103,7 +232,7 @@ TEST_CASE("losses: bad targets and options name the op and what they got") {
                        "nll_loss: weight must have shape [3] (one per class), got [2]", std::invalid_argument);
   CHECK_THROWS_WITH_AS(mse_loss(zeros({4, 1}), zeros({4})), "mse_loss: target shape [4] must equal input shape [4, 1]",
                        std::invalid_argument);
-  CHECK_THROWS_AS(cross_entropy(zeros({3}), tensor({0})), std::invalid_argument);
+  CHECK_THROWS_AS(cross_entropy(zeros({}), full({}, 0.0f)), std::invalid_argument);
 }
 
 TEST_CASE("CrossEntropyLoss: a 20-step SGD trajectory of a small MLP matches PyTorch to 1e-4") {

@@ -3,6 +3,7 @@
 // written as coefficients a[n, c, i] of −log p[n, c, i], so one kernel computes the loss
 // Σ_c a_c·(−log p_c) and one backward g·(softmax·Σa − a) serves them all.
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -44,7 +45,7 @@ struct ClassLayout {
 
 ClassLayout class_layout(const char* op, const Tensor& input, const ClassLossOptions& options) {
   Shape shape = input.shape();
-  XTGRAD_CHECK(shape.size() >= 2, op, "expected input [N, C] or [N, C, d1, ...], got shape ", shape_str(shape));
+  XTGRAD_CHECK(shape.size() >= 2, op, "expected input [C], [N, C] or [N, C, d1, ...], got shape ", shape_str(shape));
   ClassLayout l;
   l.n = shape[0];
   l.c = shape[1];
@@ -68,36 +69,47 @@ float class_weight(const ClassLossOptions& options, std::size_t cls) {
   return options.weight ? options.weight->value().data()[cls] : 1.0f;
 }
 
+// The loss's coefficient per element (see class_loss), and whether it is a mean over no position
+// at all (every target ignored, or N = 0): PyTorch's 0/0 there is a NaN loss whose gradient is 0,
+// as nothing was counted; scaling the coefficients by 1/0 instead would make the gradient NaN.
+struct Coefficients {
+  Array a;
+  bool mean_of_nothing = false;
+};
+
 // Coefficients for class-index targets. Per position not ignored, with target t:
 // a_t += (1 − ε)·w_t and a_c += (ε/C)·w_c for every c; mean scales all by 1 / Σ w_t (PyTorch
 // divides the smoothing term by the same sum, weighted or not).
-Array index_coefficients(const char* op, const Tensor& target, const ClassLayout& l, const ClassLossOptions& o,
-                         double smoothing) {
+Coefficients index_coefficients(const char* op, const Tensor& target, const ClassLayout& l, const ClassLossOptions& o,
+                                double smoothing) {
   XTGRAD_CHECK(target.shape() == l.positions, op, "expected class indices of shape ", shape_str(l.positions),
                " (or probabilities of the input's shape), got ", shape_str(target.shape()));
   XTGRAD_CHECK(!target.requires_grad(), op, "class-index targets have no gradient; detach() them");
   Array a = xt::zeros<float>(Shape{l.n, l.c, l.inner});
   double total_weight = 0.0;
+  std::size_t counted = 0;
   auto ignore = static_cast<float>(o.ignore_index);
   for (std::size_t r = 0; r < l.count(); ++r) {
     float t = target.value().data()[r];
     if (t == ignore) continue;
     std::size_t cls = detail::to_index(op, "target", t, l.c);
+    ++counted;
     total_weight += class_weight(o, cls);
     a.data()[l.at(r, cls)] += static_cast<float>((1.0 - smoothing) * class_weight(o, cls));
     if (smoothing > 0.0)
       for (std::size_t c = 0; c < l.c; ++c)
         a.data()[l.at(r, c)] += static_cast<float>(smoothing / static_cast<double>(l.c) * class_weight(o, c));
   }
-  // All targets ignored: 0/0, NaN, as PyTorch.
-  if (o.reduction == Reduction::Mean) a *= static_cast<float>(1.0 / total_weight);
-  return a;
+  bool mean = o.reduction == Reduction::Mean;
+  if (mean && counted > 0) a *= static_cast<float>(1.0 / total_weight);
+  return {std::move(a), mean && counted == 0};
 }
 
 // Coefficients for probability targets: a_c = w_c·((1 − ε)·p_c + ε/C), mean over N·d1·….
-Array probability_coefficients(const Tensor& target, const ClassLayout& l, const ClassLossOptions& o) {
+Coefficients probability_coefficients(const Tensor& target, const ClassLayout& l, const ClassLossOptions& o) {
   Array a = Array::from_shape(Shape{l.n, l.c, l.inner});
-  double scale = o.reduction == Reduction::Mean ? 1.0 / static_cast<double>(l.count()) : 1.0;
+  bool mean = o.reduction == Reduction::Mean;
+  double scale = mean && l.count() > 0 ? 1.0 / static_cast<double>(l.count()) : 1.0;
   double eps = o.label_smoothing;
   for (std::size_t r = 0; r < l.count(); ++r)
     for (std::size_t c = 0; c < l.c; ++c) {
@@ -105,13 +117,17 @@ Array probability_coefficients(const Tensor& target, const ClassLayout& l, const
       double p = (1.0 - eps) * target.value().data()[k] + eps / static_cast<double>(l.c);
       a.data()[k] = static_cast<float>(scale * class_weight(o, c) * p);
     }
-  return a;
+  return {std::move(a), mean && l.count() == 0};
 }
 
 // loss_r = Σ_c a_c·(−z_c), where z = log_softmax(x) along C (from_logits) or x itself (NLL).
-// Backward: d/dx_c = g_r·(softmax_c·Σ a − a_c) from logits, −g_r·a_c otherwise.
-Tensor class_loss(const char* op, const Tensor& input, Array a, const ClassLayout& l, Reduction reduction,
-                  bool from_logits) {
+// Backward: d/dx_c = g_r·(softmax_c·Σ a − a_c) from logits, −g_r·a_c otherwise. With class
+// indices, a class with a_c = 0 adds nothing (PyTorch gathers the target's z only, so z_c = −inf
+// elsewhere is harmless); probabilities multiply every z_c, as PyTorch's p·log_softmax, so
+// p_c = 0 at z_c = −inf is NaN there too.
+Tensor class_loss(const char* op, const Tensor& input, Coefficients coefficients, const ClassLayout& l,
+                  Reduction reduction, bool from_logits, bool probabilities) {
+  Array a = std::move(coefficients.a);
   const float* x = input.value().data();
   Array z = from_logits ? Array::from_shape(input.shape()) : Array();
   Array losses = Array::from_shape(l.positions);
@@ -128,11 +144,12 @@ Tensor class_loss(const char* op, const Tensor& input, Array a, const ClassLayou
     double loss = 0.0;
     for (std::size_t c = 0; c < l.c; ++c) {
       float coef = a.data()[l.at(r, c)];
-      if (coef != 0.0f) loss -= static_cast<double>(coef) * zr[l.at(r, c)];  // skip: 0·(−inf) would be NaN
+      if (coef != 0.0f || probabilities) loss -= static_cast<double>(coef) * zr[l.at(r, c)];
     }
     losses.data()[r] = static_cast<float>(loss);
   }
   Array out = detail::reduce_losses(losses, reduction == Reduction::None ? Reduction::None : Reduction::Sum);
+  if (coefficients.mean_of_nothing) out() = std::numeric_limits<float>::quiet_NaN();
   return record(op, std::move(out), {input},
                 [a = std::move(a), z = std::move(z), l, reduction, from_logits](BackwardContext& ctx) {
                   const Array& g = ctx.grad();
@@ -168,6 +185,7 @@ Tensor row_class_loss(const char* op, const Tensor& input, const Tensor& target,
   std::vector<float> coef(rows);
   std::vector<std::size_t> cls(rows);
   double total_weight = 0.0;
+  std::size_t counted = 0;
   auto ignore = static_cast<float>(o.ignore_index);
   for (std::size_t r = 0; r < rows; ++r) {
     if (t[r] == ignore) {
@@ -178,8 +196,10 @@ Tensor row_class_loss(const char* op, const Tensor& input, const Tensor& target,
     cls[r] = detail::to_index(op, "target", t[r], classes);
     coef[r] = class_weight(o, cls[r]);
     total_weight += coef[r];
+    ++counted;
   }
-  if (o.reduction == Reduction::Mean) {  // all ignored: 0/0, NaN, as PyTorch
+  bool mean_of_nothing = o.reduction == Reduction::Mean && counted == 0;  // see Coefficients
+  if (o.reduction == Reduction::Mean && counted > 0) {
     auto scale = static_cast<float>(1.0 / total_weight);
     for (float& a : coef) a *= scale;
   }
@@ -207,6 +227,7 @@ Tensor row_class_loss(const char* op, const Tensor& input, const Tensor& target,
     losses.data()[r] = coef[r] != 0.0f ? static_cast<float>(-static_cast<double>(coef[r]) * z) : 0.0f;
   }
   Array out = detail::reduce_losses(losses, o.reduction == Reduction::None ? Reduction::None : Reduction::Sum);
+  if (mean_of_nothing) out() = std::numeric_limits<float>::quiet_NaN();
   bool per_row = o.reduction == Reduction::None;
   return record(op, std::move(out), {input},
                 [softmax = std::move(softmax), coef = std::move(coef), cls = std::move(cls), rows, classes,
@@ -224,25 +245,47 @@ Tensor row_class_loss(const char* op, const Tensor& input, const Tensor& target,
                 });
 }
 
+// PyTorch's unbatched form: input [C] with a 0-d class index (or probabilities [C]) is a batch
+// of one, and reduction None gives a 0-d loss.
+template <class Loss>
+Tensor unbatched(const char* op, const Tensor& input, const Tensor& target, const ClassLossOptions& options,
+                 bool probabilities_allowed, Loss loss) {
+  bool probabilities = probabilities_allowed && target.shape() == input.shape();
+  XTGRAD_CHECK(target.dim() == 0 || probabilities, op, "an input of shape ", shape_str(input.shape()),
+               " (one sample) takes a 0-d class index", probabilities_allowed ? " or probabilities of its shape" : "",
+               ", got a target of shape ", shape_str(target.shape()));
+  Tensor l = loss(unsqueeze(input, 0), unsqueeze(target, 0), options);
+  return options.reduction == Reduction::None ? reshape(l, {}) : l;
+}
+
 }  // namespace
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const ClassLossOptions& options) {
   const char* op = "cross_entropy";
+  if (input.dim() == 1)
+    return unbatched(op, input, target, options, true, [](const Tensor& x, const Tensor& t, const ClassLossOptions& o) {
+      return cross_entropy(x, t, o);
+    });
   ClassLayout l = class_layout(op, input, options);
   if (target.shape() == input.shape()) {
     XTGRAD_CHECK(!target.requires_grad(), op, "gradients with respect to target are not supported; detach() it");
-    return class_loss(op, input, probability_coefficients(target, l, options), l, options.reduction, true);
+    XTGRAD_CHECK(options.ignore_index == ClassLossOptions{}.ignore_index, op,
+                 "ignore_index is not supported for probability targets (got ", options.ignore_index, ")");
+    return class_loss(op, input, probability_coefficients(target, l, options), l, options.reduction, true, true);
   }
   if (l.inner == 1 && l.c > 0 && options.label_smoothing == 0.0) return row_class_loss(op, input, target, l, options);
   return class_loss(op, input, index_coefficients(op, target, l, options, options.label_smoothing), l,
-                    options.reduction, true);
+                    options.reduction, true, false);
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const ClassLossOptions& options) {
   const char* op = "nll_loss";
+  if (input.dim() == 1)
+    return unbatched(op, input, target, options, false,
+                     [](const Tensor& x, const Tensor& t, const ClassLossOptions& o) { return nll_loss(x, t, o); });
   ClassLayout l = class_layout(op, input, options);
   XTGRAD_CHECK(options.label_smoothing == 0.0, op, "label_smoothing applies to cross_entropy only");
-  return class_loss(op, input, index_coefficients(op, target, l, options, 0.0), l, options.reduction, false);
+  return class_loss(op, input, index_coefficients(op, target, l, options, 0.0), l, options.reduction, false, false);
 }
 
 }  // namespace xtgrad

@@ -33,11 +33,15 @@ struct ClassLossOptions {
 /// and mean divides the sum by Σ w[y] over targets not ignored (PyTorch 1.13, including how
 /// label smoothing meets weight). With probabilities p (smoothed to (1 − ε)·p + ε/C),
 /// l = −Σ_c w[c]·p[c]·log_softmax(x)[c] and mean divides by N·d1·…. Backward, for either:
-/// with a[c] the coefficient of −log_softmax(x)[c] above, g·(softmax(x)·Σ a − a).
+/// with a[c] the coefficient of −log_softmax(x)[c] above, g·(softmax(x)·Σ a − a). A mean over no
+/// target at all (every one ignored, or N = 0) is NaN with a zero gradient, as PyTorch's 0/0.
+/// An input [C] is one sample (PyTorch's unbatched form): a 0-d class index or probabilities [C],
+/// and reduction None gives a 0-d loss.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const ClassLossOptions& options = {});
 /// Negative log-likelihood of log-probabilities: l = −w[y]·input[y], input [N, C] or
 /// [N, C, d1, ...], target class indices [N, d1, ...]; mean divides by Σ w[y] over targets not
-/// ignored. Backward −w[y]·g at the target's class, 0 elsewhere.
+/// ignored (NaN, with a zero gradient, when none is left). Backward −w[y]·g at the target's
+/// class, 0 elsewhere. An input [C] with a 0-d class index is one sample.
 Tensor nll_loss(const Tensor& input, const Tensor& target, const ClassLossOptions& options = {});
 
 // Regression losses: input and target of one shape (PyTorch would broadcast with a warning; a

@@ -64,7 +64,8 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
   return pointwise_loss(
       "huber_loss", input, target, reduction,
       [k](float d) { return std::fabs(d) < k ? 0.5f * d * d : k * (std::fabs(d) - 0.5f * k); },
-      [k](float d) { return std::fabs(d) < k ? d : k * sign(d); });
+      // PyTorch's branches: NaN (as from inf − inf) fails both tests and gives NaN, not 0.
+      [k](float d) { return d < -k ? -k : (d > k ? k : d); });
 }
 
 }  // namespace xtgrad
