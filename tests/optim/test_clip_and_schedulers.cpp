@@ -72,3 +72,24 @@ TEST_CASE("schedulers: StepLR and CosineAnnealingLR follow PyTorch epoch by epoc
   CHECK_THROWS_AS(StepLR(sgd, 0), std::invalid_argument);
   CHECK_THROWS_AS(CosineAnnealingLR(sgd, 0), std::invalid_argument);
 }
+
+TEST_CASE("clip_grad_norm_ and clip_grad_value_: a NaN gradient is not clipped away, as PyTorch's clamp") {
+  // torch 1.13: clip_grad_norm_ returns nan and multiplies every gradient by clamp(nan, max=1) = nan;
+  // clip_grad_value_(params, 0.5) leaves nan where it was and clamps the rest.
+  for (double norm_type : {2.0, 1.0, kInfNorm}) {
+    CAPTURE(norm_type);
+    Tensor a = zeros({2}, true), b = zeros({3}, true);
+    a.mutable_grad() = Array{2.0f, -1.5f};
+    b.mutable_grad() = Array{NAN, 0.25f, 3.0f};
+    CHECK(std::isnan(clip_grad_norm_({a, b}, 1.0, norm_type)));
+    for (const Tensor& p : {a, b})
+      for (float g : p.grad()) CHECK(std::isnan(g));
+  }
+  Tensor c = zeros({4}, true);
+  c.mutable_grad() = Array{-1.0f, NAN, 0.25f, 0.75f};
+  clip_grad_value_({c}, 0.5);
+  CHECK(c.grad()(0) == -0.5f);
+  CHECK(std::isnan(c.grad()(1)));
+  CHECK(c.grad()(2) == 0.25f);
+  CHECK(c.grad()(3) == 0.5f);
+}

@@ -27,8 +27,9 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
   if (error_if_nonfinite && !std::isfinite(total))
     throw std::invalid_argument(detail::concat("clip_grad_norm_: the total norm of order ", norm_type,
                                                " for gradients is non-finite (", total, "), so it cannot be clipped"));
-  const float coef =
-      static_cast<float>(std::fmin(static_cast<float>(max_norm) / (static_cast<float>(total) + 1e-6f), 1.0f));
+  // clamp(max=1) as PyTorch's: a NaN norm gives a NaN coefficient, and every gradient NaN.
+  const float ratio = static_cast<float>(max_norm) / (static_cast<float>(total) + 1e-6f);
+  const float coef = ratio > 1.0f ? 1.0f : ratio;
   for (Tensor p : params) {  // a copy of the handle shares the gradient
     if (!p.has_grad()) continue;
     for (float& g : p.mutable_grad()) g *= coef;
@@ -41,7 +42,7 @@ void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
   const float limit = static_cast<float>(clip_value);
   for (Tensor p : params) {
     if (!p.has_grad()) continue;
-    for (float& g : p.mutable_grad()) g = std::fmin(std::fmax(g, -limit), limit);
+    for (float& g : p.mutable_grad()) g = g < -limit ? -limit : (g > limit ? limit : g);  // NaN stays, as clamp_
   }
 }
 
