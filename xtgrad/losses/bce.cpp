@@ -53,6 +53,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     if (!(p >= 0.0f && p <= 1.0f))
       throw std::invalid_argument(
           detail::concat(op, ": all elements of input should be between 0 and 1, got ", p, " at flat index ", i));
+    // log1p(−p), as PyTorch's kernel has it now; 1.13 took log(1 − p), where 1 − p rounds to 1
+    // for p below 3e-8 (p = 1e-8, y = 0: 1.13 gives a loss of 0, this 1e-8).
     float l = (t - 1.0f) * std::fmax(std::log1p(-p), -100.0f) - t * std::fmax(std::log(p), -100.0f);
     losses.data()[i] = wd ? l * wd[i] : l;
   }
