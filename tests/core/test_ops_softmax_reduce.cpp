@@ -1,4 +1,6 @@
 // softmax family and the new reductions: values, gradchecks, extremes, errors.
+#include <functional>
+
 #include "support/testing.hpp"
 
 using namespace xtgrad;
@@ -41,6 +43,43 @@ TEST_CASE("softmax/log_softmax: a slice with +inf, or of −inf only, is NaN, an
   CHECK(lse(0) == INFINITY);
   CHECK(lse(1) == -INFINITY);
   CHECK(lse(2) == doctest::Approx(1.31326162815094).epsilon(1e-6));
+}
+
+TEST_CASE("softmax/log_softmax/logsumexp and reductions: a 0-d tensor along dim 0 or -1, and an empty dim") {
+  // Expected: torch 1.13. x = tensor(1.5): logsumexp(x, -1) 1.5 (grad 1), softmax(x, 0) 1 (grad
+  // 0), log_softmax(x, 0) 0 (grad 0), all 0-d; on zeros(2, 0) along dim 1 softmax and log_softmax
+  // give [2, 0] and logsumexp [-inf, -inf]; sum(tensor(2.5), 0) 2.5, max(tensor(2.5), 0) (2.5, 0).
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> f;
+    float value, grad;
+  };
+  const std::vector<Case> cases = {
+      {"logsumexp", [](const Tensor& x) { return logsumexp(x, -1); }, 1.5f, 1.0f},
+      {"softmax", [](const Tensor& x) { return softmax(x, 0); }, 1.0f, 0.0f},
+      {"log_softmax", [](const Tensor& x) { return log_softmax(x, 0); }, 0.0f, 0.0f},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    Tensor x = full({}, 1.5f, true);
+    Tensor y = c.f(x);
+    CHECK(y.shape() == Shape{});
+    CHECK(y.item() == c.value);
+    y.backward();
+    CHECK(x.grad()() == c.grad);
+  }
+  CHECK_THROWS_WITH_AS(softmax(full({}, 1.0f), 1), "softmax: axis 1 is out of range for a 0-d tensor (0 or -1)",
+                       std::invalid_argument);
+  Tensor empty = zeros({2, 0});
+  CHECK(softmax(empty, 1).shape() == Shape{2, 0});
+  CHECK(log_softmax(empty, 1).shape() == Shape{2, 0});
+  Tensor lse = logsumexp(empty, 1);
+  CHECK(lse.shape() == Shape{2});
+  CHECK(lse.value()(0) == -INFINITY);
+  CHECK(lse.value()(1) == -INFINITY);
+  CHECK(sum(full({}, 2.5f), 0).item() == 2.5f);
+  CHECK(max_with_indices(full({}, 2.5f), 0).values.item() == 2.5f);
+  CHECK(max_with_indices(full({}, 2.5f), 0).indices.item() == 0.0f);
 }
 
 TEST_CASE("softmax/log_softmax/logsumexp: gradients along each dim") {

@@ -38,6 +38,7 @@ Tensor index_select(const Tensor& a, std::int64_t dim, const Tensor& index) {
   const char* op = "index_select";
   check_index(op, index);
   XTGRAD_CHECK(index.dim() <= 1, op, "expected a 1-D index, got shape ", shape_str(index.shape()));
+  XTGRAD_CHECK(a.dim() > 0, op, "cannot select from a 0-d tensor");
   detail::AxisSplit s = detail::split_at(op, a.value(), dim, true);
   std::vector<std::size_t> rows = detail::to_indices(op, "index", index.value(), s.n);
   Shape out_shape = a.shape();

@@ -1,6 +1,7 @@
 // softmax, log_softmax and logsumexp along one dim. Each slice is shifted by its maximum m
 // first, so e^(x − m) <= 1 never overflows and logits of ±1000 give finite results.
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "xtgrad/core/autograd.hpp"
@@ -26,6 +27,7 @@ void for_each_slice(const AxisSplit& s, F f) {
 // −inf gives −inf, one with +inf gives +inf), while softmax and log_softmax keep it, so a slice
 // with +inf, or of −inf only, is NaN throughout.
 std::pair<float, float> slice_shift(const float* x, std::size_t base, const AxisSplit& s, bool finite_shift) {
+  if (s.n == 0) return {0.0f, -std::numeric_limits<float>::infinity()};  // log of an empty sum
   float m = x[base];
   for (std::size_t j = 1; j < s.n; ++j) m = std::fmax(m, x[base + j * s.inner]);
   if (finite_shift && std::isinf(m)) m = 0.0f;
@@ -46,16 +48,10 @@ Array log_softmax_values(const Array& x, const AxisSplit& s) {
   return y;
 }
 
-AxisSplit checked_split(const char* op, const Tensor& x, std::int64_t dim, bool keepdim) {
-  AxisSplit s = detail::split_at(op, x.value(), dim, keepdim);
-  XTGRAD_CHECK(s.n > 0, op, "cannot reduce over an empty dimension of shape ", shape_str(x.shape()));
-  return s;
-}
-
 }  // namespace
 
 Tensor softmax(const Tensor& x, std::int64_t dim) {
-  AxisSplit s = checked_split("softmax", x, dim, true);
+  AxisSplit s = detail::split_at("softmax", x.value(), dim, true);
   Array y = log_softmax_values(x.value(), s);
   for (float& v : y) v = std::exp(v);
   // dx_j = y_j·(g_j − Σ_k g_k·y_k), from the saved output.
@@ -76,7 +72,7 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t dim) {
-  AxisSplit s = checked_split("log_softmax", x, dim, true);
+  AxisSplit s = detail::split_at("log_softmax", x.value(), dim, true);
   // dx_j = g_j − softmax_j·Σ_k g_k, with softmax = e^y from the saved output.
   return record("log_softmax", log_softmax_values(x.value(), s), {x}, [s](BackwardContext& ctx) {
     const Array& y = ctx.output();
@@ -95,7 +91,7 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim) {
 }
 
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
-  AxisSplit s = checked_split("logsumexp", x, dim, keepdim);
+  AxisSplit s = detail::split_at("logsumexp", x.value(), dim, keepdim);
   Array y = Array::from_shape(s.out_shape);
   for_each_slice(s, [&](std::size_t base, std::size_t out) {
     auto [m, log_total] = slice_shift(x.value().data(), base, s, true);
