@@ -72,7 +72,7 @@ template <bool CT>
   if (CT || lanes != kWidth) return store_lanes(o, result, i, j, lanes);
   if (o.bias) result += B::load_unaligned(o.bias + j);
   float* out = o.c + i * o.c_row + j;
-  if (o.beta != 0.0f) result = xsimd::fma(B(o.beta), B::load_unaligned(out), result);
+  if (o.beta != 0.0f) result = fmadd(B(o.beta), B::load_unaligned(out), result);
   result.store_unaligned(out);
 }
 
@@ -88,7 +88,7 @@ void block(const Operands& o, std::size_t i0) {
     for (int v = 0; v < V; ++v) bv[v] = B::load_unaligned(row + v * kWidth);
     for (int r = 0; r < R; ++r) {
       B ar(a_at<TA>(o, i0 + r, p));
-      for (int v = 0; v < V; ++v) acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+      for (int v = 0; v < V; ++v) acc[r][v] = fmadd(ar, bv[v], acc[r][v]);
     }
   }
   for (int r = 0; r < R; ++r)
@@ -240,12 +240,12 @@ void dot_rows(const float* a, std::size_t lda, const float* v, std::size_t k, st
   for (; p + kWidth <= k; p += kWidth) {
     B vp = B::load_unaligned(v + p);
     for (std::size_t r = 0; r < (Full ? kWidth : rows); ++r)
-      acc[r] = xsimd::fma(B::load_unaligned(a + r * lda + p), vp, acc[r]);
+      acc[r] = fmadd(B::load_unaligned(a + r * lda + p), vp, acc[r]);
   }
   if (p < k) {
     B vp = load_n<A>(v + p, k - p);
     for (std::size_t r = 0; r < (Full ? kWidth : rows); ++r)
-      acc[r] = xsimd::fma(load_n<A>(a + r * lda + p, k - p), vp, acc[r]);
+      acc[r] = fmadd(load_n<A>(a + r * lda + p, k - p), vp, acc[r]);
   }
   alignas(64) float sums[kWidth];
   (B(alpha) * row_sums(acc)).store_aligned(sums);

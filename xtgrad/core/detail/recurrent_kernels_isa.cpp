@@ -3,6 +3,8 @@
 // the functions are this ISA's, declared in isa_variants.hpp and put in its table there. A
 // portable build runs the recurrent layers and Adam with the CPU's widest vectors this way.
 // Each body is the layer's own loop, a batch of units at a time, in the same order of operations.
+// PyTorch's a.add_(b, alpha=s) is one fused b·s + a on AVX2 and AVX-512 CPUs
+// (vec::fmadd, and its scalar tail contracted alike), so each such add here is one fmadd.
 #include <algorithm>
 #include <cstddef>
 
@@ -26,10 +28,10 @@ void adam_pass(float* p, const float* grad, float* m, float* v, float* vmax, std
     std::size_t lanes = std::min(kWidth, n - i);
     B pi = load_n<A>(p + i, lanes), g = load_n<A>(grad + i, lanes);
     B mi = load_n<A>(m + i, lanes), vi = load_n<A>(v + i, lanes);
-    if (Decoupled) pi *= decay_factor;
-    if (L2) g = xsimd::fma(decay, pi, g);
-    mi = xsimd::fma(one_minus_beta1, g, mi * beta1);
-    vi = xsimd::fma(one_minus_beta2 * g, g, vi * beta2);
+    if (Decoupled) pi = mul_rounded(pi, decay_factor);  // param.mul_(1 - lr * weight_decay)
+    if (L2) g = fmadd(decay, pi, g);
+    mi = fmadd(one_minus_beta1, g, mi * beta1);
+    vi = fmadd(one_minus_beta2 * g, g, vi * beta2);
     B second = vi;
     if (Amsgrad) {  // amsgrad keeps the max of the raw v
       second = xsimd::max(load_n<A>(vmax + i, lanes), vi);

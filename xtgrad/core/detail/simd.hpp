@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -11,6 +12,29 @@ namespace xtgrad::detail {
 
 template <class A>
 using Batch = xsimd::batch<float, A>;
+
+/// x·y + z rounded once, as PyTorch's vec::fmadd, wherever the ISA has a fused multiply-add; on
+/// SSE2, which has none, x·y is rounded before z is added. Not xsimd::fma alone: xsimd 8.1 fuses it
+/// only for fma3<avx> and fma3<avx2>; on avx512bw it falls back to x*y + z, which GCC contracts
+/// around whichever product it likes (Adam's fma(1−β₁, g, β₁·m) became fma(β₁, m, (1−β₁)·g),
+/// 2e-6 from PyTorch in 10 steps). So the AVX-512 copies call the intrinsic, as
+/// detail/gemm_small_isa.cpp's AVX-512 code does.
+template <class A>
+[[gnu::always_inline]] inline Batch<A> fmadd(const Batch<A>& x, const Batch<A>& y, const Batch<A>& z) {
+#ifdef __AVX512F__
+  if constexpr (std::is_base_of_v<xsimd::avx512f, A>) return Batch<A>(_mm512_fmadd_ps(x, y, z));
+#endif
+  return xsimd::fma(x, y, z);
+}
+
+/// x·y rounded on its own, as a separate PyTorch op (param.mul_) rounds it: GCC may fuse a plain
+/// x * y into an addition that follows it, statements later, into one FMA (AdamW's p·(1 − lr·λ)
+/// with its update: 226 of 301 values off PyTorch after 10 steps). x·y + (−0) through fmadd is x·y
+/// rounded once, its sign of zero kept, and an FMA instruction is not fused again.
+template <class A>
+[[gnu::always_inline]] inline Batch<A> mul_rounded(const Batch<A>& x, const Batch<A>& y) {
+  return fmadd(x, y, Batch<A>(-0.0f));
+}
 
 /// out[i] = f(a[i]) where f takes and returns a Batch<A>.
 template <class A, class F>
