@@ -1,4 +1,4 @@
-"""PyTorch 1.13's numbers in tests/core/test_optimizer_kernels.cpp: Adam's single-tensor
+"""PyTorch 1.13's numbers in tests/core/test_optimizer_kernels.cpp: Adam's and SGD's single-tensor
 steps over 10 steps of the same inputs, as sequential float64 sums of each final tensor (a 1-ulp
 change of any element changes them). Run with the Python that has torch: /usr/bin/python3."""
 import torch
@@ -45,3 +45,8 @@ for name, kw in [("adam", {}), ("adam L2", {"weight_decay": 0.01}), ("adam amsgr
     print(name, " ".join("%.17g" % s for s in sums))
 sums = run(lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.01), ["exp_avg", "exp_avg_sq"])
 print("adamw", " ".join("%.17g" % s for s in sums))
+for name, kw in [("sgd", {}), ("sgd L2", {"weight_decay": 0.01}), ("sgd momentum", {"momentum": 0.9}),
+                 ("sgd dampening L2", {"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}),
+                 ("sgd nesterov L2", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.001})]:
+    sums = run(lambda ps: torch.optim.SGD(ps, lr=0.1, **kw), ["momentum_buffer"] if "momentum" in kw else [])
+    print(name, " ".join("%.17g" % s for s in sums))

@@ -1,6 +1,9 @@
-// SGD, Adam and AdamW: 20-step trajectories against PyTorch, validation, inspectable state.
+// SGD, Adam and AdamW: 20-step trajectories against PyTorch, validation, inspectable state, and
+// SGD bit for bit.
 #include "support/fixtures.hpp"
+#include "support/kernel_inputs.hpp"
 #include "support/testing.hpp"
+#include "xtgrad/core/detail/isa.hpp"
 
 using namespace xtgrad;
 using namespace xtgrad::testing;
@@ -105,4 +108,29 @@ TEST_CASE("Adam: parameters of one group at different steps each get their own b
   CHECK(both.state()[1]->step == 1);
   CHECK(b.value()(0) == doctest::Approx(0.5 - lr * 3.0 / (3.0 + 1e-8)).epsilon(1e-6));
   CHECK(a.value() == alone.value());
+}
+
+TEST_CASE("SGD: momentum, dampening and weight decay over 10 steps are PyTorch's, bit for bit with an FMA") {
+  // PyTorch 1.13's float64 sums of the final parameter and buffer, from
+  // tests/core/optimizer_kernels_torch.py ("sgd dampening L2"); its adds with alpha are fused
+  // multiply-adds on AVX2 and AVX-512 CPUs, which xtgrad's kernels use there too. SSE2 has none:
+  // two roundings per update move each value by up to 1e-7 of the largest, and the sums, whose
+  // terms cancel, by 9e-7 of themselves (a float64 emulation of both orders).
+  Tensor param = tensor(optimizer_grid(0), {301}, true);
+  SGD sgd({param}, SGDOptions(0.1).momentum(0.9).dampening(0.1).weight_decay(0.01));
+  for (std::size_t t = 0; t < 10; ++t) {
+    std::vector<float> grad = optimizer_grad(t);
+    std::copy(grad.begin(), grad.end(), param.mutable_grad().begin());
+    sgd.step();
+  }
+  const Array& buf = sgd.momentum_buffer(0);
+  const double sum_p = sum_in_order({param.value().begin(), param.value().end()});
+  const double sum_buf = sum_in_order({buf.begin(), buf.end()});
+  if (detail::active_isa() == detail::Isa::Sse2) {
+    CHECK(sum_p == doctest::Approx(2.2070193151012063).epsilon(1e-5));
+    CHECK(sum_buf == doctest::Approx(-1.6781101464293897).epsilon(1e-5));
+  } else {
+    CHECK(sum_p == 2.2070193151012063);
+    CHECK(sum_buf == -1.6781101464293897);
+  }
 }

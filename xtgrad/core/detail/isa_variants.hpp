@@ -34,6 +34,7 @@
                                double* sum, std::size_t n);                                                           \
   void bce_with_logits_backward(const float* z, const float* y, const float* w, const float* pw,                      \
                                 const float* upstream, float scale, bool accumulate, float* dz, std::size_t n);       \
+  void sgd_update(float* p, const float* grad, float* buf, std::size_t n, const SGDConstants& c);                     \
   }
 
 XTGRAD_DECLARE_ISA_VARIANT(isa_sse2)

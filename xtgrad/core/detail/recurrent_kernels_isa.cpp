@@ -1,9 +1,9 @@
-// The LSTM and GRU cells and Adam's update for one instruction set, built like
+// The LSTM and GRU cells and Adam's and SGD's updates for one instruction set, built like
 // detail/simd_kernels_isa.cpp (see its rules: no start-up code, nothing shared between copies);
 // the functions are this ISA's, declared in isa_variants.hpp and put in its table there. A
-// portable build runs the recurrent layers and Adam with the CPU's widest vectors this way.
-// Each body is the layer's own loop, a batch of units at a time, in the same order of operations.
-// PyTorch's a.add_(b, alpha=s) is one fused b·s + a on AVX2 and AVX-512 CPUs
+// portable build runs the recurrent layers and the optimizers with the CPU's widest vectors this
+// way. Each body is the layer's own loop, a batch of units at a time, in the same order of
+// operations. PyTorch's a.add_(b, alpha=s) is one fused b·s + a on AVX2 and AVX-512 CPUs
 // (vec::fmadd, and its scalar tail contracted alike), so each such add here is one fmadd.
 #include <algorithm>
 #include <cstddef>
@@ -121,6 +121,22 @@ void adam_update(float* p, const float* grad, float* m, float* v, float* vmax, s
                       : c.decay != 0.0f ? adam_pass<false, true, false>
                                         : adam_pass<false, false, false>);
   pass(p, grad, m, v, vmax, n, c);
+}
+
+void sgd_update(float* p, const float* grad, float* buf, std::size_t n, const SGDConstants& c) {
+  const B decay(c.decay), momentum(c.momentum), keep(c.keep), neg_lr(-c.lr);
+  for (std::size_t i = 0; i < n; i += kWidth) {
+    std::size_t lanes = std::min(kWidth, n - i);
+    B pi = load_n<A>(p + i, lanes), d = load_n<A>(grad + i, lanes);
+    if (c.decay != 0.0f) d = fmadd(decay, pi, d);  // d_p = grad.add(param, alpha=weight_decay)
+    if (buf) {
+      // buf.mul_(momentum).add_(d_p, alpha=1 - dampening), or a clone of d_p at the first step
+      B b = c.first ? d : fmadd(keep, d, load_n<A>(buf + i, lanes) * momentum);
+      store_n(b, buf + i, lanes);
+      d = c.nesterov ? fmadd(momentum, b, d) : b;  // d_p.add(buf, alpha=momentum), or buf
+    }
+    store_n(fmadd(neg_lr, d, pi), p + i, lanes);  // param.add_(d_p, alpha=-lr)
+  }
 }
 
 }  // namespace xtgrad::detail::XTGRAD_KERNEL_NS

@@ -38,6 +38,13 @@ struct AdamConstants {
   bool decoupled;
 };
 
+/// One SGD step's constants for one parameter (optim/sgd.cpp), in float as PyTorch's: keep is
+/// 1 − dampening; first: the momentum buffer starts now, as d itself (no dampening).
+struct SGDConstants {
+  float lr, momentum, keep, decay;
+  bool nesterov, first;
+};
+
 /// The most floats small_gemm copies an operand into (16 kB on the stack).
 inline constexpr std::size_t kSmallGemmPackFloats = 4096;
 inline constexpr std::size_t round_up_16(std::size_t x) { return (x + 15) / 16 * 16; }
@@ -131,6 +138,9 @@ struct SimdKernels {
   /// without pos_weight), added to dz when accumulate, else written.
   void (*bce_with_logits_backward)(const float* z, const float* y, const float* w, const float* pw,
                                    const float* upstream, float scale, bool accumulate, float* dz, std::size_t n);
+  /// SGD's update of n values in PyTorch's order of operations: p, and the momentum buffer buf
+  /// unless null (no momentum).
+  void (*sgd_update)(float* p, const float* grad, float* buf, std::size_t n, const SGDConstants& c);
 };
 
 /// The kernels compiled for isa (the CPU must support it: see cpu_supports).

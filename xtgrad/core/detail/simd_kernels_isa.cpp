@@ -183,10 +183,10 @@ void multiply(const float* a, const float* b, float* out, std::size_t n) {
 
 const SimdKernels& kernels() {
   static const SimdKernels table{
-      forward,     grad_from_input,         grad_from_output,        add_column_sums,     eigen_gemm,
-      small_gemm,  lstm_cell_forward,       lstm_cell_backward,      gru_cell_forward,    gru_cell_backward,
-      adam_update, mt19937_64_twist,        layer_norm_forward,      layer_norm_backward, dropout_forward,
-      multiply,    bce_with_logits_forward, bce_with_logits_backward};
+      forward,     grad_from_input,         grad_from_output,         add_column_sums,     eigen_gemm,
+      small_gemm,  lstm_cell_forward,       lstm_cell_backward,       gru_cell_forward,    gru_cell_backward,
+      adam_update, mt19937_64_twist,        layer_norm_forward,       layer_norm_backward, dropout_forward,
+      multiply,    bce_with_logits_forward, bce_with_logits_backward, sgd_update};
   return table;
 }
 
