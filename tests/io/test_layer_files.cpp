@@ -98,10 +98,12 @@ TEST_CASE("cli inspect: shows the new layers, their parameters and buffers") {
   save_weights(*model, dir.file("m.json"));
   CommandResult r = run_command(dir, XTGRAD_CLI, "inspect --model " + dir.file("m.json"));
   CHECK(r.exit_code == 0);
-  for (std::string text :
-       {"BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)", "GELU(approximate='tanh')",
-        "LayerNorm((6,), eps=1e-05, elementwise_affine=true)", "Dropout(p=0.2)", "Softplus(beta=2, threshold=10)",
-        "Hardtanh(min_val=-2, max_val=2)", "1.running_mean", "1.num_batches_tracked"}) {
+  // repr() of nn.BatchNorm1d(6), nn.GELU(approximate="tanh"), nn.LayerNorm(6), nn.Dropout(0.2),
+  // nn.Softplus(2.0, 10.0) and nn.Hardtanh(-2.0, 2.0) in torch 1.13.
+  for (std::string text : {"BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)",
+                           "GELU(approximate='tanh')", "LayerNorm((6,), eps=1e-05, elementwise_affine=True)",
+                           "Dropout(p=0.2, inplace=False)", "Softplus(beta=2.0, threshold=10.0)",
+                           "Hardtanh(min_val=-2.0, max_val=2.0)", "1.running_mean", "1.num_batches_tracked"}) {
     CAPTURE(text);
     CHECK(r.out.find(text) != std::string::npos);
   }

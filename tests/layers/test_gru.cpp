@@ -112,7 +112,7 @@ TEST_CASE("gru: names, repr and description as PyTorch's") {
   for (auto& [name, p] : gru.named_parameters()) names.push_back(name);
   CHECK(names == std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1"});
   CHECK(gru.weight_ih[1].shape() == Shape{15, 5});
-  CHECK(gru.repr() == "GRU(3, 5, num_layers=2, bias=false, batch_first=true)");
+  CHECK(gru.repr() == "GRU(3, 5, num_layers=2, bias=False, batch_first=True)");
   CHECK(to_string(describe(gru)) ==
         "{\"type\": \"GRU\", \"input_size\": 3, \"hidden_size\": 5, \"num_layers\": 2, "
         "\"bias\": false, \"batch_first\": true, \"bidirectional\": false, \"dropout\": 0}");

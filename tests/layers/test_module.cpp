@@ -64,8 +64,8 @@ TEST_CASE("sequential: names children 0, 1, 2 and prints like PyTorch") {
   for (auto& [name, p] : net.named_parameters()) names.push_back(name);
   CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"});
   CHECK(net.repr() ==
-        "Sequential(\n  (0): Linear(in_features=2, out_features=16, bias=true)\n  (1): Tanh()\n"
-        "  (2): Linear(in_features=16, out_features=1, bias=true)\n  (3): Sigmoid()\n)");
+        "Sequential(\n  (0): Linear(in_features=2, out_features=16, bias=True)\n  (1): Tanh()\n"
+        "  (2): Linear(in_features=16, out_features=1, bias=True)\n  (3): Sigmoid()\n)");
   CHECK_THROWS_AS(net[4], std::out_of_range);
   Tensor y = net(randn({5, 2}));
   CHECK(y.shape() == Shape{5, 1});

@@ -26,9 +26,9 @@ TEST_CASE("bidirectional: PyTorch's _reverse names and order, 2H inputs above th
                                  "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse"});
   CHECK(gru.weight_ih[1].shape() == Shape{12, 3});
   CHECK(gru.weight_ih[2].shape() == Shape{12, 8});
-  CHECK(gru.repr() == "GRU(3, 4, num_layers=2, bidirectional=true)");
+  CHECK(gru.repr() == "GRU(3, 4, num_layers=2, bidirectional=True)");
   LSTM lstm(LSTMOptions(3, 4).bidirectional(true).dropout(0.25).num_layers(2));
-  CHECK(lstm.repr() == "LSTM(3, 4, num_layers=2, dropout=0.25, bidirectional=true)");
+  CHECK(lstm.repr() == "LSTM(3, 4, num_layers=2, dropout=0.25, bidirectional=True)");
   CHECK(build_module(describe(lstm))->repr() == lstm.repr());
   LSTMOutput out = lstm.forward(zeros({5, 2, 3}), std::nullopt);
   CHECK(out.output.shape() == Shape{5, 2, 8});

@@ -66,7 +66,7 @@ TEST_CASE("register_module returns the typed child, and options structs configur
   CHECK_FALSE(net.fc->has_bias);
   CHECK(keys(net.state_dict()) == std::vector<std::string>{"fc.weight"});
   LSTM lstm(LSTMOptions(3, 5).num_layers(2).batch_first(true).bias(false));
-  CHECK(lstm.repr() == "LSTM(3, 5, num_layers=2, bias=false, batch_first=true)");
+  CHECK(lstm.repr() == "LSTM(3, 5, num_layers=2, bias=False, batch_first=True)");
   CHECK(LSTMCell(LSTMCellOptions(2, 3).bias(false)).named_parameters().size() == 2);
 }
 

@@ -2,11 +2,11 @@
 // (and so on loading a file) and round-trip through config().
 #include "xtgrad/layers/activation.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
 #include "xtgrad/core/ops.hpp"
+#include "xtgrad/layers/detail/repr.hpp"
 
 namespace xtgrad {
 namespace {
@@ -17,12 +17,8 @@ double finite(const char* type, const char* name, double v) {
   return v;
 }
 
-// "negative_slope=0.01": the shortest form that reads back (10, not 1e+01).
-std::string option(const char* name, double v) {
-  char text[32];
-  *std::to_chars(text, text + sizeof text - 1, v).ptr = '\0';
-  return std::string(name) + "=" + text;
-}
+// "negative_slope=0.01", "alpha=1.0": the options are Python floats in PyTorch.
+std::string option(const char* name, double v) { return std::string(name) + "=" + detail::float_repr(v); }
 
 Value dict_of(std::initializer_list<std::pair<const char*, Value>> entries) {
   Value c = Value::dict();
@@ -75,7 +71,12 @@ Tensor Softplus::forward(const Tensor& input) {
   return softplus(input, static_cast<float>(beta), static_cast<float>(threshold));
 }
 Value Softplus::config() const { return dict_of({{"beta", beta}, {"threshold", threshold}}); }
-std::string Softplus::extra_repr() const { return option("beta", beta) + ", " + option("threshold", threshold); }
+// PyTorch's defaults are the ints 1 and 20 (Softplus(beta: int = 1, threshold: int = 20)), so its
+// default module prints "beta=1, threshold=20"; any other value prints as the float it is.
+std::string Softplus::extra_repr() const {
+  return (beta == 1.0 ? "beta=1" : option("beta", beta)) + ", " +
+         (threshold == 20.0 ? "threshold=20" : option("threshold", threshold));
+}
 
 Hardtanh::Hardtanh(double lo, double hi)
     : min_val(finite("Hardtanh", "min_val", lo)), max_val(finite("Hardtanh", "max_val", hi)) {

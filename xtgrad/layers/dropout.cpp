@@ -1,10 +1,10 @@
 // Dropout module over the dropout op; the module supplies the mode and the generator.
 #include "xtgrad/layers/dropout.hpp"
 
-#include <sstream>
 #include <stdexcept>
 
 #include "xtgrad/core/ops.hpp"
+#include "xtgrad/layers/detail/repr.hpp"
 
 namespace xtgrad {
 
@@ -29,10 +29,7 @@ Value Dropout::config() const {
   return c;
 }
 
-std::string Dropout::extra_repr() const {
-  std::ostringstream os;
-  os << "p=" << p;
-  return os.str();
-}
+// PyTorch's Dropout also prints its inplace flag; ours never works in place.
+std::string Dropout::extra_repr() const { return "p=" + detail::float_repr(p) + ", inplace=False"; }
 
 }  // namespace xtgrad

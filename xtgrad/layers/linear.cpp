@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "xtgrad/core/ops.hpp"
+#include "xtgrad/layers/detail/repr.hpp"
 
 namespace xtgrad {
 namespace {
@@ -62,7 +63,7 @@ Value Linear::config() const {
 
 std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
-         ", bias=" + (has_bias ? "true" : "false");
+         ", bias=" + detail::bool_repr(has_bias);
 }
 
 }  // namespace xtgrad

@@ -70,7 +70,7 @@ class Module {
   /// The constructor options that rebuild this module ({"in_features": 2, ...}); a container
   /// includes its children's descriptions. Empty for modules without options.
   virtual Value config() const { return Value::dict(); }
-  /// One line for leaf modules ("Linear(in_features=2, out_features=16, bias=true)"); the tree of
+  /// One line for leaf modules ("Linear(in_features=2, out_features=16, bias=True)"); the tree of
   /// children, indented, for containers, as PyTorch prints them.
   virtual std::string repr() const;
   /// The shape of one input sample, when the module knows it (Linear, LSTM, containers).

@@ -3,10 +3,10 @@
 #include "xtgrad/layers/normalization.hpp"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "xtgrad/core/ops.hpp"
+#include "xtgrad/layers/detail/repr.hpp"
 
 namespace xtgrad {
 namespace {
@@ -18,12 +18,6 @@ double checked_eps(const char* type, double eps) {
     throw std::invalid_argument(std::string(type) + ": eps must be finite and non-negative, got " +
                                 std::to_string(eps));
   return eps;
-}
-
-std::string number(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
 }
 
 }  // namespace
@@ -78,11 +72,14 @@ Value LayerNorm::config() const {
   return c;
 }
 
+// normalized_shape as the Python tuple PyTorch keeps: "(4,)", "(3, 4)". PyTorch 1.13 has no
+// bias option, and later versions do not print it, so neither do we.
 std::string LayerNorm::extra_repr() const {
+  const Shape& shape = options.normalized_shape();
   std::string dims;
-  for (std::size_t d : options.normalized_shape()) dims += std::to_string(d) + ",";
-  return "(" + dims + "), eps=" + number(options.eps()) +
-         ", elementwise_affine=" + (options.elementwise_affine() ? "true" : "false");
+  for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  return "(" + dims + (shape.size() == 1 ? ",)" : ")") + ", eps=" + detail::float_repr(options.eps()) +
+         ", elementwise_affine=" + detail::bool_repr(options.elementwise_affine());
 }
 
 BatchNorm1d::BatchNorm1d(const BatchNormOptions& opts) : options(opts) {
@@ -171,10 +168,10 @@ Value BatchNorm1d::config() const {
 std::optional<InputSpec> BatchNorm1d::input_spec() const { return InputSpec{options.num_features(), false}; }
 
 std::string BatchNorm1d::extra_repr() const {
-  return std::to_string(options.num_features()) + ", eps=" + number(options.eps()) +
-         ", momentum=" + (options.momentum() ? number(*options.momentum()) : "None") +
-         ", affine=" + (options.affine() ? "true" : "false") +
-         ", track_running_stats=" + (options.track_running_stats() ? "true" : "false");
+  return std::to_string(options.num_features()) + ", eps=" + detail::float_repr(options.eps()) +
+         ", momentum=" + (options.momentum() ? detail::float_repr(*options.momentum()) : "None") +
+         ", affine=" + detail::bool_repr(options.affine()) +
+         ", track_running_stats=" + detail::bool_repr(options.track_running_stats());
 }
 
 }  // namespace xtgrad

@@ -2,10 +2,10 @@
 #include "xtgrad/layers/recurrent.hpp"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "xtgrad/core/ops.hpp"
+#include "xtgrad/layers/detail/repr.hpp"
 
 namespace xtgrad {
 namespace {
@@ -77,7 +77,7 @@ Value RecurrentCell::config() const {
 }
 
 std::string RecurrentCell::extra_repr() const {
-  return std::to_string(input_size) + ", " + std::to_string(hidden_size) + (has_bias ? "" : ", bias=false");
+  return std::to_string(input_size) + ", " + std::to_string(hidden_size) + (has_bias ? "" : ", bias=False");
 }
 
 RecurrentStack::RecurrentStack(const char* type, std::size_t gates, const RecurrentOptions& options, Generator& gen)
@@ -172,15 +172,15 @@ Value RecurrentStack::config() const {
   return c;
 }
 
+// PyTorch's RNNBase.extra_repr: the sizes, then only the options that differ from the defaults.
 std::string RecurrentStack::extra_repr() const {
-  std::ostringstream s;
-  s << input_size << ", " << hidden_size;
-  if (num_layers != 1) s << ", num_layers=" << num_layers;
-  if (!has_bias) s << ", bias=false";
-  if (batch_first) s << ", batch_first=true";
-  if (dropout != 0.0) s << ", dropout=" << dropout;
-  if (bidirectional) s << ", bidirectional=true";
-  return s.str();
+  std::string s = std::to_string(input_size) + ", " + std::to_string(hidden_size);
+  if (num_layers != 1) s += ", num_layers=" + std::to_string(num_layers);
+  if (!has_bias) s += ", bias=False";
+  if (batch_first) s += ", batch_first=True";
+  if (dropout != 0.0) s += ", dropout=" + detail::float_repr(dropout);
+  if (bidirectional) s += ", bidirectional=True";
+  return s;
 }
 
 }  // namespace xtgrad
