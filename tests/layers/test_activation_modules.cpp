@@ -61,8 +61,15 @@ TEST_CASE("activation modules: exact values at the edges") {
 TEST_CASE("activation modules: bad options are refused naming the option") {
   CHECK_THROWS_WITH_AS(GELU("fast"), "GELU: approximate must be \"none\" or \"tanh\", got \"fast\"",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Hardtanh(1.0, -1.0), doctest::Contains("Hardtanh: min_val 1.000000 must not exceed max_val"),
+  // torch 1.13's nn.Hardtanh(1.0, 1.0) fails its `assert self.max_val > self.min_val` too.
+  CHECK_THROWS_WITH_AS(Hardtanh(1.0, 1.0),
+                       "Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=1.0",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Hardtanh(1.0, -1.0),
+                       "Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=-1.0",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(build_module(value_from_json(Json{{"type", "Hardtanh"}, {"min_val", 0.5}, {"max_val", 0.5}}, "m")),
+                  std::invalid_argument);
   CHECK_THROWS_WITH_AS(Softplus(0.0), "Softplus: beta must be non-zero", std::invalid_argument);
   CHECK_THROWS_WITH_AS(LeakyReLU(std::nan("")), doctest::Contains("LeakyReLU: negative_slope must be finite"),
                        std::invalid_argument);

@@ -80,9 +80,10 @@ std::string Softplus::extra_repr() const {
 
 Hardtanh::Hardtanh(double lo, double hi)
     : min_val(finite("Hardtanh", "min_val", lo)), max_val(finite("Hardtanh", "max_val", hi)) {
-  if (min_val > max_val)
-    throw std::invalid_argument("Hardtanh: min_val " + std::to_string(min_val) + " must not exceed max_val " +
-                                std::to_string(max_val));
+  // As PyTorch (assert max_val > min_val): equal bounds make a constant, whose gradient is zero everywhere.
+  if (!(max_val > min_val))
+    throw std::invalid_argument("Hardtanh: max_val must be greater than min_val, got min_val=" +
+                                detail::float_repr(min_val) + ", max_val=" + detail::float_repr(max_val));
 }
 std::shared_ptr<Hardtanh> Hardtanh::from_config(const Value& c) {
   return std::make_shared<Hardtanh>(c.get_real_or("min_val", -1.0), c.get_real_or("max_val", 1.0));
