@@ -42,6 +42,13 @@ TEST_CASE("init: calculate_gain and the fans match PyTorch") {
     CHECK(fans.fan_in == c.at("fan_in").get<double>());
     CHECK(fans.fan_out == c.at("fan_out").get<double>());
   }
+  // torch.nn.init.calculate_gain("conv_transpose1d") (and 2d, 3d) is 1 in torch 1.13; "conv_transpose4d" is
+  // unsupported.
+  for (const char* name : {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}) {
+    CAPTURE(name);
+    CHECK(calculate_gain(name) == 1.0);
+  }
+  CHECK_THROWS_AS(calculate_gain("conv_transpose4d"), std::invalid_argument);
   CHECK_THROWS_AS(calculate_fans(zeros({3})), std::invalid_argument);
   CHECK_THROWS_WITH_AS(calculate_gain("swish"), "calculate_gain: unsupported nonlinearity 'swish'",
                        std::invalid_argument);

@@ -29,9 +29,10 @@ Fans calculate_fans(const Tensor& tensor) {
 }
 
 double calculate_gain(const std::string& nonlinearity, double param) {
-  if (nonlinearity == "linear" || nonlinearity == "conv1d" || nonlinearity == "conv2d" || nonlinearity == "conv3d" ||
-      nonlinearity == "sigmoid")
-    return 1.0;
+  // torch.nn.init's linear_fns: the linear maps (convolutions transposed or not) and sigmoid keep gain 1.
+  for (const char* linear :
+       {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid"})
+    if (nonlinearity == linear) return 1.0;
   if (nonlinearity == "tanh") return 5.0 / 3.0;
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1.0 + param * param));

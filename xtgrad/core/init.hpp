@@ -21,7 +21,8 @@ struct Fans {
 /// For a weight [out, in, k1, k2, ...]: fan_in = in·k1·k2·…, fan_out = out·k1·k2·…. Needs at
 /// least 2 dims.
 Fans calculate_fans(const Tensor& tensor);
-/// The recommended gain for a nonlinearity: "linear", "conv1d".."conv3d", "sigmoid" → 1;
+/// The recommended gain for a nonlinearity: "linear", "conv1d".."conv3d",
+/// "conv_transpose1d".."conv_transpose3d", "sigmoid" → 1;
 /// "tanh" → 5/3; "relu" → √2; "leaky_relu" → √(2/(1 + slope²)) with slope `param` (default
 /// 0.01); "selu" → 3/4.
 double calculate_gain(const std::string& nonlinearity, double param = 0.01);
