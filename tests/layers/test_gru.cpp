@@ -87,7 +87,8 @@ TEST_CASE("gru: saturated gates (pre-activations of ±1000) give finite outputs 
 TEST_CASE("gru: shape and option errors name what was wrong") {
   GRU gru(GRUOptions(8, 4).num_layers(2));
   CHECK_THROWS_WITH_AS(gru(zeros({5, 3, 7})),
-                       "GRU: expected input of shape [steps, batch, 8] (batch_first=false), got [5, 3, 7]",
+                       "GRU: expected input of shape [steps, batch, 8] (batch_first=false) or [steps, 8] "
+                       "(unbatched), got [5, 3, 7]",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(gru.forward(zeros({5, 3, 8}), zeros({1, 3, 4})),
                        "GRU: expected h0 of shape [2, 3, 4], got [1, 3, 4]", std::invalid_argument);

@@ -135,7 +135,8 @@ TEST_CASE("lstm: saturated gates (pre-activations of ±1000) give finite outputs
 TEST_CASE("lstm: shape errors name the expected and the given shapes") {
   LSTM lstm(8, 4, 2);
   CHECK_THROWS_WITH_AS(lstm(zeros({5, 3, 7})),
-                       "LSTM: expected input of shape [steps, batch, 8] (batch_first=false), got [5, 3, 7]",
+                       "LSTM: expected input of shape [steps, batch, 8] (batch_first=false) or [steps, 8] "
+                       "(unbatched), got [5, 3, 7]",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(lstm.forward(zeros({5, 3, 8}), LSTMState{zeros({1, 3, 4}), zeros({2, 3, 4})}),
                        "LSTM: expected h0 and c0 of shape [2, 3, 4], got [1, 3, 4] and [2, 3, 4]",

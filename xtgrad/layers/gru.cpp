@@ -37,7 +37,7 @@ std::vector<Tensor> GRU::run_layer(const Tensor& x, const std::vector<Tensor>& s
 
 GRUOutput GRU::forward(const Tensor& input, const std::optional<Tensor>& h0) {
   Result r = run(input, h0 ? std::vector<Tensor>{*h0} : std::vector<Tensor>{}, 1, "h0");
-  return {batch_first ? transpose(r.output, 0, 1) : r.output, r.state[0]};
+  return {in_input_layout(r.output), r.state[0]};
 }
 
 Tensor GRU::forward_state(const Tensor& input, const std::optional<Tensor>& h0) {

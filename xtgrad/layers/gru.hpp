@@ -26,8 +26,8 @@ class GRUCell : public RecurrentCell {
 };
 
 struct GRUOutput {
-  Tensor output;  ///< every h_t of the last layer: [T, B, D·H], or [B, T, D·H] with batch_first
-  Tensor h_n;     ///< [num_layers · D, B, H]: layer by layer, forward then reverse
+  Tensor output;  ///< every h_t of the last layer: [T, B, D·H], [B, T, D·H] with batch_first, [T, D·H] unbatched
+  Tensor h_n;     ///< [num_layers · D, B, H] (unbatched: [num_layers · D, H]): layer by layer, forward then reverse
 };
 
 /// Stacked, optionally bidirectional GRU (D = 2 directions with bidirectional, else 1). Per
@@ -40,7 +40,8 @@ class GRU : public RecurrentStack {
   GRU(const GRUOptions& options, Generator& gen);
   static std::shared_ptr<GRU> from_config(const Value& config);
 
-  /// input [T, B, I] ([B, T, I] with batch_first), h0 [num_layers · D, B, H] or zeros.
+  /// input [T, B, I] ([B, T, I] with batch_first), h0 [num_layers · D, B, H] or zeros; or one
+  /// unbatched sequence [T, I] whatever batch_first says, with h0 [num_layers · D, H], as PyTorch's.
   GRUOutput forward(const Tensor& input, const std::optional<Tensor>& h0);
   Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).output; }
   std::string type_name() const override { return "GRU"; }

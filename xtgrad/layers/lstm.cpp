@@ -1,6 +1,8 @@
 // LSTM modules on top of the fused lstm_layer op.
 #include "xtgrad/layers/lstm.hpp"
 
+#include <stdexcept>
+
 #include "xtgrad/core/ops.hpp"
 #include "xtgrad/layers/lstm_layer.hpp"
 
@@ -51,7 +53,7 @@ std::vector<Tensor> LSTM::run_layer(const Tensor& x, const std::vector<Tensor>& 
 
 LSTMOutput LSTM::forward(const Tensor& input, const std::optional<LSTMState>& state) {
   Result r = run(input, state ? std::vector<Tensor>{state->h, state->c} : std::vector<Tensor>{}, 2, "h0 and c0");
-  return {batch_first ? transpose(r.output, 0, 1) : r.output, {r.state[0], r.state[1]}};
+  return {in_input_layout(r.output), {r.state[0], r.state[1]}};
 }
 
 LSTMState LSTM::forward_state(const Tensor& input, const std::optional<LSTMState>& state) {
@@ -82,6 +84,10 @@ Value LSTMClassifier::config() const {
 }
 
 Tensor LSTMClassifier::forward(const Tensor& input, const std::optional<LSTMState>& initial) {
+  // The LSTM would take an unbatched [T, I] too, but a classifier's rows are its batch.
+  if (input.dim() != 3)
+    throw std::invalid_argument("LSTMClassifier: expected input of shape [batch, steps, " +
+                                std::to_string(lstm->input_size) + "], got " + shape_str(input.shape()));
   LSTMState state = lstm->forward_state(input, initial);
   // The last layer's h_n is the hidden state after the last time step.
   auto batch = static_cast<std::int64_t>(input.size(0)), hidden = static_cast<std::int64_t>(lstm->hidden_size);

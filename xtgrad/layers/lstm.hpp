@@ -11,7 +11,8 @@ XTGRAD_API_BEGIN
 
 namespace xtgrad {
 
-/// Hidden and cell state: [B, H] for LSTMCell, [num_layers · D, B, H] for LSTM (also with batch_first).
+/// Hidden and cell state: [B, H] for LSTMCell, [num_layers · D, B, H] for LSTM (also with batch_first),
+/// [num_layers · D, H] for an LSTM's unbatched input.
 struct LSTMState {
   Tensor h;
   Tensor c;
@@ -34,8 +35,9 @@ class LSTMCell : public RecurrentCell {
 };
 
 struct LSTMOutput {
-  Tensor output;    ///< every h_t of the last layer: [T, B, D·H], or [B, T, D·H] with batch_first
-  LSTMState state;  ///< (h_n, c_n), each [num_layers · D, B, H]: layer by layer, forward then reverse
+  Tensor output;    ///< every h_t of the last layer: [T, B, D·H], [B, T, D·H] with batch_first, [T, D·H] unbatched
+  LSTMState state;  ///< (h_n, c_n), each [num_layers · D, B, H] (unbatched: [num_layers · D, H]): layer by
+                    ///< layer, forward then reverse
 };
 
 /// Stacked, optionally bidirectional LSTM (D = 2 directions with bidirectional, else 1). Per
@@ -52,7 +54,9 @@ class LSTM : public RecurrentStack {
        Generator& gen);
   static std::shared_ptr<LSTM> from_config(const Value& config);
 
-  /// input [T, B, I] ([B, T, I] with batch_first); state defaults to zeros.
+  /// input [T, B, I] ([B, T, I] with batch_first), or one unbatched sequence [T, I] whatever
+  /// batch_first says (then the states and outputs have no batch dim either, as PyTorch's);
+  /// state defaults to zeros.
   LSTMOutput forward(const Tensor& input, const std::optional<LSTMState>& state);
   Tensor forward(const Tensor& input) override { return forward(input, std::nullopt).output; }
   std::string type_name() const override { return "LSTM"; }

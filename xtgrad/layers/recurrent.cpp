@@ -118,14 +118,19 @@ RecurrentOptions RecurrentStack::options_from(const Value& config) {
 
 RecurrentStack::Result RecurrentStack::run(const Tensor& input, const std::vector<Tensor>& state,
                                            std::size_t state_count, const char* state_names) {
-  if (input.dim() != 3 || input.size(2) != input_size || input.size(0) == 0 || input.size(1) == 0)
+  // PyTorch 1.13 also takes one sequence without a batch dim, [T, I] whatever batch_first says,
+  // with states [L·D, H]: it runs as a batch of one, and the outputs drop that dim again.
+  const bool unbatched = input.dim() == 2;
+  if ((input.dim() != 2 && input.dim() != 3) || input.size(-1) != input_size || input.numel() == 0)
     throw std::invalid_argument(type_name() + ": expected input of shape " +
                                 (batch_first ? "[batch, steps, " : "[steps, batch, ") + std::to_string(input_size) +
-                                "] (batch_first=" + (batch_first ? "true" : "false") + "), got " +
-                                shape_str(input.shape()));
-  Tensor x = batch_first ? transpose(input, 0, 1) : input;  // the layers run time-major
-  const std::size_t batch = x.size(1), directions = num_directions();
-  Shape expected{num_layers * directions, batch, hidden_size};
+                                "] (batch_first=" + (batch_first ? "true" : "false") + ") or [steps, " +
+                                std::to_string(input_size) + "] (unbatched), got " + shape_str(input.shape()));
+  Tensor x = unbatched     ? unsqueeze(input, 1)     // a batch of one
+             : batch_first ? transpose(input, 0, 1)  // the layers run time-major
+                           : input;
+  const std::size_t steps = x.size(0), batch = x.size(1), directions = num_directions(), rows = num_layers * directions;
+  Shape expected = unbatched ? Shape{rows, hidden_size} : Shape{rows, batch, hidden_size};
   bool state_ok = state.empty() || state.size() == state_count;
   std::string got;
   for (const Tensor& s : state) {
@@ -134,7 +139,7 @@ RecurrentStack::Result RecurrentStack::run(const Tensor& input, const std::vecto
   }
   if (!state_ok)
     throw std::invalid_argument(type_name() + ": expected " + state_names + " of shape " + shape_str(expected) +
-                                ", got " + got);
+                                (unbatched ? " for unbatched input " + shape_str(input.shape()) : "") + ", got " + got);
 
   std::vector<std::vector<Tensor>> finals(state_count);  // per component, one [B, H] per layer and direction
   for (std::size_t k = 0; k < num_layers; ++k) {
@@ -155,9 +160,17 @@ RecurrentStack::Result RecurrentStack::run(const Tensor& input, const std::vecto
       x = xtgrad::dropout(x, static_cast<float>(dropout), true,
                           dropout_generator ? *dropout_generator : default_generator());
   }
-  Result result{x, {}};
-  for (auto& component : finals) result.state.push_back(stack(component, 0));
+  // An unbatched input gets its outputs back without the batch dim of one.
+  Result result{unbatched ? reshape(x, {i64(steps), i64(directions * hidden_size)}) : x, {}};
+  for (auto& component : finals) {
+    Tensor stacked = stack(component, 0);
+    result.state.push_back(unbatched ? reshape(stacked, {i64(rows), i64(hidden_size)}) : stacked);
+  }
   return result;
+}
+
+Tensor RecurrentStack::in_input_layout(const Tensor& output) const {
+  return batch_first && output.dim() == 3 ? transpose(output, 0, 1) : output;
 }
 
 Value RecurrentStack::config() const {

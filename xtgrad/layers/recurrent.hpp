@@ -119,12 +119,15 @@ class RecurrentStack : public Module {
   static RecurrentOptions options_from(const Value& config);
 
   struct Result {
-    Tensor output;              ///< the last layer's h_t of both directions, [T, B, D·H] (time-major)
-    std::vector<Tensor> state;  ///< each state component (h_n, and c_n for the LSTM), [L·D, B, H]
+    Tensor output;  ///< the last layer's h_t of both directions, [T, B, D·H] (time-major); unbatched: [T, D·H]
+    std::vector<Tensor> state;  ///< each state component (h_n, and c_n for the LSTM), [L·D, B, H]; unbatched: [L·D, H]
   };
-  /// Checks the input ([T, B, I], or [B, T, I] with batch_first) and the initial state (each
-  /// component [L·D, B, H], named `state_names` in errors; empty: zeros) and runs every layer.
+  /// Checks the input ([T, B, I], or [B, T, I] with batch_first; or one unbatched sequence [T, I])
+  /// and the initial state (each component [L·D, B, H], or [L·D, H] for an unbatched input; named
+  /// `state_names` in errors; empty: zeros) and runs every layer.
   Result run(const Tensor& input, const std::vector<Tensor>& state, std::size_t state_count, const char* state_names);
+  /// Result::output in the input's layout: [B, T, D·H] again with batch_first (unbatched: as it is).
+  Tensor in_input_layout(const Tensor& output) const;
   /// One layer in one direction as the fused op: x [T, B, in], the initial state's components
   /// [B, H] -> {output [T, B, H], each final component [B, H]}. `index` is k · D + direction.
   virtual std::vector<Tensor> run_layer(const Tensor& x, const std::vector<Tensor>& state, std::size_t index,
