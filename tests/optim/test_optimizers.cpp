@@ -134,3 +134,39 @@ TEST_CASE("SGD: momentum, dampening and weight decay over 10 steps are PyTorch's
     CHECK(sum_buf == -1.6781101464293897);
   }
 }
+
+TEST_CASE("zero_grad(set_to_none = false): a parameter keeps a zero gradient and is still stepped, as torch 1.13") {
+  // Expected: torch 1.13, a = [1, -2], b = [0.5, 3], Adam(lr=0.1) or SGD(lr=0.1, momentum=0.9);
+  // five steps of o.zero_grad(set_to_none=...), loss (a·a).sum() + (b·b).sum() on the first step
+  // and (a·a).sum() after, backward, o.step(). With set_to_none=False b keeps moving on its
+  // momentum; with True (PyTorch 2's default, and xtgrad's) it has no gradient and stays.
+  struct Run {
+    bool adam, set_to_none;
+    std::vector<float> a, b;
+  };
+  const std::vector<Run> runs = {
+      {true, false, {0.507963717f, -1.50295579f}, {0.20290935f, 2.70290947f}},
+      {false, false, {-0.580420017f, 1.16084003f}, {0.0904900134f, 0.542940259f}},
+      {true, true, {0.507963717f, -1.50295579f}, {0.400000006f, 2.9000001f}},
+      {false, true, {-0.580420017f, 1.16084003f}, {0.400000006f, 2.4000001f}},
+  };
+  for (const Run& r : runs) {
+    CAPTURE(r.adam);
+    CAPTURE(r.set_to_none);
+    Tensor a = tensor({1.0f, -2.0f}, true), b = tensor({0.5f, 3.0f}, true);
+    std::unique_ptr<Optimizer> o;
+    if (r.adam) o = std::make_unique<Adam>(std::vector<Tensor>{a, b}, AdamOptions(0.1));
+    else o = std::make_unique<SGD>(std::vector<Tensor>{a, b}, SGDOptions(0.1).momentum(0.9));
+    for (int t = 0; t < 5; ++t) {
+      o->zero_grad(r.set_to_none);
+      Tensor loss = t == 0 ? sum(a * a) + sum(b * b) : sum(a * a);
+      loss.backward();
+      o->step();
+    }
+    CHECK(b.has_grad() == !r.set_to_none);
+    for (std::size_t i = 0; i < 2; ++i) {
+      CHECK(a.value()(i) == doctest::Approx(r.a[i]).epsilon(1e-6));
+      CHECK(b.value()(i) == doctest::Approx(r.b[i]).epsilon(1e-6));
+    }
+  }
+}

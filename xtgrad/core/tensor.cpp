@@ -61,7 +61,10 @@ Array& Tensor::mutable_grad() {
   return *impl_->grad;
 }
 
-void Tensor::zero_grad() { impl_->grad.reset(); }
+void Tensor::zero_grad(bool set_to_none) {
+  if (set_to_none) impl_->grad.reset();
+  else if (impl_->grad) impl_->grad->fill(0.0f);
+}
 
 Tensor& Tensor::requires_grad_(bool on) {
   XTGRAD_CHECK(is_leaf(), "requires_grad_",

@@ -70,7 +70,9 @@ class Tensor {
   const Array& grad() const;
   bool has_grad() const;
   Array& mutable_grad();  ///< the gradient buffer, zero-filled if absent
-  void zero_grad();       ///< drops the gradient (as PyTorch's set_to_none)
+  /// Drops the gradient (PyTorch's set_to_none=True, its default since 2.0), or with
+  /// set_to_none = false fills it with zeros (1.13's default; a tensor without one stays without).
+  void zero_grad(bool set_to_none = true);
 
   bool requires_grad() const;
   bool is_leaf() const { return !op_output_; }

@@ -106,8 +106,8 @@ void Module::train(bool on) {
   for (auto& child : children_) child.second->train(on);
 }
 
-void Module::zero_grad() {
-  for (Tensor& p : parameters()) p.zero_grad();
+void Module::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters()) p.zero_grad(set_to_none);
 }
 
 std::string Module::repr() const {

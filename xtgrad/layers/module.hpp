@@ -62,7 +62,7 @@ class Module {
   void train(bool on = true);  ///< sets training mode here and in every child
   void eval() { train(false); }
   bool is_training() const { return training_; }
-  void zero_grad();  ///< drops every parameter's gradient
+  void zero_grad(bool set_to_none = true);  ///< every parameter's Tensor::zero_grad(set_to_none)
 
   /// The type as PyTorch names it ("Linear", "Sequential"); the name it is registered under
   /// for rebuilding from a file (register_module_type).

@@ -178,9 +178,9 @@ std::vector<Tensor> Optimizer::params() const {
   return all;
 }
 
-void Optimizer::zero_grad() {
+void Optimizer::zero_grad(bool set_to_none) {
   for (ParamGroup& g : groups_)
-    for (Tensor p : g.params()) p.zero_grad();  // a copy of the handle shares the gradient
+    for (Tensor p : g.params()) p.zero_grad(set_to_none);  // a copy of the handle shares the gradient
 }
 
 Value Optimizer::state_dict() const {

@@ -101,7 +101,10 @@ class Optimizer {
 
   /// Updates every parameter that has a gradient; parameters without one are skipped.
   virtual void step() = 0;
-  void zero_grad();
+  /// Tensor::zero_grad(set_to_none) on every parameter. With set_to_none = false (PyTorch 1.13's
+  /// default) a parameter that had a gradient keeps a zero one, so step() still moves it (momentum,
+  /// Adam's moments, weight decay); by default it has none and step() skips it, as PyTorch 2.
+  void zero_grad(bool set_to_none = true);
   /// "Adam", "AdamW", "SGD": a checkpoint refuses state of another type.
   const char* type_name() const { return name_; }
 
