@@ -73,6 +73,8 @@ Tensor Softplus::forward(const Tensor& input) {
 Value Softplus::config() const { return dict_of({{"beta", beta}, {"threshold", threshold}}); }
 // PyTorch's defaults are the ints 1 and 20 (Softplus(beta: int = 1, threshold: int = 20)), so its
 // default module prints "beta=1, threshold=20"; any other value prints as the float it is.
+// nn.Softplus's defaults are the Python ints 1 and 20, so PyTorch prints them without ".0"
+// (any other value a user passes is a float in practice).
 std::string Softplus::extra_repr() const {
   return (beta == 1.0 ? "beta=1" : option("beta", beta)) + ", " +
          (threshold == 20.0 ? "threshold=20" : option("threshold", threshold));
