@@ -168,3 +168,38 @@ TEST_CASE("lstm and gru: states whose rank does not match the input's are refuse
   CHECK_THROWS_WITH_AS(classifier(zeros({4, 3})),
                        "LSTMClassifier: expected input of shape [batch, steps, 3], got [4, 3]", std::invalid_argument);
 }
+
+TEST_CASE("LSTMCell, GRUCell: one unbatched step [I] with states [H], as PyTorch 1.13") {
+  // Expected: torch 1.13, parameters filled as fill_unbatched_weights does, x = [0.5, -1, 0.25],
+  // h = [0.1, -0.2], c = [0.3, 0.05]: h1, c1 = nn.LSTMCell(3, 2)(x, (h, c)), backward of
+  // h1.sum() + 2·c1.sum(); h2 = nn.GRUCell(3, 2)(x, h), backward of h2.sum(); and GRUCell(x).
+  Tensor x = tensor({0.5f, -1.0f, 0.25f}, true), h = tensor({0.1f, -0.2f}, true), c = tensor({0.3f, 0.05f}, true);
+  LSTMCell lstm(3, 2);
+  fill_unbatched_weights(lstm);
+  LSTMState s = lstm.forward(x, LSTMState{h, c});
+  CHECK(s.h.shape() == Shape{2});
+  CHECK_ALL_CLOSE(s.h.value(), Array{0.383830905f, -0.0777930021f});
+  CHECK_ALL_CLOSE(s.c.value(), Array{0.505097926f, -0.264921904f});
+  (sum(s.h) + sum(s.c) * 2.0f).backward();
+  CHECK_ALL_CLOSE(x.grad(), Array{-0.639543533f, 0.192158148f, -0.535830081f});
+  CHECK_ALL_CLOSE(h.grad(), Array{-0.00985029712f, -0.153540775f});
+  CHECK_ALL_CLOSE(c.grad(), Array{1.17088223f, 1.09458864f});
+
+  x.zero_grad();
+  h.zero_grad();
+  GRUCell gru(GRUCellOptions(3, 2));
+  fill_unbatched_weights(gru);
+  Tensor h2 = gru.forward(x, h);
+  CHECK(h2.shape() == Shape{2});
+  CHECK_ALL_CLOSE(h2.value(), Array{0.486156583f, -0.480681449f});
+  sum(h2).backward();
+  CHECK_ALL_CLOSE(x.grad(), Array{-0.0174539462f, -0.155821368f, 0.0262153596f});
+  CHECK_ALL_CLOSE(h.grad(), Array{0.477660596f, 0.22895354f});
+  CHECK_ALL_CLOSE(gru(x).value(), Array{0.409816921f, -0.416879088f});
+
+  // PyTorch refuses a batched state with an unbatched input.
+  CHECK_THROWS_WITH_AS(gru.forward(x, zeros({1, 2})),
+                       "GRUCell: expected h of shape [2] for an unbatched input, got [1, 2]", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(lstm(zeros({2, 2, 3})), "LSTMCell: expected input of shape [batch, 3] or [3], got [2, 2, 3]",
+                       std::invalid_argument);
+}

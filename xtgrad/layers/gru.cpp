@@ -17,9 +17,10 @@ std::shared_ptr<GRUCell> GRUCell::from_config(const Value& config) {
 Tensor GRUCell::forward(const Tensor& input, const std::optional<Tensor>& h) {
   // One step is a GRU layer over a sequence of length 1.
   Tensor x = as_one_step(input);
-  Tensor h0 = state_or_zeros(h, input.size(0), "h");
-  return has_bias ? gru_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh).h_n
-                  : gru_layer(x, h0, weight_ih, weight_hh).h_n;
+  Tensor h0 = state_or_zeros(h, input, "h");
+  return as_input_had_it(has_bias ? gru_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh).h_n
+                                  : gru_layer(x, h0, weight_ih, weight_hh).h_n,
+                         input);
 }
 
 GRU::GRU(const GRUOptions& options) : GRU(options, default_generator()) {}

@@ -24,11 +24,11 @@ std::shared_ptr<LSTMCell> LSTMCell::from_config(const Value& config) {
 LSTMState LSTMCell::forward(const Tensor& input, const std::optional<LSTMState>& state) {
   // One step is an LSTM layer over a sequence of length 1.
   Tensor x = as_one_step(input);
-  Tensor h = state_or_zeros(state ? std::optional<Tensor>(state->h) : std::nullopt, input.size(0), "h");
-  Tensor c = state_or_zeros(state ? std::optional<Tensor>(state->c) : std::nullopt, input.size(0), "c");
+  Tensor h = state_or_zeros(state ? std::optional<Tensor>(state->h) : std::nullopt, input, "h");
+  Tensor c = state_or_zeros(state ? std::optional<Tensor>(state->c) : std::nullopt, input, "c");
   LSTMLayerResult r = has_bias ? lstm_layer(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
                                : lstm_layer(x, h, c, weight_ih, weight_hh);
-  return {r.h_n, r.c_n};
+  return {as_input_had_it(r.h_n, input), as_input_had_it(r.c_n, input)};
 }
 
 LSTM::LSTM(const LSTMOptions& options) : LSTM(options, default_generator()) {}

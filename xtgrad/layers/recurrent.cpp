@@ -53,19 +53,26 @@ RecurrentCellOptions RecurrentCell::options_from(const Value& config) {
 }
 
 Tensor RecurrentCell::as_one_step(const Tensor& input) const {
-  if (input.dim() != 2 || input.size(1) != input_size)
+  bool batched = input.dim() == 2;
+  if ((!batched && input.dim() != 1) || input.size(-1) != input_size)
     throw std::invalid_argument(type_name() + ": expected input of shape [batch, " + std::to_string(input_size) +
-                                "], got " + shape_str(input.shape()));
-  return reshape(input, {1, i64(input.size(0)), i64(input_size)});
+                                "] or [" + std::to_string(input_size) + "], got " + shape_str(input.shape()));
+  return reshape(input, {1, batched ? i64(input.size(0)) : 1, i64(input_size)});
 }
 
-Tensor RecurrentCell::state_or_zeros(const std::optional<Tensor>& state, std::size_t batch, const char* name) const {
-  Shape expected{batch, hidden_size};
-  if (!state) return zeros(expected);
+Tensor RecurrentCell::state_or_zeros(const std::optional<Tensor>& state, const Tensor& input, const char* name) const {
+  bool batched = input.dim() == 2;
+  std::size_t batch = batched ? input.size(0) : 1;
+  if (!state) return zeros({batch, hidden_size});
+  Shape expected = batched ? Shape{batch, hidden_size} : Shape{hidden_size};
   if (state->shape() != expected)
-    throw std::invalid_argument(type_name() + ": expected " + name + " of shape " + shape_str(expected) + ", got " +
-                                shape_str(state->shape()));
-  return *state;
+    throw std::invalid_argument(type_name() + ": expected " + name + " of shape " + shape_str(expected) +
+                                (batched ? "" : " for an unbatched input") + ", got " + shape_str(state->shape()));
+  return batched ? *state : reshape(*state, {1, i64(hidden_size)});
+}
+
+Tensor RecurrentCell::as_input_had_it(const Tensor& state, const Tensor& input) const {
+  return input.dim() == 2 ? state : reshape(state, {i64(hidden_size)});
 }
 
 Value RecurrentCell::config() const {

@@ -89,10 +89,14 @@ class RecurrentCell : public Module {
  protected:
   RecurrentCell(const char* type, std::size_t gates, const RecurrentCellOptions& options, Generator& gen);
   static RecurrentCellOptions options_from(const Value& config);
-  /// input [B, I] checked, reshaped to a sequence of one step [1, B, I] for the layer op.
+  /// input [B, I], or [I] (PyTorch's unbatched form, a batch of one), checked and reshaped to a
+  /// sequence of one step [1, B, I] for the layer op.
   Tensor as_one_step(const Tensor& input) const;
-  /// The given state, checked against [B, H], or zeros.
-  Tensor state_or_zeros(const std::optional<Tensor>& state, std::size_t batch, const char* name) const;
+  /// The given state, checked against [B, H] ([H] for an unbatched input, returned as [1, H]), or
+  /// zeros [B, H].
+  Tensor state_or_zeros(const std::optional<Tensor>& state, const Tensor& input, const char* name) const;
+  /// A result state [B, H] as the caller's input had it: [H] for an unbatched input.
+  Tensor as_input_had_it(const Tensor& state, const Tensor& input) const;
   std::string extra_repr() const override;
 };
 
