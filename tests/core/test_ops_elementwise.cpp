@@ -1,4 +1,6 @@
 // Elementwise arithmetic: values, broadcasting, gradients against finite differences, errors.
+#include <limits>
+
 #include "support/testing.hpp"
 
 using namespace xtgrad;
@@ -94,5 +96,20 @@ TEST_CASE("elementwise: errors name the op and both shapes") {
                        std::invalid_argument);
   CHECK_THROWS_AS(zeros({5}) - zeros({4}), std::invalid_argument);
   CHECK_THROWS_AS(zeros({5}) / zeros({2, 4}), std::invalid_argument);
-  CHECK_THROWS_AS(clamp(zeros({1}), 1.0f, -1.0f), std::invalid_argument);
+}
+
+TEST_CASE("clamp: low > high makes every element high, NaN stays NaN") {
+  // torch 1.13: tensor([-1., 1, 0, 3]).clamp(2., 1.) is [1, 1, 1, 1] with zero gradients ("If
+  // min is greater than max torch.clamp(..., min, max) sets all elements in input to the value
+  // of max"); tensor([nan]).clamp(-1., 1.) is nan with gradient 0.
+  Tensor x = tensor({-1, 1, 0, 3}, true);
+  Tensor y = clamp(x, 2.0f, 1.0f);
+  CHECK(y.value() == Array{1, 1, 1, 1});
+  sum(y).backward();
+  CHECK(x.grad() == Array{0, 0, 0, 0});
+  Tensor n = tensor({std::numeric_limits<float>::quiet_NaN()}, true);
+  Tensor cn = clamp(n, -1.0f, 1.0f);
+  CHECK(std::isnan(cn.item()));
+  cn.backward();
+  CHECK(n.grad()(0) == 0.0f);
 }

@@ -1,4 +1,6 @@
 // where/maximum/minimum/clamp, index_select/gather/embedding, the view ops and dropout.
+#include <limits>
+
 #include "support/testing.hpp"
 
 using namespace xtgrad;
@@ -21,6 +23,41 @@ TEST_CASE("where/maximum/minimum/clamp: values, ties split the gradient, gradien
   CHECK_GRADCHECK([](const Inputs& v) { return maximum(v[0], v[1]); }, in);
   CHECK_GRADCHECK([](const Inputs& v) { return minimum(v[0], v[1]); }, in);
   CHECK_GRADCHECK([](const Inputs& v) { return clamp(v[0], v[1] - 1.0f, v[2]); }, in);
+}
+
+TEST_CASE("maximum/minimum/clamp with NaN: NaN out, and PyTorch's gradients") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // torch 1.13: a = tensor([1., nan, 2, 3, nan]), b = tensor([1., 1, nan, 2, nan]);
+  // maximum(a, b) = [1, nan, nan, 3, nan], backward of ones: a.grad [0.5, 1, 1, 1, 1],
+  // b.grad [0.5, 1, 1, 0, 1]; minimum(a, b) = [1, nan, nan, 2, nan], a.grad [0.5, 1, 1, 0, 1],
+  // b.grad [0.5, 1, 1, 1, 1] (only the strict loser of a comparison gets 0).
+  for (bool largest : {true, false}) {
+    CAPTURE(largest);
+    Tensor a = tensor({1, nan, 2, 3, nan}, true), b = tensor({1, 1, nan, 2, nan}, true);
+    Tensor m = largest ? maximum(a, b) : minimum(a, b);
+    CHECK(m.value()(0) == 1.0f);
+    CHECK(m.value()(3) == (largest ? 3.0f : 2.0f));
+    for (std::size_t i : {1, 2, 4}) CHECK(std::isnan(m.value()(i)));
+    sum(m).backward();
+    CHECK(a.grad() == (largest ? Array{0.5, 1, 1, 1, 1} : Array{0.5, 1, 1, 0, 1}));
+    CHECK(b.grad() == (largest ? Array{0.5, 1, 1, 0, 1} : Array{0.5, 1, 1, 1, 1}));
+  }
+  // torch 1.13: x = tensor([-1., 1, 0, -2, 2, nan]).clamp(full([6], -1.), full([6], 1.)) is
+  // [-1, 1, 0, -1, 1, nan]; zeros(2).clamp(tensor([nan, -1.]), tensor([1., nan])) is [nan, nan],
+  // with zero gradients for all three there.
+  Tensor x = tensor({-1, 1, 0, -2, 2, nan});
+  Array clamped = clamp(x, full({6}, -1.0f), full({6}, 1.0f)).value();
+  const float expected[] = {-1, 1, 0, -1, 1};
+  for (std::size_t i = 0; i < 5; ++i) CHECK(clamped(i) == expected[i]);
+  CHECK(std::isnan(clamped(5)));
+  Tensor z = zeros({2}, true), low = tensor({nan, -1}, true), high = tensor({1, nan}, true);
+  Tensor c = clamp(z, low, high);
+  CHECK(std::isnan(c.value()(0)));
+  CHECK(std::isnan(c.value()(1)));
+  sum(c).backward();
+  CHECK(z.grad() == Array{0, 0});
+  CHECK(low.grad() == Array{0, 0});
+  CHECK(high.grad() == Array{0, 0});
 }
 
 TEST_CASE("index_select/gather/embedding: values, repeated indices accumulate, gradients") {
@@ -72,6 +109,17 @@ TEST_CASE("unsqueeze/squeeze/flatten/permute/expand: shapes, values and gradient
   CHECK_GRADCHECK([](const Inputs& v) { return flatten(v[0], 0, 1); }, in);
   CHECK_GRADCHECK([](const Inputs& v) { return permute(v[0], {2, 0, 1}); }, in);
   CHECK_GRADCHECK([](const Inputs& v) { return expand(v[0], {4, 2, 5, 3}); }, in);
+  // torch 1.13: tensor([[1., 2]]).expand(0, 2) is [0, 2] and backward gives zeros [1, 2]; the
+  // sum back over an extent of 0 read out of bounds in xtensor's reducer.
+  Tensor row = tensor({{1, 2}}, true);
+  Tensor none = expand(row, {0, 2});
+  CHECK(none.shape() == Shape{0, 2});
+  none.backward(Array::from_shape({0, 2}));
+  CHECK(row.grad() == Array{{0, 0}});
+  Tensor broadcast_row = tensor({{1, 2}}, true);
+  Tensor empty_sum = broadcast_row + zeros({0, 2});
+  empty_sum.backward(Array::from_shape({0, 2}));
+  CHECK(broadcast_row.grad() == Array{{0, 0}});
   CHECK_THROWS_WITH_AS(expand(zeros({2}), {3}), "expand: cannot expand shape [2] to [3] (only extents of 1 can grow)",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(permute(zeros({2, 3}), {0, 0}), "permute: dimension 0 appears twice", std::invalid_argument);

@@ -1,4 +1,5 @@
 // Elementwise arithmetic ops, each forward with its backward right below it.
+#include <algorithm>
 #include <cmath>
 
 #include "xtgrad/core/autograd.hpp"
@@ -117,8 +118,8 @@ Tensor abs(const Tensor& a) {
 }
 
 Tensor clamp(const Tensor& a, float low, float high) {
-  XTGRAD_CHECK(!(low > high), "clamp", "expected low <= high, got low=", low, " high=", high);
-  Array y = map(a.value(), [low, high](float x) { return x < low ? low : (x > high ? high : x); });
+  // min(max(x, low), high), NaN kept: with low > high every element is high, as PyTorch documents.
+  Array y = map(a.value(), [low, high](float x) { return std::min(std::max(x, low), high); });
   return record("clamp", std::move(y), {a}, [low, high](BackwardContext& ctx) {
     ctx.add(0, detail::map2(ctx.grad(), ctx.input(0),
                             [low, high](float g, float x) { return x >= low && x <= high ? g : 0.0f; }));

@@ -1,6 +1,7 @@
 // Elementwise selection with NumPy broadcasting: where, maximum, minimum, clamp with tensor
 // bounds. Each input's gradient is g masked (or halved at ties) in the broadcast shape; the
 // tape sums it back to the input's shape.
+#include <algorithm>
 #include <cmath>
 
 #include <xtensor/xbroadcast.hpp>
@@ -22,7 +23,9 @@ std::vector<Array> broadcast_arrays(const char* op, const std::vector<Array>& ar
   return out;
 }
 
-// maximum (largest) or minimum. At a tie PyTorch splits g equally: each input gets g/2.
+// maximum (largest) or minimum. As PyTorch's derivative, an input gets no gradient only where it
+// strictly loses the comparison, and g/2 at a tie: where either is NaN (no comparison holds) both
+// get g.
 Tensor extreme_of(const char* op, const Tensor& a, const Tensor& b, bool largest) {
   std::vector<Array> v = broadcast_arrays(op, {a.value(), b.value()});
   Array y = Array::from_shape(v[0].shape());
@@ -36,9 +39,10 @@ Tensor extreme_of(const char* op, const Tensor& a, const Tensor& b, bool largest
     Array ga = Array::from_shape(g.shape()), gb = Array::from_shape(g.shape());
     for (std::size_t k = 0; k < g.size(); ++k) {
       float x = v[0].data()[k], z = v[1].data()[k];
-      float share = x == z ? 0.5f : ((largest ? x > z : x < z) ? 1.0f : 0.0f);
-      ga.data()[k] = g.data()[k] * share;
-      gb.data()[k] = g.data()[k] * (x == z ? 0.5f : 1.0f - share);
+      bool a_loses = largest ? x < z : x > z, b_loses = largest ? x > z : x < z;
+      float share = x == z ? 0.5f * g.data()[k] : g.data()[k];
+      ga.data()[k] = a_loses ? 0.0f : share;
+      gb.data()[k] = b_loses ? 0.0f : share;
     }
     ctx.add(0, std::move(ga));
     ctx.add(1, std::move(gb));
@@ -73,9 +77,12 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return extreme_of("minimum", 
 Tensor clamp(const Tensor& a, const Tensor& low, const Tensor& high) {
   std::vector<Array> v = broadcast_arrays("clamp", {a.value(), low.value(), high.value()});
   Array y = Array::from_shape(v[0].shape());
-  // min(max(a, low), high): when low > high every element becomes high, as in PyTorch.
-  for (std::size_t k = 0; k < y.size(); ++k)
-    y.data()[k] = std::fmin(std::fmax(v[0].data()[k], v[1].data()[k]), v[2].data()[k]);
+  // min(max(a, low), high): when low > high every element becomes high, and a NaN in a or in a
+  // bound gives NaN, as in PyTorch (fmin/fmax would have dropped it).
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    float x = v[0].data()[k], lo = v[1].data()[k], hi = v[2].data()[k];
+    y.data()[k] = std::isnan(lo) || std::isnan(hi) ? lo + hi : std::min(std::max(x, lo), hi);
+  }
   return record("clamp", std::move(y), {a, low, high}, [](BackwardContext& ctx) {
     std::vector<Array> v = broadcast_arrays("clamp", {ctx.input(0), ctx.input(1), ctx.input(2)});
     const Array& g = ctx.grad();

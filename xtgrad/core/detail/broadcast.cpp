@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include <xtensor/xbuilder.hpp>
 #include <xtensor/xreducer.hpp>
 
 #include "xtgrad/core/detail/check.hpp"
@@ -47,6 +48,9 @@ Array sum_to(const Array& grad, const Shape& shape, const char* op) {
                                   " for an input of shape ", shape_str(shape)));
   }
   if (axes.empty()) return grad;
+  // A sum over no elements is zeros; xtensor 0.24's immediate reducer reads out of bounds when a
+  // reduced axis has extent 0 (expand([1, 2] -> [0, 2]) crashed in backward).
+  if (grad.size() == 0) return Array(xt::zeros<float>(shape));
   Array reduced = xt::sum(grad, axes, xt::evaluation_strategy::immediate);
   reduced.reshape(shape);
   return reduced;
