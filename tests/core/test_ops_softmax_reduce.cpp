@@ -136,6 +136,30 @@ TEST_CASE("sum/mean/var/std over several dims: values against closed forms, and 
   CHECK_GRADCHECK([](const Inputs& v) { return min(v[0], 2, true); }, in);
 }
 
+TEST_CASE("std: the gradient is 0 where every element is equal, and dims of a 0-d tensor reduce it") {
+  // torch 1.13: x = tensor([[2., 2, 2], [1, 2, 4]]); x.std(1) = [0, sqrt(7/3)], and backward of
+  // ones gives [[0, 0, 0], [-0.4364, -0.1091, 0.5455]] = (x - mean)/(2·std) in the second row
+  // (std_backward masks result == 0); the first row was NaN (0/0) before.
+  Tensor x = tensor({{2, 2, 2}, {1, 2, 4}}, true);
+  Tensor s = xtgrad::std(x, {1});
+  CHECK(s.value()(0) == 0.0f);
+  CHECK(s.value()(1) == doctest::Approx(std::sqrt(7.0 / 3.0)));
+  s.backward(xt::ones<float>({2}));
+  double sd = std::sqrt(7.0 / 3.0);
+  CHECK_ALL_CLOSE(x.grad(),
+                  (Array{{0, 0, 0},
+                         {static_cast<float>(-4.0 / 3.0 / (2 * sd)), static_cast<float>(-1.0 / 3.0 / (2 * sd)),
+                          static_cast<float>(5.0 / 3.0 / (2 * sd))}}));
+  // torch 1.13: s = tensor(3.); s.sum([0]) 3, s.var([0]) nan, s.std(-1) nan, s.mean([0], keepdim=True).shape []
+  Tensor scalar_x = full({}, 3.0f, true);
+  CHECK(sum(scalar_x, std::vector<std::int64_t>{0}).item() == 3.0f);
+  CHECK(std::isnan(var(scalar_x, {0}).item()));
+  CHECK(std::isnan(xtgrad::std(scalar_x, {-1}).item()));
+  CHECK(mean(scalar_x, {0}, true).shape() == Shape{});
+  CHECK_THROWS_WITH_AS(sum(scalar_x, std::vector<std::int64_t>{1}), "sum: dimension 1 is out of range for shape []",
+                       std::invalid_argument);
+}
+
 TEST_CASE("reductions over dims: bad dims are reported") {
   CHECK_THROWS_WITH_AS(sum(zeros({2, 3}), {0, -2}), "sum: dimension -2 appears twice in the list",
                        std::invalid_argument);

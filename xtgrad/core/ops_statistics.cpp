@@ -22,6 +22,10 @@ struct DimsSplit {
 
 DimsSplit split_dims(const char* op, const Array& a, const std::vector<std::int64_t>& dims, bool keepdim) {
   std::vector<bool> reduced(a.dimension(), dims.empty());  // no dims: all of them, as PyTorch's sum(x, [])
+  if (a.dimension() == 0) {  // PyTorch wraps a scalar's dims as one of extent 1: dim 0 or −1 reduces one element
+    for (std::int64_t d : dims) XTGRAD_CHECK(d == 0 || d == -1, op, "dimension ", d, " is out of range for shape []");
+    return DimsSplit{};
+  }
   for (std::int64_t d : dims) {
     std::size_t axis = detail::normalize_dim(op, d, a);
     XTGRAD_CHECK(!reduced[axis], op, "dimension ", d, " appears twice in the list");
@@ -99,10 +103,13 @@ Tensor std(const Tensor& a, const std::vector<std::int64_t>& dims, double correc
   Array squares = d * d;
   Array y = reduce_to(squares, s, 1.0 / divisor, "std");
   for (float& v : y) v = std::sqrt(v);
-  // d std/dx = (x − mean)/((N − correction)·std), from the saved output.
+  // d std/dx = (x − mean)/((N − correction)·std), from the saved output; 0 where std is 0 (every
+  // x equal), as PyTorch's std_backward masks it, rather than 0/0.
   return record("std", std::move(y), {a}, [s, divisor](BackwardContext& ctx) {
     Array g = spread(ctx.grad(), s, ctx.input(0));
-    g /= spread(ctx.output(), s, ctx.input(0));
+    Array deviation = spread(ctx.output(), s, ctx.input(0));
+    for (std::size_t k = 0; k < g.size(); ++k)
+      g.data()[k] = deviation.data()[k] == 0.0f ? 0.0f : g.data()[k] / deviation.data()[k];
     g *= centred(ctx.input(0), s, "std") * static_cast<float>(1.0 / divisor);
     ctx.add(0, std::move(g));
   });
