@@ -144,6 +144,43 @@ TEST_CASE("linear: equals x Wᵀ + b, with gradients for input, weight and bias"
   CHECK_GRADCHECK([](const Inputs& v) { return linear(linear(v[0], v[1], v[2]), v[1], v[2]); }, square);
 }
 
+TEST_CASE("linear: a weight [in] and a bias [] or [n, 1], as F.linear documents") {
+  // torch 1.13: x = tensor([[1., 2, 3], [4, 5, 6]]); F.linear(x, tensor([0.5, -1, 2])) is
+  // [4.5, 9]; backward of [1, 2] gives x.grad [[0.5, -1, 2], [1, -2, 4]], w.grad [9, 12, 15].
+  Tensor x = tensor({{1, 2, 3}, {4, 5, 6}}, true), w = tensor({0.5f, -1, 2}, true);
+  Tensor y = linear(x, w);
+  CHECK(y.value() == Array{4.5, 9});
+  y.backward(Array{1, 2});
+  CHECK(x.grad() == Array{{0.5, -1, 2}, {1, -2, 4}});
+  CHECK(w.grad() == Array{9, 12, 15});
+  // torch 1.13: x2 = tensor([[1., 2], [3, 4]]), W = tensor([[1., -1], [0.5, 2], [0, 1]]);
+  // F.linear(x2, W, tensor(0.25)) is [[-0.75, 4.75, 2.25], [-0.75, 9.75, 4.25]]; backward of
+  // [[1, 2, 3], [4, 5, 6]] gives x2.grad [[2, 6], [6.5, 12]], W.grad [[13, 18], [17, 24], [21, 30]],
+  // b.grad 21. With b = tensor([[1.], [2]]): [[0, 5.5, 3], [1, 11.5, 6]], b.grad [[6], [15]].
+  Array upstream{{1, 2, 3}, {4, 5, 6}};
+  Tensor x2 = tensor({{1, 2}, {3, 4}}, true), weight = tensor({{1, -1}, {0.5f, 2}, {0, 1}}, true);
+  Tensor scalar_bias = full({}, 0.25f, true);
+  Tensor y2 = linear(x2, weight, scalar_bias);
+  CHECK(y2.value() == Array{{-0.75, 4.75, 2.25}, {-0.75, 9.75, 4.25}});
+  y2.backward(upstream);
+  CHECK(x2.grad() == Array{{2, 6}, {6.5, 12}});
+  CHECK(weight.grad() == Array{{13, 18}, {17, 24}, {21, 30}});
+  CHECK(scalar_bias.grad()() == 21.0f);
+  Tensor column_bias = tensor({1, 2}, {2, 1}, true);
+  Tensor y3 = linear(x2.detach(), weight.detach(), column_bias);
+  CHECK(y3.value() == Array{{0, 5.5, 3}, {1, 11.5, 6}});
+  y3.backward(upstream);
+  CHECK(column_bias.grad()(0, 0) == 6.0f);
+  CHECK(column_bias.grad()(1, 0) == 15.0f);
+  CHECK_THROWS_WITH_AS(linear(x2, weight, zeros({2})), "linear: shapes [2, 3] and [2] cannot be broadcast together",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(linear(x2, weight, zeros({4, 1, 1})),
+                       "linear: bias of shape [4, 1, 1] does not broadcast to the output [2, 3]",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(linear(x2, zeros({3})), "linear: expected input of shape [*, 3] for weight [3], got [2, 2]",
+                       std::invalid_argument);
+}
+
 TEST_CASE("linear: input [*, in] (3-D, 4-D, 1-D) matches PyTorch, with and without bias") {
   for (const Json& c : fixture_cases("shapes.json", "linear")) {
     bool bias = c.at("bias");

@@ -12,6 +12,29 @@ TEST_CASE("transpose/reshape: values") {
   Tensor b = reshape(arange(0, 24), {2, 3, 4});
   CHECK(transpose(b, 0, 2).shape() == Shape{4, 3, 2});
   CHECK(transpose(b, 0, -1).value()(3, 2, 1) == b.value()(1, 2, 3));
+  // torch 1.13: tensor([1., 2]).t() and tensor(3.).t() are returned as they are, and
+  // tensor(3.).transpose(0, -1) is tensor(3.) (a scalar's dims wrap as one of extent 1).
+  Tensor v = tensor({1, 2}, true);
+  Tensor vt = transpose(v);
+  CHECK(vt.value() == Array{1, 2});
+  vt.backward(Array{3, 4});
+  CHECK(v.grad() == Array{3, 4});
+  CHECK(transpose(full({}, 3.0f)).shape() == Shape{});
+  CHECK(transpose(full({}, 3.0f), 0, -1).item() == 3.0f);
+  CHECK_THROWS_WITH_AS(transpose(full({}, 3.0f), 0, 1), "transpose: dimensions 0 and 1 are out of range for shape []",
+                       std::invalid_argument);
+}
+
+TEST_CASE("slice: Python's a[start:end], clamped to the extent") {
+  // torch 1.13: x = tensor([1., 2, 3]); x[2:1] is empty (backward gives zeros), x[1:10] is
+  // [2, 3] and backward of ones gives [0, 1, 1].
+  Tensor x = tensor({1, 2, 3}, true);
+  CHECK(slice(x, 0, 2, 1).shape() == Shape{0});
+  CHECK(slice(x, 0, 5, 9).shape() == Shape{0});
+  Tensor tail = slice(x, 0, 1, 10);
+  CHECK(tail.value() == Array{2, 3});
+  tail.backward(Array{1, 1});
+  CHECK(x.grad() == Array{0, 1, 1});
 }
 
 TEST_CASE("narrow/slice/concat/stack: values") {
@@ -44,6 +67,10 @@ TEST_CASE("shape ops: errors name the op and the shapes") {
                        std::invalid_argument);
   CHECK_THROWS_AS(reshape(zeros({2, 3}), {-1, 4}), std::invalid_argument);
   CHECK_THROWS_AS(reshape(zeros({2, 3}), {-1, -1}), std::invalid_argument);
+  // torch 1.13 refuses zeros(0, 3).reshape(-1, 0) (the -1 could be anything); reshape(-1) is [0].
+  CHECK_THROWS_WITH_AS(reshape(zeros({0, 3}), {-1, 0}),
+                       "reshape: cannot infer the -1 extent beside a 0 extent (shape [0, 3])", std::invalid_argument);
+  CHECK(reshape(zeros({0, 3}), {-1}).shape() == Shape{0});
   CHECK_THROWS_WITH_AS(narrow(zeros({2, 3}), 1, 2, 2),
                        "narrow: range [2, 4) is out of bounds for dimension 1 of shape [2, 3]", std::invalid_argument);
   CHECK_THROWS_AS(slice(zeros({2, 3}), 5, 0, 1), std::invalid_argument);

@@ -32,7 +32,8 @@ Tensor log(const Tensor& a);
 Tensor sqrt(const Tensor& a);
 Tensor pow(const Tensor& a, float exponent);  ///< gradient p·a^(p−1)·g
 Tensor abs(const Tensor& a);                  ///< gradient sign(a)·g, 0 at 0
-/// Limits to [low, high]; the gradient passes where low <= a <= high (as in PyTorch).
+/// min(max(a, low), high), NaN kept: low > high makes every element high, as PyTorch documents;
+/// the gradient passes where low <= a <= high (as in PyTorch).
 Tensor clamp(const Tensor& a, float low, float high);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
@@ -91,18 +92,20 @@ Tensor min(const Tensor& a, std::int64_t axis, bool keepdims = false);  ///< as 
 Tensor matmul(const Tensor& a, const Tensor& b);
 /// y = x Wᵀ + b as one op: x [*, in], weight [out, in], bias [out] -> [*, out]; the leading
 /// dims of x are one batch of n rows (a 1-D x [in] gives [out]). Gradients: dx = g W,
-/// dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM.
+/// dW = gᵀ x, db = Σ_rows g, each accumulated in place by the GEMM. As F.linear, a weight [in]
+/// gives [*] (matmul), and a bias [] (or any that broadcasts to the output) is added after.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 Tensor linear(const Tensor& x, const Tensor& weight);
 
 // Shape ops (ops_shape.cpp).
-Tensor transpose(const Tensor& a);  ///< 2-D: [m, n] -> [n, m]
+Tensor transpose(const Tensor& a);  ///< 2-D: [m, n] -> [n, m]; 0-D and 1-D as they are (torch.t)
 Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1);
 /// New shape with the same number of elements; one entry may be −1 (inferred).
 Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape);
 /// Elements [start, start + length) along `dim`.
 Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t length);
-/// Elements [start, end) along `dim`, as Python's a[..., start:end].
+/// Elements [start, end) along `dim`, as Python's a[..., start:end]: both clamped to the extent,
+/// empty when end <= start.
 Tensor slice(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t end);
 /// Joins along an existing dimension; all other extents must match.
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim);
@@ -129,7 +132,7 @@ Tensor mean(const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim
 /// Σ(x − mean)² / max(0, N − correction) over `dims` (correction 1: the unbiased estimate, as
 /// PyTorch's default; 0: the population variance). Gradient 2(x − mean)/(N − correction)·g.
 Tensor var(const Tensor& a, const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false);
-/// sqrt(var); gradient (x − mean)/((N − correction)·std)·g.
+/// sqrt(var); gradient (x − mean)/((N − correction)·std)·g, and 0 where std = 0 (as PyTorch).
 Tensor std(const Tensor& a, const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false);
 
 // Softmax family (ops_softmax.cpp), all computed from x − max along dim, so logits of ±1000 give
@@ -145,11 +148,12 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// cond ? a : b elementwise; cond is a float tensor, nonzero meaning true. Gradients g where
 /// cond (to a) and where not (to b); cond gets none.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
-/// Elementwise max / min; at ties each input gets g/2 (as PyTorch).
+/// Elementwise max / min, NaN if either is; at ties each input gets g/2, and where either is NaN
+/// both get g (PyTorch's derivative: only the strict loser gets 0).
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
-/// min(max(a, low), high) with tensor bounds; gradients as PyTorch: a's where low <= a <= high,
-/// low's where a < low (and low < high), high's where a > high (or high < low).
+/// min(max(a, low), high) with tensor bounds, NaN where a or a bound is; gradients as PyTorch: a's where low <= a <=
+/// high, low's where a < low (and low < high), high's where a > high (or high < low).
 Tensor clamp(const Tensor& a, const Tensor& low, const Tensor& high);
 
 // Indexing (ops_index.cpp). Index tensors as above; backward scatter-adds, so a repeated index

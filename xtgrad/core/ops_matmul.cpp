@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "xtgrad/core/autograd.hpp"
+#include "xtgrad/core/detail/broadcast.hpp"
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/core/detail/gemm.hpp"
 #include "xtgrad/core/detail/parallel.hpp"
@@ -179,7 +180,7 @@ namespace {
 Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
   const Array& xv = x.value();
   const Array& wv = weight.value();
-  XTGRAD_CHECK(wv.dimension() == 2, "linear", "expected a 2-D weight [out, in], got shape ", detail::dims(wv));
+  XTGRAD_CHECK(wv.dimension() == 2, "linear", "expected a weight [out, in] or [in], got shape ", detail::dims(wv));
   std::size_t out = wv.shape()[0], in = wv.shape()[1];
   XTGRAD_CHECK(xv.dimension() >= 1 && xv.shape()[xv.dimension() - 1] == in, "linear", "expected input of shape [*, ",
                in, "] for weight ", detail::dims(wv), ", got ", detail::dims(xv));
@@ -228,7 +229,25 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
 
 }  // namespace
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) { return linear_impl(x, weight, &bias); }
-Tensor linear(const Tensor& x, const Tensor& weight) { return linear_impl(x, weight, nullptr); }
+// The fused op takes the usual weight [out, in] and bias [out]. F.linear also documents a weight
+// [in] (the output loses its last dim) and a bias [] ; any bias that broadcasts to the output (as
+// addmm's does) is added after the product, with the add's gradient.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  bool usual_bias = bias.dim() == 1 && weight.dim() == 2 && bias.shape()[0] == weight.shape()[0];
+  if (usual_bias) return linear_impl(x, weight, &bias);
+  Tensor y = linear(x, weight);
+  XTGRAD_CHECK(detail::broadcast_shapes("linear", y.shape(), bias.shape()) == y.shape(), "linear", "bias of shape ",
+               shape_str(bias.shape()), " does not broadcast to the output ", shape_str(y.shape()));
+  return add(y, bias);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight) {
+  if (weight.dim() == 1) {
+    XTGRAD_CHECK(x.dim() >= 1 && x.shape().back() == weight.shape()[0], "linear", "expected input of shape [*, ",
+                 weight.shape()[0], "] for weight ", shape_str(weight.shape()), ", got ", shape_str(x.shape()));
+    return matmul(x, weight);
+  }
+  return linear_impl(x, weight, nullptr);
+}
 
 }  // namespace xtgrad

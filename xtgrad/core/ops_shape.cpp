@@ -1,5 +1,6 @@
 // Shape ops. Row-major arrays seen as [outer, n, inner] around one axis turn slicing and
 // joining into block copies; each backward is the reverse copy.
+#include <algorithm>
 #include <numeric>
 
 #include "xtgrad/core/autograd.hpp"
@@ -80,12 +81,18 @@ Array swap_axes(const Array& a, std::size_t d0, std::size_t d1) {
 }  // namespace
 
 Tensor transpose(const Tensor& a) {
-  XTGRAD_CHECK(a.dim() == 2, "transpose", "expected a 2-D tensor, got shape ", shape_str(a.shape()),
+  XTGRAD_CHECK(a.dim() <= 2, "transpose", "expected at most 2 dimensions, got shape ", shape_str(a.shape()),
                " (give two dimensions for other ranks)");
+  if (a.dim() < 2) return transpose(a, 0, 0);  // as torch.t: 0-D and 1-D tensors stay as they are
   return transpose(a, 0, 1);
 }
 
 Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1) {
+  if (a.dim() == 0) {  // PyTorch wraps a scalar's dims as one of extent 1: dims 0 and −1 swap nothing
+    XTGRAD_CHECK((dim0 == 0 || dim0 == -1) && (dim1 == 0 || dim1 == -1), "transpose", "dimensions ", dim0, " and ",
+                 dim1, " are out of range for shape []");
+    return reshape(a, {});
+  }
   std::size_t d0 = normalize_dim("transpose", dim0, a.dim(), a.value());
   std::size_t d1 = normalize_dim("transpose", dim1, a.dim(), a.value());
   if (d0 > d1) std::swap(d0, d1);
@@ -108,9 +115,12 @@ Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
       known *= out[i];
     }
   }
-  if (inferred >= 0) out[static_cast<std::size_t>(inferred)] = known == 0 ? 0 : a.numel() / known;
+  // Beside a 0 extent, −1 could be anything (PyTorch refuses it too).
+  XTGRAD_CHECK(inferred < 0 || known != 0, "reshape", "cannot infer the -1 extent beside a 0 extent (shape ",
+               shape_str(a.shape()), ")");
+  if (inferred >= 0) out[static_cast<std::size_t>(inferred)] = a.numel() / known;
   std::size_t count = product(out, 0, out.size());
-  if (count != a.numel() || (inferred >= 0 && known != 0 && a.numel() % known != 0)) {
+  if (count != a.numel() || (inferred >= 0 && a.numel() % known != 0)) {
     std::string requested = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) requested += (i ? ", " : "") + std::to_string(shape[i]);
     throw std::invalid_argument("reshape: cannot view shape " + shape_str(a.shape()) + " (" +
@@ -144,7 +154,10 @@ Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t 
 }
 
 Tensor slice(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t end) {
-  XTGRAD_CHECK(start <= end, "slice", "expected start <= end, got ", start, " and ", end);
+  // Python's a[start:end]: both clamped to the extent, and empty when end <= start.
+  std::size_t n = a.shape()[normalize_dim("slice", dim, a.dim(), a.value())];
+  start = std::min(start, n);
+  end = std::min(std::max(end, start), n);
   return narrow(a, dim, start, end - start);
 }
 
