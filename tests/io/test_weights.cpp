@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <limits>
 
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
@@ -67,6 +69,34 @@ TEST_CASE("weights: awkward float32 values survive exactly, and are written comp
   load_weights(copy, dir.file("w.json"));
   CHECK(same_bits(copy.weight.value(), layer.weight.value()));
   CHECK(same_bits(copy.bias.value(), layer.bias.value()));
+}
+
+TEST_CASE("weights: a NaN or an infinity is refused when saving, naming the parameter, and nothing is written") {
+  // JSON has no NaN or infinity: nlohmann writes them as null, which no loader reads back.
+  TempDir dir;
+  Linear layer(2, 3);
+  save_weights(layer, dir.file("w.json"));
+  std::string good = read_text(dir.file("w.json"));
+  layer.weight.mutable_value()(1, 0) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_WITH_AS(save_weights(layer, dir.file("w.json")),
+                       "parameter 'weight': data[2] is nan, and the file holds finite float32 values only",
+                       std::invalid_argument);
+  layer.weight.mutable_value()(1, 0) = 0.5f;
+  layer.bias.mutable_value()(2) = -std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH_AS(weights_to_json(layer), doctest::Contains("parameter 'bias': data[2] is -inf"),
+                       std::invalid_argument);
+  CHECK(read_text(dir.file("w.json")) == good);
+
+  // A checkpoint names the optimizer state that diverged.
+  Linear model(2, 1);
+  Adam adam(model.parameters(), AdamOptions(0.1));
+  model.weight.mutable_grad() = Array{{1.0f, std::numeric_limits<float>::infinity()}};
+  model.bias.mutable_grad() = Array{0.5f};
+  adam.step();
+  model.weight.mutable_value() = Array{{1.0f, 2.0f}};  // finite weights, non-finite moments
+  CHECK_THROWS_WITH_AS(save_checkpoint(dir.file("ck.json"), {&model, &adam}),
+                       doctest::Contains("optimizer.state.0.exp_avg: data[1] is inf"), std::invalid_argument);
+  CHECK(!std::ifstream(dir.file("ck.json")));
 }
 
 TEST_CASE("weights: each bad file is rejected with the file, the key and what was wrong, and the module is unchanged") {

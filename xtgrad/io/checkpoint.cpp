@@ -36,13 +36,14 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   if (!c.model) throw std::invalid_argument("save_checkpoint: a checkpoint needs a model");
   Json schedulers = Json::array();
   for (const Scheduler* s : c.schedulers)
-    schedulers.push_back({{"type", s->type_name()}, {"state", to_json(s->state_dict())}});
+    schedulers.push_back({{"type", s->type_name()}, {"state", to_json(s->state_dict(), s->type_name())}});
   Json j = {{"format", kFormat},
             {"version", kVersion},
             {"epoch", c.epoch},
             {"step", c.step},
             {"weights", weights_to_json(*c.model)}};
-  if (c.optimizer) j["optimizer"] = {{"type", c.optimizer->type_name()}, {"state", to_json(c.optimizer->state_dict())}};
+  if (c.optimizer)
+    j["optimizer"] = {{"type", c.optimizer->type_name()}, {"state", to_json(c.optimizer->state_dict(), "optimizer")}};
   j["schedulers"] = schedulers;
   if (c.generator) j["generator"] = c.generator->state();
   j["metadata"] = c.metadata.is_null() ? Json::object() : c.metadata;

@@ -32,7 +32,9 @@ struct Checkpoint {
 
 /// Writes {"format": "xtgrad-checkpoint", "version": 2, "epoch", "step", "weights",
 /// "optimizer": {"type", "state"}, "schedulers": [{"type", "state"}], "generator", "metadata"}
-/// atomically. Each object writes its own state_dict(); nothing here knows their types.
+/// atomically. Each object writes its own state_dict(); nothing here knows their types. A tensor
+/// holding a NaN or an infinity (a run that diverged) throws std::invalid_argument naming it, and
+/// nothing is written: loading would refuse the file.
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 
 /// Restores every object `checkpoint` points to and sets its epoch, step and metadata. The file

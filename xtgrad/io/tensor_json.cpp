@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace xtgrad {
 namespace {
@@ -69,10 +70,15 @@ bool read_tensor(const Json& entry, const std::string& what, const Shape* expect
 
 }  // namespace
 
-Json tensor_to_json(const Array& value) {
+Json tensor_to_json(const Array& value, const std::string& what) {
   Json data = Json::array();
   data.get_ref<Json::array_t&>().reserve(value.size());
-  for (float v : value) data.push_back(compact(v));
+  for (float v : value) {
+    if (!std::isfinite(v))
+      throw std::invalid_argument(what + ": data[" + std::to_string(data.size()) + "] is " + std::to_string(v) +
+                                  ", and the file holds finite float32 values only");
+    data.push_back(compact(v));
+  }
   return {{"shape", Shape(value.shape().begin(), value.shape().end())},
           {"dtype", "float32"},
           {"data", std::move(data)}};

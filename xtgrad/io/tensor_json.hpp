@@ -12,8 +12,10 @@ XTGRAD_API_BEGIN
 namespace xtgrad {
 
 /// Each float written as the shortest decimal that reads back (as a double, then rounded to
-/// float32) to the identical bits.
-Json tensor_to_json(const Array& value);
+/// float32) to the identical bits. A NaN or an infinity throws std::invalid_argument
+/// "<what>: data[i] is nan ...": JSON has no such numbers (they would be written as null) and
+/// loading refuses them, so no file is written that could not be read back.
+Json tensor_to_json(const Array& value, const std::string& what = "tensor");
 
 /// Validates `entry` against `expected` (shape, dtype, data length checked before allocating,
 /// finite numbers) and fills `out`. On failure appends "<what>: ..." to problems, returns false.

@@ -45,22 +45,23 @@ Value read(const Json& json, const std::string& where, std::vector<std::string>&
 
 }  // namespace
 
-Json to_json(const Value& value) {
+Json to_json(const Value& value, const std::string& where) {
   switch (value.kind()) {
     case Value::Kind::Null: return Json();
     case Value::Kind::Bool: return value.as_bool();
     case Value::Kind::Int: return value.as_int();
     case Value::Kind::Real: return value.as_real();
     case Value::Kind::String: return value.as_string();
-    case Value::Kind::Tensor: return tensor_to_json(value.as_tensor());
+    case Value::Kind::Tensor: return tensor_to_json(value.as_tensor(), where);
     case Value::Kind::List: {
       Json list = Json::array();
-      for (const Value& item : value.as_list()) list.push_back(to_json(item));
+      for (const Value& item : value.as_list())
+        list.push_back(to_json(item, where + "[" + std::to_string(list.size()) + "]"));
       return list;
     }
     case Value::Kind::Dict: {
       Json dict = Json::object();
-      for (const auto& [key, item] : value.as_dict()) dict[key] = to_json(item);
+      for (const auto& [key, item] : value.as_dict()) dict[key] = to_json(item, where + "." + key);
       return dict;
     }
   }

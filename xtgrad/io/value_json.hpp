@@ -12,8 +12,9 @@ XTGRAD_API_BEGIN
 namespace xtgrad {
 
 /// Tensors become {"shape", "dtype": "float32", "data"} with bit-exact floats; integers stay
-/// integers and reals are written so they read back to the same double.
-Json to_json(const Value& value);
+/// integers and reals are written so they read back to the same double. A tensor holding a NaN
+/// or an infinity throws std::invalid_argument naming it from `where` ("<where>.key[i]: data[j] ...").
+Json to_json(const Value& value, const std::string& where = "value");
 
 /// The inverse: an object with exactly the keys "shape", "dtype" and "data" is read as a tensor
 /// (validated before allocating); every other object as a dict, in the file's key order.

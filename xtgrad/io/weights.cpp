@@ -65,7 +65,8 @@ Json describe_architecture(const Module& module) { return to_json(describe(modul
 
 Json weights_to_json(const Module& module, const Json& metadata) {
   Json parameters = Json::object();
-  for (const auto& [name, tensor] : module.state_dict()) parameters[name] = tensor_to_json(tensor.value());
+  for (const auto& [name, tensor] : module.state_dict())
+    parameters[name] = tensor_to_json(tensor.value(), "parameter '" + name + "'");
   return {{"format", kFormat},
           {"version", kVersion},
           {"model", describe_architecture(module)},

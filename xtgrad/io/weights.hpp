@@ -23,6 +23,8 @@ using Json = nlohmann::ordered_json;  // keeps key order: parameters stay in sta
 Json describe_architecture(const Module& module);
 
 /// {"format", "version", "model", "parameters", "metadata"} for the module's current weights.
+/// A NaN or an infinity in any of them throws std::invalid_argument naming the parameter and the
+/// index (JSON would hold it as null, which no loader reads back), so nothing is written.
 Json weights_to_json(const Module& module, const Json& metadata = Json::object());
 
 /// Writes weights_to_json() to `path` atomically (temporary file, fsync, rename): a failure
