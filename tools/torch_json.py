@@ -417,7 +417,21 @@ register_type("SequenceClassifier", SequenceClassifier, _build_sequence_classifi
 # Checking a state against a description, before anything is allocated
 
 def _finite_numbers(values):
-    return isinstance(values, list) and all(type(v) in (int, float) and math.isfinite(v) for v in values)
+    # A Python int is finite however large (math.isfinite would overflow converting it).
+    return isinstance(values, list) and all(type(v) is int or (type(v) is float and math.isfinite(v)) for v in values)
+
+
+# The smallest magnitude that rounds to infinity in float32: a file value at or beyond it would
+# load as an infinity, so it is refused (as xtgrad refuses it).
+FLOAT32_LIMIT = 2.0 ** 128 - 2.0 ** 103
+
+
+def _not_float32(data):
+    """(index, what it is) of the first value of `data` that is not a finite float32, or None."""
+    for i, v in enumerate(data):
+        if type(v) not in (int, float) or not abs(v) < FLOAT32_LIMIT:  # NaN fails the comparison
+            return i, ("an integer beyond float32's range" if type(v) is int
+                       else json.dumps(v, allow_nan=True)[:40])
 
 
 def _check_entry(name, entry, shape):
@@ -430,8 +444,9 @@ def _check_entry(name, entry, shape):
     if not isinstance(data, list) or len(data) != math.prod(shape):
         n = len(data) if isinstance(data, list) else "no list"
         return f"parameter '{name}': data length {n}, expected {math.prod(shape)}"
-    if not _finite_numbers(data):
-        return f"parameter '{name}': data holds a value that is not a finite number"
+    bad = _not_float32(data)
+    if bad:
+        return f"parameter '{name}': data[{bad[0]}] is not a finite float32 (got {bad[1]})"
 
 
 def _check_tensor(name, tensor, shape):

@@ -10,6 +10,7 @@ Prints one line per check; exit code 0 if all pass, 1 otherwise, 77 (skipped) wi
 """
 
 import json
+import math
 import os
 import sys
 import tempfile
@@ -144,7 +145,18 @@ def check_validation(torch, nn, tj, user_modules):
             json.dump(bad, f)
         expect_error(ValueError, lambda: tj.from_xtgrad(path), f"{path}: missing parameter '0.bias' (expected shape [3])",
                      "unexpected parameter 'extra'", "'2.weight': shape [3, 1], expected [1, 3]",
-                     "'2.bias': data length 2, expected 1", "'0.weight': data holds a value that is not a finite number")
+                     "'2.bias': data length 2, expected 1", "'0.weight': data[0] is not a finite float32 (got \"NaN\")")
+    # A number JSON holds but float32 does not would load as an infinity: refused from float32's
+    # overflow threshold on (torch's own rounding marks it), and a huge integer is no OverflowError.
+    limit = tj.FLOAT32_LIMIT
+    below = math.nextafter(limit, 0.0)
+    assert torch.isinf(torch.tensor(limit)) and torch.tensor(below) == torch.finfo(torch.float32).max
+    for value, shown in ((limit, repr(limit)), (-limit, repr(-limit)), (10 ** 400, "an integer beyond float32's range")):
+        edited = json.loads(json.dumps(good))
+        edited["parameters"]["2.weight"]["data"][2] = value
+        expect_error(ValueError, lambda: tj.from_xtgrad(edited), f"'2.weight': data[2] is not a finite float32 (got {shown})")
+    edited["parameters"]["2.weight"]["data"][2] = -below
+    assert tj.from_xtgrad(edited)[0][2].weight[0, 2] == -torch.finfo(torch.float32).max
     # 2^48 weights declared, two numbers stored: refused from the meta build, before allocating.
     expect_error(ValueError, lambda: tj.from_xtgrad(weights(
         {"type": "Linear", "in_features": 1 << 24, "out_features": 1 << 24, "bias": False},
