@@ -26,9 +26,11 @@ As a module:
 Types convert through a registry, as in xtgrad (layers/registry.hpp). Built in: Sequential,
 Linear, ReLU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax,
 Flatten, Identity, Dropout, LayerNorm, BatchNorm1d, Embedding, LSTM, LSTMCell, GRU, GRUCell and
-LSTMClassifier (defined below). xtgrad holds float32 only: an integer buffer (BatchNorm's num_batches_tracked,
-an int64) is written as float32 and converted back to its dtype on reading, both exact for whole
-numbers up to 2^24 and refused otherwise. Register a
+LSTMClassifier (defined below). xtgrad holds float32 only: a tensor of another dtype is written as
+float32 and converted back to its dtype on reading when float32 holds its values exactly (an
+integer buffer such as BatchNorm's int64 num_batches_tracked: whole numbers up to 2^24; float16,
+bfloat16, bool; float64 only when every value is a float32 one) and refused otherwise, as is a
+file value that float32 cannot hold (NaN, infinity, or beyond its range). Register a
 module of your own once, under the name its xtgrad type_name() returns, before converting:
 
     register_type("Outer", Outer,
@@ -468,7 +470,7 @@ def _problems(expected, stored, check):
 def _meta_state(description):
     """{key: shape} of the state_dict the description builds, and the numbers the whole module
     holds (non-persistent buffers too), from a build on the meta device: no memory is used.
-    Also {key: dtype} of its entries that are not float32 (BatchNorm's int64 num_batches_tracked)."""
+    Also {key: dtype} of its entries (BatchNorm's num_batches_tracked is an int64)."""
     try:
         meta = build_module(description, device="meta")
     except ValueError as e:
@@ -480,7 +482,7 @@ def _meta_state(description):
                         "were allocated when building on the meta device")
     state = meta.state_dict()
     return ({k: list(t.shape) for k, t in state.items()}, sum(t.numel() for _, t in tensors),
-            {k: t.dtype for k, t in state.items() if t.dtype != torch.float32})
+            {k: t.dtype for k, t in state.items()})
 
 
 def _build_and_load(description, stored, check, to_tensor):
@@ -489,8 +491,8 @@ def _build_and_load(description, stored, check, to_tensor):
     the state holds, is refused (every problem listed) before anything is allocated."""
     expected, numbers, dtypes = _meta_state(description)
     problems = _problems(expected, stored, check)
-    if not problems:  # entries well-formed: integer buffers must also hold whole numbers
-        problems = [p for p in (_integral_problem(k, to_tensor(stored[k], expected[k])) for k in dtypes) if p]
+    if not problems:  # entries well-formed: each must also convert to its entry's dtype exactly
+        problems = [p for p in (_conversion_problem(k, to_tensor(stored[k], expected[k]), dtypes[k]) for k in dtypes) if p]
     if problems:
         raise ValueError("; ".join(problems))
     held = sum(math.prod(shape) for shape in expected.values())
@@ -498,22 +500,38 @@ def _build_and_load(description, stored, check, to_tensor):
         raise ValueError(f"model: it holds {numbers} numbers, {numbers - held} more than its state "
                          f"dict; refused before allocating")
     model = build_module(description, device="cpu")
-    model.load_state_dict({k: to_tensor(stored[k], shape).to(dtypes.get(k, torch.float32))
+    model.load_state_dict({k: to_tensor(stored[k], shape).to(dtypes[k])
                            for k, shape in expected.items()}, strict=True)
     return model
 
 
-# An integer buffer travels as float32 (xtgrad's one dtype), which holds every whole number up to
-# 2^24 exactly: anything else could not make the round trip, so it is refused.
+# Every tensor travels as float32 (xtgrad's one dtype). Another dtype converts when float32 holds
+# its values exactly: float16, bfloat16 and bool always, integers whole and up to 2^24 in
+# magnitude, float64 only when each value is a float32 one. Anything else would lose bits, so it
+# is refused both ways.
 EXACT_INTEGERS = 1 << 24
 
 
-def _integral_problem(name, tensor):
-    """None, or why `tensor` cannot be an integer buffer stored as float32 without loss."""
+def _conversion_problem(name, tensor, dtype):
+    """None, or why `tensor` would not come back unchanged through a tensor of `dtype`."""
     t = tensor.detach().to("cpu")
-    whole = bool((t == t.round()).all()) if t.is_floating_point() else True
-    if not whole or bool((t.abs() > EXACT_INTEGERS).any()):
+    if t.dtype == dtype:
+        return None
+    back = t.to(dtype).to(t.dtype)
+    exact = bool(((back == t) | (torch.isnan(back) & torch.isnan(t))).all())
+    odd = t.dtype if dtype == torch.float32 else dtype  # the side that is not xtgrad's float32
+    if odd == torch.bool:
+        return None if exact else f"parameter '{name}': a bool buffer must hold 0 or 1"
+    if not odd.is_floating_point:
+        if exact and bool((t.abs() <= EXACT_INTEGERS).all()):
+            return None
         return f"parameter '{name}': an integer buffer must hold whole numbers up to 2^24 in magnitude"
+    odd = str(odd).replace("torch.", "")
+    if not exact and dtype == torch.float32:
+        return (f"parameter '{name}': {odd} values that float32 does not hold exactly "
+                "(xtgrad holds float32 only: convert with .float() first, which rounds them)")
+    if not exact:
+        return f"parameter '{name}': values that its dtype {odd} does not hold exactly"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,10 +569,12 @@ def to_xtgrad(model, path=None, metadata=None):
     description, state = describe(model), model.state_dict()
     # The description must rebuild exactly this state dict, or the file could not be loaded.
     problems = _problems(_meta_state(description)[0], state, _check_tensor)
-    problems += [p for k, t in state.items() if not t.is_floating_point() for p in [_integral_problem(k, t)] if p]
     if problems:
         raise ValueError(f"{type(model).__name__}: its description {json.dumps(description)} "
                          f"does not rebuild its state_dict: {'; '.join(problems)}")
+    problems = [p for k, t in state.items() for p in [_conversion_problem(k, t, torch.float32)] if p]
+    if problems:
+        raise ValueError(f"{type(model).__name__}: {'; '.join(problems)}")
     params = {}
     for name, t in state.items():
         t = t.detach().to("cpu", torch.float32)

@@ -81,6 +81,44 @@ def check_integer_buffers(torch, nn, tj, user_modules):
     return "int64 as float32 both ways, exact to 2^24, refused beyond or when not whole"
 
 
+def check_other_dtypes(torch, nn, tj, user_modules):
+    """float64, float16 and bool tensors travel as float32 only when it holds their values exactly:
+    a float64 weight of 0.1 is refused rather than rounded, both from a module and from a state_dict."""
+    double = nn.Linear(2, 2).double()  # initialised in float32, so every value is a float32 one
+    back = tj.from_xtgrad(json.loads(json.dumps(tj.to_xtgrad(double))))[0]
+    assert torch.equal(back.weight, double.weight.float()) and back.weight.dtype == torch.float32
+    with torch.no_grad():
+        double.weight[1, 0] = 0.1  # float32 holds 0.10000000149011612 instead
+    assert torch.tensor(0.1, dtype=torch.float64).float().double() != 0.1
+    expect_error(ValueError, lambda: tj.to_xtgrad(double), "Linear: parameter 'weight': float64 values that float32 "
+                 "does not hold exactly", "convert with .float() first")
+    with tempfile.TemporaryDirectory() as tmp:
+        pt, js = os.path.join(tmp, "d.pt"), os.path.join(tmp, "d.json")
+        torch.save(double.state_dict(), pt)
+        arch = json.dumps({"type": "Linear", "in_features": 2, "out_features": 2})
+        assert tj.main(["to-xtgrad", pt, js, "--arch", arch]) == 1 and not os.path.exists(js)
+
+    class Mixed(nn.Module):  # buffers of other dtypes, and an empty one
+        def __init__(self, device=None):
+            super().__init__()
+            self.register_buffer("mask", torch.tensor([True, False, True], device=device))
+            self.register_buffer("halves", torch.tensor([1.5, -65504.0], dtype=torch.float16, device=device))
+            self.register_buffer("empty", torch.zeros(0, 3, device=device))
+    tj.register_type("Mixed", Mixed, lambda d, device: Mixed(device), lambda m: {})
+    mixed = Mixed()
+    doc = json.loads(json.dumps(tj.to_xtgrad(mixed)))
+    assert doc["parameters"]["empty"] == {"shape": [0, 3], "dtype": "float32", "data": []}
+    back = tj.from_xtgrad(doc)[0]
+    assert all(torch.equal(back.state_dict()[k], t) and back.state_dict()[k].dtype == t.dtype
+               for k, t in mixed.state_dict().items())
+    doc["parameters"]["mask"]["data"][0] = 2.0
+    expect_error(ValueError, lambda: tj.from_xtgrad(doc), "parameter 'mask': a bool buffer must hold 0 or 1")
+    doc["parameters"]["mask"]["data"][0] = 1.0
+    doc["parameters"]["halves"]["data"][0] = 0.1
+    expect_error(ValueError, lambda: tj.from_xtgrad(doc), "parameter 'halves': values that its dtype float16 does not hold")
+    return "float64 refused unless float32 holds it; float16, bool and empty buffers round-trip"
+
+
 def check_version_1(torch, nn, tj, user_modules):
     """The committed version-1 fixtures read and reproduce their probabilities."""
     for name in ("torch_trained_mlp.json", "torch_trained_lstm.json"):
@@ -291,7 +329,7 @@ def main():
     import torch_json
     import user_modules
     user_modules.register()
-    checks = (check_round_trips, check_integer_buffers, check_version_1, check_registry_errors, check_validation,
+    checks = (check_round_trips, check_integer_buffers, check_other_dtypes, check_version_1, check_registry_errors, check_validation,
               check_command_line, check_tasks, check_sequence_predict)
     failed = 0
     for check in checks:
