@@ -328,10 +328,19 @@ for _activation in (nn.ReLU, nn.Tanh, nn.Sigmoid):
 _OPTIONS = {nn.LeakyReLU: {"negative_slope": 0.01}, nn.ELU: {"alpha": 1.0},
             nn.Softplus: {"beta": 1.0, "threshold": 20.0}, nn.Hardtanh: {"min_val": -1.0, "max_val": 1.0},
             nn.Dropout: {"p": 0.5}}
+
+
+def _build_with_options(cls, defaults, d):
+    options = {k: get_number_or(d, k, v) for k, v in defaults.items()}
+    if cls is nn.Hardtanh and not options["min_val"] < options["max_val"]:  # torch asserts it, with no message
+        raise ValueError(f"Hardtanh: max_val must be greater than min_val, got min_val={options['min_val']}, "
+                         f"max_val={options['max_val']}")
+    return cls(**options)
+
+
 for _activation, _defaults in _OPTIONS.items():
     register_type(_activation.__name__, _activation,
-                  lambda d, device, cls=_activation, defaults=_defaults:
-                  cls(**{k: get_number_or(d, k, v) for k, v in defaults.items()}),
+                  lambda d, device, cls=_activation, defaults=_defaults: _build_with_options(cls, defaults, d),
                   lambda m, defaults=_defaults: {k: float(getattr(m, k)) for k in defaults})
 for _plain in (nn.SiLU, nn.Identity):
     register_type(_plain.__name__, _plain, lambda d, device, cls=_plain: cls(), lambda m: {})

@@ -162,6 +162,9 @@ def check_registry_errors(torch, nn, tj, user_modules):
     expect_error(ValueError, lambda: tj.to_xtgrad(nn.LSTM(2, 3, proj_size=2)), "no projection")
     expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "GRU", "input_size": 2, "hidden_size": 2,
                                                              "dropout": 1.5}, {})), "'dropout' must be between 0 and 1")
+    # nn.Hardtanh only asserts this, with an empty message.
+    expect_error(ValueError, lambda: tj.from_xtgrad(weights({"type": "Hardtanh", "min_val": 1, "max_val": 1}, {})),
+                 "model: Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=1.0")
     expect_error(TypeError, lambda: tj.register_type("X", object, lambda d, device: None, lambda m: {}),
                  "nn.Module subclass")
     return "unknown types both ways, bad options, unsupported LSTM, bad registration"
