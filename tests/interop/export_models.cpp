@@ -121,6 +121,30 @@ int main(int argc, char** argv) {
   export_sequence_model(folder, "sequence_classifier_tokens", tokens, Tensor(ids));
   SequenceClassifier steps(SequenceClassifierOptions(3, 5).num_layers(2), gen);
   export_sequence_model(folder, "sequence_classifier_lstm", steps, randn({3, 6, 3}, gen));
-  std::printf("wrote 10 models to %s\n", folder.c_str());
+  // Options away from their defaults: three stacked bidirectional layers without bias, one
+  // unbatched sequence, cells on one step, BatchNorm without affine and cumulative (momentum None)
+  // after a few batches, LayerNorm without affine, a negative padding_idx, a nested Sequential.
+  LSTM deep(LSTMOptions(2, 3).num_layers(3).bidirectional(true).batch_first(true).bias(false), gen);
+  export_sequence_model(folder, "lstm_three_layers_no_bias", deep, randn({2, 4, 2}, gen));
+  GRU unbatched(GRUOptions(2, 3).num_layers(2).bidirectional(true), gen);
+  export_sequence_model(folder, "gru_unbatched", unbatched, randn({4, 2}, gen));
+  LSTMCell lstm_cell(LSTMCellOptions(2, 3).bias(false), gen);
+  export_sequence_model(folder, "lstm_cell", lstm_cell, randn({4, 2}, gen));
+  GRUCell gru_cell(GRUCellOptions(2, 3), gen);
+  export_sequence_model(folder, "gru_cell_unbatched", gru_cell, randn({2}, gen));
+  Sequential options{std::make_shared<Linear>(3, 4, false, gen),
+                     std::make_shared<BatchNorm1d>(BatchNormOptions(4).momentum(std::nullopt).affine(false).eps(1e-3)),
+                     std::make_shared<LayerNorm>(LayerNormOptions({4}).elementwise_affine(false)),
+                     std::make_shared<Sequential>(
+                         std::initializer_list<std::shared_ptr<Module>>{std::make_shared<Linear>(4, 2, true, gen),
+                                                                        std::make_shared<Softmax>(-1)})};
+  {
+    NoGrad no_grad;
+    for (int i = 0; i < 3; ++i) options(randn({6, 3}, gen) * 2.0f - 1.0f);
+  }
+  export_sequence_model(folder, "options_nested", options, randn({5, 3}, gen));
+  Embedding embedding(EmbeddingOptions(5, 3).padding_idx(-1), gen);
+  export_sequence_model(folder, "embedding_negative_padding", embedding, Tensor(Array{{4.0f, 0.0f}, {2.0f, 4.0f}}));
+  std::printf("wrote 16 models to %s\n", folder.c_str());
   return 0;
 }

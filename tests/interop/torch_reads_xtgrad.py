@@ -10,7 +10,8 @@ writes for each model NAME the files NAME.json (xtgrad weights), NAME_inputs.csv
 features, no header) and NAME_probs.csv (one probability per line, as xtgrad computed it);
 then loads every NAME.json with tools/torch_json.py and checks that the module's state_dict
 is the file's "parameters" (keys, order, shapes and values: buffers included) and that PyTorch's
-probabilities are within 1e-5 of xtgrad's. A sequence model (GRU, bidirectional LSTM) has no
+probabilities are within 1e-5 of xtgrad's. A model whose output is no probability (a GRU, a
+bidirectional LSTM, a cell, an Embedding) has no
 CSV files: its metadata.check_output holds an input batch and xtgrad's output for it. A user's own module (TestOuter, with buffers) is
 converted through the PyTorch twin that tests/interop/user_modules.py registers. Exit code 0
 if all models pass (at least one), 1 otherwise, and 77 (skipped) when PyTorch is not installed.
@@ -64,8 +65,11 @@ def check_state(model, json_path, torch):
 def check_sequence_model(model, check, torch):
     """A recurrent module's whole output for metadata.check_output's input, against xtgrad's."""
     tensor = lambda t: torch.tensor(t["data"], dtype=torch.float32).reshape(t["shape"])  # noqa: E731
+    x = tensor(check["input"])
+    if isinstance(model, torch.nn.Embedding):  # token ids, which the file holds as floats
+        x = x.long()
     with torch.no_grad():
-        out = model(tensor(check["input"]))
+        out = model(x)
     out = out[0] if isinstance(out, tuple) else out
     expected = tensor(check["output"])
     if out.shape != expected.shape:
