@@ -76,7 +76,7 @@ Tensor hardtanh(const Tensor& a, float min_val = -1.0f, float max_val = 1.0f);
 // Reductions (ops_reduce.cpp). `axis` may be negative (counts from the end).
 Tensor sum(const Tensor& a);  ///< 0-d result
 Tensor sum(const Tensor& a, std::int64_t axis, bool keepdims = false);
-Tensor mean(const Tensor& a);
+Tensor mean(const Tensor& a);  ///< NaN over no elements, as PyTorch
 Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims = false);
 /// Maximum along an axis; the gradient goes to the first maximal element.
 Tensor max(const Tensor& a, std::int64_t axis, bool keepdims = false);

@@ -93,17 +93,12 @@ ValuesAndIndices extreme(const char* op, const Tensor& a, std::int64_t axis, boo
 
 Tensor sum(const Tensor& a) { return reduce_all("sum", a, 1.0f); }
 
-Tensor mean(const Tensor& a) {
-  XTGRAD_CHECK(a.numel() > 0, "mean", "expected a non-empty tensor, got shape ", shape_str(a.shape()));
-  return reduce_all("mean", a, 1.0f / static_cast<float>(a.numel()));
-}
+// A mean over no elements is 0 · (1/0) = NaN, as PyTorch's (the losses' means over nothing agree).
+Tensor mean(const Tensor& a) { return reduce_all("mean", a, 1.0f / static_cast<float>(a.numel())); }
 
 Tensor sum(const Tensor& a, std::int64_t axis, bool keepdims) { return reduce_axis("sum", a, axis, keepdims, false); }
 
-Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims) {
-  XTGRAD_CHECK(a.numel() > 0, "mean", "expected a non-empty tensor, got shape ", shape_str(a.shape()));
-  return reduce_axis("mean", a, axis, keepdims, true);
-}
+Tensor mean(const Tensor& a, std::int64_t axis, bool keepdims) { return reduce_axis("mean", a, axis, keepdims, true); }
 
 Tensor max(const Tensor& a, std::int64_t axis, bool keepdims) { return max_with_indices(a, axis, keepdims).values; }
 Tensor min(const Tensor& a, std::int64_t axis, bool keepdims) { return min_with_indices(a, axis, keepdims).values; }
