@@ -97,6 +97,13 @@ TEST_CASE("weights: a NaN or an infinity is refused when saving, naming the para
   CHECK_THROWS_WITH_AS(save_checkpoint(dir.file("ck.json"), {&model, &adam}),
                        doctest::Contains("optimizer.state.0.exp_avg: data[1] is inf"), std::invalid_argument);
   CHECK(!std::ifstream(dir.file("ck.json")));
+
+  // A real number in a state (a user module's, say) likewise: nlohmann would write null.
+  Value state = Value::dict();
+  state["scale"] = Value(std::numeric_limits<double>::quiet_NaN());
+  CHECK_THROWS_WITH_AS(to_json(state, "extra"), doctest::Contains("extra.scale is nan"), std::invalid_argument);
+  state["scale"] = Value(0.25);
+  CHECK(to_json(state, "extra").dump() == R"({"scale":0.25})");
 }
 
 TEST_CASE("weights: each bad file is rejected with the file, the key and what was wrong, and the module is unchanged") {

@@ -1,6 +1,7 @@
 // Value <-> JSON, one recursive walk each way (depth is bounded by parse_json's limit of 64).
 #include "xtgrad/io/value_json.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -50,7 +51,11 @@ Json to_json(const Value& value, const std::string& where) {
     case Value::Kind::Null: return Json();
     case Value::Kind::Bool: return value.as_bool();
     case Value::Kind::Int: return value.as_int();
-    case Value::Kind::Real: return value.as_real();
+    case Value::Kind::Real:  // as a tensor's: JSON would hold null, which reads back as nothing
+      if (!std::isfinite(value.as_real()))
+        throw std::invalid_argument(where + " is " + std::to_string(value.as_real()) +
+                                    ", and the file holds finite numbers only");
+      return value.as_real();
     case Value::Kind::String: return value.as_string();
     case Value::Kind::Tensor: return tensor_to_json(value.as_tensor(), where);
     case Value::Kind::List: {

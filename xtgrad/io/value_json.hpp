@@ -13,7 +13,8 @@ namespace xtgrad {
 
 /// Tensors become {"shape", "dtype": "float32", "data"} with bit-exact floats; integers stay
 /// integers and reals are written so they read back to the same double. A tensor holding a NaN
-/// or an infinity throws std::invalid_argument naming it from `where` ("<where>.key[i]: data[j] ...").
+/// or an infinity throws std::invalid_argument naming it from `where` ("<where>.key[i]: data[j] ..."),
+/// as does a real that is NaN or infinite.
 Json to_json(const Value& value, const std::string& where = "value");
 
 /// The inverse: an object with exactly the keys "shape", "dtype" and "data" is read as a tensor
