@@ -1,6 +1,7 @@
 // torch.nn.init equivalents: PyTorch's gains and fans (fixture), exact bounds, moments within a
 // statistical tolerance, orthogonality.
 #include <cmath>
+#include <limits>
 
 #include "support/fixtures.hpp"
 #include "support/testing.hpp"
@@ -88,6 +89,23 @@ TEST_CASE("init: uniform bounds are exact and the moments are PyTorch's") {
   CHECK(constant_(w, 0.25).value()(7, 8, 1) == 0.25f);
   CHECK(zeros_(w).value() == xt::zeros<float>(w.shape()));
   CHECK(ones_(w).value()(0, 0, 0) == 1.0f);
+}
+
+TEST_CASE("init: uniform_ and normal_ refuse the bounds and std PyTorch refuses") {
+  // torch 1.13: empty(3).uniform_(1, 0) 'expects to return a [from, to) range', uniform_(0, inf)
+  // and uniform_(nan, 1) 'out of bounds for float', normal_(0, -1) and normal_(0, nan) 'expects
+  // std >= 0.0'; xtgrad filled values from them before.
+  Tensor t = zeros({3});
+  CHECK_THROWS_WITH_AS(uniform_(t, 1.0, 0.0), "uniform_: expected low <= high, got low=1 high=0",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(uniform_(t, 0.0, std::numeric_limits<double>::infinity()), std::invalid_argument);
+  CHECK_THROWS_AS(uniform_(t, std::numeric_limits<double>::quiet_NaN(), 1.0), std::invalid_argument);
+  CHECK_THROWS_AS(uniform_(t, 0.0, 1e39), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(normal_(t, 0.0, -1.0), "normal_: expected std >= 0, got -1", std::invalid_argument);
+  CHECK_THROWS_AS(normal_(t, 0.0, std::numeric_limits<double>::quiet_NaN()), std::invalid_argument);
+  CHECK(t.value() == Array{0, 0, 0});  // nothing written by a refused call
+  uniform_(t, 2.0, 2.0);
+  CHECK(t.value() == Array{2, 2, 2});
 }
 
 TEST_CASE("init: orthogonal_ gives orthonormal rows or columns, times the gain") {

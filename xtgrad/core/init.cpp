@@ -3,6 +3,7 @@
 #include "xtgrad/core/init.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <Eigen/QR>
 
@@ -40,12 +41,18 @@ double calculate_gain(const std::string& nonlinearity, double param) {
   detail::fail("calculate_gain", "unsupported nonlinearity '", nonlinearity, "'");
 }
 
+// PyTorch's checks: bounds float32 can hold with low <= high; std >= 0 (NaN fails it too).
 Tensor& uniform_(Tensor& tensor, double low, double high, Generator& generator) {
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
+  XTGRAD_CHECK(std::fabs(low) <= kFloatMax && std::fabs(high) <= kFloatMax, "uniform_",
+               "the bounds must be finite float32 values, got low=", low, " high=", high);
+  XTGRAD_CHECK(low <= high, "uniform_", "expected low <= high, got low=", low, " high=", high);
   for (float& v : tensor.mutable_value()) v = generator.uniform(static_cast<float>(low), static_cast<float>(high));
   return tensor;
 }
 
 Tensor& normal_(Tensor& tensor, double mean, double std, Generator& generator) {
+  XTGRAD_CHECK(std >= 0.0, "normal_", "expected std >= 0, got ", std);
   for (float& v : tensor.mutable_value()) v = static_cast<float>(mean + std * generator.normal());
   return tensor;
 }

@@ -27,7 +27,9 @@ Fans calculate_fans(const Tensor& tensor);
 /// 0.01); "selu" → 3/4.
 double calculate_gain(const std::string& nonlinearity, double param = 0.01);
 
+/// U(low, high); low <= high, both finite float32 values (std::invalid_argument otherwise, as PyTorch).
 Tensor& uniform_(Tensor& tensor, double low = 0.0, double high = 1.0, Generator& generator = default_generator());
+/// N(mean, std²); std >= 0.
 Tensor& normal_(Tensor& tensor, double mean = 0.0, double std = 1.0, Generator& generator = default_generator());
 Tensor& constant_(Tensor& tensor, double value);
 Tensor& zeros_(Tensor& tensor);
