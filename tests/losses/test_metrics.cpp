@@ -17,6 +17,14 @@ TEST_CASE("metrics: accuracy, confusion matrix and log-loss by hand") {
   CHECK(std::isfinite(log_loss(Array{0.0f, 1.0f}, Array{1, 0})));  // clipped, not infinite
 }
 
+TEST_CASE("metrics: the threshold compares in float, as NumPy and PyTorch compare float32 with 0.1") {
+  // accuracy_score([0, 1, 0], np.float32([0.1, 0.2, 0.05]) > 0.1) -> 1.0 (in double 0.1f > 0.1)
+  CHECK(accuracy(Array{0.1f, 0.2f, 0.05f}, Array{0, 1, 0}, 0.1) == 1.0);
+  CHECK(confusion_matrix(Array{0.1f, 0.2f, 0.05f}, Array{0, 1, 0}, 0.1).false_positives == 0);
+  // p equal to the threshold is negative: accuracy_score([0, 1], np.float32([0.5, 0.7]) > 0.5) -> 1.0
+  CHECK(accuracy(Array{0.5f, 0.7f}, Array{0, 1}) == 1.0);
+}
+
 TEST_CASE("metrics: ROC-AUC counts tied pairs as one half") {
   // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of 4 pairs ordered correctly.
   CHECK(roc_auc(Array{0.1f, 0.4f, 0.35f, 0.8f}, Array{0, 0, 1, 1}) == doctest::Approx(0.75));

@@ -31,7 +31,9 @@ ConfusionMatrix confusion_matrix(const Array& probabilities, const Array& labels
   check_inputs("confusion_matrix", probabilities, labels);
   ConfusionMatrix m;
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    bool predicted = probabilities.data()[i] > threshold, actual = labels.data()[i] == 1.0f;
+    // Compared in float, as NumPy and PyTorch compare a float32 array with a Python float: a
+    // probability stored as 0.1f is not above a threshold of 0.1 (in double it would be).
+    bool predicted = probabilities.data()[i] > static_cast<float>(threshold), actual = labels.data()[i] == 1.0f;
     if (predicted) actual ? ++m.true_positives : ++m.false_positives;
     else actual ? ++m.false_negatives : ++m.true_negatives;
   }

@@ -16,7 +16,8 @@ struct ConfusionMatrix {
   std::size_t true_negatives = 0, false_positives = 0, false_negatives = 0, true_positives = 0;
 };
 
-/// Fraction of rows where (p > threshold) equals the label.
+/// Fraction of rows where (p > threshold) equals the label, compared in float as NumPy and
+/// PyTorch compare a float32 array with a Python float (0.1f is not above a threshold of 0.1).
 double accuracy(const Array& probabilities, const Array& labels, double threshold = 0.5);
 /// Area under the ROC curve: the probability that a random positive scores above a random
 /// negative, ties counting one half (Mann–Whitney U with average ranks). Needs both classes.
