@@ -25,6 +25,15 @@ TEST_CASE("metrics: the threshold compares in float, as NumPy and PyTorch compar
   CHECK(accuracy(Array{0.5f, 0.7f}, Array{0, 1}) == 1.0);
 }
 
+TEST_CASE("metrics: log-loss clips at float32's epsilon and renormalizes in float, as scikit-learn 1.2") {
+  // log_loss([1, 0], np.float32([0.0, 1.0])) -> 15.942385152878742 (-log(2^-23), not -log(1e-15))
+  CHECK(log_loss(Array{0.0f, 1.0f}, Array{1, 0}) == doctest::Approx(15.942385152878742).epsilon(1e-15));
+  // log_loss([1, 0], np.float32([1e-20, 0.99999994])) -> 15.942385152878742
+  CHECK(log_loss(Array{1e-20f, 0.99999994f}, Array{1, 0}) == doctest::Approx(15.942385152878742).epsilon(1e-15));
+  // log_loss([0, 0, 1], np.float32([0.3, 0.1, 0.7])) -> 0.27290348802868064 (1 - p rounded to float)
+  CHECK(log_loss(Array{0.3f, 0.1f, 0.7f}, Array{0, 0, 1}) == doctest::Approx(0.27290348802868064).epsilon(1e-15));
+}
+
 TEST_CASE("metrics: ROC-AUC counts tied pairs as one half") {
   // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of 4 pairs ordered correctly.
   CHECK(roc_auc(Array{0.1f, 0.4f, 0.35f, 0.8f}, Array{0, 0, 1, 1}) == doctest::Approx(0.75));

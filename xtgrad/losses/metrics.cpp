@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -75,11 +76,14 @@ double roc_auc(const Array& scores, const Array& labels) {
 
 double log_loss(const Array& probabilities, const Array& labels) {
   check_inputs("log_loss", probabilities, labels);
-  const double eps = 1e-15;
+  // scikit-learn 1.2 clips at the machine epsilon of the probabilities' dtype (float32 here) and
+  // renormalizes the pair (1 − p, p) in that dtype before a double log: the same float steps give
+  // its value to the last bit.
+  const float eps = std::numeric_limits<float>::epsilon();
   double total = 0.0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    double p = std::clamp(static_cast<double>(probabilities.data()[i]), eps, 1.0 - eps);
-    total -= labels.data()[i] == 1.0f ? std::log(p) : std::log(1.0 - p);
+    float p = std::clamp(probabilities.data()[i], eps, 1.0f - eps), q = 1.0f - p, sum = q + p;
+    total -= std::log(static_cast<double>((labels.data()[i] == 1.0f ? p : q) / sum));
   }
   return total / static_cast<double>(labels.size());
 }

@@ -22,7 +22,8 @@ double accuracy(const Array& probabilities, const Array& labels, double threshol
 /// Area under the ROC curve: the probability that a random positive scores above a random
 /// negative, ties counting one half (Mann–Whitney U with average ranks). Needs both classes.
 double roc_auc(const Array& scores, const Array& labels);
-/// Mean of −[y·log p + (1−y)·log(1−p)] with p clipped to [1e−15, 1 − 1e−15], as scikit-learn.
+/// Mean of −[y·log p + (1−y)·log(1−p)] with p clipped to [ε, 1 − ε], ε = float32's machine epsilon
+/// (≈1.19e−7): scikit-learn 1.2's default for float32 probabilities, so p = 0 or 1 costs ≈15.94.
 double log_loss(const Array& probabilities, const Array& labels);
 ConfusionMatrix confusion_matrix(const Array& probabilities, const Array& labels, double threshold = 0.5);
 
