@@ -36,8 +36,7 @@ TEST_CASE(
   CHECK(r.f1[3] == 0.0);
   CHECK(r.macro_recall == doctest::Approx((1.0 + 0.5) / 2.0));  // classes 2 and 3 never occur
   CHECK_THROWS_WITH_AS(multiclass_accuracy(scores, Array{0, 4, 1}),
-                       "multiclass_confusion_matrix: label 4 is out of range for a dimension of size 4",
-                       std::invalid_argument);
+                       "multiclass_accuracy: label 4 is out of range for a dimension of size 4", std::invalid_argument);
   CHECK_THROWS_AS(multiclass_accuracy(scores, Array{0, 1}), std::invalid_argument);
 }
 
@@ -50,4 +49,11 @@ TEST_CASE("regression metrics: MSE, MAE and R² in closed form") {
   CHECK(r2_score(y, y) == 1.0);
   CHECK(r2_score(Array{1, 2}, Array{2, 2}) == 0.0);  // constant target, imperfect prediction
   CHECK_THROWS_AS(r2_score(Array{1}, Array{1, 2}), std::invalid_argument);
+}
+
+TEST_CASE("multiclass metrics: confusion counts stay exact past 2^24 rows") {
+  // 2^24 + 2 rows of one class: a float count stopped at 16777216; 16777218 is a float.
+  std::size_t rows = (std::size_t{1} << 24) + 2;
+  Array counts = multiclass_confusion_matrix(xt::zeros<float>(Shape{rows, 1}), xt::zeros<float>(Shape{rows}));
+  CHECK(counts(0, 0) == 16777218.0f);
 }

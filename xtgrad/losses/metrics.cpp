@@ -119,14 +119,21 @@ void check_regression(const char* op, const Array& predictions, const Array& tar
 Array multiclass_confusion_matrix(const Array& scores, const Array& labels) {
   std::vector<std::size_t> predicted = predicted_classes("multiclass_confusion_matrix", scores, labels);
   std::size_t c = scores.shape()[1];
-  Array counts = xt::zeros<float>(Shape{c, c});
+  // Counted in integers: a float count stops growing at 2^24 (16777216 + 1 rounds back).
+  std::vector<std::size_t> counts(c * c, 0);
   for (std::size_t i = 0; i < predicted.size(); ++i)
-    counts(detail::to_index("multiclass_confusion_matrix", "label", labels.data()[i], c), predicted[i]) += 1.0f;
-  return counts;
+    ++counts[detail::to_index("multiclass_confusion_matrix", "label", labels.data()[i], c) * c + predicted[i]];
+  Array out = xt::zeros<float>(Shape{c, c});
+  std::transform(counts.begin(), counts.end(), out.begin(), [](std::size_t k) { return static_cast<float>(k); });
+  return out;
 }
 
 double multiclass_accuracy(const Array& scores, const Array& labels) {
-  return classification_report(multiclass_confusion_matrix(scores, labels)).accuracy;
+  std::vector<std::size_t> predicted = predicted_classes("multiclass_accuracy", scores, labels);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i)
+    correct += detail::to_index("multiclass_accuracy", "label", labels.data()[i], scores.shape()[1]) == predicted[i];
+  return static_cast<double>(correct) / static_cast<double>(predicted.size());
 }
 
 ClassificationReport classification_report(const Array& confusion) {
