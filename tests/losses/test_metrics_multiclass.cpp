@@ -57,3 +57,15 @@ TEST_CASE("multiclass metrics: confusion counts stay exact past 2^24 rows") {
   Array counts = multiclass_confusion_matrix(xt::zeros<float>(Shape{rows, 1}), xt::zeros<float>(Shape{rows}));
   CHECK(counts(0, 0) == 16777218.0f);
 }
+
+TEST_CASE("multiclass metrics: a NaN score or no classes is an error, not a silent class 0") {
+  // np.argmax and torch.argmax would pick the NaN's column; xtgrad's first-largest loop would not.
+  CHECK_THROWS_WITH_AS(multiclass_accuracy(Array{{1, 2}, {5, NAN}}, Array{1, 1}),
+                       "multiclass_accuracy: score (1, 1) is NaN", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(multiclass_confusion_matrix(Array{{NAN, 5}}, Array{1}),
+                       "multiclass_confusion_matrix: score (0, 0) is NaN", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      multiclass_accuracy(Array(xt::zeros<float>(Shape{2, 0})), Array{0, 0}),
+      "multiclass_accuracy: expected scores [N, C] and N labels (N, C > 0), got scores [2, 0] and labels [2]",
+      std::invalid_argument);
+}

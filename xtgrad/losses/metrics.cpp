@@ -95,14 +95,18 @@ namespace {
 
 // The first largest score of each row [N, C], checked against labels [N].
 std::vector<std::size_t> predicted_classes(const char* op, const Array& scores, const Array& labels) {
-  XTGRAD_CHECK(scores.dimension() == 2 && labels.size() == scores.shape()[0] && labels.size() > 0, op,
-               "expected scores [N, C] and N labels (N > 0), got scores ", detail::dims(scores), " and labels ",
+  XTGRAD_CHECK(scores.dimension() == 2 && scores.shape()[1] > 0 && labels.size() == scores.shape()[0] &&
+                   labels.size() > 0,
+               op, "expected scores [N, C] and N labels (N, C > 0), got scores ", detail::dims(scores), " and labels ",
                detail::dims(labels));
   std::size_t n = scores.shape()[0], c = scores.shape()[1];
   std::vector<std::size_t> predicted(n, 0);
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 1; j < c; ++j)
+    for (std::size_t j = 0; j < c; ++j) {
+      // A NaN would lose every comparison, so its row's class would hang on where the NaN sits.
+      XTGRAD_CHECK(!std::isnan(scores(i, j)), op, "score (", i, ", ", j, ") is NaN");
       if (scores(i, j) > scores(i, predicted[i])) predicted[i] = j;
+    }
   return predicted;
 }
 

@@ -28,7 +28,7 @@ double log_loss(const Array& probabilities, const Array& labels);
 ConfusionMatrix confusion_matrix(const Array& probabilities, const Array& labels, double threshold = 0.5);
 
 // Multi-class metrics: scores [N, C] (logits or probabilities: the predicted class is the first
-// largest score) and labels [N], an index tensor's values (whole numbers in [0, C)).
+// largest score; a NaN score is an error) and labels [N], an index tensor's values (whole numbers in [0, C)).
 
 /// Fraction of rows whose predicted class equals the label.
 double multiclass_accuracy(const Array& scores, const Array& labels);
