@@ -69,3 +69,36 @@ TEST_CASE("multiclass metrics: a NaN score or no classes is an error, not a sile
       "multiclass_accuracy: expected scores [N, C] and N labels (N, C > 0), got scores [2, 0] and labels [2]",
       std::invalid_argument);
 }
+
+TEST_CASE("regression metrics: [N, outputs] as scikit-learn, R² per output then averaged") {
+  Array p = {{1, 10}, {2, 25}, {4, 31}};
+  Array y = {{1.5, 12}, {2, 20}, {3, 30}};
+  // r2_score([[1.5, 12], [2, 20], [3, 30]], [[1, 10], [2, 25], [4, 31]]) -> 0.3720725995316158
+  CHECK(r2_score(p, y) == doctest::Approx(0.3720725995316158).epsilon(1e-14));
+  // r2_score([[1.5, 12], [2, 12], [3, 12]], [[1, 10], [2, 25], [4, 31]]) -> -0.03571428571428581:
+  // the constant second output scores 0, not a share of one pooled spread
+  CHECK(r2_score(p, Array{{1.5, 12}, {2, 12}, {3, 12}}) == doctest::Approx(-0.03571428571428581).epsilon(1e-14));
+  // mean_squared_error(y, p) -> 5.208333333333333, mean_absolute_error(y, p) -> 1.5833333333333333
+  CHECK(mean_squared_error(p, y) == doctest::Approx(5.208333333333333).epsilon(1e-15));
+  CHECK(mean_absolute_error(p, y) == doctest::Approx(1.5833333333333333).epsilon(1e-15));
+  // A [N] beside [N, 1] is one output: mean_squared_error([[1.5], [2], [3]], [1, 2, 4]) -> 0.4166666666666667,
+  // r2_score([[1.5], [2], [3]], [1, 2, 4]) -> -0.07142857142857162
+  Array column = {1.5, 2, 3};
+  column.reshape({3, 1});
+  CHECK(mean_squared_error(Array{1, 2, 4}, column) == doctest::Approx(0.4166666666666667));
+  CHECK(r2_score(Array{1, 2, 4}, column) == doctest::Approx(-0.07142857142857162).epsilon(1e-14));
+}
+
+TEST_CASE("regression metrics: shapes that only share a size, or R² of one row, are errors") {
+  // scikit-learn: "Found input variables with inconsistent numbers of samples: [2, 3]"
+  CHECK_THROWS_WITH_AS(mean_squared_error(Array{{1, 10}, {2, 25}, {4, 31}}, Array{{1.5, 12, 2}, {20, 3, 30}}),
+                       "mean_squared_error: expected predictions and targets of one shape (a [N] may stand for [N, "
+                       "1]) and at least one value, got [3, 2] and [2, 3]",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(mean_absolute_error(Array{1, 2, 4}, Array{{1.5, 2, 3}}), std::invalid_argument);
+  // r2_score([2.0], [2.0]) -> nan with "R^2 score is not well-defined with less than two samples."
+  CHECK_THROWS_WITH_AS(r2_score(Array{2}, Array{2}), "r2_score: needs at least two samples, got 1",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(r2_score(Array{{{1, 2}}}, Array{{{1, 2}}}),
+                       "r2_score: expected targets [N] or [N, outputs], got [1, 1, 2]", std::invalid_argument);
+}

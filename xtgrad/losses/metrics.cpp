@@ -112,10 +112,17 @@ std::vector<std::size_t> predicted_classes(const char* op, const Array& scores, 
 
 double ratio(double num, double den) { return den == 0.0 ? 0.0 : num / den; }
 
+// One shape, or [N] beside [N, 1] (scikit-learn reads a [N] as one column): equal sizes are not
+// enough, [2, 3] against [3, 2] would pair values of different rows.
 void check_regression(const char* op, const Array& predictions, const Array& targets) {
-  XTGRAD_CHECK(predictions.size() == targets.size() && targets.size() > 0, op,
-               "expected as many predictions as targets (and at least one), got ", predictions.size(), " and ",
-               targets.size());
+  auto column = [](const Array& a, const Array& b) {
+    return a.dimension() == 1 && b.dimension() == 2 && b.shape()[1] == 1 && a.shape()[0] == b.shape()[0];
+  };
+  bool same = predictions.shape() == targets.shape() || column(predictions, targets) || column(targets, predictions);
+  XTGRAD_CHECK(same && targets.size() > 0, op,
+               "expected predictions and targets of one shape (a [N] may stand for [N, 1]) and at least one value, "
+               "got ",
+               detail::dims(predictions), " and ", detail::dims(targets));
 }
 
 }  // namespace
@@ -194,17 +201,26 @@ double mean_absolute_error(const Array& predictions, const Array& targets) {
 
 double r2_score(const Array& predictions, const Array& targets) {
   check_regression("r2_score", predictions, targets);
-  double mean = 0.0;
-  for (float y : targets) mean += y;
-  mean /= static_cast<double>(targets.size());
-  double residual = 0.0, spread = 0.0;
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    double y = targets.data()[i], d = y - predictions.data()[i];
-    residual += d * d;
-    spread += (y - mean) * (y - mean);
+  XTGRAD_CHECK(targets.dimension() == 1 || targets.dimension() == 2, "r2_score",
+               "expected targets [N] or [N, outputs], got ", detail::dims(targets));
+  // scikit-learn warns and returns NaN below two samples: one sample has no spread to explain.
+  std::size_t n = targets.shape()[0], outputs = targets.size() / n;
+  XTGRAD_CHECK(n >= 2, "r2_score", "needs at least two samples, got ", n);
+  double total = 0.0;
+  for (std::size_t k = 0; k < outputs; ++k) {
+    double mean = 0.0;
+    for (std::size_t i = 0; i < n; ++i) mean += targets.data()[i * outputs + k];
+    mean /= static_cast<double>(n);
+    double residual = 0.0, spread = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      double y = targets.data()[i * outputs + k], d = y - predictions.data()[i * outputs + k];
+      residual += d * d;
+      spread += (y - mean) * (y - mean);
+    }
+    if (spread == 0.0) total += residual == 0.0 ? 1.0 : 0.0;
+    else total += 1.0 - residual / spread;
   }
-  if (spread == 0.0) return residual == 0.0 ? 1.0 : 0.0;
-  return 1.0 - residual / spread;
+  return total / static_cast<double>(outputs);
 }
 
 }  // namespace xtgrad

@@ -48,10 +48,14 @@ struct ClassificationReport {
 };
 ClassificationReport classification_report(const Array& confusion);
 
-// Regression metrics over predictions and targets of one size, computed in double.
+// Regression metrics over predictions and targets of one shape (a [N] may stand for [N, 1], as
+// in scikit-learn), computed in double. MSE and MAE average over every value, which for [N, outputs]
+// is scikit-learn's uniform average over the outputs.
 double mean_squared_error(const Array& predictions, const Array& targets);
 double mean_absolute_error(const Array& predictions, const Array& targets);
-/// R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²; for constant targets 1 if predicted exactly, else 0 (scikit-learn).
+/// R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² per output of [N] or [N, outputs], then the mean over the outputs
+/// (scikit-learn's uniform_average); an output with constant targets scores 1 if predicted exactly,
+/// else 0. Needs N ≥ 2 (scikit-learn returns NaN below that).
 double r2_score(const Array& predictions, const Array& targets);
 
 }  // namespace xtgrad
