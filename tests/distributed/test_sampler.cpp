@@ -65,6 +65,11 @@ TEST_CASE("DistributedSampler: an uneven split pads by repeating rows, or drops 
 
   // Fewer rows than ranks: padding wraps around the order more than once.
   for (const auto& shard : all_shards(2, 5, false, 0)) CHECK(shard.size() == 1);
+  // [list(DistributedSampler(range(2), num_replicas=5, rank=r, shuffle=False)) for r in range(5)]
+  // -> [[0], [1], [0], [1], [0]]: the order 0 1 padded to 0 1 0 1 0
+  for (int r = 0; r < 5; ++r)
+    CHECK(DistributedSampler(2, 5, r, false).indices() == std::vector<std::size_t>{static_cast<std::size_t>(r % 2)});
+  // With drop_last PyTorch gives every rank an empty list; xtgrad refuses a sampler that trains on nothing.
   CHECK_THROWS_WITH_AS(DistributedSampler(2, 5, 0, true, 0, true),
                        "DistributedSampler: drop_last leaves no rows: 2 rows for 5 ranks", std::invalid_argument);
 }
