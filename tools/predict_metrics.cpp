@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "xtgrad/core/detail/check.hpp"
@@ -107,7 +108,12 @@ class MulticlassMetrics : public StreamingMetrics {
       const float* row = &p(r, 0);
       std::size_t predicted = static_cast<std::size_t>(std::max_element(row, row + classes) - row);
       counts_[y * classes + predicted] += 1.0;
-      log_loss_sum_ -= std::log(std::max(static_cast<double>(row[y]), 1e-15));
+      // As scikit-learn 1.2's log_loss on float32 probabilities (and xtgrad::log_loss): each
+      // clipped to [ε, 1 − ε], ε float32's epsilon, and the row renormalised before the log.
+      const float eps = std::numeric_limits<float>::epsilon();
+      double clipped_sum = 0.0;
+      for (std::size_t c = 0; c < classes; ++c) clipped_sum += std::clamp(row[c], eps, 1.0f - eps);
+      log_loss_sum_ -= std::log(static_cast<double>(std::clamp(row[y], eps, 1.0f - eps)) / clipped_sum);
     }
     rows_ += labels.size();
   }
@@ -188,11 +194,14 @@ class RegressionMetrics : public StreamingMetrics {
 
   std::string report() override {
     double mse = squared_ / static_cast<double>(rows_);
-    // As xtgrad::r2_score (scikit-learn): constant targets give 1 when predicted exactly, else 0.
+    // As xtgrad::r2_score (scikit-learn): constant targets give 1 when predicted exactly, else 0,
+    // and one row has no R² (scikit-learn: NaN with a warning; xtgrad::r2_score refuses it).
     double r2 = deviations_ > 0.0 ? 1.0 - squared_ / deviations_ : (squared_ == 0.0 ? 1.0 : 0.0);
     std::ostringstream out;
     out << "rows: " << rows_ << "\nmse: " << mse << "\nrmse: " << std::sqrt(mse)
-        << "\nmae: " << absolute_ / static_cast<double>(rows_) << "\nr2: " << r2 << "\n";
+        << "\nmae: " << absolute_ / static_cast<double>(rows_) << "\nr2: ";
+    if (rows_ < 2) out << "undefined (needs at least two rows)\n";
+    else out << r2 << "\n";
     return out.str();
   }
 

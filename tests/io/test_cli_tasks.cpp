@@ -138,6 +138,30 @@ TEST_CASE(
                        doctest::Contains("those of row 1 sum to"), std::invalid_argument);
 }
 
+TEST_CASE("cli predict: log_loss clips as scikit-learn's, and one regression row has no R2") {
+  TempDir dir;
+  Sequential net = three_class_model();
+  save_weights(net, dir.file("m.json"), {{"task", "multiclass"}});
+  // Logits [-200, 0, 0] (p = [0, 0.5, 0.5] in float32) with label 0, and [1, 0, 0] with label 1.
+  // scikit-learn 1.2.1: log_loss([0, 1], torch.softmax(tensor([[-200., 0, 0], [1, 0, 0]]), 1).numpy(),
+  // labels=[0, 1, 2]) = 8.746915034002111 (clipped at float32's epsilon, rows renormalised); the
+  // tool clipped at 1e-15 before and gave 18.05.
+  dir.write("d.csv", "-200,0,0\n1,0,1\n");
+  CommandResult r =
+      xtgrad_cli(dir, "predict --model " + dir.file("m.json") + " --input " + dir.file("d.csv") + " --labels-last");
+  REQUIRE(r.exit_code == 0);
+  CHECK(reported(r.err, "log_loss") == doctest::Approx(8.746915034002111).epsilon(1e-6));
+
+  auto linear = std::make_shared<Linear>(1, 1);
+  Sequential one{linear};
+  save_weights(one, dir.file("r.json"), {{"task", "regression"}});
+  dir.write("one.csv", "1,2\n");
+  CommandResult single =
+      xtgrad_cli(dir, "predict --model " + dir.file("r.json") + " --input " + dir.file("one.csv") + " --labels-last");
+  REQUIRE(single.exit_code == 0);
+  CHECK(single.err.find("r2: undefined (needs at least two rows)") != std::string::npos);
+}
+
 TEST_CASE("cli predict regression: values in the targets' units, and MSE, RMSE, MAE, R2 as closed forms") {
   TempDir dir;
   auto linear = std::make_shared<Linear>(2, 1);
