@@ -35,8 +35,9 @@ class StreamingMetrics {
 
 /// Binary: accuracy, confusion counts at 0.5, ROC-AUC, log-loss; labels 0 or 1.
 /// Multiclass: accuracy, the C × C confusion matrix, per-class precision/recall/F1 with macro and
-/// weighted averages, log-loss (mean −log max(p_label, 1e−15)); labels whole numbers in [0, C).
-/// Regression: MSE, RMSE, MAE and R² of one output against finite targets.
+/// weighted averages, log-loss (scikit-learn's clipping at float32's epsilon, rows renormalised);
+/// labels whole numbers in [0, C).
+/// Regression: MSE, RMSE, MAE and R² (undefined for one row) of one output against finite targets.
 std::unique_ptr<StreamingMetrics> make_metrics(Task task, const std::vector<std::string>& class_names);
 
 }  // namespace xtgrad::cli
