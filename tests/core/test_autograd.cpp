@@ -46,6 +46,51 @@ TEST_CASE("backward: through a part of the graph another backward released is an
   clear_tape();
 }
 
+TEST_CASE("backward: a value changed in place after an op used it is refused, as PyTorch's version counter") {
+  // torch 1.13: x = tensor([1., 2], requires_grad=True); w = tensor([3., 4], requires_grad=True);
+  // y = (x * w).sum(); with torch.no_grad(): w.copy_(tensor([30., 40])); y.backward() raises "one of
+  // the variables needed for gradient computation has been modified by an inplace operation".
+  // xtgrad gave x.grad [30, 40]: the gradient of values the forward pass never saw.
+  const std::string message =
+      "backward: 'mul' reads a value that was changed in place (copy_() or mutable_value()) after 'mul' used it, "
+      "so its gradient would be of values the forward pass never saw; change it before the forward pass, or "
+      "change a copy (detach() or clone())";
+  Tensor x = tensor({1, 2}, true), w = tensor({3, 4}, true);
+  Tensor y = sum(x * w);
+  w.copy_(tensor({30, 40}));
+  CHECK_THROWS_WITH_AS(y.backward(), message.c_str(), std::invalid_argument);
+  CHECK(!x.has_grad());
+  clear_tape();
+
+  // An optimizer's step (mutable_value) between a forward pass and its backward likewise.
+  Tensor a = tensor({1, 2}, true), b = tensor({3, 4}, true);
+  Tensor z = sum(a * b);
+  b.mutable_grad() = Array{1, 1};
+  SGD(std::vector<Tensor>{b}, SGDOptions(0.1)).step();
+  CHECK_THROWS_AS(z.backward(), std::invalid_argument);
+  clear_tape();
+
+  // A saved output changed in place: exp's backward reads it.
+  Tensor e = tensor({0, 1}, true);
+  Tensor ex = exp(e);
+  Tensor total = sum(ex * 1.0f);
+  ex.mutable_value()(0) = 5.0f;
+  CHECK_THROWS_AS(total.backward(), std::invalid_argument);
+  clear_tape();
+
+  // Changes no backward reads are fine: add reads neither input, and a change before the
+  // forward pass is what the forward pass saw.
+  Tensor p = tensor({1, 2}, true), q = tensor({3, 4}, true);
+  Tensor s = sum(p + q);
+  q.copy_(tensor({0, 0}));
+  s.backward();
+  CHECK(q.grad() == Array{1, 1});
+  p.copy_(tensor({5, 6}));
+  Tensor t = sum(p * q);
+  t.backward();
+  CHECK(p.grad() == Array{1, 1});  // 1 from the sum, then q = 0
+}
+
 TEST_CASE("backward: an independent graph survives another graph's backward") {
   Tensor x = tensor({1, 2}, true);
   Tensor a = sum(x * 2.0f);

@@ -23,8 +23,20 @@ struct Entry {
   std::vector<ImplPtr> outputs;  // usually one
   BackwardFn backward;           // empty once the entry is consumed or collected
   BackwardReads reads = {};      // which of those values the backward reads
+  std::uint64_t versions = 0;    // read_versions() when recorded
 
   bool reads_input(std::size_t i) const { return i >= 32 || (reads.inputs >> i & 1u) != 0; }
+
+  // The sum of the versions of the values the backward reads: versions only grow, so any
+  // copy_() or mutable_value() on one of them since the entry was recorded changes the sum.
+  std::uint64_t read_versions() const {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (reads_input(i)) sum += inputs[i]->version;
+    if (reads.outputs)
+      for (const ImplPtr& out : outputs) sum += out->version;
+    return sum;
+  }
 
   bool unreachable() const {  // only the tape holds its outputs
     for (const ImplPtr& out : outputs)
@@ -163,6 +175,7 @@ void append_entry(const char* op, Tensor* outs, std::size_t num_outs, const Tens
   inputs.reserve(static_cast<std::size_t>(end - begin));
   for (const Tensor* in = begin; in != end; ++in) inputs.push_back(ImplAccess::impl(*in));
   t.entries.push_back(Entry{op, seq, std::move(inputs), std::move(outputs), std::move(backward), reads});
+  t.entries.back().versions = t.entries.back().read_versions();
 }
 
 void accumulate(detail::TensorImpl& target, Array&& grad) {
@@ -368,6 +381,10 @@ void run_backward(const ImplPtr& root, const Array& seed) {
   for (auto it = std::make_reverse_iterator(found + 1); it != t.entries.rend(); ++it) {
     bool is_root = it == std::make_reverse_iterator(found + 1);
     if (!it->backward || (!is_root && !it->has_output_grad())) continue;  // not on a path from the root
+    XTGRAD_CHECK(it->read_versions() == it->versions, "backward", "'", it->op,
+                 "' reads a value that was changed in place (copy_() or mutable_value()) after '", it->op,
+                 "' used it, so its gradient would be of values the forward pass never saw; change it before "
+                 "the forward pass, or change a copy (detach() or clone())");
     BackwardFn backward = std::move(it->backward);
     it->backward = nullptr;
     for (const ImplPtr& out : it->outputs) out->released = true;

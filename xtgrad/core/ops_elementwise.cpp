@@ -12,20 +12,30 @@ namespace xtgrad {
 using detail::broadcast_map2;
 using detail::map;
 
+// For the ops whose gradient needs only g (and the inputs' shapes, which are kept): their inputs'
+// and output's values may be freed early, and changing them in place before backward() is fine.
+constexpr BackwardReads kReadsNothing{0, false};
+
 Tensor add(const Tensor& a, const Tensor& b) {
   Array y = broadcast_map2("add", a.value(), b.value(), [](float x, float z) { return x + z; });
-  return record("add", std::move(y), {a, b}, [](BackwardContext& ctx) {
-    ctx.add(0, ctx.grad());
-    ctx.add(1, ctx.grad());
-  });
+  return record(
+      "add", std::move(y), {a, b},
+      [](BackwardContext& ctx) {
+        ctx.add(0, ctx.grad());
+        ctx.add(1, ctx.grad());
+      },
+      kReadsNothing);
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Array y = broadcast_map2("sub", a.value(), b.value(), [](float x, float z) { return x - z; });
-  return record("sub", std::move(y), {a, b}, [](BackwardContext& ctx) {
-    ctx.add(0, ctx.grad());
-    if (ctx.wants(1)) ctx.add(1, map(ctx.grad(), [](float g) { return -g; }));
-  });
+  return record(
+      "sub", std::move(y), {a, b},
+      [](BackwardContext& ctx) {
+        ctx.add(0, ctx.grad());
+        if (ctx.wants(1)) ctx.add(1, map(ctx.grad(), [](float g) { return -g; }));
+      },
+      kReadsNothing);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
@@ -52,15 +62,17 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor add(const Tensor& a, float b) {
-  return record("add", map(a.value(), [b](float x) { return x + b; }), {a},
-                [](BackwardContext& ctx) { ctx.add(0, ctx.grad()); });
+  return record(
+      "add", map(a.value(), [b](float x) { return x + b; }), {a}, [](BackwardContext& ctx) { ctx.add(0, ctx.grad()); },
+      kReadsNothing);
 }
 
 Tensor sub(const Tensor& a, float b) { return add(a, -b); }
 
 Tensor sub(float a, const Tensor& b) {
-  return record("sub", map(b.value(), [a](float x) { return a - x; }), {b},
-                [](BackwardContext& ctx) { ctx.add(0, map(ctx.grad(), [](float g) { return -g; })); });
+  return record(
+      "sub", map(b.value(), [a](float x) { return a - x; }), {b},
+      [](BackwardContext& ctx) { ctx.add(0, map(ctx.grad(), [](float g) { return -g; })); }, kReadsNothing);
 }
 
 Tensor mul(const Tensor& a, float b) {

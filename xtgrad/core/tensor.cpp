@@ -31,7 +31,10 @@ void Tensor::release() noexcept { detail::release_handle(impl_); }
 std::size_t Tensor::dim() const { return impl_->value.dimension(); }
 std::size_t Tensor::numel() const { return impl_->value.size(); }
 const Array& Tensor::value() const { return impl_->value; }
-Array& Tensor::mutable_value() { return impl_->value; }
+Array& Tensor::mutable_value() {
+  ++impl_->version;  // the caller may write through it: see TensorImpl::version
+  return impl_->value;
+}
 bool Tensor::has_grad() const { return impl_->grad.has_value(); }
 bool Tensor::requires_grad() const { return impl_->requires_grad; }
 
@@ -78,6 +81,7 @@ Tensor& Tensor::copy_(const Array& src) {
   XTGRAD_CHECK(detail::same_shape(src, dst), "copy_", "expected values of this tensor's shape ", detail::dims(dst),
                ", got ", detail::dims(src));
   if (src.data() != dst.data()) std::copy(src.data(), src.data() + src.size(), dst.data());
+  ++impl_->version;
   return *this;
 }
 

@@ -59,11 +59,14 @@ class Tensor {
 
   const Array& value() const;
   /// Mutable values, for optimizers and initialisers; not recorded on the tape and unchecked:
-  /// prefer copy_() to set values.
+  /// prefer copy_() to set values. Each call counts as a change (below).
   Array& mutable_value();
   /// Overwrites the values with src's, which must have this tensor's shape (else
   /// std::invalid_argument naming both). Not recorded on the tape; the handle and its storage
   /// stay the same, so modules and optimizers holding this tensor see the new values.
+  /// As PyTorch's version counter: a backward() through an op that used this tensor before the
+  /// change, and whose gradient reads its value, throws std::invalid_argument instead of using
+  /// the new values (step the optimizer after backward(), not between forward and backward).
   Tensor& copy_(const Tensor& src);
   Tensor& copy_(const Array& src);
   /// The accumulated gradient; throws if backward() has not reached this tensor.

@@ -29,6 +29,10 @@ struct TensorImpl {
   // (BackwardReads, autograd.cpp's drop_unread_value).
   bool value_dropped = false;
   bool requires_grad = false;
+  // Counts copy_() and mutable_value() calls: a tape entry whose backward reads this value notes
+  // it when recorded, and backward() refuses to run that entry on a changed value (PyTorch's
+  // version counter), which would give gradients of values the forward pass never saw.
+  std::uint32_t version = 0;
   std::uint64_t creator = 0;  // sequence number of the tape entry that made it; 0 for a leaf
   std::uint64_t tape = 0;     // id of the (thread's) tape holding that entry
   bool released = false;      // its tape entry was consumed by a backward()
