@@ -233,7 +233,9 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
 // [in] (the output loses its last dim) and a bias [] ; any bias that broadcasts to the output (as
 // addmm's does) is added after the product, with the add's gradient.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  bool usual_bias = bias.dim() == 1 && weight.dim() == 2 && bias.shape()[0] == weight.shape()[0];
+  // (On the arrays: Tensor::shape() copies the shape, and this runs for every Linear's forward.)
+  const Array &bv = bias.value(), &wv = weight.value();
+  bool usual_bias = bv.dimension() == 1 && wv.dimension() == 2 && bv.shape()[0] == wv.shape()[0];
   if (usual_bias) return linear_impl(x, weight, &bias);
   Tensor y = linear(x, weight);
   XTGRAD_CHECK(detail::broadcast_shapes("linear", y.shape(), bias.shape()) == y.shape(), "linear", "bias of shape ",
@@ -242,7 +244,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight) {
-  if (weight.dim() == 1) {
+  if (weight.value().dimension() == 1) {
     XTGRAD_CHECK(x.dim() >= 1 && x.shape().back() == weight.shape()[0], "linear", "expected input of shape [*, ",
                  weight.shape()[0], "] for weight ", shape_str(weight.shape()), ", got ", shape_str(x.shape()));
     return matmul(x, weight);
