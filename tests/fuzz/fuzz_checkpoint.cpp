@@ -1,7 +1,8 @@
 // libFuzzer target: the input is a checkpoint, loaded with load_checkpoint() into a fixed model
 // and the optimizer and schedulers the file names (so every optimizer's and scheduler's state
 // loader is reached). A load that fails must change nothing; one that succeeds must leave
-// objects that train and save back to the same state.
+// objects that save back to the same state, draw finite numbers, train, and step their schedulers.
+#include <cmath>
 #include <cstring>
 
 #include "fuzz_support.hpp"
@@ -117,6 +118,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(run("load_checkpoint", [&] { load_checkpoint(again_path, d); }) == Outcome::returned,
              "a checkpoint saved from loaded objects does not load");
   FUZZ_CHECK(again.snapshot() == loaded, "saving and loading again changed the state");
+  // The generator's next draws come from the file (a cached normal among them): finite.
+  for (int i = 0; i < 2; ++i) {
+    float drawn = objects.generator.normal();
+    FUZZ_CHECK(std::isfinite(drawn), "the loaded generator drew " + std::to_string(drawn));
+  }
   // What loaded must be usable: a training step must not throw anything but
   // std::invalid_argument (a hyperparameter out of range is reported, not crashed on).
   Outcome stepped = run("training step", [&] {
@@ -126,5 +132,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     objects.optimizer->step();
   });
   FUZZ_CHECK(stepped != Outcome::runtime_error, "a training step threw std::runtime_error");
+  // And so must the schedulers: each counts its epochs on from the file's counters, so one
+  // epoch more must not overflow them (std::invalid_argument: OneCycleLR past its last step).
+  for (const auto& s : objects.schedulers) {
+    Outcome scheduled = run("scheduler step", [&] {
+      if (auto* plateau = dynamic_cast<ReduceLROnPlateau*>(s.get())) plateau->step(1.0);
+      else if (auto* sequential = dynamic_cast<SequentialLR*>(s.get())) sequential->step();
+      else dynamic_cast<LRScheduler&>(*s).step();
+    });
+    FUZZ_CHECK(scheduled != Outcome::runtime_error, std::string(s->type_name()) + ".step threw std::runtime_error");
+  }
   return 0;
 }
