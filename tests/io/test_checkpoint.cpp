@@ -227,3 +227,31 @@ TEST_CASE("checkpoint: fields of the wrong type are reported, not thrown as JSON
     CHECK_THROWS_AS(load_checkpoint(path, c), std::invalid_argument);
   }
 }
+
+TEST_CASE("checkpoint: counters past what the objects can count on from are refused, naming them") {
+  // Well-formed files whose counters are at the largest int64: loaded, the next training step
+  // or scheduler step would overflow them (fuzz_checkpoint found each).
+  TempDir dir;
+  Data data;
+  Run adam = make_run("Adam", "StepLR", 1);
+  train_epoch(adam, data.x, data.y);
+  Checkpoint c = adam.checkpoint(1);
+  save_checkpoint(dir.file("good.json"), c);
+  const Json good = read_json_file(dir.file("good.json"));
+  auto refused = [&](const char* what, auto mutate, const std::string& expected) {
+    CAPTURE(what);
+    Json j = good;
+    mutate(j);
+    std::string path = dir.write("bad.json", j.dump());
+    std::string before = to_string(adam.optimizer->state_dict()) + to_string(adam.schedulers[0]->state_dict());
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, c), doctest::Contains(expected.c_str()), std::invalid_argument);
+    CHECK(to_string(adam.optimizer->state_dict()) + to_string(adam.schedulers[0]->state_dict()) == before);
+  };
+  refused(
+      "Adam's step", [](Json& j) { j["optimizer"]["state"]["state"]["0"]["step"] = INT64_MAX; },
+      "state.0.step: expected an integer from 0 to 9007199254740992, got 9223372036854775807");
+  refused(
+      "a scheduler's _step_count", [](Json& j) { j["schedulers"][0]["state"]["_step_count"] = INT64_MAX; },
+      "_step_count: expected an integer from 0 to 2147483647, got 9223372036854775807");
+  CHECK(c.epoch == 1);
+}

@@ -1,6 +1,7 @@
 // Parameter groups and options: trajectories and state dicts against PyTorch, the defaults
 // rules, and state_dict round trips (bit-identical resume; corrupt state refused, nothing changed).
 #include <cstring>
+#include <limits>
 
 #include "optim/optim_helpers.hpp"
 #include "support/errors.hpp"
@@ -199,7 +200,11 @@ TEST_CASE("state_dict: corrupt optimizer state is refused with every problem nam
       {"state.0.exp_avg: expected shape [8, 2], got [2, 2]"});
   corrupt([&](Value& sd) { state(sd, "0")["step"] = "three"; },
           {"state.0.step: expected an integer, got a string \"three\""});
-  corrupt([&](Value& sd) { state(sd, "1")["step"] = -1; }, {"state.1.step: expected an integer from 0 up, got -1"});
+  corrupt([&](Value& sd) { state(sd, "1")["step"] = -1; },
+          {"state.1.step: expected an integer from 0 to 9007199254740992, got -1"});
+  // step() counts on from it: the largest int64 would overflow (fuzz_checkpoint found it).
+  corrupt([&](Value& sd) { state(sd, "1")["step"] = std::numeric_limits<std::int64_t>::max(); },
+          {"state.1.step: expected an integer from 0 to 9007199254740992, got 9223372036854775807"});
   corrupt([&](Value& sd) { erase_key(state(sd, "1"), "exp_avg_sq"); }, {"state.1.exp_avg_sq: missing"});
   corrupt([&](Value& sd) { erase_key(state(sd, "3"), "max_exp_avg_sq"); }, {"state.3.max_exp_avg_sq: missing"});
   corrupt(

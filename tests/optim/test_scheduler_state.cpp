@@ -1,6 +1,7 @@
 // Scheduler state dicts: a run restored mid-way (optimizer and scheduler) continues
 // bit-identically to the uninterrupted one; corrupt state is refused and changes nothing.
 #include <cstring>
+#include <limits>
 
 #include "optim/scheduler_cases.hpp"
 #include "support/errors.hpp"
@@ -108,7 +109,21 @@ TEST_CASE("scheduler state_dict: corrupt state is refused with every problem nam
           {"milestones[0]: expected an integer, got a number 1.5"});
   refused(find("LinearLR warm-up"), [](Value& v) { v["start_factor"] = 2.0; }, {"Starting multiplicative factor"});
   refused(find("CosineAnnealingLR"), [](Value& v) { v["_step_count"] = -2; },
-          {"_step_count: expected an integer from 0 up"});
+          {"_step_count: expected an integer from 0 to 2147483647, got -2"});
+  // Counters that step() counts on from: one more than the largest int64 would overflow
+  // (fuzz_checkpoint found each of these).
+  const std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+  refused(find("CosineAnnealingLR"), [&](Value& v) { v["_step_count"] = int64_max; },
+          {"_step_count: expected an integer from 0 to 2147483647, got 9223372036854775807"});
+  refused(find("ReduceLROnPlateau min"),
+          [&](Value& v) {
+            v["num_bad_epochs"] = int64_max;
+            v["last_epoch"] = int64_max;
+          },
+          {"num_bad_epochs: expected an integer from 0 to 2147483647, got 9223372036854775807",
+           "last_epoch: expected an integer from 0 to 2147483647, got 9223372036854775807"});
+  refused(find("SequentialLR: three"), [&](Value& v) { v["last_epoch"] = int64_max; },
+          {"last_epoch: expected an integer from 0 to 2147483647, got 9223372036854775807"});
   refused(find("OneCycleLR cos"),
           [](Value& v) {
             v["anneal_strategy"] = "exp";

@@ -92,7 +92,7 @@ bool Adam::amsgrad_of(std::size_t k) const {
 
 void Adam::check_param_state(detail::StateReader& in, const std::string& path, const Value& state, const Tensor& param,
                              const OptimizerOptions& options) const {
-  in.integer(state, path, "step", 0);
+  in.integer(state, path, "step", 0, detail::kStepMax);  // step() adds 1 to it
   Shape shape = param.shape();
   std::vector<std::string> keys = {"step", "exp_avg", "exp_avg_sq"};
   if (static_cast<const AdamOptions&>(options).amsgrad() || state.contains("max_exp_avg_sq"))

@@ -117,9 +117,10 @@ void ReduceLROnPlateau::load_state_dict(const Value& state) {
   } else {
     best = in.real(state, "", "best");
   }
-  std::int64_t num_bad_epochs = in.integer(state, "", "num_bad_epochs", 0);
+  // step() counts both on, so they are epochs as the other schedulers' last_epoch.
+  std::int64_t num_bad_epochs = in.integer(state, "", "num_bad_epochs", 0, detail::kIntMax);
   std::int64_t cooldown_counter = in.integer(state, "", "cooldown_counter", 0);
-  std::int64_t last_epoch = in.integer(state, "", "last_epoch", 0);
+  std::int64_t last_epoch = in.integer(state, "", "last_epoch", 0, detail::kIntMax);
   std::vector<double> last_lr = in.reals(state, "", "_last_lr", groups);
   if (in.ok()) check_options(in, o, groups);
   std::vector<std::string> known;

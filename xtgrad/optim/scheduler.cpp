@@ -83,7 +83,7 @@ void LRScheduler::load_state_dict(const Value& state) {
   const std::size_t groups = optimizer_.param_groups().size();
   // -1: a SequentialLR's later scheduler waits one epoch before its first milestone.
   std::int64_t last_epoch = in.integer(state, "", "last_epoch", -1, detail::kIntMax);
-  std::int64_t step_count = in.integer(state, "", "_step_count", 0);
+  std::int64_t step_count = in.integer(state, "", "_step_count", 0, detail::kIntMax);  // step() counts on
   std::vector<double> base_lrs = in.reals(state, "", "base_lrs", groups);
   std::vector<double> last_lr = in.reals(state, "", "_last_lr", groups);
   for (double lr : base_lrs)

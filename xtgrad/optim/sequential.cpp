@@ -63,7 +63,7 @@ void SequentialLR::load_state_dict(const Value& state) {
   if (state.contains("_milestones") && milestones.size() != milestones_.size())
     in.problem("_milestones", detail::concat("expected ", milestones_.size(), " milestones, got ", milestones.size()));
   if (!std::is_sorted(milestones.begin(), milestones.end())) in.problem("_milestones", "must be increasing");
-  std::int64_t last_epoch = in.integer(state, "", "last_epoch", 0);
+  std::int64_t last_epoch = in.integer(state, "", "last_epoch", 0, detail::kIntMax);  // step() counts on
   std::vector<double> last_lr = in.reals(state, "", "_last_lr", optimizer_.param_groups().size());
   const Value& saved = in.list(state, "", "_schedulers");
   if (saved.is_list() && saved.size() != schedulers_.size())

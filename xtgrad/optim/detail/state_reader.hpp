@@ -11,8 +11,12 @@
 
 namespace xtgrad::detail {
 
-/// The largest count a constructor's int takes (epochs, step sizes): the bound for reading one.
+/// The largest count a constructor's int takes (epochs, step sizes): the bound for reading one,
+/// and for a counter that step() counts on from (one more must not overflow).
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+/// The largest optimizer step count read from a file: a double (the bias corrections' exponent)
+/// still holds every count up to it, and counting on from it cannot overflow.
+constexpr std::int64_t kStepMax = std::int64_t{1} << 53;
 
 class StateReader {
  public:
