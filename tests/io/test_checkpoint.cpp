@@ -211,6 +211,18 @@ TEST_CASE("generator: state round-trips, including a cached normal") {
   b.set_state(a.state());
   for (int i = 0; i < 5; ++i) CHECK(a.normal() == b.normal());
   CHECK_THROWS_AS(b.set_state("not a state"), std::invalid_argument);
+  // A cached normal that is NaN (bits 2143289344) or infinite would be the next sample: refused.
+  std::string state = a.state();
+  std::string words = state.substr(0, state.rfind(' ', state.rfind(' ') - 1));  // without "<has_spare> <bits>"
+  CHECK_THROWS_WITH_AS(b.set_state(words + " 1 2143289344"),
+                       "Generator::set_state: the cached normal is nan (bits 2143289344); normal() caches finite "
+                       "values only",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(b.set_state(words + " 1 2139095040"), doctest::Contains("is inf (bits 2139095040)"),
+                       std::invalid_argument);
+  CHECK(b.state() == a.state());         // unchanged
+  b.set_state(words + " 0 2143289344");  // not cached: the bits are kept but never drawn
+  CHECK(std::isfinite(b.normal()));
 }
 
 TEST_CASE("checkpoint: fields of the wrong type are reported, not thrown as JSON type errors") {

@@ -74,12 +74,18 @@ void Generator::set_state(const std::string& state) {
   for (std::uint64_t& w : words) is >> w;
   is >> index >> has_spare >> spare_bits;
   std::string rest;
+  float spare = 0.0f;
+  std::memcpy(&spare, &spare_bits, sizeof spare);
   if (is.fail() || index > kWords || (has_spare != 0 && has_spare != 1) || (is >> rest))
     throw std::invalid_argument("Generator::set_state: not a generator state written by Generator::state()");
+  // normal() returns the cached one as it is, so a NaN or infinity there would be the next sample.
+  if (has_spare == 1 && !std::isfinite(spare))
+    throw std::invalid_argument("Generator::set_state: the cached normal is " + std::to_string(spare) + " (bits " +
+                                std::to_string(spare_bits) + "); normal() caches finite values only");
   words_ = words;
   index_ = index;
   has_spare_ = has_spare == 1;
-  std::memcpy(&spare_, &spare_bits, sizeof spare_);
+  spare_ = spare;
 }
 
 Generator& default_generator() {
