@@ -265,5 +265,9 @@ TEST_CASE("checkpoint: counters past what the objects can count on from are refu
   refused(
       "a scheduler's _step_count", [](Json& j) { j["schedulers"][0]["state"]["_step_count"] = INT64_MAX; },
       "_step_count: expected an integer from 0 to 2147483647, got 9223372036854775807");
+  // The checkpoint's own counters were read through int64, so 2^64 - 1 came back as -1.
+  refused(
+      "the epoch", [](Json& j) { j["epoch"] = UINT64_MAX; },
+      "\"epoch\" must fit a signed 64-bit integer, got 18446744073709551615");
   CHECK(c.epoch == 1);
 }

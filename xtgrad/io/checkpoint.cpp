@@ -63,9 +63,12 @@ void load_checkpoint(const std::string& path, Checkpoint& c) {
 
   // Everything the file must hold for these objects, checked before anything changes.
   std::vector<std::string> problems;
-  for (const char* key : {"epoch", "step"})
+  for (const char* key : {"epoch", "step"}) {
     if (!j.contains(key) || !j[key].is_number_integer())
       problems.push_back(std::string("\"") + key + "\" must be an integer");
+    else if (j[key].is_number_unsigned() && j[key].get<std::uint64_t>() > std::uint64_t{INT64_MAX})
+      problems.push_back(std::string("\"") + key + "\" must fit a signed 64-bit integer, got " + j[key].dump());
+  }
   if (!j.contains("weights")) problems.push_back("\"weights\" is missing");
   std::optional<Value> optimizer_state;
   if (c.optimizer) {
