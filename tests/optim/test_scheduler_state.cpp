@@ -130,6 +130,14 @@ TEST_CASE("scheduler state_dict: corrupt state is refused with every problem nam
             v["max_lrs"] = Value::numbers({0.1, 0.2, 0.3});
           },
           {"anneal_strategy: must be \"cos\" or \"linear\", got \"exp\"", "max_lrs: expected 2 numbers, got 3"});
+  // What step() writes into the optimizer passes the optimizer's own checks: a beta1 of 1
+  // would make Adam's bias correction 0, and its update infinite.
+  refused(find("OneCycleLR linear three-phase, Adam beta1"),
+          [](Value& v) {
+            v["max_momentums"] = Value::numbers({0.95, 1.0});
+            v["min_lrs"] = Value::numbers({-0.5, 0.0});
+          },
+          {"max_momentums[1]: invalid beta parameter at index 0: 1", "min_lrs[0]: invalid learning rate: -0.5"});
   refused(find("ReduceLROnPlateau min"),
           [](Value& v) {
             v["mode"] = "median";

@@ -1,7 +1,9 @@
 // OneCycleLR, following torch/optim/lr_scheduler.py (PyTorch 1.13) line by line.
 #include "xtgrad/optim/one_cycle.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/optim/detail/state_reader.hpp"
@@ -16,6 +18,27 @@ std::vector<double> per_group(detail::StateReader& in, const char* name, const s
   if (values.size() != groups)
     in.problem("", detail::concat("expected ", groups, " values for ", name, ", got ", values.size()));
   return values;
+}
+
+// Values step() writes into the groups' options (an lr, or the momentum: Adam's betas[0]) must
+// pass the optimizer's own check, as they would set through its options: a file's beta1 of 1
+// would otherwise make Adam divide by a bias correction of 0.
+void check_cycled(detail::StateReader& in, const Optimizer& optimizer, const char* key,
+                  const std::vector<double>& values, bool momentum) {
+  for (std::size_t i = 0; i < values.size() && i < optimizer.param_groups().size(); ++i) {
+    const OptimizerOptions& now = optimizer.param_groups()[i].options();
+    std::unique_ptr<OptimizerOptions> options = now.clone();
+    if (momentum) options->set_momentum(values[i]);
+    else options->set_lr(values[i]);
+    // Only what the file's value adds: the group's lr now (past a three-phase cycle's end,
+    // PyTorch's is negative) is not the file's doing.
+    std::vector<std::string> already, problems;
+    now.check(already);
+    options->check(problems);
+    for (const std::string& p : problems)
+      if (std::find(already.begin(), already.end(), p) == already.end())
+        in.problem(detail::concat(key, "[", i, "]"), p);
+  }
 }
 
 }  // namespace
@@ -133,6 +156,12 @@ void OneCycleLR::read_state(detail::StateReader& in, const Value& state, bool ap
     in.problem("anneal_strategy", "must be \"cos\" or \"linear\", got \"" + anneal_strategy + "\"");
   if (cycle_momentum && !optimizer_.defaults().has_momentum())
     in.problem("cycle_momentum", "the optimizer has no momentum to cycle");
+  check_cycled(in, optimizer_, "max_lrs", max_lrs, false);
+  check_cycled(in, optimizer_, "min_lrs", min_lrs, false);
+  if (cycle_momentum && optimizer_.defaults().has_momentum()) {
+    check_cycled(in, optimizer_, "max_momentums", max_momentums, true);
+    check_cycled(in, optimizer_, "base_momentums", base_momentums, true);
+  }
   if (!apply) return;
   total_steps_ = total_steps;
   pct_start_ = pct_start;
