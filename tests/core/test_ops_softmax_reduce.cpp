@@ -155,7 +155,7 @@ TEST_CASE("std: the gradient is 0 where every element is equal, and dims of a 0-
   CHECK(sum(scalar_x, std::vector<std::int64_t>{0}).item() == 3.0f);
   CHECK(std::isnan(var(scalar_x, {0}).item()));
   CHECK(std::isnan(xtgrad::std(scalar_x, {-1}).item()));
-  CHECK(mean(scalar_x, {0}, true).shape() == Shape{});
+  CHECK(mean(scalar_x, std::vector<std::int64_t>{0}, true).shape() == Shape{});
   CHECK_THROWS_WITH_AS(sum(scalar_x, std::vector<std::int64_t>{1}), "sum: dimension 1 is out of range for shape []",
                        std::invalid_argument);
 }
