@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "xtgrad/core/autograd.hpp"
+#include "xtgrad/core/detail/axis.hpp"
 #include "xtgrad/core/detail/broadcast.hpp"
 #include "xtgrad/core/detail/check.hpp"
 #include "xtgrad/core/ops.hpp"
@@ -88,9 +89,9 @@ Tensor transpose(const Tensor& a) {
 }
 
 Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1) {
-  if (a.dim() == 0) {  // PyTorch wraps a scalar's dims as one of extent 1: dims 0 and −1 swap nothing
-    XTGRAD_CHECK((dim0 == 0 || dim0 == -1) && (dim1 == 0 || dim1 == -1), "transpose", "dimensions ", dim0, " and ",
-                 dim1, " are out of range for shape []");
+  if (a.dim() == 0) {  // a scalar's dims 0 and −1 swap nothing
+    detail::check_scalar_dim("transpose", dim0);
+    detail::check_scalar_dim("transpose", dim1);
     return reshape(a, {});
   }
   std::size_t d0 = normalize_dim("transpose", dim0, a.dim(), a.value());

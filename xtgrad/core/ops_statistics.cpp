@@ -22,8 +22,8 @@ struct DimsSplit {
 
 DimsSplit split_dims(const char* op, const Array& a, const std::vector<std::int64_t>& dims, bool keepdim) {
   std::vector<bool> reduced(a.dimension(), dims.empty());  // no dims: all of them, as PyTorch's sum(x, [])
-  if (a.dimension() == 0) {  // PyTorch wraps a scalar's dims as one of extent 1: dim 0 or −1 reduces one element
-    for (std::int64_t d : dims) XTGRAD_CHECK(d == 0 || d == -1, op, "dimension ", d, " is out of range for shape []");
+  if (a.dimension() == 0) {                                // dim 0 or −1 of a scalar reduces its one element
+    for (std::int64_t d : dims) detail::check_scalar_dim(op, d);
     return DimsSplit{};
   }
   for (std::int64_t d : dims) {

@@ -20,12 +20,18 @@ struct AxisSplit {
   Shape out_shape;  // without the axis, or with it as 1 when keepdim
 };
 
+/// PyTorch wraps a scalar's dims as one of extent 1: dim 0 or −1 of a 0-d tensor names its one
+/// element, and any other dim is an error.
+inline void check_scalar_dim(const char* op, std::int64_t dim) {
+  XTGRAD_CHECK(dim == 0 || dim == -1, op, "axis ", dim, " is out of range for a 0-d tensor (0 or -1)");
+}
+
 /// Element (o, j, i) of the [outer, n, inner] view is at flat index (o·n + j)·inner + i. A 0-d
 /// array is one element along dim 0 or −1, as PyTorch wraps dims of a scalar (out_shape stays []).
 inline AxisSplit split_at(const char* op, const Array& a, std::int64_t dim, bool keepdim) {
   auto rank = static_cast<std::int64_t>(a.dimension());
   if (rank == 0) {
-    XTGRAD_CHECK(dim == 0 || dim == -1, op, "axis ", dim, " is out of range for a 0-d tensor (0 or -1)");
+    check_scalar_dim(op, dim);
     return AxisSplit{};
   }
   XTGRAD_CHECK(dim >= -rank && dim < rank, op, "axis ", dim, " is out of range for shape ", dims(a));
