@@ -128,11 +128,15 @@ RecurrentStack::Result RecurrentStack::run(const Tensor& input, const std::vecto
   // PyTorch 1.13 also takes one sequence without a batch dim, [T, I] whatever batch_first says,
   // with states [L·D, H]: it runs as a batch of one, and the outputs drop that dim again.
   const bool unbatched = input.dim() == 2;
-  if ((input.dim() != 2 && input.dim() != 3) || input.size(-1) != input_size || input.numel() == 0)
+  if ((input.dim() != 2 && input.dim() != 3) || input.size(-1) != input_size)
     throw std::invalid_argument(type_name() + ": expected input of shape " +
                                 (batch_first ? "[batch, steps, " : "[steps, batch, ") + std::to_string(input_size) +
                                 "] (batch_first=" + (batch_first ? "true" : "false") + ") or [steps, " +
                                 std::to_string(input_size) + "] (unbatched), got " + shape_str(input.shape()));
+  // A batch of 0 gives empty outputs and zero gradients, as in PyTorch, which refuses no steps.
+  if (input.size(unbatched || !batch_first ? 0 : 1) == 0)
+    throw std::invalid_argument(type_name() + ": expected a sequence length larger than 0, got input " +
+                                shape_str(input.shape()));
   Tensor x = unbatched     ? unsqueeze(input, 1)     // a batch of one
              : batch_first ? transpose(input, 0, 1)  // the layers run time-major
                            : input;

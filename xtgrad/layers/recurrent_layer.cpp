@@ -15,8 +15,10 @@ void check_recurrent_layer(const char* op, std::size_t gates, const Tensor& x, c
   XTGRAD_CHECK(w_hh.dim() == 2 && w_hh.size(0) == gates * w_hh.size(1) && w_hh.size(1) > 0, op,
                "expected weight_hh of shape [", gates, "H, H], got ", shape_str(w_hh.shape()));
   std::size_t hidden = w_hh.size(1);
-  XTGRAD_CHECK(x.dim() == 3 && x.size(0) > 0 && x.size(1) > 0, op,
-               "expected input of shape [T, B, I] with T, B > 0, got ", shape_str(x.shape()));
+  // A batch of 0 runs (every product and loop is empty), as PyTorch's: the outputs are empty and
+  // the weights' gradients zeros. No steps is PyTorch's error too.
+  XTGRAD_CHECK(x.dim() == 3 && x.size(0) > 0, op, "expected input of shape [T, B, I] with T > 0, got ",
+               shape_str(x.shape()));
   Shape expect_ih{gates * hidden, x.size(2)};
   XTGRAD_CHECK(w_ih.shape() == expect_ih, op, "expected weight_ih of shape ", shape_str(expect_ih), ", got ",
                shape_str(w_ih.shape()));

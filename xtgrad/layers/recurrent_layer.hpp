@@ -16,8 +16,8 @@ namespace xtgrad::detail {
 /// The time index of the s-th step processed: s going forward, T − 1 − s in reverse.
 inline std::size_t step_time(std::size_t s, std::size_t steps, bool reverse) { return reverse ? steps - 1 - s : s; }
 
-/// x [T, B, I] (T, B > 0), weight_ih [G·H, I], weight_hh [G·H, H], each state [B, H], biases
-/// [G·H] (both or neither), where G is the number of gate blocks (4 for the LSTM, 3 for the GRU).
+/// x [T, B, I] (T > 0; B = 0 gives empty outputs), weight_ih [G·H, I], weight_hh [G·H, H], each
+/// state [B, H], biases [G·H] (both or neither), where G is the number of gate blocks (4 for the LSTM, 3 for the GRU).
 void check_recurrent_layer(const char* op, std::size_t gates, const Tensor& x, const std::vector<Tensor>& states,
                            const char* state_names, const Tensor& weight_ih, const Tensor& weight_hh,
                            const std::optional<Tensor>& bias_ih, const std::optional<Tensor>& bias_hh);
