@@ -62,6 +62,28 @@ TEST_CASE("shape ops: gradients") {
   CHECK_GRADCHECK([](const Inputs& v) { return stack({v[0], v[0], v[2]}, -1); }, three);
 }
 
+TEST_CASE("concat: 1-D tensors of no elements are skipped, as torch.cat skips them") {
+  // torch 1.13: a = torch.zeros(0, requires_grad=True); b = torch.tensor([[1., 2, 3], [4, 5, 6]], requires_grad=True)
+  // torch.cat([a, b]) is b; torch.cat([b, a, b], 1).shape is [2, 6]; torch.cat([a, a]).shape is [0];
+  // torch.cat([a, b], 5) raises "expected to be in range of [-2, 1]"; (cat([a, b]) * w).sum().backward()
+  // gives a.grad = tensor([]) and b.grad = w.
+  Tensor a(Array(xt::zeros<float>({0})), true);
+  Tensor b(Array{{1, 2, 3}, {4, 5, 6}}, true);
+  CHECK(concat({a, b}, 0).value() == b.value());
+  CHECK(concat({b, a, b}, 1).shape() == Shape{2, 6});
+  CHECK(concat({b, a, b}, -1).value() == Array{{1, 2, 3, 1, 2, 3}, {4, 5, 6, 4, 5, 6}});
+  CHECK(concat({a, a}, 0).shape() == Shape{0});
+  CHECK_THROWS_AS(concat({a, b}, 5), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(concat({a, b, zeros({2, 2})}, 0),
+                       "concat: tensor 2 has shape [2, 2] but tensor 1 has shape [2, 3] (only dimension 0 may differ)",
+                       std::invalid_argument);
+  Array w{{1, -2, 3}, {-4, 5, -6}};
+  sum(concat({a, b, a}, 0) * Tensor(w)).backward();
+  REQUIRE(a.has_grad());
+  CHECK(a.grad().shape() == a.value().shape());
+  CHECK(b.grad() == w);
+}
+
 TEST_CASE("shape ops: errors name the op and the shapes") {
   CHECK_THROWS_WITH_AS(reshape(zeros({2, 3}), {4, 2}), "reshape: cannot view shape [2, 3] (6 elements) as [4, 2]",
                        std::invalid_argument);

@@ -107,7 +107,8 @@ Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t 
 /// Elements [start, end) along `dim`, as Python's a[..., start:end]: both clamped to the extent,
 /// empty when end <= start.
 Tensor slice(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t end);
-/// Joins along an existing dimension; all other extents must match.
+/// Joins along an existing dimension; all other extents must match. As torch.cat, 1-D tensors of
+/// no elements are skipped (their gradient is empty), so an accumulator can start as zeros({0}).
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim);
 /// Joins along a new dimension; all shapes must be equal.
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim);

@@ -164,16 +164,25 @@ Tensor slice(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t e
 
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   XTGRAD_CHECK(!tensors.empty(), "concat", "expected at least one tensor");
-  const Array& first = tensors[0].value();
+  // As torch.cat, a 1-D tensor of no elements joins anything (acc = cat([acc, x]) from an empty
+  // acc): it adds nothing, and the others decide the shape and the dimension's range.
+  auto skipped = [](const Tensor& t) { return t.dim() == 1 && t.numel() == 0; };
+  auto reference = std::find_if_not(tensors.begin(), tensors.end(), skipped);
+  const std::size_t ref = reference == tensors.end() ? 0 : static_cast<std::size_t>(reference - tensors.begin());
+  const Array& first = tensors[ref].value();
   std::size_t axis = normalize_dim("concat", dim, first.dimension(), first);
-  Shape out_shape = tensors[0].shape();
+  Shape out_shape = tensors[ref].shape();
   std::vector<std::size_t> sizes;
   out_shape[axis] = 0;
   for (std::size_t t = 0; t < tensors.size(); ++t) {
     Shape s = tensors[t].shape();
+    if (skipped(tensors[t])) {
+      sizes.push_back(0);
+      continue;
+    }
     bool fits = s.size() == out_shape.size();
     for (std::size_t d = 0; fits && d < s.size(); ++d) fits = d == axis || s[d] == out_shape[d];
-    XTGRAD_CHECK(fits, "concat", "tensor ", t, " has shape ", shape_str(s), " but tensor 0 has shape ",
+    XTGRAD_CHECK(fits, "concat", "tensor ", t, " has shape ", shape_str(s), " but tensor ", ref, " has shape ",
                  detail::dims(first), " (only dimension ", axis, " may differ)");
     sizes.push_back(s[axis]);
     out_shape[axis] += s[axis];
