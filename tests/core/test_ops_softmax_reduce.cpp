@@ -117,6 +117,14 @@ TEST_CASE("sum/mean/var/std over several dims: values against closed forms, and 
   CHECK(sum(a, {0, 2}).value() == Array{14, 23});
   CHECK(mean(a, {-1, 0}, true).shape() == Shape{1, 2, 1});
   CHECK(sum(a, std::vector<std::int64_t>{}).item() == 37.0f);  // no dims: all
+  // torch: x = torch.tensor([[1., 2, 3], [4, 5, 6]]); x.sum(dim=[]) is 21, x.mean(dim=[]) is 3.5,
+  // x.mean(dim=[], keepdim=True).shape is [1, 1]; a braced {} is that empty list, not axis 0.
+  Tensor x = tensor({{1, 2, 3}, {4, 5, 6}});
+  CHECK(sum(x, {}).item() == 21.0f);
+  CHECK(mean(x, {}).item() == 3.5f);
+  CHECK(mean(x, {}, true).shape() == Shape{1, 1});
+  CHECK(sum(x, {0}, true).value() == Array{{5, 7, 9}});
+  CHECK(mean(x, {-1}).value() == Array{2, 5});
   // var of {1, 2, 5, 6}: mean 3.5, squares 6.25+2.25+2.25+6.25 = 17
   CHECK(var(a, {0, 2}).value()(0) == doctest::Approx(17.0 / 3.0));
   CHECK(var(a, {0, 2}, 0.0).value()(0) == doctest::Approx(17.0 / 4.0));

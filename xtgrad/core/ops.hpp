@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -130,6 +131,10 @@ Tensor argmin(const Tensor& a, std::int64_t dim, bool keepdim = false);
 /// means all dims). Backward spreads g (divided by the count for mean) over the reduced dims.
 Tensor sum(const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim = false);
 Tensor mean(const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim = false);
+/// The same for a braced list, so that sum(x, {}) and mean(x, {}) reduce all dims as PyTorch's
+/// dim=[] does (without these, {} would convert to the single-axis overload's axis 0).
+Tensor sum(const Tensor& a, std::initializer_list<std::int64_t> dims, bool keepdim = false);
+Tensor mean(const Tensor& a, std::initializer_list<std::int64_t> dims, bool keepdim = false);
 /// Σ(x − mean)² / max(0, N − correction) over `dims` (correction 1: the unbiased estimate, as
 /// PyTorch's default; 0: the population variance). Gradient 2(x − mean)/(N − correction)·g.
 Tensor var(const Tensor& a, const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false);

@@ -82,6 +82,15 @@ Tensor mean(const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim
   return sum_or_mean("mean", a, dims, keepdim, true);
 }
 
+// One listed dim takes the single-axis op (the same values, and its faster path).
+Tensor sum(const Tensor& a, std::initializer_list<std::int64_t> dims, bool keepdim) {
+  return dims.size() == 1 ? sum(a, *dims.begin(), keepdim) : sum(a, std::vector<std::int64_t>(dims), keepdim);
+}
+
+Tensor mean(const Tensor& a, std::initializer_list<std::int64_t> dims, bool keepdim) {
+  return dims.size() == 1 ? mean(a, *dims.begin(), keepdim) : mean(a, std::vector<std::int64_t>(dims), keepdim);
+}
+
 Tensor var(const Tensor& a, const std::vector<std::int64_t>& dims, double correction, bool keepdim) {
   DimsSplit s = split_dims("var", a.value(), dims, keepdim);
   // N − correction <= 0 divides by 0 (inf or NaN), as PyTorch does after its warning.
