@@ -1,5 +1,5 @@
 // Data parallelism against one process: averaged gradients, 20-step trajectories, identical
-// parameters on every rank, unused parameters, the broadcast and the metric reductions; the
+// parameters on every rank, unused and tied parameters, the broadcast and the metric reductions; the
 // gradient cases under each GradientReduction (and the shared window between pretend-nodes).
 #include <doctest/doctest.h>
 
@@ -166,4 +166,40 @@ TEST_CASE("average_gradients: every rank ends the step with rank 0's buffers (Ba
   CHECK(same_on_every_rank(buffers_hash()));
   if (group.rank() == 0) CHECK(buffers_hash() == before);               // rank 0's are the ones kept
   if (group.world_size() > 1) CHECK_FALSE(same_on_every_rank(before));  // they did differ
+}
+
+namespace {
+
+// One tensor registered under two names, as a language model ties its embedding and output.
+struct TiedTwice : Module {
+  explicit TiedTwice(std::size_t n) : w(register_parameter("w", full({n}, 1.0f))) { register_parameter("w_tied", w); }
+  Tensor w;
+  std::string type_name() const override { return "TiedTwice"; }
+};
+
+}  // namespace
+
+TEST_CASE("average_gradients: a parameter registered twice (tied weights) is averaged once") {
+  // torch 1.13, gloo, 2 ranks: m.a = m.b = nn.Parameter(torch.ones(5)); DDP(m);
+  // ((rank + 1) * m.a).sum().backward() gives m.a.grad = 1.5 on both ranks: the mean of 1..N.
+  const ProcessGroup& group = test_group();
+  const float ranks = static_cast<float>(group.world_size());
+  const float mean = (ranks + 1.0f) / 2.0f;
+  for (bool sharded : {false, true})
+    for (const ReductionCase& reduction : reductions()) {
+      CAPTURE(std::string(reduction.name));
+      CAPTURE(sharded);
+      TiedTwice model(5);  // parts of 3 and 2 values on 2 ranks
+      DistributedDataParallel ddp(group, model, DataParallelOptions(reduction.options).shard_optimizer(sharded));
+      sum(model.w * static_cast<float>(group.rank() + 1)).backward();
+      ddp.average_gradients();
+      if (!sharded)
+        for (std::size_t i = 0; i < 5; ++i) CHECK(model.w.grad()(i) == mean);
+      std::vector<Tensor> params = ddp.optimizer_params();
+      CHECK(params.size() == 1);  // an optimizer refuses a parameter listed twice
+      SGD optimizer({params[0]}, SGDOptions(1.0));
+      optimizer.step();
+      ddp.gather_parameters();
+      for (std::size_t i = 0; i < 5; ++i) CHECK(model.w.value()(i) == 1.0f - mean);
+    }
 }

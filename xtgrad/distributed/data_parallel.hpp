@@ -126,6 +126,8 @@ class DataParallelOptions {
 /// all ranks then hold the average over world_size; a parameter no rank has a gradient for
 /// keeps none on every rank (so the optimizer skips it everywhere). Every bucket carries one
 /// flag per parameter for this; the large gradients' flags are one small message before them.
+/// A tensor registered under two names (tied weights) is one parameter, reduced once, as in
+/// PyTorch's named_parameters().
 ///
 /// Buffers (BatchNorm's running statistics) are rank 0's on every rank after each
 /// average_gradients(), as DDP's broadcast_buffers=True makes them before each forward: each
@@ -169,8 +171,8 @@ class DistributedDataParallel {
   void gather_parameters();
 
   bool sharded() const { return shards_ != nullptr; }
-  /// What to build the optimizer over: the module's parameters; sharded, their shards on this
-  /// rank (1-D tensors, one per parameter, in the same order).
+  /// What to build the optimizer over: the module's parameters, a tied one once; sharded, their
+  /// shards on this rank (1-D tensors, one per parameter, in the same order).
   std::vector<Tensor> optimizer_params() const;
   /// The same for some of the parameters, to build parameter groups. Throws
   /// std::invalid_argument for a tensor that is not one of the module's parameters.
