@@ -203,3 +203,33 @@ TEST_CASE("average_gradients: a parameter registered twice (tied weights) is ave
       for (std::size_t i = 0; i < 5; ++i) CHECK(model.w.value()(i) == 1.0f - mean);
     }
 }
+
+namespace {
+
+// A parameter and a non-persistent buffer (not in state_dict()) of `n` values, all `value`.
+struct ScratchBuffer : Module {
+  ScratchBuffer(std::size_t n, float value) : w(register_parameter("w", full({2}, 1.0f))) {
+    scratch = register_buffer("scratch", full({n}, value), /*persistent=*/false);
+  }
+  Tensor w, scratch;
+  std::string type_name() const override { return "ScratchBuffer"; }
+};
+
+}  // namespace
+
+TEST_CASE("DistributedDataParallel: non-persistent buffers are rank 0's from the start, their shapes checked") {
+  // torch 1.13, gloo, 2 ranks: m.register_buffer("scratch", torch.full((3,), 10.0 + rank),
+  // persistent=False); DDP(m) leaves m.scratch == [10, 10, 10] on both ranks (its
+  // _sync_module_states broadcasts named_buffers(), not the state_dict).
+  const ProcessGroup& group = test_group();
+  ScratchBuffer model(3, 10.0f + static_cast<float>(group.rank()));
+  DistributedDataParallel ddp(group, model);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(model.scratch.value()(i) == 10.0f);
+
+  // Each step broadcasts every buffer: a rank whose buffer has another size must be named before.
+  const bool last = group.rank() == group.world_size() - 1;
+  ScratchBuffer other(last && group.world_size() > 1 ? 4 : 3, 0.0f);
+  const std::string named = "rank " + std::to_string(group.world_size() - 1) + " has 2 tensors, 6 values";
+  if (group.world_size() == 1) CHECK_NOTHROW(check_same_model(group, other));
+  else CHECK_THROWS_WITH_AS(check_same_model(group, other), doctest::Contains(named.c_str()), std::runtime_error);
+}

@@ -38,17 +38,26 @@ std::vector<Tensor> distinct_parameters(const Module& module) {
   return out;
 }
 
+// What DDP copies from rank 0: the parameters, then every buffer, persistent or not (PyTorch's
+// _sync_module_states walks named_parameters() and named_buffers(), not the state_dict).
+NamedTensors synced_tensors(const Module& module) {
+  NamedTensors out = module.named_parameters();
+  NamedTensors buffers = module.named_buffers();
+  out.insert(out.end(), buffers.begin(), buffers.end());
+  return out;
+}
+
 }  // namespace
 
 std::uint64_t model_fingerprint(const Module& module) {
   std::uint64_t hash = 14695981039346656037ull;
-  for (const auto& [name, tensor] : module.state_dict())
+  for (const auto& [name, tensor] : synced_tensors(module))
     fnv1a(hash, name + (tensor.requires_grad() ? " parameter " : " buffer ") + shape_str(tensor.shape()) + ";");
   return hash;
 }
 
 void check_same_model(const ProcessGroup& group, const Module& module) {
-  NamedTensors state = module.state_dict();
+  NamedTensors state = synced_tensors(module);
   std::uint64_t values = 0;
   for (const auto& entry : state) values += entry.second.numel();
   std::vector<std::uint64_t> hashes = group.all_gather(model_fingerprint(module));
@@ -62,7 +71,7 @@ void check_same_model(const ProcessGroup& group, const Module& module) {
   if (differ.str().empty()) return;
   std::ostringstream message;
   message << "DistributedDataParallel: the model differs between ranks (names, shapes or parameter/buffer "
-             "roles in state_dict): rank 0 has "
+             "roles of its parameters and buffers): rank 0 has "
           << counts[0] << " tensors, " << sizes[0] << " values (fingerprint " << std::hex << hashes[0] << std::dec
           << ")" << differ.str() << ". Every rank must build the same model.";
   throw std::runtime_error(message.str());
@@ -71,7 +80,7 @@ void check_same_model(const ProcessGroup& group, const Module& module) {
 void broadcast_parameters(const ProcessGroup& group, Module& module, int root) {
   check_same_model(group, module);
   // Once, at setup: one message per tensor is simpler than buckets and costs nothing per step.
-  for (auto& entry : module.state_dict())
+  for (auto& entry : synced_tensors(module))
     group.broadcast(entry.second.mutable_value().data(), entry.second.numel(), root);
 }
 

@@ -22,8 +22,9 @@ class OptimizerShards;  // the sharded step's parts and buckets (detail/optimize
 class NodeReduce;       // the all-reduce through shared memory (detail/node_reduce.hpp)
 }  // namespace detail
 
-/// A hash of the module's state_dict names and shapes (and which entries are parameters):
-/// equal on two ranks when they built the same architecture, whatever the values.
+/// A hash of the names and shapes of the module's parameters and buffers (non-persistent ones
+/// too: they are broadcast as well), and of which are parameters: equal on two ranks when they
+/// built the same architecture, whatever the values.
 std::uint64_t model_fingerprint(const Module& module);
 
 /// Compares every rank's fingerprint, tensor count and value count (three small all-gathers).
@@ -31,8 +32,8 @@ std::uint64_t model_fingerprint(const Module& module);
 /// differs from rank 0's, so the job ends with that message instead of hanging later.
 void check_same_model(const ProcessGroup& group, const Module& module);
 
-/// check_same_model(), then copies root's state_dict values (parameters and persistent
-/// buffers) into every other rank's module, so all ranks start identical.
+/// check_same_model(), then copies root's parameters and buffers (persistent or not, as DDP's
+/// initial sync) into every other rank's module, so all ranks start identical.
 void broadcast_parameters(const ProcessGroup& group, Module& module, int root = 0);
 
 /// Where the time of the last average_gradients() (and, sharded, gather_parameters()) went, in
