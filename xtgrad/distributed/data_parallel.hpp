@@ -133,7 +133,8 @@ class DataParallelOptions {
 /// Buffers (BatchNorm's running statistics) are rank 0's on every rank after each
 /// average_gradients(), as DDP's broadcast_buffers=True makes them before each forward: each
 /// rank's forward updates them from its own shard, and without this the ranks' eval would drift
-/// apart.
+/// apart. Every forward sees the buffers DDP's would; only between steps do ranks other than 0
+/// hold other values under DDP (rank 0's of the step before, updated by their own shard).
 ///
 /// With DataParallelOptions::shard_optimizer the optimizer is built over optimizer_params(),
 /// this rank's part of every parameter, and gather_parameters() follows its step:
