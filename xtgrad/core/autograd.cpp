@@ -220,6 +220,10 @@ std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, cons
   return outs;
 }
 
+BackwardReads product_reads(const Tensor& a, const Tensor& b) {
+  return {(ImplAccess::impl(b)->requires_grad ? 1u : 0u) | (ImplAccess::impl(a)->requires_grad ? 2u : 0u), false};
+}
+
 bool will_record(std::initializer_list<Tensor> inputs) { return detail::recording(inputs.begin(), inputs.end()); }
 
 std::size_t tape_size() { return tape().entries.size() - tape().dead; }
@@ -257,6 +261,9 @@ const Array& BackwardContext::output() const { return read_value(*outputs_[0], o
 const Array& BackwardContext::output(std::size_t k) const { return read_value(*outputs_.at(k), op_, "output", k); }
 
 const Array& BackwardContext::input(std::size_t i) const { return read_value(*inputs_.at(i), op_, "input", i); }
+const Array::inner_shape_type& BackwardContext::input_shape(std::size_t i) const {
+  return inputs_.at(i)->value.shape();
+}
 
 bool BackwardContext::wants(std::size_t i) const { return inputs_.at(i)->requires_grad; }
 

@@ -48,6 +48,8 @@ class BackwardContext {
   const Array* grad(std::size_t k) const;
   const Array& output(std::size_t k) const;
   const Array& input(std::size_t i) const;
+  /// Input i's shape, known even when its value was freed because the op declared it unread.
+  const Array::inner_shape_type& input_shape(std::size_t i) const;
   std::size_t num_inputs() const { return inputs_.size(); }
   bool wants(std::size_t i) const;  ///< does input i need a gradient?
   /// Accumulates a gradient for input i. It may have the broadcast shape of the op; it is
@@ -93,6 +95,16 @@ struct BackwardReads {
   std::uint32_t inputs = ~std::uint32_t{0};
   bool outputs = true;
 };
+
+/// The usual declarations, as PyTorch's derivatives save them: nothing (a gradient of g and the
+/// inputs' shapes: add, sum, reshape), the inputs only (log, var), the output only (exp, softmax).
+inline constexpr BackwardReads kReadsNothing{0, false};
+inline constexpr BackwardReads kReadsInputs{~std::uint32_t{0}, false};
+inline constexpr BackwardReads kReadsOutput{0, true};
+
+/// A product y = a·b (elementwise or matrix), as PyTorch saves it: a is read only for b's gradient
+/// and b only for a's, so each is read when the other requires grad; the output never.
+BackwardReads product_reads(const Tensor& a, const Tensor& b);
 
 namespace detail {
 bool recording(const Tensor* begin, const Tensor* end);

@@ -13,8 +13,8 @@ using detail::broadcast_map2;
 using detail::map;
 
 // For the ops whose gradient needs only g (and the inputs' shapes, which are kept): their inputs'
-// and output's values may be freed early, and changing them in place before backward() is fine.
-constexpr BackwardReads kReadsNothing{0, false};
+// and output's values may be freed early, and changing them in place before backward() is fine
+// (kReadsNothing, autograd.hpp).
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Array y = broadcast_map2("add", a.value(), b.value(), [](float x, float z) { return x + z; });
