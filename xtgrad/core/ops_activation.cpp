@@ -59,7 +59,7 @@ Tensor from_output(const char* op, Pointwise f, const Tensor& a) {
           detail::simd_kernels().grad_from_output(f, g, y, dx, n);
         });
       },
-      BackwardReads{0, true});
+      kReadsOutput);
 }
 
 // An activation y = f(x) whose gradient g·f'(x) is computed from the saved input.
@@ -71,7 +71,7 @@ Tensor from_input(const char* op, PointwiseFn f, const Tensor& a) {
           detail::simd_kernels().grad_from_input(f, g, x, dx, n);
         });
       },
-      BackwardReads{1, false});
+      kReadsInputs);
 }
 
 }  // namespace
@@ -83,18 +83,22 @@ Tensor tanh(const Tensor& a) { return from_output("tanh", Pointwise::Tanh, a); }
 Tensor relu(const Tensor& a) { return from_output("relu", Pointwise::Relu, a); }
 
 Tensor softplus(const Tensor& a) {
-  return record("softplus", detail::map(a.value(), stable_softplus), {a}, [](BackwardContext& ctx) {
-    ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [](float g, float z) { return g * stable_sigmoid(z); }));
-  });
+  return record(
+      "softplus", detail::map(a.value(), stable_softplus), {a},
+      [](BackwardContext& ctx) {
+        ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [](float g, float z) { return g * stable_sigmoid(z); }));
+      },
+      kReadsInputs);
 }
 
 Tensor log_sigmoid(const Tensor& a) {
-  return record("log_sigmoid", detail::map(a.value(), [](float z) { return -stable_softplus(-z); }), {a},
-                [](BackwardContext& ctx) {
-                  // d log σ(z) = 1 − σ(z) = σ(−z)
-                  ctx.add(0, detail::map2(ctx.grad(), ctx.input(0),
-                                          [](float g, float z) { return g * stable_sigmoid(-z); }));
-                });
+  return record(
+      "log_sigmoid", detail::map(a.value(), [](float z) { return -stable_softplus(-z); }), {a},
+      [](BackwardContext& ctx) {
+        // d log σ(z) = 1 − σ(z) = σ(−z)
+        ctx.add(0, detail::map2(ctx.grad(), ctx.input(0), [](float g, float z) { return g * stable_sigmoid(-z); }));
+      },
+      kReadsInputs);
 }
 
 Tensor leaky_relu(const Tensor& a, float negative_slope) {
