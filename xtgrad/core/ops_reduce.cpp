@@ -29,8 +29,8 @@ Array sum_axis(const Array& x, const AxisSplit& s, float scale) {
 }
 
 // The adjoint of sum_axis: x[o, j, i] = scale * g[o, i]
-Array spread_axis(const Array& g, const Array& like, const AxisSplit& s, float scale) {
-  Array x = Array::from_shape(like.shape());
+Array spread_axis(const Array& g, const Array::inner_shape_type& shape, const AxisSplit& s, float scale) {
+  Array x = Array::from_shape(shape);
   const float* src = g.data();
   float* dst = x.data();
   for (std::size_t o = 0; o < s.outer; ++o)
@@ -44,18 +44,25 @@ Tensor reduce_all(const char* op, const Tensor& a, float scale) {
   for (float v : a.value()) total += v;
   Array y = xt::zeros<float>(Shape{});
   y() = static_cast<float>(total * scale);
-  return record(op, std::move(y), {a}, [scale](BackwardContext& ctx) {
-    Array g = Array::from_shape(ctx.input(0).shape());
-    g.fill(ctx.grad()() * scale);
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      op, std::move(y), {a},
+      [scale](BackwardContext& ctx) {
+        Array g = Array::from_shape(ctx.input_shape(0));
+        g.fill(ctx.grad()() * scale);
+        ctx.add(0, std::move(g));
+      },
+      kReadsNothing);
 }
 
 Tensor reduce_axis(const char* op, const Tensor& a, std::int64_t axis, bool keepdims, bool average) {
   AxisSplit s = split_at(op, a.value(), axis, keepdims);
   float scale = average ? 1.0f / static_cast<float>(s.n) : 1.0f;
-  return record(op, sum_axis(a.value(), s, scale), {a},
-                [s, scale](BackwardContext& ctx) { ctx.add(0, spread_axis(ctx.grad(), ctx.input(0), s, scale)); });
+  // PyTorch 1.13 saves the input of a mean over dims (not of a sum): changing it in place before
+  // backward() is refused there, so it counts as read here.
+  return record(
+      op, sum_axis(a.value(), s, scale), {a},
+      [s, scale](BackwardContext& ctx) { ctx.add(0, spread_axis(ctx.grad(), ctx.input_shape(0), s, scale)); },
+      average ? kReadsInputs : kReadsNothing);
 }
 
 // The first largest (or smallest) element along the axis: its value, recorded with a gradient
@@ -81,11 +88,15 @@ ValuesAndIndices extreme(const char* op, const Tensor& a, std::int64_t axis, boo
       chosen[o * s.inner + i] = best;
     }
   }
-  Tensor values = record(op, std::move(y), {a}, [chosen = std::move(chosen)](BackwardContext& ctx) {
-    Array g = xt::zeros<float>(ctx.input(0).shape());
-    for (std::size_t k = 0; k < chosen.size(); ++k) g.data()[chosen[k]] = ctx.grad().data()[k];
-    ctx.add(0, std::move(g));
-  });
+  // Reads neither a nor the values, only the positions chosen (PyTorch saves the indices).
+  Tensor values = record(
+      op, std::move(y), {a},
+      [chosen = std::move(chosen)](BackwardContext& ctx) {
+        Array g = xt::zeros<float>(ctx.input_shape(0));
+        for (std::size_t k = 0; k < chosen.size(); ++k) g.data()[chosen[k]] = ctx.grad().data()[k];
+        ctx.add(0, std::move(g));
+      },
+      kReadsNothing);
   return {values, Tensor(std::move(indices))};
 }
 

@@ -55,39 +55,45 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
   Array y = log_softmax_values(x.value(), s);
   for (float& v : y) v = std::exp(v);
   // dx_j = y_j·(g_j − Σ_k g_k·y_k), from the saved output.
-  return record("softmax", std::move(y), {x}, [s](BackwardContext& ctx) {
-    const Array& y = ctx.output();
-    const Array& g = ctx.grad();
-    Array grad = Array::from_shape(y.shape());
-    for_each_slice(s, [&](std::size_t base, std::size_t) {
-      double dot = 0.0;
-      for (std::size_t j = 0; j < s.n; ++j) dot += g.data()[base + j * s.inner] * y.data()[base + j * s.inner];
-      for (std::size_t j = 0; j < s.n; ++j) {
-        std::size_t k = base + j * s.inner;
-        grad.data()[k] = y.data()[k] * (g.data()[k] - static_cast<float>(dot));
-      }
-    });
-    ctx.add(0, std::move(grad));
-  });
+  return record(
+      "softmax", std::move(y), {x},
+      [s](BackwardContext& ctx) {
+        const Array& y = ctx.output();
+        const Array& g = ctx.grad();
+        Array grad = Array::from_shape(y.shape());
+        for_each_slice(s, [&](std::size_t base, std::size_t) {
+          double dot = 0.0;
+          for (std::size_t j = 0; j < s.n; ++j) dot += g.data()[base + j * s.inner] * y.data()[base + j * s.inner];
+          for (std::size_t j = 0; j < s.n; ++j) {
+            std::size_t k = base + j * s.inner;
+            grad.data()[k] = y.data()[k] * (g.data()[k] - static_cast<float>(dot));
+          }
+        });
+        ctx.add(0, std::move(grad));
+      },
+      kReadsOutput);
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t dim) {
   AxisSplit s = detail::split_at("log_softmax", x.value(), dim, true);
   // dx_j = g_j − softmax_j·Σ_k g_k, with softmax = e^y from the saved output.
-  return record("log_softmax", log_softmax_values(x.value(), s), {x}, [s](BackwardContext& ctx) {
-    const Array& y = ctx.output();
-    const Array& g = ctx.grad();
-    Array grad = Array::from_shape(y.shape());
-    for_each_slice(s, [&](std::size_t base, std::size_t) {
-      double total = 0.0;
-      for (std::size_t j = 0; j < s.n; ++j) total += g.data()[base + j * s.inner];
-      for (std::size_t j = 0; j < s.n; ++j) {
-        std::size_t k = base + j * s.inner;
-        grad.data()[k] = g.data()[k] - std::exp(y.data()[k]) * static_cast<float>(total);
-      }
-    });
-    ctx.add(0, std::move(grad));
-  });
+  return record(
+      "log_softmax", log_softmax_values(x.value(), s), {x},
+      [s](BackwardContext& ctx) {
+        const Array& y = ctx.output();
+        const Array& g = ctx.grad();
+        Array grad = Array::from_shape(y.shape());
+        for_each_slice(s, [&](std::size_t base, std::size_t) {
+          double total = 0.0;
+          for (std::size_t j = 0; j < s.n; ++j) total += g.data()[base + j * s.inner];
+          for (std::size_t j = 0; j < s.n; ++j) {
+            std::size_t k = base + j * s.inner;
+            grad.data()[k] = g.data()[k] - std::exp(y.data()[k]) * static_cast<float>(total);
+          }
+        });
+        ctx.add(0, std::move(grad));
+      },
+      kReadsOutput);
 }
 
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
@@ -98,19 +104,22 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
     y.data()[out] = m + log_total;
   });
   // dx_j = g·e^(x_j − logsumexp), the softmax.
-  return record("logsumexp", std::move(y), {x}, [s](BackwardContext& ctx) {
-    const Array& x = ctx.input(0);
-    const Array& y = ctx.output();
-    const Array& g = ctx.grad();
-    Array grad = Array::from_shape(x.shape());
-    for_each_slice(s, [&](std::size_t base, std::size_t out) {
-      for (std::size_t j = 0; j < s.n; ++j) {
-        std::size_t k = base + j * s.inner;
-        grad.data()[k] = g.data()[out] * std::exp(x.data()[k] - y.data()[out]);
-      }
-    });
-    ctx.add(0, std::move(grad));
-  });
+  return record(
+      "logsumexp", std::move(y), {x},
+      [s](BackwardContext& ctx) {
+        const Array& x = ctx.input(0);
+        const Array& y = ctx.output();
+        const Array& g = ctx.grad();
+        Array grad = Array::from_shape(x.shape());
+        for_each_slice(s, [&](std::size_t base, std::size_t out) {
+          for (std::size_t j = 0; j < s.n; ++j) {
+            std::size_t k = base + j * s.inner;
+            grad.data()[k] = g.data()[out] * std::exp(x.data()[k] - y.data()[out]);
+          }
+        });
+        ctx.add(0, std::move(grad));
+      },
+      BackwardReads{});  // x and the output, as PyTorch
 }
 
 }  // namespace xtgrad

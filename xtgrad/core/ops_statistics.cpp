@@ -49,20 +49,25 @@ Array reduce_to(const Array& a, const DimsSplit& s, double scale, const char* op
 }
 
 // g (in the output's shape) spread over the input's shape.
-Array spread(const Array& g, const DimsSplit& s, const Array& like) {
+Array spread(const Array& g, const DimsSplit& s, const Array::inner_shape_type& shape) {
   Array kept = g;
   kept.reshape(s.kept);
-  return Array(xt::broadcast(kept, like.shape()));
+  return Array(xt::broadcast(kept, shape));
 }
 
 Tensor sum_or_mean(const char* op, const Tensor& a, const std::vector<std::int64_t>& dims, bool keepdim, bool average) {
   DimsSplit s = split_dims(op, a.value(), dims, keepdim);
   double scale = average ? 1.0 / s.count : 1.0;
-  return record(op, reduce_to(a.value(), s, scale, op), {a}, [s, scale](BackwardContext& ctx) {
-    Array g = spread(ctx.grad(), s, ctx.input(0));
-    if (scale != 1.0) g *= static_cast<float>(scale);
-    ctx.add(0, std::move(g));
-  });
+  // PyTorch 1.13 saves the input of a mean over dims (not of a sum): changing it in place before
+  // backward() is refused there, so it counts as read here.
+  return record(
+      op, reduce_to(a.value(), s, scale, op), {a},
+      [s, scale](BackwardContext& ctx) {
+        Array g = spread(ctx.grad(), s, ctx.input_shape(0));
+        if (scale != 1.0) g *= static_cast<float>(scale);
+        ctx.add(0, std::move(g));
+      },
+      average ? kReadsInputs : kReadsNothing);
 }
 
 // x − mean(x) over the reduced dims, in the input's shape.
@@ -98,11 +103,14 @@ Tensor var(const Tensor& a, const std::vector<std::int64_t>& dims, double correc
   Array d = centred(a.value(), s, "var");
   Array squares = d * d;
   // d var/dx = 2(x − mean)/(N − correction): the mean's own dependence on x sums to zero.
-  return record("var", reduce_to(squares, s, 1.0 / divisor, "var"), {a}, [s, divisor](BackwardContext& ctx) {
-    Array g = spread(ctx.grad(), s, ctx.input(0));
-    g *= centred(ctx.input(0), s, "var") * static_cast<float>(2.0 / divisor);
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      "var", reduce_to(squares, s, 1.0 / divisor, "var"), {a},
+      [s, divisor](BackwardContext& ctx) {
+        Array g = spread(ctx.grad(), s, ctx.input_shape(0));
+        g *= centred(ctx.input(0), s, "var") * static_cast<float>(2.0 / divisor);
+        ctx.add(0, std::move(g));
+      },
+      kReadsInputs);
 }
 
 Tensor std(const Tensor& a, const std::vector<std::int64_t>& dims, double correction, bool keepdim) {
@@ -114,14 +122,17 @@ Tensor std(const Tensor& a, const std::vector<std::int64_t>& dims, double correc
   for (float& v : y) v = std::sqrt(v);
   // d std/dx = (x − mean)/((N − correction)·std), from the saved output; 0 where std is 0 (every
   // x equal), as PyTorch's std_backward masks it, rather than 0/0.
-  return record("std", std::move(y), {a}, [s, divisor](BackwardContext& ctx) {
-    Array g = spread(ctx.grad(), s, ctx.input(0));
-    Array deviation = spread(ctx.output(), s, ctx.input(0));
-    for (std::size_t k = 0; k < g.size(); ++k)
-      g.data()[k] = deviation.data()[k] == 0.0f ? 0.0f : g.data()[k] / deviation.data()[k];
-    g *= centred(ctx.input(0), s, "std") * static_cast<float>(1.0 / divisor);
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      "std", std::move(y), {a},
+      [s, divisor](BackwardContext& ctx) {  // reads x and std, as PyTorch
+        Array g = spread(ctx.grad(), s, ctx.input_shape(0));
+        Array deviation = spread(ctx.output(), s, ctx.input_shape(0));
+        for (std::size_t k = 0; k < g.size(); ++k)
+          g.data()[k] = deviation.data()[k] == 0.0f ? 0.0f : g.data()[k] / deviation.data()[k];
+        g *= centred(ctx.input(0), s, "std") * static_cast<float>(1.0 / divisor);
+        ctx.add(0, std::move(g));
+      },
+      BackwardReads{});
 }
 
 }  // namespace xtgrad
