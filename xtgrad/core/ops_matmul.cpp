@@ -140,39 +140,44 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       detail::gemm(false, false, m, n, k, 1.0f, av + p.a_at(i) * m * k, k, bv + p.b_at(i) * k * n, n, 0.0f,
                    y.data() + i * m * n, n);
   }
-  return record("matmul", std::move(y), {a, b}, [p = std::move(p)](BackwardContext& ctx) {
-    std::size_t m = p.m, k = p.k, n = p.n;
-    const float* g = ctx.grad().data();
-    const float* av = ctx.input(0).data();
-    const float* bv = ctx.input(1).data();
-    // d(a@b)/da = g @ bᵀ per product [m, n] @ [n, k], summed over the products sharing an a block.
-    if (ctx.wants(0)) {
-      auto da = ctx.grad_target(0);
-      if (p.b_blocks == 1) {
-        detail::gemm(false, true, p.count * m, k, n, 1.0f, g, n, bv, n, da.beta(), da.grad.data(), k);
-      } else {
-        gradient_blocks(
-            da, p.a_blocks, m * k, p.count, [&](std::size_t i) { return p.a_at(i); },
-            [&](std::size_t i, float* dst, float beta) {
-              detail::gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, bv + p.b_at(i) * k * n, n, beta, dst, k);
-            });
-      }
-    }
-    // d(a@b)/db = aᵀ @ g per product [k, m] @ [m, n]; with one shared b, Σᵢ aᵢᵀ gᵢ is one GEMM
-    // [k, count·m] @ [count·m, n].
-    if (ctx.wants(1)) {
-      auto db = ctx.grad_target(1);
-      if (p.b_blocks == 1) {
-        detail::gemm(true, false, k, n, p.count * m, 1.0f, av, k, g, n, db.beta(), db.grad.data(), n);
-      } else {
-        gradient_blocks(
-            db, p.b_blocks, k * n, p.count, [&](std::size_t i) { return p.b_at(i); },
-            [&](std::size_t i, float* dst, float beta) {
-              detail::gemm(true, false, k, n, m, 1.0f, av + p.a_at(i) * m * k, k, g + i * m * n, n, beta, dst, n);
-            });
-      }
-    }
-  });
+  // a is read only for b's gradient and b only for a's (product_reads), as PyTorch's mm saves them.
+  BackwardReads reads = product_reads(a, b);
+  return record(
+      "matmul", std::move(y), {a, b},
+      [p = std::move(p)](BackwardContext& ctx) {
+        std::size_t m = p.m, k = p.k, n = p.n;
+        const float* g = ctx.grad().data();
+        // d(a@b)/da = g @ bᵀ per product [m, n] @ [n, k], summed over the products sharing an a block.
+        if (ctx.wants(0)) {
+          const float* bv = ctx.input(1).data();
+          auto da = ctx.grad_target(0);
+          if (p.b_blocks == 1) {
+            detail::gemm(false, true, p.count * m, k, n, 1.0f, g, n, bv, n, da.beta(), da.grad.data(), k);
+          } else {
+            gradient_blocks(
+                da, p.a_blocks, m * k, p.count, [&](std::size_t i) { return p.a_at(i); },
+                [&](std::size_t i, float* dst, float beta) {
+                  detail::gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, bv + p.b_at(i) * k * n, n, beta, dst, k);
+                });
+          }
+        }
+        // d(a@b)/db = aᵀ @ g per product [k, m] @ [m, n]; with one shared b, Σᵢ aᵢᵀ gᵢ is one GEMM
+        // [k, count·m] @ [count·m, n].
+        if (ctx.wants(1)) {
+          const float* av = ctx.input(0).data();
+          auto db = ctx.grad_target(1);
+          if (p.b_blocks == 1) {
+            detail::gemm(true, false, k, n, p.count * m, 1.0f, av, k, g, n, db.beta(), db.grad.data(), n);
+          } else {
+            gradient_blocks(
+                db, p.b_blocks, k * n, p.count, [&](std::size_t i) { return p.b_at(i); },
+                [&](std::size_t i, float* dst, float beta) {
+                  detail::gemm(true, false, k, n, m, 1.0f, av + p.a_at(i) * m * k, k, g + i * m * n, n, beta, dst, n);
+                });
+          }
+        }
+      },
+      reads);
 }
 
 namespace {
@@ -221,8 +226,9 @@ Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor* bias) {
       });
     }
   };
-  // Its backward reads x and W, never its output (nor b): the output's value can go early.
-  const BackwardReads reads{0b011, false};
+  // Its backward reads x only for W's gradient and W only for x's, never its output (nor b), as
+  // PyTorch's addmm saves them: the output's value can go early, and so can x when W is frozen.
+  const BackwardReads reads = product_reads(x, weight);
   if (bias) return record("linear", std::move(y), {x, weight, *bias}, backward, reads);
   return record("linear", std::move(y), {x, weight}, backward, reads);
 }
