@@ -30,11 +30,14 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
     for (std::size_t k = 0; k < words; ++k) bits[k] = generator.next_u64();
     kernels.dropout_forward(bits, values, p, scale, x.value().data() + i, mask.data() + i, y.data() + i);
   }
-  return record("dropout", std::move(y), {x}, [mask = std::move(mask)](BackwardContext& ctx) {
-    Array g = Array::from_shape(mask.shape());  // dy/dx = mask
-    detail::simd_kernels().multiply(ctx.grad().data(), mask.data(), g.data(), g.size());
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      "dropout", std::move(y), {x},
+      [mask = std::move(mask)](BackwardContext& ctx) {
+        Array g = Array::from_shape(mask.shape());  // dy/dx = mask
+        detail::simd_kernels().multiply(ctx.grad().data(), mask.data(), g.data(), g.size());
+        ctx.add(0, std::move(g));
+      },
+      kReadsNothing);
 }
 
 Tensor dropout(const Tensor& x, float p, bool training) { return dropout(x, p, training, default_generator()); }

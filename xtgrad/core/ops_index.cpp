@@ -16,16 +16,23 @@ struct Frozen {
   std::size_t begin = 0, end = 0;
 };
 
-Tensor take(const char* op, const Tensor& a, std::vector<std::size_t> offsets, const Shape& out_shape,
-            Frozen frozen = {}) {
+// The backward needs only a's shape and the offsets, but PyTorch 1.13 saves the index, and a too
+// for gather and embedding (not index_select): the index is recorded as input 1 (it has no
+// gradient) and `read_a` says whether a counts as read, so that changing either in place before
+// backward() is refused exactly where PyTorch refuses it.
+Tensor take(const char* op, const Tensor& a, const Tensor& index, std::vector<std::size_t> offsets,
+            const Shape& out_shape, bool read_a, Frozen frozen = {}) {
   Array y = Array::from_shape(out_shape);
   for (std::size_t k = 0; k < offsets.size(); ++k) y.data()[k] = a.value().data()[offsets[k]];
-  return record(op, std::move(y), {a}, [offsets = std::move(offsets), frozen](BackwardContext& ctx) {
-    Array grad = xt::zeros<float>(ctx.input(0).shape());
-    for (std::size_t k = 0; k < offsets.size(); ++k) grad.data()[offsets[k]] += ctx.grad().data()[k];
-    std::fill(grad.data() + frozen.begin, grad.data() + frozen.end, 0.0f);
-    ctx.add(0, std::move(grad));
-  });
+  return record(
+      op, std::move(y), {a, index},
+      [offsets = std::move(offsets), frozen](BackwardContext& ctx) {
+        Array grad = xt::zeros<float>(ctx.input_shape(0));
+        for (std::size_t k = 0; k < offsets.size(); ++k) grad.data()[offsets[k]] += ctx.grad().data()[k];
+        std::fill(grad.data() + frozen.begin, grad.data() + frozen.end, 0.0f);
+        ctx.add(0, std::move(grad));
+      },
+      BackwardReads{read_a ? 0b11u : 0b10u, false});
 }
 
 void check_index(const char* op, const Tensor& index) {
@@ -49,7 +56,7 @@ Tensor index_select(const Tensor& a, std::int64_t dim, const Tensor& index) {
   for (std::size_t o = 0; o < s.outer; ++o)
     for (std::size_t row : rows)
       for (std::size_t i = 0; i < s.inner; ++i) offsets.push_back((o * s.n + row) * s.inner + i);
-  return take(op, a, std::move(offsets), out_shape);
+  return take(op, a, index, std::move(offsets), out_shape, false);
 }
 
 Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index) {
@@ -75,7 +82,7 @@ Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index) {
       coord[d] = 0;
     }
   }
-  return take(op, a, std::move(offsets), ishape);
+  return take(op, a, index, std::move(offsets), ishape, true);
 }
 
 Tensor embedding(const Tensor& indices, const Tensor& weight) { return embedding(indices, weight, std::nullopt); }
@@ -98,7 +105,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std:
   // The padding row's lookups give its values, but it receives no gradient (as PyTorch).
   Frozen frozen;
   if (padding_idx) frozen = {*padding_idx * width, (*padding_idx + 1) * width};
-  return take(op, weight, std::move(offsets), out_shape, frozen);
+  return take(op, weight, indices, std::move(offsets), out_shape, true, frozen);
 }
 
 }  // namespace xtgrad

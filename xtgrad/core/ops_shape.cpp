@@ -39,14 +39,17 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, const Shape& out
   Array y = Array::from_shape(out_shape);
   for (std::size_t t = 0, at = 0; t < tensors.size(); at += sizes[t], ++t)
     copy_rows(tensors[t].value().data(), sizes[t], 0, y.data(), total, at, sizes[t], outer, inner);
-  return record(op, std::move(y), tensors, [sizes, outer, inner, total](BackwardContext& ctx) {
-    for (std::size_t t = 0, at = 0; t < sizes.size(); at += sizes[t], ++t) {
-      if (!ctx.wants(t)) continue;
-      Array g = Array::from_shape(ctx.input(t).shape());
-      copy_rows(ctx.grad().data(), total, at, g.data(), sizes[t], 0, sizes[t], outer, inner);
-      ctx.add(t, std::move(g));
-    }
-  });
+  return record(
+      op, std::move(y), tensors,
+      [sizes, outer, inner, total](BackwardContext& ctx) {
+        for (std::size_t t = 0, at = 0; t < sizes.size(); at += sizes[t], ++t) {
+          if (!ctx.wants(t)) continue;
+          Array g = Array::from_shape(ctx.input_shape(t));
+          copy_rows(ctx.grad().data(), total, at, g.data(), sizes[t], 0, sizes[t], outer, inner);
+          ctx.add(t, std::move(g));
+        }
+      },
+      kReadsNothing);
 }
 
 // Swaps axes d0 < d1 by copying contiguous blocks: everything after d1 keeps its layout, so
@@ -98,8 +101,9 @@ Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1) {
   std::size_t d1 = normalize_dim("transpose", dim1, a.dim(), a.value());
   if (d0 > d1) std::swap(d0, d1);
   // A swap is its own inverse, so backward swaps the gradient back the same way.
-  return record("transpose", swap_axes(a.value(), d0, d1), {a},
-                [d0, d1](BackwardContext& ctx) { ctx.add(0, swap_axes(ctx.grad(), d0, d1)); });
+  return record(
+      "transpose", swap_axes(a.value(), d0, d1), {a},
+      [d0, d1](BackwardContext& ctx) { ctx.add(0, swap_axes(ctx.grad(), d0, d1)); }, kReadsNothing);
 }
 
 Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
@@ -129,11 +133,14 @@ Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
   }
   Array y = a.value();
   y.reshape(out);
-  return record("reshape", std::move(y), {a}, [](BackwardContext& ctx) {
-    Array g = ctx.grad();
-    g.reshape(ctx.input(0).shape());
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      "reshape", std::move(y), {a},
+      [](BackwardContext& ctx) {
+        Array g = ctx.grad();
+        g.reshape(ctx.input_shape(0));
+        ctx.add(0, std::move(g));
+      },
+      kReadsNothing);
 }
 
 Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t length) {
@@ -147,11 +154,14 @@ Tensor narrow(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t 
   std::size_t outer = product(in_shape, 0, axis), inner = product(in_shape, axis + 1, in_shape.size());
   Array y = Array::from_shape(out_shape);
   copy_rows(a.value().data(), n, start, y.data(), length, 0, length, outer, inner);
-  return record("narrow", std::move(y), {a}, [=](BackwardContext& ctx) {
-    Array g = xt::zeros<float>(in_shape);
-    copy_rows(ctx.grad().data(), length, 0, g.data(), n, start, length, outer, inner);
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      "narrow", std::move(y), {a},
+      [=](BackwardContext& ctx) {
+        Array g = xt::zeros<float>(in_shape);
+        copy_rows(ctx.grad().data(), length, 0, g.data(), n, start, length, outer, inner);
+        ctx.add(0, std::move(g));
+      },
+      kReadsNothing);
 }
 
 Tensor slice(const Tensor& a, std::int64_t dim, std::size_t start, std::size_t end) {

@@ -13,11 +13,14 @@ namespace {
 Tensor relabel(const char* op, const Tensor& a, const Shape& shape) {
   Array y = a.value();
   y.reshape(shape);
-  return record(op, std::move(y), {a}, [](BackwardContext& ctx) {
-    Array g = ctx.grad();
-    g.reshape(ctx.input(0).shape());
-    ctx.add(0, std::move(g));
-  });
+  return record(
+      op, std::move(y), {a},
+      [](BackwardContext& ctx) {
+        Array g = ctx.grad();
+        g.reshape(ctx.input_shape(0));
+        ctx.add(0, std::move(g));
+      },
+      kReadsNothing);
 }
 
 // y[idx] = a[idx permuted]: output axis d reads input axis perm[d]. Walks the output like an
@@ -98,8 +101,9 @@ Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims) {
     seen[perm[d]] = true;
     inverse[perm[d]] = d;
   }
-  return record("permute", permute_values(a.value(), perm), {a},
-                [inverse](BackwardContext& ctx) { ctx.add(0, permute_values(ctx.grad(), inverse)); });
+  return record(
+      "permute", permute_values(a.value(), perm), {a},
+      [inverse](BackwardContext& ctx) { ctx.add(0, permute_values(ctx.grad(), inverse)); }, kReadsNothing);
 }
 
 Tensor expand(const Tensor& a, const std::vector<std::int64_t>& shape) {
@@ -117,8 +121,9 @@ Tensor expand(const Tensor& a, const std::vector<std::int64_t>& shape) {
                  " (only extents of 1 can grow)");
   }
   // Backward: the tape sums the gradient back over the expanded dims (BackwardContext::add).
-  return record("expand", Array(xt::broadcast(a.value(), out)), {a},
-                [](BackwardContext& ctx) { ctx.add(0, ctx.grad()); });
+  return record(
+      "expand", Array(xt::broadcast(a.value(), out)), {a}, [](BackwardContext& ctx) { ctx.add(0, ctx.grad()); },
+      kReadsNothing);
 }
 
 }  // namespace xtgrad

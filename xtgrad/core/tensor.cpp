@@ -90,7 +90,8 @@ Tensor& Tensor::copy_(const Tensor& src) { return copy_(src.value()); }
 Tensor Tensor::detach() const { return Tensor(impl_->value); }
 
 Tensor Tensor::clone() const {
-  return record("clone", impl_->value, {*this}, [](BackwardContext& ctx) { ctx.add(0, ctx.grad()); });
+  return record(
+      "clone", impl_->value, {*this}, [](BackwardContext& ctx) { ctx.add(0, ctx.grad()); }, kReadsNothing);
 }
 
 void Tensor::backward() const {
