@@ -1,0 +1,101 @@
+# Prints what PyTorch 1.13 refuses for test_backward_reads.cpp: for each op and pattern of inputs
+# requiring grad ('T') or not ('f'), each input and then the output is changed in place (copy_,
+# under no_grad, as xtgrad's copy_) between the forward pass and backward(); 'X' where torch then
+# raises "one of the variables needed for gradient computation has been modified by an inplace
+# operation", '.' where it does not. Run with a python that has torch 1.13: python3 backward_reads_torch.py
+import torch
+import torch.nn.functional as F
+
+
+def trial(fn, makers, rg, target):
+    xs = [m().requires_grad_(r) for m, r in zip(makers, rg)]
+    y = fn(*xs)
+    t = y if target == len(xs) else xs[target]
+    with torch.no_grad():
+        t.copy_(t.detach().clone())
+    try:
+        (y * 1.0).sum().backward()
+        return '.'
+    except RuntimeError as e:
+        assert 'modified by an inplace operation' in str(e), e
+        return 'X'
+
+
+def row(name, fn, patterns, *makers):
+    for rg in patterns.split():
+        cells = ''.join(trial(fn, makers, [c == 'T' for c in rg], t) for t in range(len(makers) + 1))
+        print(f'{name:14s} {rg:4s} {cells}')
+
+
+r = lambda *s: (lambda: torch.randn(*s))
+pos = lambda *s: (lambda: torch.rand(*s) + 0.5)
+mask = lambda: torch.tensor([True, False, True])
+index = lambda *v: (lambda: torch.tensor(v))
+
+row('add', torch.add, 'TT', r(2, 3), r(3))
+row('sub', torch.sub, 'TT', r(2, 3), r(3))
+row('mul', torch.mul, 'TT Tf fT', r(2, 3), r(3))
+row('div', torch.div, 'TT Tf fT', r(2, 3), pos(3))
+row('add_scalar', lambda a: a + 2.5, 'T', r(3))
+row('rsub_scalar', lambda a: 2.5 - a, 'T', r(3))
+row('mul_scalar', lambda a: a * 2.5, 'T', r(3))
+row('div_scalar', lambda a: a / 2.5, 'T', r(3))
+row('rdiv_scalar', lambda a: 2.5 / a, 'T', pos(3))
+row('neg', torch.neg, 'T', r(3))
+row('exp', torch.exp, 'T', r(3))
+row('log', torch.log, 'T', pos(3))
+row('sqrt', torch.sqrt, 'T', pos(3))
+row('pow', lambda a: a.pow(3.0), 'T', r(3))
+row('abs', torch.abs, 'T', r(3))
+row('clamp', lambda a: a.clamp(-0.5, 0.5), 'T', r(3))
+row('clamp_tensor', torch.clamp, 'TTT fTf', r(3), lambda: torch.full((3,), -0.5), lambda: torch.full((3,), 0.5))
+row('maximum', torch.maximum, 'TT Tf', r(3), r(3))
+row('minimum', torch.minimum, 'TT', r(3), r(3))
+row('where', torch.where, 'fTT', mask, r(3), r(3))
+row('sigmoid', torch.sigmoid, 'T', r(3))
+row('tanh', torch.tanh, 'T', r(3))
+row('relu', torch.relu, 'T', r(3))
+row('softplus', F.softplus, 'T', r(3))
+row('softplus_beta', lambda a: F.softplus(a, 2.0, 10.0), 'T', r(3))
+row('log_sigmoid', F.logsigmoid, 'T', r(3))
+row('leaky_relu', lambda a: F.leaky_relu(a, 0.1), 'T', r(3))
+row('elu', F.elu, 'T', r(3))
+row('gelu', F.gelu, 'T', r(3))
+row('gelu_tanh', lambda a: F.gelu(a, approximate='tanh'), 'T', r(3))
+row('silu', F.silu, 'T', r(3))
+row('hardtanh', F.hardtanh, 'T', r(3))
+row('sum', torch.sum, 'T', r(2, 3))
+row('mean', torch.mean, 'T', r(2, 3))
+row('sum_dim', lambda a: a.sum(1), 'T', r(2, 3))
+row('mean_dim', lambda a: a.mean(1), 'T', r(2, 3))
+row('sum_dims', lambda a: a.sum([0, 1]), 'T', r(2, 3))
+row('mean_dims', lambda a: a.mean([0, 1], keepdim=True), 'T', r(2, 3))
+row('max_dim', lambda a: a.max(1).values, 'T', r(2, 3))
+row('min_dim', lambda a: a.min(0).values, 'T', r(2, 3))
+row('var', lambda a: a.var([1], correction=1), 'T', r(2, 3))
+row('std', lambda a: a.std([1], correction=1), 'T', r(2, 3))
+row('softmax', lambda a: a.softmax(1), 'T', r(2, 3))
+row('log_softmax', lambda a: a.log_softmax(1), 'T', r(2, 3))
+row('logsumexp', lambda a: a.logsumexp(1), 'T', r(2, 3))
+row('matmul', torch.matmul, 'TT Tf fT', r(2, 3), r(3, 4))
+row('matmul_vec', torch.matmul, 'TT', r(3), r(3))
+row('matmul_batch', torch.matmul, 'TT Tf fT', r(2, 2, 3), r(3, 4))
+row('matmul_bmm', torch.matmul, 'TT', r(2, 2, 3), r(2, 3, 4))
+row('linear', F.linear, 'TTT fTT TfT', r(2, 3), r(4, 3), r(4))
+row('linear_nobias', F.linear, 'TT fT', r(2, 3), r(4, 3))
+row('transpose', lambda a: a.transpose(0, 1), 'T', r(2, 3))
+row('reshape', lambda a: a.reshape(3, 2), 'T', r(2, 3))
+row('narrow', lambda a: a.narrow(1, 1, 2), 'T', r(2, 3))
+row('concat', lambda a, b: torch.cat([a, b], 0), 'TT', r(2, 3), r(1, 3))
+row('stack', lambda a, b: torch.stack([a, b], 1), 'TT', r(2, 3), r(2, 3))
+row('unsqueeze', lambda a: a.unsqueeze(0), 'T', r(2, 3))
+row('squeeze', lambda a: a.squeeze(), 'T', r(1, 3))
+row('flatten', lambda a: a.flatten(), 'T', r(2, 3))
+row('permute', lambda a: a.permute(1, 0), 'T', r(2, 3))
+# An expanded output cannot be written in place at all; the clone after it reads nothing.
+row('expand', lambda a: a.expand(2, 3).clone(), 'T', r(1, 3))
+row('index_select', lambda a, i: a.index_select(0, i), 'Tf', r(2, 3), index(1, 0, 1))
+row('gather', lambda a, i: a.gather(1, i), 'Tf', r(2, 3), lambda: torch.tensor([[0, 2], [1, 1]]))
+row('embedding', F.embedding, 'fT', index(1, 0, 1), r(2, 3))
+row('clone', torch.clone, 'T', r(3))
+row('dropout', lambda a: F.dropout(a, 0.5, True), 'T', r(100))
