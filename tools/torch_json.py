@@ -23,10 +23,9 @@ As a module:
         [B, C] (softmax) or values [B, K] (target_standardize undone); prediction_csv() formats them
     describe(module) -> description;  build_module(description, device) -> module
 
-Types convert through a registry, as in xtgrad (layers/registry.hpp). Built in: Sequential,
-Linear, ReLU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax,
-Flatten, Identity, Dropout, LayerNorm, BatchNorm1d, Embedding, LSTM, LSTMCell, GRU, GRUCell and
-LSTMClassifier (defined below). xtgrad holds float32 only: a tensor of another dtype is written as
+Types convert through a registry, as in xtgrad (layers/registry.hpp). Every type xtgrad builds
+in is registered (LSTMClassifier and SequenceClassifier are defined below); registered_types()
+lists them, and `--help` prints the list. xtgrad holds float32 only: a tensor of another dtype is written as
 float32 and converted back to its dtype on reading when float32 holds its values exactly (an
 integer buffer such as BatchNorm's int64 num_batches_tracked: whole numbers up to 2^24; float16,
 bfloat16, bool; float64 only when every value is a float32 one) and refused otherwise, as is a
@@ -848,7 +847,8 @@ def _cmd_to_torch(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="Run with /usr/bin/python3 (Debian's python3-torch).")
+                                     epilog="Run with /usr/bin/python3 (Debian's python3-torch). "
+                                     f"Types it converts: {', '.join(registered_types())}.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("to-xtgrad", help="torch.save'd module or state_dict -> xtgrad JSON")
     p.add_argument("input", help="IN.pt: a whole module, or a state_dict (then --arch is required)")

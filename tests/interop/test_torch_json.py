@@ -12,6 +12,7 @@ Prints one line per check; exit code 0 if all pass, 1 otherwise, 77 (skipped) wi
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 
@@ -168,6 +169,18 @@ def check_registry_errors(torch, nn, tj, user_modules):
     expect_error(TypeError, lambda: tj.register_type("X", object, lambda d, device: None, lambda m: {}),
                  "nn.Module subclass")
     return "unknown types both ways, bad options, unsupported LSTM, bad registration"
+
+
+def check_registry_covers_xtgrad(torch, nn, tj, user_modules):
+    """Every type xtgrad's own registry builds converts (the docstring and the guide say so)."""
+    source = open(os.path.join(REPO, "xtgrad", "layers", "registry.cpp")).read()
+    xtgrad_types = set(re.findall(r'factories\["(\w+)"\]', source))
+    if len(xtgrad_types) < 20:
+        raise AssertionError(f"found only {sorted(xtgrad_types)} in xtgrad/layers/registry.cpp")
+    missing = xtgrad_types - set(tj.registered_types())
+    if missing:
+        raise AssertionError(f"xtgrad builds in {sorted(missing)}, which torch_json does not register")
+    return f"all {len(xtgrad_types)} of xtgrad's built-in types"
 
 
 def check_validation(torch, nn, tj, user_modules):
@@ -332,7 +345,8 @@ def main():
     import torch_json
     import user_modules
     user_modules.register()
-    checks = (check_round_trips, check_integer_buffers, check_other_dtypes, check_version_1, check_registry_errors, check_validation,
+    checks = (check_round_trips, check_integer_buffers, check_other_dtypes, check_version_1, check_registry_errors,
+              check_registry_covers_xtgrad, check_validation,
               check_command_line, check_tasks, check_sequence_predict)
     failed = 0
     for check in checks:
