@@ -1,6 +1,6 @@
 # The pkg-config file and the Debian package (`cpack -G DEB` in the build folder gives
 # xtgrad_<version>_amd64.deb): headers, libraries, the CMake package, xtgrad.pc, the `xtgrad`
-# tool, torch_json.py as `xtgrad-torch-json`, and the guide.
+# tool, torch_json.py as `xtgrad-torch-json` and as a module in share/xtgrad/python, and the guide.
 
 # Two pkg-config files: xtgrad.pc links libxtgrad.so, which brings its own libraries (oneDNN,
 # OpenMP); xtgrad-static.pc links the archives, so it spells out what they need, from the same
@@ -30,13 +30,17 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/xtgrad.pc.in ${PROJECT_BINARY_DIR}/xt
 install(FILES ${PROJECT_BINARY_DIR}/xtgrad.pc ${PROJECT_BINARY_DIR}/xtgrad-static.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# Installed with Debian's interpreter (where python3-torch lives), not whichever python3 is
-# first on PATH.
+# The converter twice: as a command, with Debian's interpreter (where python3-torch lives) rather
+# than whichever python3 is first on PATH, and as a module to import (a script that registers
+# its own types and calls main()) from <prefix>/share/xtgrad/python. Component "python", so a
+# test can install these two alone; the .deb holds every component.
 file(READ ${PROJECT_SOURCE_DIR}/tools/torch_json.py xtgrad_torch_json)
 string(REGEX REPLACE "^#![^\n]*" "#!/usr/bin/python3" xtgrad_torch_json "${xtgrad_torch_json}")
 file(WRITE ${PROJECT_BINARY_DIR}/xtgrad-torch-json "${xtgrad_torch_json}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/torch_json.py)
-install(PROGRAMS ${PROJECT_BINARY_DIR}/xtgrad-torch-json DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(PROGRAMS ${PROJECT_BINARY_DIR}/xtgrad-torch-json DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT python)
+install(FILES ${PROJECT_SOURCE_DIR}/tools/torch_json.py DESTINATION ${CMAKE_INSTALL_DATADIR}/xtgrad/python
+        COMPONENT python)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/guide.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

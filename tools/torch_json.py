@@ -44,7 +44,9 @@ the options without "type". get_int_in and get_bool_or read options with xtgrad'
 A class that is not registered but has the name of a registered class defined outside torch
 (a training script's own copy of LSTMClassifier) converts as that type. An unknown type is a
 ValueError naming it. The command line knows the built-in types; for your own, register them
-and call main() from your script.
+and call main() from your script. To import this module, put its folder on sys.path first:
+<prefix>/share/xtgrad/python where xtgrad is installed (/usr/share/xtgrad/python from the
+Debian package, which also installs it as the command xtgrad-torch-json), tools/ in a source tree.
 """
 
 import argparse
