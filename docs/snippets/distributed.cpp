@@ -11,6 +11,7 @@ using namespace xtgrad;
 
 namespace {
 
+// [snippet:take]
 /// Rows `rows[first, first + count)` of a [N, width] array, as one batch.
 Tensor take(const Array& a, const std::vector<std::size_t>& rows, std::size_t first, std::size_t count) {
   std::size_t width = a.size() / a.shape()[0];
@@ -19,6 +20,7 @@ Tensor take(const Array& a, const std::vector<std::size_t>& rows, std::size_t fi
     std::copy_n(a.data() + rows[first + i] * width, width, out.data() + i * width);
   return Tensor(std::move(out));
 }
+// [end-snippet]
 
 }  // namespace
 

@@ -77,6 +77,8 @@ bool resume() {
   auto from = run.net.parameters(), to = resumed.net.parameters();  // the weights, as a checkpoint restores them
   for (std::size_t i = 0; i < from.size(); ++i) to[i].mutable_value() = from[i].value();
   // [snippet:state]
+  // run: the training so far, and resumed: the same construction in a new process; each holds
+  // the param-groups optimizer and the schedule above (struct Training, docs/snippets/optim.cpp).
   Value optimizer_state =
       run.optimizer->state_dict();  // {"state": {"0": {"step", "exp_avg", ...}}, "param_groups": [...]}
   Value schedule_state = run.schedule->state_dict();  // {"_milestones", "last_epoch", "_last_lr", "_schedulers": [...]}
@@ -97,6 +99,7 @@ bool plateau() {
   options.patience = 3;  // ... after more than 3 epochs without a 1e-4 relative improvement
   ReduceLROnPlateau on_plateau(optimizer, options);
   for (int epoch = 0; epoch < 100; ++epoch) {
+    // Your epoch of training, returning its loss (docs/snippets/optim.cpp: one full-batch step).
     float loss = train_epoch(net, optimizer, data);
     on_plateau.step(loss);  // the metric watched; use a validation loss in practice
   }
