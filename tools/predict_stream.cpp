@@ -132,11 +132,24 @@ std::optional<std::size_t> sequence_steps(const LoadedModel& model, std::optiona
 
 }  // namespace
 
+LoadedModel load_builtin_model(const std::string& path) {
+  try {
+    return load_model(path);
+  } catch (const std::invalid_argument& e) {
+    std::string message = e.what();
+    if (message.find("unknown module type '") == std::string::npos) throw;
+    throw std::invalid_argument(message.substr(0, message.find("; a module of your own")) +
+                                "; the xtgrad command knows only these built-in types: a model holding a module of "
+                                "your own is loaded by your own program (xtgrad::register_module_type, then "
+                                "xtgrad::load_model)");
+  }
+}
+
 int predict(const PredictArgs& args) {
   XTGRAD_CHECK(args.header == "auto" || args.header == "yes" || args.header == "no", "predict",
                "--header must be auto, yes or no, got '", args.header, "'");
   XTGRAD_CHECK(args.chunk_rows > 0, "predict", "--chunk-rows must be positive");
-  LoadedModel model = load_model(args.model);
+  LoadedModel model = load_builtin_model(args.model);
 
   bool from_stdin = args.input == "-";
   std::string source = from_stdin ? "<stdin>" : args.input;

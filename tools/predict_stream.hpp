@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <xtgrad/io/weights.hpp>
+
 namespace xtgrad::cli {
 
 struct PredictArgs {
@@ -24,5 +26,10 @@ struct PredictArgs {
 /// (predict_metrics.hpp; to stderr when the predictions go to stdout). Throws on bad input; an
 /// --output file is then left as it was.
 int predict(const PredictArgs& args);
+
+/// load_model for the command line, which knows only the built-in module types: for a file
+/// naming another type, the library's advice (register it before loading) becomes what a user
+/// of the command can do (load it from their own program).
+LoadedModel load_builtin_model(const std::string& path);
 
 }  // namespace xtgrad::cli

@@ -13,7 +13,7 @@ using namespace xtgrad;
 namespace {
 
 int inspect(const std::string& path) {
-  LoadedModel model = load_model(path);
+  LoadedModel model = cli::load_builtin_model(path);
   std::cout << "model: " << path << "\n" << model.module->repr() << "\n\nparameters:\n";
   std::size_t total = 0;
   for (const auto& [name, tensor] : model.module->named_parameters()) {

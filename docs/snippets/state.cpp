@@ -20,7 +20,8 @@ struct Scaled : Module {
   }
   Tensor forward(const Tensor& x) override { return (*fc)(x)*Tensor(scale.value()); }
   std::string type_name() const override { return "Scaled"; }
-  std::optional<InputSpec> input_spec() const override { return InputSpec{in, false}; }  // for predict
+  // Optional: one sample's width, for a Sequential that starts with it and for code feeding rows.
+  std::optional<InputSpec> input_spec() const override { return InputSpec{in, false}; }
   // What rebuilds it: written into the file as {"type": "Scaled", "in": 4, "out": 1}.
   Value config() const override {
     Value c = Value::dict();

@@ -128,6 +128,22 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit, never a crash
   CHECK(run_cli(dir, "frobnicate").exit_code != 0);
 }
 
+TEST_CASE("cli: a model of a type of the user's own is refused with advice the command line can follow") {
+  TempDir dir;
+  dir.write("own.json", R"({"format": "xtgrad-weights", "version": 2, "model": {"type": "Scaled"}, "parameters": {}})");
+  dir.write("x.csv", "1,2\n");
+  for (const std::string& command : {"predict --input " + dir.file("x.csv"), std::string("inspect")}) {
+    CAPTURE(command);
+    Result r = run_cli(dir, command + " --model " + dir.file("own.json"));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("own.json: model: unknown module type 'Scaled' (registered: BatchNorm1d, ") != std::string::npos);
+    CHECK(r.err.find("; the xtgrad command knows only these built-in types: a model holding a module of your own is "
+                     "loaded by your own program (xtgrad::register_module_type, then xtgrad::load_model)\n") !=
+          std::string::npos);
+    CHECK(r.err.find("register_module_type<Scaled>") == std::string::npos);  // not doable from here
+  }
+}
+
 TEST_CASE("cli inspect: architecture, every parameter with shape and count, metadata") {
   TempDir dir;
   LSTMClassifier model(8, 16, 1);
