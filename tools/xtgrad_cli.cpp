@@ -1,6 +1,8 @@
 // The `xtgrad` command: predict with a saved model, or inspect one.
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -67,7 +69,16 @@ int main(int argc, char** argv) {
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Print the architecture, parameters and metadata");
   inspect_cmd->add_option("--model", inspect_model, "Weights JSON")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks required options before it reports arguments it did not expect; a misspelt
+    // option (--inptu) is then reported as the one it was meant to be missing (--input).
+    std::vector<std::string> unexpected = app.remaining_for_passthrough(true);  // in the order given
+    return unexpected.empty() ? app.exit(e) : app.exit(CLI::ExtrasError(unexpected));
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   try {
     if (*predict_cmd) {
       // std::cin then reads in blocks, not a character at a time; predict writes through stdio only.

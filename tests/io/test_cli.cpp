@@ -144,6 +144,21 @@ TEST_CASE("cli: a model of a type of the user's own is refused with advice the c
   }
 }
 
+TEST_CASE("cli: a misspelt option is named, not reported as the required option it was meant to be") {
+  TempDir dir;
+  for (std::string args : {"predict --model m.json --inptu x.csv", "inspect --modle m.json"}) {
+    CAPTURE(args);
+    Result r = run_cli(dir, args);
+    CHECK(r.exit_code != 0);
+    std::string misspelt = args.substr(args.rfind(" --") + 1);  // "--inptu x.csv", "--modle m.json"
+    CHECK(r.err.find("The following arguments were not expected: " + misspelt + "\n") == 0);
+    CHECK(r.err.find("is required") == std::string::npos);
+  }
+  Result missing = run_cli(dir, "predict --model m.json");  // with nothing unexpected, the requirement
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.err.find("--input is required") == 0);
+}
+
 TEST_CASE("cli inspect: architecture, every parameter with shape and count, metadata") {
   TempDir dir;
   LSTMClassifier model(8, 16, 1);
