@@ -171,7 +171,15 @@ int predict(const PredictArgs& args) {
   try {
     check_row_width(model, reader.columns() - (args.labels_last ? 1 : 0), steps);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(source + ":" + std::to_string(reader.first_data_line()) + ": " + e.what());
+    // One column off is most often the label: taken as a feature, or a feature taken as it.
+    std::optional<InputSpec> spec = model.module->input_spec();
+    bool flat = spec && !spec->sequence && !spec->token_indices;
+    std::string hint;
+    if (flat && args.labels_last && reader.columns() == spec->features)
+      hint = " (--labels-last took the last column as the label)";
+    if (flat && !args.labels_last && reader.columns() == spec->features + 1)
+      hint = "; if the last column is the label, pass --labels-last";
+    throw std::invalid_argument(source + ":" + std::to_string(reader.first_data_line()) + ": " + e.what() + hint);
   }
   Sink sink(args.output);
   std::unique_ptr<StreamingMetrics> metrics;

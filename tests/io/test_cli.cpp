@@ -106,7 +106,15 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit, never a crash
   std::vector<Case> cases{
       {"ragged", "1,2,3\n4,5,6\n7,8\n", "", "ragged.csv:3:1: expected 3 columns (as on line 1), got 2"},
       {"text", "a,b,c\n1,2,3\n4,x,6\n", "", "text.csv:3:2: 'x' is not a number"},
-      {"width", "a,b,c,d\n1,2,3,4\n", "", "width.csv:2: predict: the model takes 3 features per row, got 4"},
+      {"width", "a,b,c,d\n1,2,3,4\n", "",
+       "width.csv:2: predict: the model takes 3 features per row, got 4; if the last column is the label, pass "
+       "--labels-last\n"},
+      {"wider", "a,b,c,d,e\n1,2,3,4,5\n", "", "wider.csv:2: predict: the model takes 3 features per row, got 5\n"},
+      {"narrow", "1,2,3\n", " --labels-last",
+       "narrow.csv:1: predict: the model takes 3 features per row, got 2 (--labels-last took the last column as the "
+       "label)\n"},
+      {"extra", "1,2,3\n4,5,6,7\n", "", "extra.csv:2:4: expected 3 columns (as on line 1), got 4"},
+      {"missing", "1,2,3\n4,,6\n", "", "missing.csv:2:2: empty cell, expected a number"},
       {"empty", "", "", "empty.csv: the file has no data (it is empty)"},
       {"labels", "1,2,3,0.5\n", " --labels-last", "row 1 has label 0.500000 in its last column; labels must be 0 or 1"},
   };

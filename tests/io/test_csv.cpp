@@ -1,4 +1,6 @@
 // The CSV reader: what it accepts, and errors that name the file, line and column.
+#include <vector>
+
 #include "support/temp_dir.hpp"
 #include "support/testing.hpp"
 #include "xtgrad/io.hpp"
@@ -24,19 +26,39 @@ TEST_CASE("csv: numbers with or without a header, CRLF, trailing newline and a b
 }
 
 TEST_CASE("csv: bad files name the file, line and column") {
-  CHECK_THROWS_WITH_AS(parse_csv("", "e.csv"), "e.csv: the file has no data (it is empty)", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("\n\n", "e.csv"), "e.csv: the file has no data (it is empty)", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("a,b\n", "h.csv"), "h.csv: there are no data rows after the header",
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,4,5\n", "r.csv"), "r.csv:2:1: expected 2 columns (as on line 1), got 3",
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("x,y\n1,2\n3,abc\n", "n.csv"), "n.csv:3:2: 'abc' is not a number",
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,\n", "n.csv"), "n.csv:2:2: '' is not a number", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("1,2\n3,inf\n", "n.csv"), "n.csv:2:2: 'inf' is not a finite number",
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("1,2\n\n3,4\n", "b.csv"), "b.csv:2:1: the line is empty", std::invalid_argument);
+  struct Bad {
+    const char* text;
+    const char* message;
+  };
+  std::vector<Bad> cases{
+      {"", "b.csv: the file has no data (it is empty)"},
+      {"\n\n", "b.csv: the file has no data (it is empty)"},
+      {"a,b\n", "b.csv: there are no data rows after the header"},
+      {"1,2\n3,4,5\n", "b.csv:2:3: expected 2 columns (as on line 1), got 3"},  // at the first extra cell
+      {"1,2,3\n4,5,6\n7,8\n", "b.csv:3:1: expected 3 columns (as on line 1), got 2"},
+      {"x,y\n1,2\n3,abc\n", "b.csv:3:2: 'abc' is not a number"},
+      {"1,2\n3,\n", "b.csv:2:2: empty cell, expected a number"},
+      {"1,2,3\n4, ,6\n", "b.csv:2:2: empty cell, expected a number"},
+      {"1,2\n3,inf\n", "b.csv:2:2: 'inf' is not a finite number"},
+      {"1,2\n\n3,4\n", "b.csv:2:1: the line is empty"},
+  };
+  for (const Bad& c : cases) {
+    CAPTURE(c.text);
+    CHECK_THROWS_WITH_AS(parse_csv(c.text, "b.csv"), c.message, std::invalid_argument);
+  }
   CHECK_THROWS_AS(read_csv("/nonexistent/file.csv"), std::runtime_error);
+}
+
+TEST_CASE("csv: the shipped breast-cancer file read with default options points at skip_lines") {
+  std::string path = std::string(XTGRAD_SOURCE_DIR) + "/data/breast_cancer_wisconsin.csv";
+  CHECK_THROWS_WITH_AS(read_csv(path),
+                       (path + ":1:1: the header names 4 columns but the rows have 31; if line 1 is a "
+                               "preamble, not column names, skip it with CsvOptions::skip_lines = 1")
+                           .c_str(),
+                       std::invalid_argument);
+  CsvOptions skip;
+  skip.skip_lines = 1;
+  CHECK(read_csv(path, skip).values.shape() == Shape{569, 31});
 }
 
 TEST_CASE("csv: cases the fuzzer's review found") {
@@ -46,8 +68,12 @@ TEST_CASE("csv: cases the fuzzer's review found") {
   CHECK(t.values == Array{{0, 2}, {3, 4}});
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n1e50,4\n", "o.csv"), "o.csv:2:1: '1e50' is not a finite number",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(parse_csv("a\n1,2,3\n", "h.csv"), "h.csv:1:1: the header names 1 columns but the rows have 3",
+  CHECK_THROWS_WITH_AS(parse_csv("a\n1,2,3\n", "h.csv"),
+                       "h.csv:1:1: the header names 1 columns but the rows have 3; if line 1 is a preamble, not column "
+                       "names, skip it with CsvOptions::skip_lines = 1",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_csv("a,b,c\n1,2\n", "h.csv"), "h.csv:1:1: the header names 3 columns but the rows have 2",
+                       std::invalid_argument);  // longer than the rows: no preamble hint
   CHECK_THROWS_WITH_AS(parse_csv("1,2\n1,+-1\n", "s.csv"), "s.csv:2:2: '+-1' is not a number", std::invalid_argument);
 }
 
@@ -103,7 +129,7 @@ TEST_CASE("csv reader: errors keep their exact line numbers in any chunk") {
   std::string word = text + "1,two\n";
   for (std::size_t chunk : {1, 7, 4096}) {
     CAPTURE(chunk);
-    CHECK_THROWS_WITH_AS(read_in_chunks(ragged, chunk), "s.csv:5002:1: expected 2 columns (as on line 2), got 3",
+    CHECK_THROWS_WITH_AS(read_in_chunks(ragged, chunk), "s.csv:5002:3: expected 2 columns (as on line 2), got 3",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(read_in_chunks(blank, chunk), "s.csv:5002:1: the line is empty", std::invalid_argument);
     CHECK_THROWS_WITH_AS(read_in_chunks(word, chunk), "s.csv:5002:2: 'two' is not a number", std::invalid_argument);

@@ -89,8 +89,16 @@ CsvReader::CsvReader(std::istream& in, std::string source, const CsvOptions& opt
     XTGRAD_CHECK(has_line, source_.c_str(), "there are no data rows after the header");
   }
   columns_ = split(line, options.delimiter).size();
-  XTGRAD_CHECK(header_.empty() || header_.size() == columns_, where(header_line, 1).c_str(), "the header names ",
-               header_.size(), " columns but the rows have ", columns_);
+  if (!header_.empty() && header_.size() != columns_) {
+    // A first line shorter than the rows is more likely a preamble (the breast-cancer file's
+    // "569,30,malignant,benign") than column names.
+    std::string n = std::to_string(header_line);
+    detail::fail(where(header_line, 1).c_str(), "the header names ", header_.size(), " columns but the rows have ",
+                 columns_,
+                 header_.size() < columns_
+                     ? "; if line " + n + " is a preamble, not column names, skip it with CsvOptions::skip_lines = " + n
+                     : "");
+  }
   first_data_line_ = number;
   held_.emplace_front(std::move(line), number);  // the first row, for read()
 }
@@ -171,8 +179,11 @@ void CsvReader::parse_row(std::string_view line, std::size_t number) {
       }
     }
   }
-  XTGRAD_CHECK(cells == columns_, where(number, 1).c_str(), "expected ", columns_, " columns (as on line ",
-               first_data_line_, "), got ", cells);
+  // A row too long is located at its first extra cell.
+  XTGRAD_CHECK(cells == columns_, where(number, cells > columns_ ? columns_ + 1 : 1).c_str(), "expected ", columns_,
+               " columns (as on line ", first_data_line_, "), got ", cells);
+  XTGRAD_CHECK(bad_column == 0 || !bad_cell.empty(), where(number, bad_column).c_str(),
+               "empty cell, expected a number");
   XTGRAD_CHECK(bad_column == 0, where(number, bad_column).c_str(), "'", shown(bad_cell),
                bad_is_a_number ? "' is not a finite number" : "' is not a number");
 }
