@@ -17,6 +17,27 @@ struct TwoLayer : Module {
   std::string type_name() const override { return "TwoLayer"; }
 };
 
+// torch: m.a = nn.Parameter(torch.ones(3)); m.register_parameter('b', m.a); lin = nn.Linear(2, 2);
+// m.first = lin; m.second = lin; m.register_buffer('r', torch.zeros(2)); m.register_buffer('r2', m.r)
+struct TiedModule : Module {
+  Tensor a = register_parameter("a", ones({3}));
+  std::shared_ptr<Linear> shared = std::make_shared<Linear>(2, 2);
+  TiedModule() {
+    register_parameter("b", a);
+    register_buffer("r", zeros({2}));
+    register_buffer("r2", named_buffers().front().second);
+    register_module("first", shared);
+    register_module("second", shared);
+  }
+  std::string type_name() const override { return "TiedModule"; }
+};
+
+std::vector<std::string> names_of(const NamedTensors& named) {
+  std::vector<std::string> names;
+  for (const auto& entry : named) names.push_back(entry.first);
+  return names;
+}
+
 struct BadNames : Module {
   std::string type_name() const override { return "BadNames"; }
   void add(const std::string& name) { register_parameter(name, zeros({1})); }
@@ -74,4 +95,25 @@ TEST_CASE("sequential: names children 0, 1, 2 and prints like PyTorch") {
 TEST_CASE("module: a module without a single-input forward says so") {
   BadNames m;
   CHECK_THROWS_AS(m(zeros({1})), std::logic_error);
+}
+
+TEST_CASE("module: a tensor registered under two names is one parameter, as in PyTorch, and trains once") {
+  TiedModule m;
+  // torch: [n for n, _ in m.named_parameters()] is ['a', 'first.weight', 'first.bias'];
+  // list(m.state_dict()) is ['a', 'b', 'r', 'r2', 'first.weight', 'first.bias', 'second.weight',
+  // 'second.bias']; [n for n, _ in m.named_buffers()] is ['r'].
+  CHECK(names_of(m.named_parameters()) == std::vector<std::string>{"a", "first.weight", "first.bias"});
+  CHECK(m.parameters().size() == 3);
+  CHECK(names_of(m.state_dict()) ==
+        std::vector<std::string>{"a", "b", "r", "r2", "first.weight", "first.bias", "second.weight", "second.bias"});
+  CHECK(names_of(m.named_buffers()) == std::vector<std::string>{"r"});
+  // torch: SGD(m.parameters(), lr=0.1); ((m.a * x).sum() + (m.b * y).sum()).backward(); step()
+  // gives a = 1 − 0.1·(x + y) = [-0.1, -1.2, -2.3].
+  SGD sgd(m.parameters(), 0.1);
+  Tensor b = m.state_dict()[1].second;
+  (sum(m.a * tensor({1, 2, 3})) + sum(b * tensor({10, 20, 30}))).backward();
+  sgd.step();
+  CHECK(m.a.value()(0) == doctest::Approx(-0.1));
+  CHECK(m.a.value()(1) == doctest::Approx(-1.2));
+  CHECK(m.a.value()(2) == doctest::Approx(-2.3));
 }

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -25,17 +24,6 @@ void fnv1a(std::uint64_t& hash, const std::string& text) {
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-// A tensor registered twice (tied weights) is one parameter, as PyTorch's named_parameters()
-// lists it once: reduced twice, the shared-memory path would average its own part a second
-// time, from the already averaged values.
-std::vector<Tensor> distinct_parameters(const Module& module) {
-  std::vector<Tensor> out;
-  std::set<const Array*> seen;  // a parameter is known by its values, as Optimizer knows it
-  for (const Tensor& p : module.parameters())
-    if (seen.insert(&p.value()).second) out.push_back(p);
-  return out;
 }
 
 // What DDP copies from rank 0: the parameters, then every buffer, persistent or not (PyTorch's
@@ -89,7 +77,7 @@ DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Modu
 
 DistributedDataParallel::DistributedDataParallel(const ProcessGroup& group, Module& module,
                                                  const DataParallelOptions& options)
-    : group_(group), module_(module), params_(distinct_parameters(module)) {
+    : group_(group), module_(module), params_(module.parameters()) {
   // Handles, like params_: found once here rather than by walking the module's names every step.
   for (auto& entry : module.named_buffers()) buffers_.push_back(entry.second);
   const double bucket_cap_mb = options.bucket_cap_mb();

@@ -2,6 +2,7 @@
 #include "xtgrad/layers/module.hpp"
 
 #include <stdexcept>
+#include <unordered_set>
 
 namespace xtgrad {
 
@@ -48,16 +49,32 @@ void Module::collect(const std::string& prefix, Collect what, NamedTensors& out)
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", what, out);
 }
 
+namespace {
+
+// A tensor registered under several names (tied weights, or one child module registered twice)
+// is listed once, under its first name, as PyTorch's named_parameters() and named_buffers() do;
+// state_dict() keeps every name. A tensor is known by its values, as Optimizer knows it.
+NamedTensors first_names_only(NamedTensors all) {
+  NamedTensors out;
+  out.reserve(all.size());
+  std::unordered_set<const Array*> seen;
+  for (auto& entry : all)
+    if (seen.insert(&entry.second.value()).second) out.push_back(std::move(entry));
+  return out;
+}
+
+}  // namespace
+
 NamedTensors Module::named_parameters() const {
   NamedTensors out;
   collect("", Collect::Parameters, out);
-  return out;
+  return first_names_only(std::move(out));
 }
 
 NamedTensors Module::named_buffers() const {
   NamedTensors out;
   collect("", Collect::Buffers, out);
-  return out;
+  return first_names_only(std::move(out));
 }
 
 NamedTensors Module::state_dict() const {

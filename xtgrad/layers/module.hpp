@@ -43,10 +43,11 @@ class Module {
   Tensor operator()(const Tensor& input) { return forward(input); }
 
   /// Every parameter of this module and its children, depth first in registration order,
-  /// with dotted names.
+  /// with dotted names. A tensor registered under several names (tied weights) is listed once,
+  /// under its first name, as PyTorch's named_parameters(); state_dict() keeps every name.
   NamedTensors named_parameters() const;
   std::vector<Tensor> parameters() const;
-  /// Every buffer (persistent or not), named as the parameters are.
+  /// Every buffer (persistent or not), named as the parameters are (and listed once, likewise).
   NamedTensors named_buffers() const;
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
 
