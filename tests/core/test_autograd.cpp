@@ -46,15 +46,30 @@ TEST_CASE("backward: through a part of the graph another backward released is an
   clear_tape();
 }
 
+TEST_CASE("grad: an op's output says that only leaves keep their gradient, as in PyTorch") {
+  // torch 1.13: w = torch.ones(2, requires_grad=True); h = w * 2; h.sum().backward(); h.grad is None,
+  // with the warning that .grad of a non-leaf tensor is not populated; w.grad is [2, 2].
+  Tensor w = ones({2}, true);
+  Tensor h = w * 2.0f;
+  sum(h).backward();
+  CHECK(w.grad() == Array{2, 2});
+  CHECK_THROWS_WITH_AS(h.grad(),
+                       doctest::Contains(
+                           "grad: this tensor is an op's output, whose gradient backward() does not keep"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ones({2}).grad(), doctest::Contains("it does not require grad"), std::invalid_argument);
+}
+
 TEST_CASE("backward: a value changed in place after an op used it is refused, as PyTorch's version counter") {
   // torch 1.13: x = tensor([1., 2], requires_grad=True); w = tensor([3., 4], requires_grad=True);
   // y = (x * w).sum(); with torch.no_grad(): w.copy_(tensor([30., 40])); y.backward() raises "one of
   // the variables needed for gradient computation has been modified by an inplace operation".
   // xtgrad gave x.grad [30, 40]: the gradient of values the forward pass never saw.
   const std::string message =
-      "backward: 'mul' reads a value that was changed in place (copy_() or mutable_value()) after 'mul' used it, "
-      "so its gradient would be of values the forward pass never saw; change it before the forward pass, or "
-      "change a copy (detach() or clone())";
+      "backward: 'mul' reads a value that was changed in place after 'mul' used it (input 1 [2] at version 1; "
+      "copy_(), mutable_value() and an optimizer's step() change values in place), so its gradient would be of "
+      "values the forward pass never saw; call backward() before the change, change the value before the "
+      "forward pass, or change a copy (detach() or clone())";
   Tensor x = tensor({1, 2}, true), w = tensor({3, 4}, true);
   Tensor y = sum(x * w);
   w.copy_(tensor({30, 40}));

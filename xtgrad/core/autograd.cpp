@@ -38,6 +38,22 @@ struct Entry {
     return sum;
   }
 
+  // The values it reads that were ever changed in place (one of them since it was recorded),
+  // as "input 1 [16, 2] at version 3", for backward()'s error.
+  std::string changed_reads() const {
+    std::string out;
+    auto note = [&out](const char* what, std::size_t k, const detail::TensorImpl& v) {
+      if (v.version == 0) return;
+      out +=
+          detail::concat(out.empty() ? "" : ", ", what, " ", k, " ", detail::dims(v.value), " at version ", v.version);
+    };
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (reads_input(i)) note("input", i, *inputs[i]);
+    if (reads.outputs)
+      for (std::size_t k = 0; k < outputs.size(); ++k) note("output", k, *outputs[k]);
+    return out;
+  }
+
   bool unreachable() const {  // only the tape holds its outputs
     for (const ImplPtr& out : outputs)
       if (out.use_count() > 1) return false;
@@ -389,9 +405,10 @@ void run_backward(const ImplPtr& root, const Array& seed) {
     bool is_root = it == std::make_reverse_iterator(found + 1);
     if (!it->backward || (!is_root && !it->has_output_grad())) continue;  // not on a path from the root
     XTGRAD_CHECK(it->read_versions() == it->versions, "backward", "'", it->op,
-                 "' reads a value that was changed in place (copy_() or mutable_value()) after '", it->op,
-                 "' used it, so its gradient would be of values the forward pass never saw; change it before "
-                 "the forward pass, or change a copy (detach() or clone())");
+                 "' reads a value that was changed in place after '", it->op, "' used it (", it->changed_reads(),
+                 "; copy_(), mutable_value() and an optimizer's step() change values in place), so its gradient "
+                 "would be of values the forward pass never saw; call backward() before the change, change the "
+                 "value before the forward pass, or change a copy (detach() or clone())");
     BackwardFn backward = std::move(it->backward);
     it->backward = nullptr;
     for (const ImplPtr& out : it->outputs) out->released = true;

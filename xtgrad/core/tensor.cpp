@@ -53,9 +53,15 @@ float Tensor::item() const {
 }
 
 const Array& Tensor::grad() const {
-  XTGRAD_CHECK(impl_->grad.has_value(), "grad",
+  // As PyTorch, backward() keeps the gradients of leaves only (the tensors an op's output is not).
+  XTGRAD_CHECK(impl_->grad.has_value() || impl_->creator != 0, "grad",
                "this tensor has no gradient (it does not require grad, or backward() has not reached it "
                "since the last zero_grad())");
+  XTGRAD_CHECK(impl_->grad.has_value(), "grad",
+               "this tensor is an op's output, whose gradient backward() does not keep (as PyTorch keeps a "
+               "gradient only for leaf tensors: parameters, or tensors made with requires_grad); to see the "
+               "gradient of an intermediate value, make it a leaf (detach() it, set requires_grad, and feed that "
+               "to the rest of the computation)");
   return *impl_->grad;
 }
 
