@@ -2,6 +2,7 @@
 // and the optimizer and schedulers the file names (so every optimizer's and scheduler's state
 // loader is reached). A load that fails must change nothing; one that succeeds must leave
 // objects that save back to the same state, draw finite numbers, train, and step their schedulers.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -17,11 +18,14 @@ struct Objects {
   std::unique_ptr<Optimizer> optimizer;
   std::vector<std::shared_ptr<Scheduler>> schedulers;
   Generator generator{0};
+  std::vector<Generator> more_generators;  // as many as the file's "generators" (at most 4)
 
   Checkpoint checkpoint() {
     std::vector<Scheduler*> list;
     for (auto& s : schedulers) list.push_back(s.get());
-    return {model.get(), optimizer.get(), list, &generator};
+    std::vector<Generator*> more;
+    for (Generator& g : more_generators) more.push_back(&g);
+    return {model.get(), optimizer.get(), list, &generator, 0, 0, Json::object(), more};
   }
   // Everything loading may change, as text: equal text means equal state.
   std::string snapshot() const {
@@ -30,6 +34,7 @@ struct Objects {
       out += name + std::string(reinterpret_cast<const char*>(t.value().data()), t.numel() * sizeof(float));
     if (optimizer) out += to_string(optimizer->state_dict());
     for (const auto& s : schedulers) out += to_string(s->state_dict());
+    for (const Generator& g : more_generators) out += g.state();
     return out + generator.state();
   }
 };
@@ -76,6 +81,8 @@ bool make_objects(const Json& j, Objects& out) {
   else if (type == "Adam") out.optimizer = std::make_unique<Adam>(groups, AdamOptions(0.01));
   else if (type == "AdamW") out.optimizer = std::make_unique<AdamW>(groups, AdamOptions(0.01));
   else return false;
+  if (j.contains("generators") && j["generators"].is_array())
+    out.more_generators.resize(std::min<std::size_t>(j["generators"].size(), 4));
   if (!j.contains("schedulers") || !j["schedulers"].is_array() || j["schedulers"].size() > 4) return false;
   for (const Json& s : j["schedulers"]) {
     if (!s.is_object() || !s.contains("type") || !s["type"].is_string()) return false;
@@ -118,11 +125,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(run("load_checkpoint", [&] { load_checkpoint(again_path, d); }) == Outcome::returned,
              "a checkpoint saved from loaded objects does not load");
   FUZZ_CHECK(again.snapshot() == loaded, "saving and loading again changed the state");
-  // The generator's next draws come from the file (a cached normal among them): finite.
-  for (int i = 0; i < 2; ++i) {
-    float drawn = objects.generator.normal();
-    FUZZ_CHECK(std::isfinite(drawn), "the loaded generator drew " + std::to_string(drawn));
-  }
+  // The generators' next draws come from the file (a cached normal among them): finite.
+  objects.more_generators.push_back(objects.generator);
+  for (Generator& g : objects.more_generators)
+    for (int i = 0; i < 2; ++i) {
+      float drawn = g.normal();
+      FUZZ_CHECK(std::isfinite(drawn), "a loaded generator drew " + std::to_string(drawn));
+    }
   // What loaded must be usable: a training step must not throw anything but
   // std::invalid_argument (a hyperparameter out of range is reported, not crashed on).
   Outcome stepped = run("training step", [&] {

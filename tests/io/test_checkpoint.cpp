@@ -271,3 +271,52 @@ TEST_CASE("checkpoint: counters past what the objects can count on from are refu
       "\"epoch\" must fit a signed 64-bit integer, got 18446744073709551615");
   CHECK(c.epoch == 1);
 }
+
+TEST_CASE("checkpoint: more_generators (a Dropout's own) resume bit for bit beside the shuffling one") {
+  // Two generators drive the run: `shuffle` picks the mini-batches, `masks` the Dropout's masks.
+  struct DropoutRun {
+    std::shared_ptr<Generator> masks = std::make_shared<Generator>(11);
+    Generator shuffle{12};
+    std::shared_ptr<Sequential> model;
+    std::unique_ptr<SGD> optimizer;
+    DropoutRun() {
+      Generator init(13);
+      model = std::make_shared<Sequential>();
+      model->push_back(std::make_shared<Linear>(3, 8, true, init));
+      model->push_back(std::make_shared<Dropout>(0.5, masks));
+      model->push_back(std::make_shared<Linear>(8, 1, true, init));
+      optimizer = std::make_unique<SGD>(model->parameters(), 0.1, 0.9);
+    }
+    Checkpoint checkpoint() {
+      return {model.get(), optimizer.get(), {}, &shuffle, 0, 0, Json::object(), {masks.get()}};
+    }
+    void epoch(const Data& data) {
+      std::size_t start = shuffle.below(data.x.size(0) - 8);
+      optimizer->zero_grad();
+      binary_cross_entropy_with_logits((*model)(narrow(data.x, 0, start, 8)), narrow(data.y, 0, start, 8)).backward();
+      optimizer->step();
+    }
+  };
+  TempDir dir;
+  Data data;
+  DropoutRun straight, first;
+  for (int e = 0; e < 6; ++e) straight.epoch(data);
+  for (int e = 0; e < 3; ++e) first.epoch(data);
+  save_checkpoint(dir.file("two.json"), first.checkpoint());
+  DropoutRun resumed;
+  Checkpoint c = resumed.checkpoint();
+  load_checkpoint(dir.file("two.json"), c);
+  CHECK(resumed.masks->state() == first.masks->state());
+  for (int e = 0; e < 3; ++e) resumed.epoch(data);
+  for (std::size_t i = 0; i < straight.model->parameters().size(); ++i)
+    CHECK(resumed.model->parameters()[i].value() == straight.model->parameters()[i].value());
+
+  // The file must hold as many as are given; and a null pointer is refused, naming it.
+  Checkpoint fewer{resumed.model.get(), resumed.optimizer.get(), {}, &resumed.shuffle};
+  CHECK_THROWS_WITH_AS(load_checkpoint(dir.file("two.json"), fewer),
+                       (dir.file("two.json") + ": the checkpoint holds 1 more generators but 0 were given").c_str(),
+                       std::invalid_argument);
+  c.more_generators.push_back(nullptr);
+  CHECK_THROWS_WITH_AS(save_checkpoint(dir.file("null.json"), c), "save_checkpoint: more_generators[1] is null",
+                       std::invalid_argument);
+}

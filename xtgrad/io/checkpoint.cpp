@@ -32,8 +32,17 @@ struct Restore {
 
 }  // namespace
 
+namespace {
+void check_more_generators(const char* op, const Checkpoint& c) {
+  for (std::size_t i = 0; i < c.more_generators.size(); ++i)
+    if (!c.more_generators[i])
+      throw std::invalid_argument(std::string(op) + ": more_generators[" + std::to_string(i) + "] is null");
+}
+}  // namespace
+
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   if (!c.model) throw std::invalid_argument("save_checkpoint: a checkpoint needs a model");
+  check_more_generators("save_checkpoint", c);
   Json schedulers = Json::array();
   for (const Scheduler* s : c.schedulers)
     schedulers.push_back({{"type", s->type_name()}, {"state", to_json(s->state_dict(), s->type_name())}});
@@ -46,12 +55,17 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
     j["optimizer"] = {{"type", c.optimizer->type_name()}, {"state", to_json(c.optimizer->state_dict(), "optimizer")}};
   j["schedulers"] = schedulers;
   if (c.generator) j["generator"] = c.generator->state();
+  if (!c.more_generators.empty()) {
+    j["generators"] = Json::array();
+    for (const Generator* g : c.more_generators) j["generators"].push_back(g->state());
+  }
   j["metadata"] = c.metadata.is_null() ? Json::object() : c.metadata;
   write_file_atomically(path, j.dump() + "\n");
 }
 
 void load_checkpoint(const std::string& path, Checkpoint& c) {
   if (!c.model) throw std::invalid_argument("load_checkpoint: a checkpoint needs a model");
+  check_more_generators("load_checkpoint", c);
   Json j = read_json_file(path);
   auto reject = [&path](const std::string& why) { throw std::invalid_argument(path + ": " + why); };
   if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
@@ -104,15 +118,24 @@ void load_checkpoint(const std::string& path, Checkpoint& c) {
       }
     }
   }
-  Generator generator;
-  if (c.generator) {
+  auto read_generator = [&problems](const Json* state, const std::string& where, Generator& into) {
     try {
-      if (!j.contains("generator") || !j["generator"].is_string()) throw std::invalid_argument("");
-      generator.set_state(j["generator"].get<std::string>());
+      if (!state || !state->is_string()) throw std::invalid_argument("");
+      into.set_state(state->get<std::string>());
     } catch (const std::invalid_argument&) {
-      problems.push_back("\"generator\" is not a generator state");
+      problems.push_back(where + " is not a generator state");
     }
-  }
+  };
+  Generator generator;
+  if (c.generator) read_generator(j.contains("generator") ? &j["generator"] : nullptr, "\"generator\"", generator);
+  const Json& more = j.contains("generators") && j["generators"].is_array() ? j["generators"] : Json::array();
+  std::vector<Generator> more_generators(c.more_generators.size());
+  if (more.size() != c.more_generators.size())
+    problems.push_back("the checkpoint holds " + std::to_string(more.size()) + " more generators but " +
+                       std::to_string(c.more_generators.size()) + " were given");
+  else
+    for (std::size_t i = 0; i < more.size(); ++i)
+      read_generator(&more[i], "generators[" + std::to_string(i) + "]", more_generators[i]);
   if (j.contains("metadata") && !j["metadata"].is_object()) problems.push_back("\"metadata\" must be an object");
   if (!problems.empty()) reject(join(problems));
 
@@ -144,6 +167,7 @@ void load_checkpoint(const std::string& path, Checkpoint& c) {
     reject(why);
   }
   if (c.generator) *c.generator = generator;
+  for (std::size_t i = 0; i < c.more_generators.size(); ++i) *c.more_generators[i] = more_generators[i];
   c.epoch = j["epoch"].get<std::int64_t>();
   c.step = j["step"].get<std::int64_t>();
   c.metadata = j.contains("metadata") ? j["metadata"] : Json::object();
