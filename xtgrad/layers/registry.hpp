@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "xtgrad/core/export.hpp"
@@ -22,10 +24,22 @@ using ModuleFactory = std::function<std::shared_ptr<Module>(const Value& descrip
 /// library; a user's module is registered once before a file holding it is loaded:
 /// `register_module_type<Outer>("Outer")` uses `static std::shared_ptr<Outer> Outer::from_config(const Value&)`.
 void register_module_type(const std::string& type, ModuleFactory factory);
+namespace detail {
+template <class M, class = void>
+struct has_from_config : std::false_type {};
+template <class M>
+struct has_from_config<M, std::void_t<decltype(M::from_config(std::declval<const Value&>()))>> : std::true_type {};
+}  // namespace detail
 template <class M>
 void register_module_type(const std::string& type) {
-  register_module_type(type,
-                       [](const Value& description) -> std::shared_ptr<Module> { return M::from_config(description); });
+  // Said here, rather than as an error deep in the lambda below.
+  static_assert(detail::has_from_config<M>::value,
+                "register_module_type<M>: M needs `static std::shared_ptr<M> from_config(const Value& config)`, "
+                "which rebuilds the module from the object its config() returns (docs/guide.md, Writing a module)");
+  if constexpr (detail::has_from_config<M>::value)  // only the assertion's message, not a second error
+    register_module_type(type, [](const Value& description) -> std::shared_ptr<Module> {
+      return M::from_config(description);
+    });
 }
 /// Every registered type name, sorted.
 std::vector<std::string> registered_module_types();
