@@ -60,6 +60,41 @@ TEST_CASE("grad: an op's output says that only leaves keep their gradient, as in
   CHECK_THROWS_WITH_AS(ones({2}).grad(), doctest::Contains("it does not require grad"), std::invalid_argument);
 }
 
+namespace {
+// Elementwise, within doctest::Approx's relative 1e-6 of PyTorch's float32 values.
+void check_retained_close_to(const Array& actual, const std::vector<double>& expected) {
+  REQUIRE(actual.size() == expected.size());
+  for (std::size_t k = 0; k < expected.size(); ++k)
+    CHECK(actual.data()[k] == doctest::Approx(expected[k]).epsilon(1e-6));
+}
+}  // namespace
+
+TEST_CASE("retain_grad: an op's output keeps its gradient, as PyTorch's retain_grad()") {
+  // torch 1.13: w = torch.tensor([1., 2, 3], requires_grad=True); h = w * 2; h.retain_grad();
+  // r = torch.tanh(h * 0.25); r.retain_grad(); y = (r * r).sum(); y.retain_grad(); y.backward()
+  // gives the gradients below. tanh's backward would write its input's gradient over its
+  // output's buffer; a kept one is not given away.
+  Tensor w = tensor({1, 2, 3}, true);
+  Tensor h = w * 2.0f;
+  h.retain_grad();
+  Tensor r = tanh(h * 0.25f);
+  r.retain_grad();
+  Tensor y = sum(r * r);
+  y.retain_grad();
+  y.backward();
+  check_retained_close_to(h.grad(), {0.1817154884338379, 0.15992498397827148, 0.08178314566612244});
+  check_retained_close_to(r.grad(), {0.9242343306541443, 1.5231883525848389, 1.8102965354919434});
+  CHECK(y.grad() == Array(1.0f));
+  check_retained_close_to(w.grad(), {0.3634309768676758, 0.31984996795654297, 0.16356629133224487});
+  Tensor leaf = tensor({1, 2}, true);
+  leaf.retain_grad();  // a leaf keeps its gradient anyway
+  CHECK(leaf.is_leaf());
+  // torch: "can't retain_grad on Tensor that has requires_grad=False"
+  CHECK_THROWS_WITH_AS(ones({2}).retain_grad(),
+                       "retain_grad: this tensor does not require grad, so it gets no gradient to keep",
+                       std::invalid_argument);
+}
+
 TEST_CASE("backward: a value changed in place after an op used it is refused, as PyTorch's version counter") {
   // torch 1.13: x = tensor([1., 2], requires_grad=True); w = tensor([3., 4], requires_grad=True);
   // y = (x * w).sum(); with torch.no_grad(): w.copy_(tensor([30., 40])); y.backward() raises "one of

@@ -259,7 +259,7 @@ const Array* BackwardContext::grad(std::size_t k) const {
 
 Array* BackwardContext::reusable_grad() {
   detail::TensorImpl& out = *outputs_.at(0);
-  if (outputs_.size() != 1 || &out == seeded_ || !out.grad) return nullptr;
+  if (outputs_.size() != 1 || &out == seeded_ || !out.grad || out.retains_grad) return nullptr;
   return &*out.grad;
 }
 
@@ -393,6 +393,7 @@ void run_backward(const ImplPtr& root, const Array& seed) {
                    std::find(found->outputs.begin(), found->outputs.end(), root) != found->outputs.end(),
                "backward",
                "the tensor's graph is not on this thread's tape (built on another thread, or dropped by clear_tape())");
+  if (root->retains_grad) accumulate(*root, Array(seed));  // retain_grad() on the root itself
 
   // Afterwards drop what was consumed, and also branches of the graph nobody can reach any more
   // (an LSTM's unused c_n, say), so nothing accumulates step after step.
@@ -416,10 +417,9 @@ void run_backward(const ImplPtr& root, const Array& seed) {
     if (is_root) ImplAccess::seed(ctx, root.get(), &seed);
     backward(ctx);
     check_anomaly(it->op, it->inputs);  // DetectAnomaly (anomaly.cpp); returns at once when off
-    // Non-leaf gradients are not kept (as in PyTorch); this also frees them early.
-    for (const ImplPtr& out : it->outputs) {
-      out->grad.reset();
-    }
+    // Non-leaf gradients are not kept (as in PyTorch) unless asked for; this also frees them early.
+    for (const ImplPtr& out : it->outputs)
+      if (!out->retains_grad) out->grad.reset();
     // The entry is consumed: its outputs' values go now, unless a handle still holds them (the
     // ops after it, whose backwards read them, ran before it), not when backward() returns. In W3
     // (bench/README.md) the second ReLU's output (2 MB) is then gone before the second Linear's

@@ -58,11 +58,18 @@ const Array& Tensor::grad() const {
                "this tensor has no gradient (it does not require grad, or backward() has not reached it "
                "since the last zero_grad())");
   XTGRAD_CHECK(impl_->grad.has_value(), "grad",
-               "this tensor is an op's output, whose gradient backward() does not keep (as PyTorch keeps a "
-               "gradient only for leaf tensors: parameters, or tensors made with requires_grad); to see the "
-               "gradient of an intermediate value, make it a leaf (detach() it, set requires_grad, and feed that "
-               "to the rest of the computation)");
+               impl_->retains_grad ? "this tensor keeps its gradient (retain_grad()), but backward() has not "
+                                     "reached it"
+                                   : "this tensor is an op's output, whose gradient backward() does not keep (as "
+                                     "PyTorch keeps a gradient only for leaf tensors: parameters, or tensors made "
+                                     "with requires_grad); call retain_grad() on it before backward() to keep it");
   return *impl_->grad;
+}
+
+Tensor& Tensor::retain_grad() {
+  XTGRAD_CHECK(requires_grad(), "retain_grad", "this tensor does not require grad, so it gets no gradient to keep");
+  if (!is_leaf()) impl_->retains_grad = true;
+  return *this;
 }
 
 Array& Tensor::mutable_grad() {

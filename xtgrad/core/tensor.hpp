@@ -79,6 +79,10 @@ class Tensor {
 
   bool requires_grad() const;
   bool is_leaf() const { return !op_output_; }
+  /// Keeps this op output's gradient after backward(), which otherwise keeps only the leaves'
+  /// (PyTorch's retain_grad(); a leaf keeps its gradient anyway). Throws std::invalid_argument
+  /// for a tensor that does not require grad.
+  Tensor& retain_grad();
   Tensor& requires_grad_(bool on = true);  ///< leaves only
 
   Tensor detach() const;  ///< a new leaf with a copy of the values, no grad

@@ -36,6 +36,7 @@ struct TensorImpl {
   std::uint64_t creator = 0;  // sequence number of the tape entry that made it; 0 for a leaf
   std::uint64_t tape = 0;     // id of the (thread's) tape holding that entry
   bool released = false;      // its tape entry was consumed by a backward()
+  bool retains_grad = false;  // an op's output whose gradient backward() keeps (retain_grad())
 };
 
 using ImplPtr = std::shared_ptr<TensorImpl>;
