@@ -29,10 +29,11 @@ class DistributedSampler {
  public:
   /// `dataset_size` rows shared among `num_replicas` ranks (the world size). Each epoch's order
   /// is a Fisher-Yates shuffle of 0..dataset_size-1 by Generator(seed + epoch) (or 0, 1, ...
-  /// without shuffle), not torch.randperm's order: only the unshuffled shards equal PyTorch's. When dataset_size is not
-  /// a multiple of num_replicas, drop_last = false (PyTorch's default) pads the order by repeating its first indices,
-  /// so a few rows are seen twice; drop_last = true drops the order's tail, so a few rows are not seen that epoch. Rank
-  /// r takes positions r, r + num_replicas, r + 2·num_replicas, ... of the order.
+  /// without shuffle), not torch.randperm's order: only the unshuffled shards equal PyTorch's.
+  /// When dataset_size is not a multiple of num_replicas, drop_last = false (PyTorch's default)
+  /// pads the order by repeating its first indices, so a few rows are seen twice; drop_last =
+  /// true drops the order's tail, so a few rows are not seen that epoch. Rank r takes positions
+  /// r, r + num_replicas, r + 2·num_replicas, ... of the order.
   DistributedSampler(std::size_t dataset_size, int num_replicas, int rank, bool shuffle = true, std::uint64_t seed = 0,
                      bool drop_last = false);
 
