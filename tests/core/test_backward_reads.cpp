@@ -1,28 +1,13 @@
-// What each op's backward reads (BackwardReads), held to what PyTorch 1.13 saves for it. A row's
-// `torch` column is printed by backward_reads_torch.py (beside this file): for each argument, then
-// the output, 'X' where changing that value in place (copy_) between the forward pass and
-// backward() makes torch raise "one of the variables needed for gradient computation has been
-// modified by an inplace operation", '.' where torch allows it. The same column says what the op
-// must not read: such a value is freed with its last handle, and the gradients stay right.
-#include <functional>
-#include <memory>
-
-#include "support/testing.hpp"
-#include "xtgrad/core/detail/tensor_impl.hpp"
+// What each core op's backward reads (BackwardReads), held to what PyTorch 1.13 saves for it: the
+// rows' torch columns are printed by backward_reads_torch.py (beside this file); the checks are
+// support/backward_reads.hpp's.
+#include "support/backward_reads.hpp"
 
 using namespace xtgrad;
+using xtgrad::testing::ReadsCase;
+using xtgrad::testing::ReadsOp;
 
 namespace {
-
-using ReadsOp = std::function<Tensor(const std::vector<Tensor>&)>;
-
-struct ReadsCase {
-  const char* name;
-  const char* requires_grad;  // per argument: 'T' requires grad, 'f' does not
-  const char* torch;          // per argument, then the output: 'X' torch refuses a change, '.' allows it
-  ReadsOp op;
-  std::vector<Array> values;  // the arguments
-};
 
 // Every row of backward_reads_torch.py, with the same arguments (values away from kinks and ties).
 std::vector<ReadsCase> reads_cases() {
@@ -141,58 +126,14 @@ std::vector<ReadsCase> reads_cases() {
   };
 }
 
-std::vector<Tensor> reads_leaves(const ReadsCase& c) {
-  std::vector<Tensor> leaves;
-  for (std::size_t i = 0; i < c.values.size(); ++i) leaves.emplace_back(Array(c.values[i]), c.requires_grad[i] == 'T');
-  return leaves;
-}
-
-// The op on copies of the leaves made by an op that reads nothing (a leaf's value is never freed),
-// each handle dropped as soon as the next op has it: what the op does not read is gone before
-// backward() runs.
-Tensor reads_on_temporaries(const ReadsOp& op, const std::vector<Tensor>& leaves) {
-  std::vector<Tensor> ins;
-  for (const Tensor& leaf : leaves) ins.push_back(leaf * 1.0f);
-  Tensor y = op(ins);
-  ins.clear();
-  return y * 1.0f;
-}
-
 }  // namespace
 
 TEST_CASE("backward reads: a value the op's backward does not read is freed with its last handle") {
-  for (const ReadsCase& c : reads_cases()) {
-    INFO(c.name << " " << c.requires_grad);
-    std::vector<Tensor> leaves = reads_leaves(c), ins;
-    std::vector<std::weak_ptr<detail::TensorImpl>> watched;
-    for (const Tensor& leaf : leaves) {
-      ins.push_back(leaf * 1.0f);
-      watched.push_back(detail::ImplAccess::impl(ins.back()));
-    }
-    Tensor y = c.op(ins);
-    std::weak_ptr<detail::TensorImpl> out = detail::ImplAccess::impl(y);
-    ins.clear();
-    Tensor z = y * 1.0f;
-    y = Tensor();
-    const std::size_t n = leaves.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (c.requires_grad[i] != 'T') continue;  // not on the tape: an ordinary value
-      INFO("argument " << i);
-      REQUIRE_FALSE(watched[i].expired());  // the tape keeps the tensor, for its gradient
-      CHECK(watched[i].lock()->value_dropped == (c.torch[i] == '.'));
-    }
-    INFO("the output");
-    CHECK(out.lock()->value_dropped == (c.torch[n] == '.'));
-    clear_tape();
-  }
+  testing::check_unread_values_freed(reads_cases());
 }
 
 TEST_CASE("backward reads: gradients with every unread value freed match finite differences") {
-  for (const ReadsCase& c : reads_cases()) {
-    INFO(c.name << " " << c.requires_grad);
-    const ReadsOp& op = c.op;
-    CHECK_GRADCHECK([&op](const std::vector<Tensor>& in) { return reads_on_temporaries(op, in); }, reads_leaves(c));
-  }
+  testing::check_gradients_with_unread_freed(reads_cases());
 }
 
 TEST_CASE("backward reads: an in-place change before backward() is refused exactly where torch refuses it") {
@@ -201,21 +142,5 @@ TEST_CASE("backward reads: an in-place change before backward() is refused exact
   //   with torch.no_grad(): a.copy_(a.clone())   # a is read only for b's gradient: allowed
   //   (y * 1.0).sum().backward()
   // while b.copy_(...) there raises "... modified by an inplace operation".
-  for (const ReadsCase& c : reads_cases()) {
-    const std::size_t n = c.values.size();
-    for (std::size_t target = 0; target <= n; ++target) {
-      INFO(c.name << " " << c.requires_grad << ", changing " << (target < n ? "argument " : "the output ") << target);
-      std::vector<Tensor> leaves = reads_leaves(c);
-      Tensor y = c.op(leaves);
-      Tensor& changed = target < n ? leaves[target] : y;
-      changed.copy_(Array(changed.value()));  // the same values: only the version counts
-      Tensor loss = sum(y * 1.0f);
-      if (c.torch[target] == 'X') {
-        CHECK_THROWS_AS(loss.backward(), std::invalid_argument);
-      } else {
-        CHECK_NOTHROW(loss.backward());
-      }
-      clear_tape();
-    }
-  }
+  testing::check_in_place_refused_as_torch(reads_cases());
 }
