@@ -1,4 +1,5 @@
-# Prints what PyTorch 1.13 refuses for test_backward_reads.cpp: for each op and pattern of inputs
+# Prints what PyTorch 1.13 refuses for test_backward_reads.cpp and the losses' rows of
+# tests/losses/test_backward_reads_losses.cpp: for each op and pattern of inputs
 # requiring grad ('T') or not ('f'), each input and then the output is changed in place (copy_,
 # under no_grad, as xtgrad's copy_) between the forward pass and backward(); 'X' where torch then
 # raises "one of the variables needed for gradient computation has been modified by an inplace
@@ -24,7 +25,7 @@ def trial(fn, makers, rg, target):
 def row(name, fn, patterns, *makers):
     for rg in patterns.split():
         cells = ''.join(trial(fn, makers, [c == 'T' for c in rg], t) for t in range(len(makers) + 1))
-        print(f'{name:14s} {rg:4s} {cells}')
+        print(f'{name:18s} {rg:4s} {cells}')
 
 
 r = lambda *s: (lambda: torch.randn(*s))
@@ -99,3 +100,29 @@ row('gather', lambda a, i: a.gather(1, i), 'Tf', r(2, 3), lambda: torch.tensor([
 row('embedding', F.embedding, 'fT', index(1, 0, 1), r(2, 3))
 row('clone', torch.clone, 'T', r(3))
 row('dropout', lambda a: F.dropout(a, 0.5, True), 'T', r(100))
+
+# The losses, for tests/losses/test_backward_reads_losses.cpp.
+prob = lambda *s: (lambda: torch.rand(*s) * 0.8 + 0.1)
+classes = lambda *v: (lambda: torch.tensor(v))
+classes2d = lambda: torch.tensor([[0, 2], [1, 1]])
+
+row('cross_entropy', F.cross_entropy, 'Tf', r(3, 4), classes(1, 0, 3))
+row('cross_entropy_none', lambda x, t: F.cross_entropy(x, t, reduction='none'), 'Tf', r(3, 4), classes(1, 0, 3))
+row('cross_entropy_w', lambda x, t, w: F.cross_entropy(x, t, weight=w), 'Tff', r(3, 4), classes(1, 0, 3), pos(4))
+row('cross_entropy_ls', lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1), 'Tf', r(3, 4), classes(1, 0, 3))
+row('cross_entropy_prob', F.cross_entropy, 'Tf', r(3, 4), lambda: torch.rand(3, 4).softmax(1))
+row('cross_entropy_2d', F.cross_entropy, 'Tf', r(2, 3, 2), classes2d)
+row('nll_loss', F.nll_loss, 'Tf', r(3, 4), classes(1, 0, 3))
+row('nll_loss_w', lambda x, t, w: F.nll_loss(x, t, weight=w), 'Tff', r(3, 4), classes(1, 0, 3), pos(4))
+row('mse_loss', F.mse_loss, 'TT Tf fT', r(2, 3), r(2, 3))
+row('mse_loss_none', lambda x, t: F.mse_loss(x, t, reduction='none'), 'TT', r(2, 3), r(2, 3))
+row('l1_loss', F.l1_loss, 'TT Tf fT', r(2, 3), r(2, 3))
+row('smooth_l1_loss', F.smooth_l1_loss, 'TT Tf fT', r(2, 3), r(2, 3))
+row('huber_loss', F.huber_loss, 'TT Tf fT', r(2, 3), r(2, 3))
+row('bce', F.binary_cross_entropy, 'Tf', prob(2, 3), prob(2, 3))
+row('bce_w', lambda x, t, w: F.binary_cross_entropy(x, t, weight=w), 'Tff', prob(2, 3), prob(2, 3), pos(2, 3))
+row('bce_logits', F.binary_cross_entropy_with_logits, 'Tf', r(2, 3), prob(2, 3))
+row('bce_logits_w', lambda x, t, w: F.binary_cross_entropy_with_logits(x, t, weight=w), 'Tff', r(2, 3), prob(2, 3),
+    pos(2, 3))
+row('bce_logits_pw', lambda x, t, p: F.binary_cross_entropy_with_logits(x, t, pos_weight=p), 'Tff', r(2, 3),
+    prob(2, 3), pos(3))

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "xtgrad/core/autograd.hpp"
@@ -120,13 +121,27 @@ Coefficients probability_coefficients(const Tensor& target, const ClassLayout& l
   return {std::move(a), mean && l.count() == 0};
 }
 
+// Records a class loss on its input, target and weight (when given). The backward needs only the
+// input's shape and what the forward saved, but PyTorch 1.13 saves the target and weight (and
+// nll_loss its input; cross_entropy's log_softmax saves its own output instead), so they are
+// recorded and declared read: changing one in place before backward() is refused exactly where
+// PyTorch refuses it. The loss itself is never read.
+template <class F>
+Tensor record_class_loss(const char* op, Array&& out, const Tensor& input, const Tensor& target,
+                         const ClassLossOptions& o, bool reads_input, F&& backward) {
+  BackwardReads reads{(reads_input ? 0b1u : 0u) | 0b110u, false};
+  if (o.weight) return record(op, std::move(out), {input, target, *o.weight}, std::forward<F>(backward), reads);
+  return record(op, std::move(out), {input, target}, std::forward<F>(backward), reads);
+}
+
 // loss_r = Σ_c a_c·(−z_c), where z = log_softmax(x) along C (from_logits) or x itself (NLL).
 // Backward: d/dx_c = g_r·(softmax_c·Σ a − a_c) from logits, −g_r·a_c otherwise. With class
 // indices, a class with a_c = 0 adds nothing (PyTorch gathers the target's z only, so z_c = −inf
 // elsewhere is harmless); probabilities multiply every z_c, as PyTorch's p·log_softmax, so
 // p_c = 0 at z_c = −inf is NaN there too.
-Tensor class_loss(const char* op, const Tensor& input, Coefficients coefficients, const ClassLayout& l,
-                  Reduction reduction, bool from_logits, bool probabilities) {
+Tensor class_loss(const char* op, const Tensor& input, const Tensor& target, const ClassLossOptions& options,
+                  Coefficients coefficients, const ClassLayout& l, bool from_logits, bool probabilities) {
+  const Reduction reduction = options.reduction;
   Array a = std::move(coefficients.a);
   const float* x = input.value().data();
   Array z = from_logits ? Array::from_shape(input.shape()) : Array();
@@ -150,22 +165,22 @@ Tensor class_loss(const char* op, const Tensor& input, Coefficients coefficients
   }
   Array out = detail::reduce_losses(losses, reduction == Reduction::None ? Reduction::None : Reduction::Sum);
   if (coefficients.mean_of_nothing) out() = std::numeric_limits<float>::quiet_NaN();
-  return record(op, std::move(out), {input},
-                [a = std::move(a), z = std::move(z), l, reduction, from_logits](BackwardContext& ctx) {
-                  const Array& g = ctx.grad();
-                  Array grad = Array::from_shape(ctx.input(0).shape());
-                  for (std::size_t r = 0; r < l.count(); ++r) {
-                    float gr = reduction == Reduction::None ? g.data()[r] : g();
-                    float total = 0.0f;
-                    for (std::size_t c = 0; c < l.c; ++c) total += a.data()[l.at(r, c)];
-                    for (std::size_t c = 0; c < l.c; ++c) {
-                      std::size_t k = l.at(r, c);
-                      float softmax = from_logits ? std::exp(z.data()[k]) * total : 0.0f;
-                      grad.data()[k] = gr * (softmax - a.data()[k]);
-                    }
-                  }
-                  ctx.add(0, std::move(grad));
-                });
+  return record_class_loss(op, std::move(out), input, target, options, !from_logits,
+                           [a = std::move(a), z = std::move(z), l, reduction, from_logits](BackwardContext& ctx) {
+                             const Array& g = ctx.grad();
+                             Array grad = Array::from_shape(ctx.input_shape(0));
+                             for (std::size_t r = 0; r < l.count(); ++r) {
+                               float gr = reduction == Reduction::None ? g.data()[r] : g();
+                               float total = 0.0f;
+                               for (std::size_t c = 0; c < l.c; ++c) total += a.data()[l.at(r, c)];
+                               for (std::size_t c = 0; c < l.c; ++c) {
+                                 std::size_t k = l.at(r, c);
+                                 float softmax = from_logits ? std::exp(z.data()[k]) * total : 0.0f;
+                                 grad.data()[k] = gr * (softmax - a.data()[k]);
+                               }
+                             }
+                             ctx.add(0, std::move(grad));
+                           });
 }
 
 // The common case in one pass each way: input [N, C], class indices, no label smoothing (weight
@@ -229,20 +244,20 @@ Tensor row_class_loss(const char* op, const Tensor& input, const Tensor& target,
   Array out = detail::reduce_losses(losses, o.reduction == Reduction::None ? Reduction::None : Reduction::Sum);
   if (mean_of_nothing) out() = std::numeric_limits<float>::quiet_NaN();
   bool per_row = o.reduction == Reduction::None;
-  return record(op, std::move(out), {input},
-                [softmax = std::move(softmax), coef = std::move(coef), cls = std::move(cls), rows, classes,
-                 per_row](BackwardContext& ctx) {
-                  const Array& g = ctx.grad();
-                  Array grad = Array::from_shape(ctx.input(0).shape());
-                  for (std::size_t r = 0; r < rows; ++r) {
-                    float scale = (per_row ? g.data()[r] : g()) * coef[r];
-                    const float* pr = softmax.data() + r * classes;
-                    float* dr = grad.data() + r * classes;
-                    for (std::size_t c = 0; c < classes; ++c) dr[c] = scale * pr[c];
-                    if (cls[r] < classes) dr[cls[r]] = scale * (pr[cls[r]] - 1.0f);
-                  }
-                  ctx.add(0, std::move(grad));
-                });
+  return record_class_loss(op, std::move(out), input, target, o, false,
+                           [softmax = std::move(softmax), coef = std::move(coef), cls = std::move(cls), rows, classes,
+                            per_row](BackwardContext& ctx) {
+                             const Array& g = ctx.grad();
+                             Array grad = Array::from_shape(ctx.input_shape(0));
+                             for (std::size_t r = 0; r < rows; ++r) {
+                               float scale = (per_row ? g.data()[r] : g()) * coef[r];
+                               const float* pr = softmax.data() + r * classes;
+                               float* dr = grad.data() + r * classes;
+                               for (std::size_t c = 0; c < classes; ++c) dr[c] = scale * pr[c];
+                               if (cls[r] < classes) dr[cls[r]] = scale * (pr[cls[r]] - 1.0f);
+                             }
+                             ctx.add(0, std::move(grad));
+                           });
 }
 
 // PyTorch's unbatched form: input [C] with a 0-d class index (or probabilities [C]) is a batch
@@ -271,11 +286,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const ClassLossO
     XTGRAD_CHECK(!target.requires_grad(), op, "gradients with respect to target are not supported; detach() it");
     XTGRAD_CHECK(options.ignore_index == ClassLossOptions{}.ignore_index, op,
                  "ignore_index is not supported for probability targets (got ", options.ignore_index, ")");
-    return class_loss(op, input, probability_coefficients(target, l, options), l, options.reduction, true, true);
+    return class_loss(op, input, target, options, probability_coefficients(target, l, options), l, true, true);
   }
   if (l.inner == 1 && l.c > 0 && options.label_smoothing == 0.0) return row_class_loss(op, input, target, l, options);
-  return class_loss(op, input, index_coefficients(op, target, l, options, options.label_smoothing), l,
-                    options.reduction, true, false);
+  return class_loss(op, input, target, options, index_coefficients(op, target, l, options, options.label_smoothing), l,
+                    true, false);
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const ClassLossOptions& options) {
@@ -285,7 +300,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const ClassLossOption
                      [](const Tensor& x, const Tensor& t, const ClassLossOptions& o) { return nll_loss(x, t, o); });
   ClassLayout l = class_layout(op, input, options);
   XTGRAD_CHECK(options.label_smoothing == 0.0, op, "label_smoothing applies to cross_entropy only");
-  return class_loss(op, input, index_coefficients(op, target, l, options, 0.0), l, options.reduction, false, false);
+  return class_loss(op, input, target, options, index_coefficients(op, target, l, options, 0.0), l, false, false);
 }
 
 }  // namespace xtgrad

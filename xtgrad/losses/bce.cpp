@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include <xtensor/xbroadcast.hpp>
 
@@ -37,6 +39,20 @@ void check_common(const char* op, const Tensor& input, const Tensor& target, con
                "gradients with respect to target or weight are not supported; detach() them");
 }
 
+// Records a BCE loss on its input, target and the caller's weights, all declared read as PyTorch
+// 1.13 saves each of them (the loss itself never): the backward reads the target as input 1, so
+// changing it in place before backward() is refused rather than giving another target's gradient.
+template <class F>
+Tensor record_bce(const char* op, Array&& value, const Tensor& input, const Tensor& target,
+                  const std::optional<Tensor>& weight, const std::optional<Tensor>& pos_weight, F&& backward) {
+  if (!weight && !pos_weight)
+    return record(op, std::move(value), {input, target}, std::forward<F>(backward), kReadsInputs);
+  std::vector<Tensor> inputs{input, target};
+  for (const std::optional<Tensor>* t : {&weight, &pos_weight})
+    if (*t) inputs.push_back(**t);
+  return record(op, std::move(value), inputs, std::forward<F>(backward), kReadsInputs);
+}
+
 }  // namespace
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction,
@@ -58,19 +74,19 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     float l = (t - 1.0f) * std::fmax(std::log1p(-p), -100.0f) - t * std::fmax(std::log(p), -100.0f);
     losses.data()[i] = wd ? l * wd[i] : l;
   }
-  return record(op, detail::reduce_losses(losses, reduction), {input},
-                [reduction, w = std::move(w), target](BackwardContext& ctx) {
-                  const Array& x = ctx.input(0);
-                  const Array& y = target.value();  // the handle, not a copy of the targets
-                  const float* wd = data_of(w);
-                  Array local = Array::from_shape(x.shape());
-                  for (std::size_t i = 0; i < x.size(); ++i) {
-                    float p = x.data()[i];
-                    float d = (p - y.data()[i]) / std::fmax((1.0f - p) * p, 1e-12f);
-                    local.data()[i] = wd ? d * wd[i] : d;
-                  }
-                  ctx.add(0, detail::chain_reduction(std::move(local), ctx.grad(), reduction));
-                });
+  return record_bce(op, detail::reduce_losses(losses, reduction), input, target, weight, std::nullopt,
+                    [reduction, w = std::move(w)](BackwardContext& ctx) {
+                      const Array& x = ctx.input(0);
+                      const Array& y = ctx.input(1);
+                      const float* wd = data_of(w);
+                      Array local = Array::from_shape(x.shape());
+                      for (std::size_t i = 0; i < x.size(); ++i) {
+                        float p = x.data()[i];
+                        float d = (p - y.data()[i]) / std::fmax((1.0f - p) * p, 1e-12f);
+                        local.data()[i] = wd ? d * wd[i] : d;
+                      }
+                      ctx.add(0, detail::chain_reduction(std::move(local), ctx.grad(), reduction));
+                    });
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction,
@@ -91,18 +107,19 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   kernels.bce_with_logits_forward(z.data(), target.value().data(), data_of(w), data_of(pw),
                                   keep_each ? value.data() : nullptr, keep_each ? nullptr : &total, z.size());
   if (!keep_each) value() = detail::reduced_loss(total, reduction, static_cast<double>(z.size()));
-  return record(
-      op, std::move(value), {input}, [reduction, target, w = std::move(w), pw = std::move(pw)](BackwardContext& ctx) {
-        const Array& z = ctx.input(0);
-        const Array& g = ctx.grad();
-        const bool each = reduction == Reduction::None;
-        // Into the logits' gradient itself: written when it is new, else added to.
-        auto dz = ctx.grad_target(0);
-        detail::simd_kernels().bce_with_logits_backward(z.data(), target.value().data(), data_of(w), data_of(pw),
-                                                        each ? g.data() : nullptr,
-                                                        each ? 1.0f : detail::reduction_scale(g, reduction, z.size()),
-                                                        !dz.fresh, dz.grad.data(), z.size());
-      });
+  return record_bce(op, std::move(value), input, target, weight, pos_weight,
+                    [reduction, w = std::move(w), pw = std::move(pw)](BackwardContext& ctx) {
+                      const Array& z = ctx.input(0);
+                      const Array& y = ctx.input(1);
+                      const Array& g = ctx.grad();
+                      const bool each = reduction == Reduction::None;
+                      // Into the logits' gradient itself: written when it is new, else added to.
+                      auto dz = ctx.grad_target(0);
+                      detail::simd_kernels().bce_with_logits_backward(
+                          z.data(), y.data(), data_of(w), data_of(pw), each ? g.data() : nullptr,
+                          each ? 1.0f : detail::reduction_scale(g, reduction, z.size()), !dz.fresh, dz.grad.data(),
+                          z.size());
+                    });
 }
 
 }  // namespace xtgrad
