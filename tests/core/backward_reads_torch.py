@@ -100,6 +100,14 @@ row('gather', lambda a, i: a.gather(1, i), 'Tf', r(2, 3), lambda: torch.tensor([
 row('embedding', F.embedding, 'fT', index(1, 0, 1), r(2, 3))
 row('clone', torch.clone, 'T', r(3))
 row('dropout', lambda a: F.dropout(a, 0.5, True), 'T', r(100))
+# The normalisation layers' ops (these rows also in test_backward_reads.cpp).
+row('layer_norm', lambda x, w, b: F.layer_norm(x, [3], w, b), 'TTT Tff fTf ffT', r(2, 3), r(3), r(3))
+row('layer_norm_plain', lambda x: F.layer_norm(x, [3]), 'T', r(2, 3))
+row('batch_norm', lambda x, w, b: F.batch_norm(x, torch.zeros(3), torch.ones(3), w, b, True), 'TTT Tff fTf ffT',
+    r(4, 3), r(3), r(3))
+row('batch_norm_plain', lambda x: F.batch_norm(x, None, None, training=True), 'T', r(4, 3))
+row('batch_norm_eval', lambda x, w, b: F.batch_norm(x, torch.zeros(3), torch.ones(3) * 2, w, b, False), 'TTT Tff fTf',
+    r(4, 3), r(3), r(3))
 
 # The losses, for tests/losses/test_backward_reads_losses.cpp.
 prob = lambda *s: (lambda: torch.rand(*s) * 0.8 + 0.1)

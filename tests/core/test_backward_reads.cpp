@@ -30,6 +30,15 @@ std::vector<ReadsCase> reads_cases() {
     Generator mask(5);  // the same mask at every call, for the finite differences
     return dropout(in[0], 0.5f, true, mask);
   };
+  ReadsOp layer_norm_op = [](In in) { return layer_norm(in[0], {3}, in[1], in[2]); };
+  // Running statistics made afresh at every call, so the finite differences see the same op.
+  ReadsOp batch_norm_op = [](In in) { return batch_norm(in[0], zeros({3}), ones({3}), in[1], in[2], true); };
+  ReadsOp batch_norm_plain_op = [](In in) {
+    return batch_norm(in[0], std::nullopt, std::nullopt, std::nullopt, std::nullopt, true);
+  };
+  ReadsOp batch_norm_eval_op = [](In in) {
+    return batch_norm(in[0], zeros({3}), full({3}, 2.0f), in[1], in[2], false);
+  };
   Array low = full({3}, -0.5f).value(), high = full({3}, 0.5f).value();
   return {
       {"add", "TT", "...", [](In in) { return in[0] + in[1]; }, {any({2, 3}), any({3})}},
@@ -123,6 +132,19 @@ std::vector<ReadsCase> reads_cases() {
       {"embedding", "fT", "XX.", [](In in) { return embedding(in[0], in[1]); }, {Array{1, 0, 1}, any({2, 3})}},
       {"clone", "T", "..", [](In in) { return in[0].clone(); }, {any({3})}},
       {"dropout", "T", "..", dropout_op, {any({100})}},
+      {"layer_norm", "TTT", "XXX.", layer_norm_op, {any({2, 3}), any({3}), any({3})}},
+      {"layer_norm", "Tff", "XXX.", layer_norm_op, {any({2, 3}), any({3}), any({3})}},
+      {"layer_norm", "fTf", "XXX.", layer_norm_op, {any({2, 3}), any({3}), any({3})}},
+      {"layer_norm", "ffT", "XXX.", layer_norm_op, {any({2, 3}), any({3}), any({3})}},
+      {"layer_norm_plain", "T", "X.", [](In in) { return layer_norm(in[0], {3}); }, {any({2, 3})}},
+      {"batch_norm", "TTT", "XX..", batch_norm_op, {any({4, 3}), any({3}), any({3})}},
+      {"batch_norm", "Tff", "XX..", batch_norm_op, {any({4, 3}), any({3}), any({3})}},
+      {"batch_norm", "fTf", "XX..", batch_norm_op, {any({4, 3}), any({3}), any({3})}},
+      {"batch_norm", "ffT", "XX..", batch_norm_op, {any({4, 3}), any({3}), any({3})}},
+      {"batch_norm_plain", "T", "X.", batch_norm_plain_op, {any({4, 3})}},
+      {"batch_norm_eval", "TTT", "XX..", batch_norm_eval_op, {any({4, 3}), any({3}), any({3})}},
+      {"batch_norm_eval", "Tff", "XX..", batch_norm_eval_op, {any({4, 3}), any({3}), any({3})}},
+      {"batch_norm_eval", "fTf", "XX..", batch_norm_eval_op, {any({4, 3}), any({3}), any({3})}},
   };
 }
 

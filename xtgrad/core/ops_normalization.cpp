@@ -61,21 +61,25 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::opt
                                             rstds.data());
   std::vector<Tensor> inputs{x};
   AffineSlots slots = collect(inputs, weight, bias);
-  return record(op, std::move(y), inputs, [=](BackwardContext& ctx) {
-    // With x̂ = (x − mean)·rstd and d = g·γ: dx = rstd·(d − mean(d) − x̂·mean(d·x̂)),
-    // dγ = Σ_rows g·x̂, dβ = Σ_rows g.
-    bool want_x = ctx.wants(0);
-    bool want_w = slots.weight >= 0 && ctx.wants(slots.weight), want_b = slots.bias >= 0 && ctx.wants(slots.bias);
-    Array dx = want_x ? Array::from_shape(ctx.input(0).shape()) : Array();
-    Array dw = xt::zeros<float>({width}), db = xt::zeros<float>({width});
-    detail::simd_kernels().layer_norm_backward(ctx.grad().data(), ctx.input(0).data(), rows, width, means.data(),
-                                               rstds.data(), slots.weight_values(ctx), want_w ? dw.data() : nullptr,
-                                               want_b ? db.data() : nullptr, want_x ? dx.data() : nullptr);
-    if (want_x) ctx.add(0, std::move(dx));
-    // Summed flat over the normalized dims; reshaped to weight's (and bias's) shape.
-    if (want_w) dw.reshape(ctx.input(slots.weight).shape()), ctx.add(slots.weight, std::move(dw));
-    if (want_b) db.reshape(ctx.input(slots.bias).shape()), ctx.add(slots.bias, std::move(db));
-  });
+  // Reads x and γ; PyTorch 1.13 saves β too (native_layer_norm), so it counts as read. Never y.
+  return record(
+      op, std::move(y), inputs,
+      [=](BackwardContext& ctx) {
+        // With x̂ = (x − mean)·rstd and d = g·γ: dx = rstd·(d − mean(d) − x̂·mean(d·x̂)),
+        // dγ = Σ_rows g·x̂, dβ = Σ_rows g.
+        bool want_x = ctx.wants(0);
+        bool want_w = slots.weight >= 0 && ctx.wants(slots.weight), want_b = slots.bias >= 0 && ctx.wants(slots.bias);
+        Array dx = want_x ? Array::from_shape(ctx.input(0).shape()) : Array();
+        Array dw = xt::zeros<float>({width}), db = xt::zeros<float>({width});
+        detail::simd_kernels().layer_norm_backward(ctx.grad().data(), ctx.input(0).data(), rows, width, means.data(),
+                                                   rstds.data(), slots.weight_values(ctx), want_w ? dw.data() : nullptr,
+                                                   want_b ? db.data() : nullptr, want_x ? dx.data() : nullptr);
+        if (want_x) ctx.add(0, std::move(dx));
+        // Summed flat over the normalized dims; reshaped to weight's (and bias's) shape.
+        if (want_w) dw.reshape(ctx.input_shape(slots.weight)), ctx.add(slots.weight, std::move(dw));
+        if (want_b) db.reshape(ctx.input_shape(slots.bias)), ctx.add(slots.bias, std::move(db));
+      },
+      kReadsInputs);
 }
 
 Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
@@ -162,44 +166,50 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, co
 
   std::vector<Tensor> inputs{x};
   AffineSlots slots = collect(inputs, weight, bias);
-  return record(op, std::move(y), inputs, [=](BackwardContext& ctx) {
-    // Per channel, with x̂ = (x − mean)·rstd: dγ = Σ g·x̂, dβ = Σ g. In training the mean and
-    // variance depend on x: dx = γ·rstd/n·(n·g − Σg − x̂·Σ g·x̂); otherwise dx = γ·rstd·g.
-    const float* g = ctx.grad().data();
-    const float* xv = ctx.input(0).data();
-    std::vector<double> acc_g(features, 0.0), acc_gx(features, 0.0);
-    for (std::size_t n = 0; n < batch; ++n)
-      for (std::size_t k = 0; k < features; ++k) {
-        std::size_t i = n * features + k;
-        acc_g[k] += g[i];
-        acc_gx[k] += g[i] * ((xv[i] - mean_f[k]) * rstd_f[k]);
-      }
-    std::vector<double> sum_g = fold(acc_g), sum_gx = fold(acc_gx);
-    if (ctx.wants(0)) {
-      // Per feature: scale = γ·rstd, and in training the two means the statistics feed back.
-      std::vector<float> scale(features), mean_g(features, 0.0f), mean_gx(features, 0.0f);
-      for (std::size_t k = 0; k < features; ++k) {
-        scale[k] = gamma_f[k] * rstd_f[k];
-        if (training) mean_g[k] = static_cast<float>(sum_g[k / length] / static_cast<double>(count));
-        if (training) mean_gx[k] = static_cast<float>(sum_gx[k / length] / static_cast<double>(count));
-      }
-      Array dx = Array::from_shape(ctx.input(0).shape());
-      for (std::size_t n = 0; n < batch; ++n)
-        for (std::size_t k = 0; k < features; ++k) {
-          std::size_t i = n * features + k;
-          float xhat = (xv[i] - mean_f[k]) * rstd_f[k];
-          dx.data()[i] = scale[k] * (g[i] - mean_g[k] - xhat * mean_gx[k]);
+  // Reads x (γ is the copy made above), but PyTorch 1.13 saves x and γ, so γ counts as read too;
+  // β and y do not.
+  BackwardReads reads{1u | (slots.weight >= 0 ? 1u << slots.weight : 0u), false};
+  return record(
+      op, std::move(y), inputs,
+      [=](BackwardContext& ctx) {
+        // Per channel, with x̂ = (x − mean)·rstd: dγ = Σ g·x̂, dβ = Σ g. In training the mean and
+        // variance depend on x: dx = γ·rstd/n·(n·g − Σg − x̂·Σ g·x̂); otherwise dx = γ·rstd·g.
+        const float* g = ctx.grad().data();
+        const float* xv = ctx.input(0).data();
+        std::vector<double> acc_g(features, 0.0), acc_gx(features, 0.0);
+        for (std::size_t n = 0; n < batch; ++n)
+          for (std::size_t k = 0; k < features; ++k) {
+            std::size_t i = n * features + k;
+            acc_g[k] += g[i];
+            acc_gx[k] += g[i] * ((xv[i] - mean_f[k]) * rstd_f[k]);
+          }
+        std::vector<double> sum_g = fold(acc_g), sum_gx = fold(acc_gx);
+        if (ctx.wants(0)) {
+          // Per feature: scale = γ·rstd, and in training the two means the statistics feed back.
+          std::vector<float> scale(features), mean_g(features, 0.0f), mean_gx(features, 0.0f);
+          for (std::size_t k = 0; k < features; ++k) {
+            scale[k] = gamma_f[k] * rstd_f[k];
+            if (training) mean_g[k] = static_cast<float>(sum_g[k / length] / static_cast<double>(count));
+            if (training) mean_gx[k] = static_cast<float>(sum_gx[k / length] / static_cast<double>(count));
+          }
+          Array dx = Array::from_shape(ctx.input_shape(0));
+          for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t k = 0; k < features; ++k) {
+              std::size_t i = n * features + k;
+              float xhat = (xv[i] - mean_f[k]) * rstd_f[k];
+              dx.data()[i] = scale[k] * (g[i] - mean_g[k] - xhat * mean_gx[k]);
+            }
+          ctx.add(0, std::move(dx));
         }
-      ctx.add(0, std::move(dx));
-    }
-    auto per_channel = [&](const std::vector<double>& sums) {
-      Array out = Array::from_shape({channels});
-      for (std::size_t c = 0; c < channels; ++c) out(c) = static_cast<float>(sums[c]);
-      return out;
-    };
-    if (slots.weight >= 0 && ctx.wants(slots.weight)) ctx.add(slots.weight, per_channel(sum_gx));
-    if (slots.bias >= 0 && ctx.wants(slots.bias)) ctx.add(slots.bias, per_channel(sum_g));
-  });
+        auto per_channel = [&](const std::vector<double>& sums) {
+          Array out = Array::from_shape({channels});
+          for (std::size_t c = 0; c < channels; ++c) out(c) = static_cast<float>(sums[c]);
+          return out;
+        };
+        if (slots.weight >= 0 && ctx.wants(slots.weight)) ctx.add(slots.weight, per_channel(sum_gx));
+        if (slots.bias >= 0 && ctx.wants(slots.bias)) ctx.add(slots.bias, per_channel(sum_g));
+      },
+      reads);
 }
 
 }  // namespace xtgrad
