@@ -224,7 +224,7 @@ Tensor record_one(const char* op, Array&& value, const Tensor* begin, const Tens
 }  // namespace detail
 
 std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
-                                 BackwardFn backward) {
+                                 BackwardFn backward, BackwardReads reads) {
   // The tape takes an entry without a backward for one already released.
   XTGRAD_CHECK(backward != nullptr, op, "record_multi needs a backward function");
   std::vector<Tensor> outs;
@@ -232,7 +232,7 @@ std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, cons
   for (Array& v : values) outs.emplace_back(std::move(v));
   const Tensor* begin = inputs.data();
   const Tensor* end = begin + inputs.size();
-  if (detail::recording(begin, end)) append_entry(op, outs.data(), outs.size(), begin, end, std::move(backward));
+  if (detail::recording(begin, end)) append_entry(op, outs.data(), outs.size(), begin, end, std::move(backward), reads);
   return outs;
 }
 

@@ -144,9 +144,10 @@ Tensor record(const char* op, const Array& value, const std::vector<Tensor>& inp
 }
 
 /// An op with several outputs (an LSTM layer's sequence, h_n and c_n): one tape entry whose
-/// backward reads each output's gradient with ctx.grad(k).
+/// backward reads each output's gradient with ctx.grad(k). `reads`: what the backward reads, as
+/// for record(); its `outputs` covers every output.
 std::vector<Tensor> record_multi(const char* op, std::vector<Array> values, const std::vector<Tensor>& inputs,
-                                 BackwardFn backward);
+                                 BackwardFn backward, BackwardReads reads = {});
 
 /// True when an op on these inputs would be recorded (lets an op skip saving extra values).
 bool will_record(std::initializer_list<Tensor> inputs);

@@ -88,7 +88,14 @@ GRULayerResult gru_layer(const Tensor& x, const Tensor& h0, const Tensor& weight
     detail::recurrent_input_and_weight_grads(ctx, d_ih.data(), d_hh.data(), 1, 2, reverse);
     if (ctx.wants(1)) ctx.add(1, std::move(dh));
   };
-  std::vector<Tensor> outs = record_multi("gru_layer", std::move(values), inputs, std::move(backward));
+  // Read: x only for dW_ih and W_ih only for dx (as a matmul), h0, W_hh and the hidden states at
+  // every step; never the biases. PyTorch 1.13 (aten::gru, step by step on the CPU) reads h0 only
+  // when some weight or bias needs a gradient, and never the output: it keeps each step's h, which
+  // this reads from the output instead of storing it twice.
+  const BackwardReads reads{(weight_ih.requires_grad() ? 0b1u : 0u) | 0b10u | (x.requires_grad() ? 0b100u : 0u) |
+                                0b1000u,
+                            true};
+  std::vector<Tensor> outs = record_multi("gru_layer", std::move(values), inputs, std::move(backward), reads);
   return {outs[0], outs[1]};
 }
 

@@ -88,7 +88,14 @@ LSTMLayerResult lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
     if (ctx.wants(1)) ctx.add(1, std::move(dh));
     if (ctx.wants(2)) ctx.add(2, std::move(dc));
   };
-  std::vector<Tensor> outs = record_multi("lstm_layer", std::move(values), inputs, std::move(backward));
+  // Read: x only for dW_ih and W_ih only for dx (as a matmul), h0 and the hidden states only for
+  // dW_hh, c0 and W_hh at every step; never the biases. PyTorch 1.13 (aten::lstm, step by step on
+  // the CPU) saves the same inputs but never the output: it keeps each step's h, which this reads
+  // from the output instead of storing it twice.
+  const BackwardReads reads{(weight_ih.requires_grad() ? 0b1u : 0u) | (weight_hh.requires_grad() ? 0b10u : 0u) |
+                                0b100u | (x.requires_grad() ? 0b1000u : 0u) | 0b10000u,
+                            weight_hh.requires_grad()};
+  std::vector<Tensor> outs = record_multi("lstm_layer", std::move(values), inputs, std::move(backward), reads);
   return {outs[0], outs[1], outs[2]};
 }
 

@@ -47,9 +47,9 @@ void project_inputs(const Tensor& x, const Tensor& weight_ih, const float* bias,
 
 void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, const float* d_hh, std::size_t h0_input,
                                       std::size_t weight_input, bool reverse) {
-  const Array& x = ctx.input(0);
-  const std::size_t steps = x.shape()[0], batch = x.shape()[1], in = x.shape()[2];
-  const std::size_t G = ctx.input(weight_input).shape()[0], H = ctx.input(weight_input + 1).shape()[1];
+  const auto& x_shape = ctx.input_shape(0);
+  const std::size_t steps = x_shape[0], batch = x_shape[1], in = x_shape[2];
+  const std::size_t G = ctx.input_shape(weight_input)[0], H = ctx.input_shape(weight_input + 1)[1];
   const std::size_t rows = steps * batch;
   // dx [T·B, I] = d_ih @ W_ih ; dW_ih [G, I] = d_ihᵀ @ x
   if (ctx.wants(0)) {
@@ -58,7 +58,7 @@ void recurrent_input_and_weight_grads(BackwardContext& ctx, const float* d_ih, c
   }
   if (ctx.wants(weight_input)) {
     auto dw = ctx.grad_target(weight_input);
-    gemm(true, false, G, in, rows, 1.0f, d_ih, G, x.data(), in, dw.beta(), dw.grad.data(), in);
+    gemm(true, false, G, in, rows, 1.0f, d_ih, G, ctx.input(0).data(), in, dw.beta(), dw.grad.data(), in);
   }
   // dW_hh [G, H] = Σ_t d_hh_tᵀ @ h_{t−1}: h0 for the first step processed, then the output rows
   // one step behind (earlier in time going forward, later in reverse), one GEMM for all of them.
