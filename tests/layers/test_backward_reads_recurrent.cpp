@@ -21,11 +21,12 @@ std::vector<ReadsCase> recurrent_reads_cases() {
   ReadsOp lstm_nobias_op = [](In in) { return lstm_layer(in[0], in[1], in[2], in[3], in[4]).output; };
   ReadsOp gru_op = [](In in) { return gru_layer(in[0], in[1], in[2], in[3], in[4], in[5]).output; };
   auto lstm_args = [&] {
-    return std::vector<Array>{any({T, B, I}), any({B, H}),  any({B, H}),  any({4 * H, I}),
+    return std::vector<Array>{any({T, B, I}),  any({B, H}),  any({B, H}), any({4 * H, I}),
                               any({4 * H, H}), any({4 * H}), any({4 * H})};
   };
   auto gru_args = [&] {
-    return std::vector<Array>{any({T, B, I}), any({B, H}), any({3 * H, I}), any({3 * H, H}), any({3 * H}), any({3 * H})};
+    return std::vector<Array>{any({T, B, I}),  any({B, H}),  any({3 * H, I}),
+                              any({3 * H, H}), any({3 * H}), any({3 * H})};
   };
   return {
       {"lstm_layer", "TTTTTTT", "XXXXX..x", lstm_op, lstm_args()},
